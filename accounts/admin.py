@@ -1,0 +1,67 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from .models import ApiToken, Membership, Organisation, User
+from .services import issue_api_token, revoke_api_token
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ("username", "email", "is_citizen", "is_staff", "is_active")
+    readonly_fields = ("is_citizen",)
+
+    @admin.display(boolean=True, description="citizen")
+    def is_citizen(self, obj: User) -> bool:
+        return obj.is_citizen
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ("user",)
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "slug", "is_active", "created_at")
+    list_filter = ("kind", "is_active")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [MembershipInline]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are generated here, shown once in a message, and stored only as a digest."""
+
+    list_display = (
+        "__str__",
+        "name",
+        "organisation",
+        "user",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    )
+    list_filter = ("revoked_at",)
+    fields = ("name", "organisation", "user", "expires_at", "prefix", "last_used_at", "revoked_at")
+    readonly_fields = ("prefix", "last_used_at", "revoked_at")
+    autocomplete_fields = ("organisation", "user")
+    actions = ["revoke"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        row, token = issue_api_token(
+            organisation=obj.organisation, user=obj.user, name=obj.name, expires_at=obj.expires_at
+        )
+        obj.pk, obj.prefix = row.pk, row.prefix
+        obj._state.adding = False
+        messages.warning(request, f"New API token (copy it now, it is never shown again): {token}")
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request, queryset):
+        for token in queryset:
+            revoke_api_token(token=token)
+        messages.success(request, f"Revoked {queryset.count()} token(s).")

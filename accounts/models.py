@@ -1,0 +1,102 @@
+import uuid
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+
+
+class User(AbstractUser):
+    """A person: a citizen (who owns a pod) or a member of an organisation, or an operator."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    email = models.EmailField(unique=True)
+    # HMAC of the national identifier (see accounts.identity): lets issuers and requesters name
+    # a citizen without this database ever holding the identifier itself. Null for non-citizens.
+    national_id_digest = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+
+    @property
+    def is_citizen(self) -> bool:
+        return self.national_id_digest is not None
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        ISSUER = "issuer", "Issuer (university, training provider, register)"
+        EMPLOYER = "employer", "Employer"
+        AGENCY = "agency", "Public agency"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["issuer", "employer", "agency"]),
+                name="organisation_kind_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_requester(self) -> bool:
+        return self.kind in (self.Kind.EMPLOYER, self.Kind.AGENCY)
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        ADMIN = "admin", "Administrator"
+        MEMBER = "member", "Member"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation"], name="one_membership_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organisation} ({self.role})"
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API, held by an organisation or by a citizen.
+
+    Only a SHA-256 digest of the token is stored: tokens carry 256 bits of randomness, so a
+    fast hash is enough to make a stolen table useless, and it keeps every request cheap.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    digest = models.CharField(max_length=64, editable=False)
+    name = models.CharField(max_length=100, blank=True)
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="api_tokens")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(organisation__isnull=False) & Q(user__isnull=True))
+                | (Q(organisation__isnull=True) & Q(user__isnull=False)),
+                name="api_token_has_exactly_one_holder",
+            )
+        ]
+
+    def __str__(self) -> str:
+        holder = self.organisation or self.user
+        return f"cvt_{self.prefix}_… ({holder})"

@@ -1,0 +1,47 @@
+"""Who is acting: a citizen (a User) or an organisation (through its API token).
+
+DRF wants ``request.user`` to be authenticated; an organisation's token authenticates as an
+OrganisationPrincipal, which is not a database user and can never log into the admin.
+"""
+
+from dataclasses import dataclass
+
+from .models import Organisation, User
+
+
+@dataclass(frozen=True, eq=False)
+class OrganisationPrincipal:
+    organisation: Organisation
+
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+    is_staff = False
+    is_superuser = False
+
+    @property
+    def pk(self) -> str:
+        # DRF's user throttle keys on pk; keep organisations apart from users.
+        return f"org:{self.organisation.pk}"
+
+    @property
+    def id(self) -> str:
+        return self.pk
+
+    def get_username(self) -> str:
+        return self.organisation.slug
+
+    def __str__(self) -> str:
+        return self.organisation.name
+
+
+def organisation_of(principal: object) -> Organisation | None:
+    if isinstance(principal, OrganisationPrincipal):
+        return principal.organisation
+    return None
+
+
+def citizen_of(principal: object) -> User | None:
+    if isinstance(principal, User) and principal.is_active and principal.is_citizen:
+        return principal
+    return None

@@ -1,0 +1,97 @@
+"""Writes for accounts: organisations, citizens' identities and API tokens."""
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from .identity import national_id_digest
+from .models import ApiToken, Organisation, User
+
+TOKEN_PREFIX = "cvt"  # noqa: S105 - a public marker, not a secret
+LAST_USED_RESOLUTION = timedelta(minutes=5)
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def create_organisation(*, name: str, kind: str, slug: str = "") -> Organisation:
+    """Create an organisation of the given kind (issuer, employer, agency)."""
+    organisation = Organisation(name=name, kind=kind, slug=slug or slugify(name)[:80])
+    organisation.full_clean()
+    organisation.save()
+    return organisation
+
+
+@transaction.atomic
+def create_citizen_user(*, email: str, national_id: str, password: str | None = None) -> User:
+    """Create the user record of a citizen; the national identifier is kept only as an HMAC.
+
+    Raises InvalidNationalId for a malformed identifier. Pods are opened by vault.services.
+    """
+    user = User(username=email, email=email, national_id_digest=national_id_digest(national_id))
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user
+
+
+@transaction.atomic
+def issue_api_token(
+    *,
+    organisation: Organisation | None = None,
+    user: User | None = None,
+    name: str = "",
+    expires_at: datetime | None = None,
+) -> tuple[ApiToken, str]:
+    """Create a token for exactly one holder; returns the row and the token, shown only once."""
+    if (organisation is None) == (user is None):
+        raise ValueError("A token belongs to exactly one organisation or user.")
+    prefix = secrets.token_hex(6)
+    token = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    row = ApiToken.objects.create(
+        prefix=prefix,
+        digest=_token_digest(token),
+        name=name,
+        organisation=organisation,
+        user=user,
+        expires_at=expires_at,
+    )
+    return row, token
+
+
+def revoke_api_token(*, token: ApiToken) -> None:
+    """Revoke a token; the next request that uses it is refused."""
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def authenticate_token(token: str) -> ApiToken | None:
+    """The live token row for a presented token, or None. Constant-time digest comparison."""
+    parts = token.split("_", 2)
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+        return None
+    row = (
+        ApiToken.objects.select_related("organisation", "user")
+        .filter(prefix=parts[1], revoked_at__isnull=True)
+        .first()
+    )
+    if row is None or not hmac.compare_digest(row.digest, _token_digest(token)):
+        return None
+    now = timezone.now()
+    if row.expires_at is not None and row.expires_at <= now:
+        return None
+    holder_active = row.organisation.is_active if row.organisation else row.user.is_active
+    if not holder_active:
+        return None
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+    return row

@@ -1,0 +1,105 @@
+from rest_framework import serializers
+
+from credentials.types import supported_type_names
+from vault.api.serializers import HeldCredentialSerializer, RecipientSerializer
+
+from ..models import AccessRequest, Grant, Purpose
+
+
+class FileAccessRequestSerializer(serializers.Serializer):
+    citizen = RecipientSerializer()
+    credentialTypes = serializers.ListField(
+        child=serializers.CharField(max_length=100),
+        min_length=1,
+        max_length=20,
+        help_text=f"Credential types asked for; supported: {', '.join(supported_type_names())}.",
+    )
+    purpose = serializers.ChoiceField(choices=Purpose.choices)
+    purposeDescription = serializers.CharField(
+        max_length=500, help_text="In plain words, why you need it: shown to the citizen."
+    )
+    validUntil = serializers.DateTimeField(help_text="Until when you ask to read (at most 366 days).")
+
+
+class AccessRequestSerializer(serializers.ModelSerializer):
+    credentialTypes = serializers.ListField(source="credential_types", child=serializers.CharField())
+    purposeDescription = serializers.CharField(source="purpose_description")
+    requester = serializers.CharField(source="requester.name")
+    requesterId = serializers.UUIDField(source="requester.pk")
+    validUntil = serializers.DateTimeField(source="requested_until")
+    createdAt = serializers.DateTimeField(source="created_at")
+    decidedAt = serializers.DateTimeField(source="decided_at")
+    grantId = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AccessRequest
+        fields = [
+            "id",
+            "status",
+            "requester",
+            "requesterId",
+            "credentialTypes",
+            "purpose",
+            "purposeDescription",
+            "validUntil",
+            "createdAt",
+            "decidedAt",
+            "grantId",
+        ]
+
+    def get_grantId(self, request: AccessRequest) -> str | None:
+        grant = getattr(request, "grant", None) if request.status == AccessRequest.Status.APPROVED else None
+        return str(grant.pk) if grant else None
+
+
+class ApproveSerializer(serializers.Serializer):
+    credentialTypes = serializers.ListField(
+        child=serializers.CharField(max_length=100),
+        required=False,
+        min_length=1,
+        help_text="Narrow to some of the requested types (default: all of them).",
+    )
+    validUntil = serializers.DateTimeField(
+        required=False, help_text="End the grant earlier than asked (default: as asked)."
+    )
+
+
+class DenySerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class GrantSerializer(serializers.ModelSerializer):
+    requestId = serializers.UUIDField(source="request_id")
+    grantee = serializers.CharField(source="grantee.name")
+    credentialTypes = serializers.ListField(source="credential_types", child=serializers.CharField())
+    validFrom = serializers.DateTimeField(source="valid_from")
+    validUntil = serializers.DateTimeField(source="valid_until")
+    revokedAt = serializers.DateTimeField(source="revoked_at")
+
+    class Meta:
+        model = Grant
+        fields = [
+            "id",
+            "requestId",
+            "status",
+            "grantee",
+            "credentialTypes",
+            "purpose",
+            "validFrom",
+            "validUntil",
+            "revokedAt",
+        ]
+
+
+class ReadQuerySerializer(serializers.Serializer):
+    purpose = serializers.ChoiceField(
+        choices=Purpose.choices,
+        help_text="The purpose of this read; it must be the grant's purpose.",
+    )
+    type = serializers.CharField(required=False, max_length=100, help_text="Read only this credential type.")
+
+
+class ReadResultSerializer(serializers.Serializer):
+    grantId = serializers.UUIDField()
+    purpose = serializers.CharField()
+    credentials = HeldCredentialSerializer(many=True)

@@ -1,0 +1,30 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("access-requests", views.OrganisationAccessRequestsView.as_view(), name="access-requests"),
+    path(
+        "access-requests/<uuid:request_id>",
+        views.OrganisationAccessRequestView.as_view(),
+        name="access-request",
+    ),
+    path(
+        "grants/<uuid:grant_id>/credentials",
+        views.GrantCredentialsView.as_view(),
+        name="grant-credentials",
+    ),
+    path("pod/access-requests", views.CitizenAccessRequestsView.as_view(), name="pod-access-requests"),
+    path(
+        "pod/access-requests/<uuid:request_id>/approve",
+        views.ApproveRequestView.as_view(),
+        name="approve-request",
+    ),
+    path(
+        "pod/access-requests/<uuid:request_id>/deny",
+        views.DenyRequestView.as_view(),
+        name="deny-request",
+    ),
+    path("pod/grants", views.CitizenGrantsView.as_view(), name="pod-grants"),
+    path("pod/grants/<uuid:grant_id>/revoke", views.RevokeGrantView.as_view(), name="revoke-grant"),
+]

@@ -1,0 +1,173 @@
+from types import SimpleNamespace
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import IsCitizen, IsRequester
+
+from .. import selectors, services
+from ..models import AccessRequest
+from .serializers import (
+    AccessRequestSerializer,
+    ApproveSerializer,
+    DenySerializer,
+    FileAccessRequestSerializer,
+    GrantSerializer,
+    ReadQuerySerializer,
+    ReadResultSerializer,
+)
+
+STATUS_FILTER = OpenApiParameter(
+    "status",
+    str,
+    enum=[s.value for s in AccessRequest.Status],
+    description="Only requests in this state.",
+)
+
+
+def _status_filter(request) -> str | None:
+    value = request.query_params.get("status")
+    return value if value in AccessRequest.Status.values else None
+
+
+class OrganisationAccessRequestsView(generics.ListAPIView):
+    """Requesters: file an access request to a citizen, or list the ones you filed."""
+
+    permission_classes = [IsRequester]
+    serializer_class = AccessRequestSerializer
+
+    def get_queryset(self):
+        return selectors.requests_by_organisation(
+            self.request.user.organisation, status=_status_filter(self.request)
+        )
+
+    @extend_schema(parameters=[STATUS_FILTER], tags=["access requests"])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=FileAccessRequestSerializer,
+        responses={201: AccessRequestSerializer},
+        tags=["access requests"],
+    )
+    def post(self, request):
+        payload = FileAccessRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        access_request = services.file_access_request(
+            requester=request.user.organisation,
+            national_id=data["citizen"]["nationalId"],
+            credential_types=data["credentialTypes"],
+            purpose=data["purpose"],
+            purpose_description=data["purposeDescription"],
+            valid_until=data["validUntil"],
+        )
+        return Response(AccessRequestSerializer(access_request).data, status=status.HTTP_201_CREATED)
+
+
+class OrganisationAccessRequestView(APIView):
+    """Requesters: one request you filed, with its grant id once approved."""
+
+    permission_classes = [IsRequester]
+
+    @extend_schema(responses=AccessRequestSerializer, tags=["access requests"])
+    def get(self, request, request_id):
+        access_request = selectors.request_of_organisation(request.user.organisation, request_id)
+        return Response(AccessRequestSerializer(access_request).data)
+
+
+class GrantCredentialsView(APIView):
+    """Requesters: read the credentials a grant covers, with their original proofs."""
+
+    permission_classes = [IsRequester]
+
+    @extend_schema(parameters=[ReadQuerySerializer], responses=ReadResultSerializer, tags=["access requests"])
+    def get(self, request, grant_id):
+        query = ReadQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        grant, pairs = services.read_under_grant(
+            organisation=request.user.organisation,
+            grant_id=grant_id,
+            purpose=query.validated_data["purpose"],
+            credential_type=query.validated_data.get("type"),
+        )
+        body = {
+            "grantId": grant.pk,
+            "purpose": grant.purpose,
+            "credentials": [SimpleNamespace(resource=r, document=d) for r, d in pairs],
+        }
+        return Response(ReadResultSerializer(body).data)
+
+
+class CitizenAccessRequestsView(generics.ListAPIView):
+    """Citizens: the access requests made to your pod."""
+
+    permission_classes = [IsCitizen]
+    serializer_class = AccessRequestSerializer
+
+    def get_queryset(self):
+        return selectors.requests_to_citizen(self.request.user, status=_status_filter(self.request))
+
+    @extend_schema(parameters=[STATUS_FILTER], tags=["consent"])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class ApproveRequestView(APIView):
+    """Citizens: approve a request (optionally narrowed); this creates a grant."""
+
+    permission_classes = [IsCitizen]
+
+    @extend_schema(request=ApproveSerializer, responses={201: GrantSerializer}, tags=["consent"])
+    def post(self, request, request_id):
+        payload = ApproveSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        grant = services.approve_request(
+            citizen=request.user,
+            request_id=request_id,
+            credential_types=payload.validated_data.get("credentialTypes"),
+            valid_until=payload.validated_data.get("validUntil"),
+        )
+        return Response(GrantSerializer(grant).data, status=status.HTTP_201_CREATED)
+
+
+class DenyRequestView(APIView):
+    """Citizens: deny a request."""
+
+    permission_classes = [IsCitizen]
+
+    @extend_schema(request=DenySerializer, responses=AccessRequestSerializer, tags=["consent"])
+    def post(self, request, request_id):
+        payload = DenySerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        access_request = services.deny_request(
+            citizen=request.user, request_id=request_id, reason=payload.validated_data["reason"]
+        )
+        return Response(AccessRequestSerializer(access_request).data)
+
+
+class CitizenGrantsView(generics.ListAPIView):
+    """Citizens: the grants you gave, active and revoked."""
+
+    permission_classes = [IsCitizen]
+    serializer_class = GrantSerializer
+
+    def get_queryset(self):
+        return selectors.grants_of_citizen(self.request.user)
+
+    @extend_schema(tags=["consent"])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class RevokeGrantView(APIView):
+    """Citizens: revoke a grant. The very next read under it is denied."""
+
+    permission_classes = [IsCitizen]
+
+    @extend_schema(request=None, responses=GrantSerializer, tags=["consent"])
+    def post(self, request, grant_id):
+        grant = services.revoke_grant(citizen=request.user, grant_id=grant_id)
+        return Response(GrantSerializer(grant).data)

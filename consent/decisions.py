@@ -1,0 +1,56 @@
+"""The decision point: may this organisation read this type under this grant, for this purpose, now?
+
+Pure: it reads the grant it is given and the time it is handed, and decides. The rules, in the
+order checked: the grant is the organisation's, not revoked, begun, not expired, for the stated
+purpose, and covers the credential type asked for. The first that fails is the reason given.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from accounts.models import Organisation
+
+from .models import Grant
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str = ""
+    detail: str = ""
+
+
+ALLOW = Decision(True)
+
+
+def decide(
+    grant: Grant,
+    *,
+    organisation: Organisation,
+    purpose: str,
+    credential_type: str | None,
+    at: datetime,
+) -> Decision:
+    if grant.grantee_id != organisation.pk:
+        return Decision(False, "not-grantee", "This grant was not given to your organisation.")
+    if grant.status == Grant.Status.REVOKED:
+        return Decision(False, "grant-revoked", "The citizen revoked this grant.")
+    if at < grant.valid_from:
+        return Decision(
+            False, "grant-not-yet-valid", f"The grant is valid from {grant.valid_from.isoformat()}."
+        )
+    if at >= grant.valid_until:
+        return Decision(False, "grant-expired", f"The grant expired at {grant.valid_until.isoformat()}.")
+    if purpose != grant.purpose:
+        return Decision(
+            False,
+            "purpose-mismatch",
+            f"The grant is for the purpose {grant.purpose}, not {purpose}.",
+        )
+    if credential_type is not None and credential_type not in grant.credential_types:
+        return Decision(
+            False,
+            "out-of-scope",
+            f"The grant covers {grant.credential_types}, not {credential_type}.",
+        )
+    return ALLOW

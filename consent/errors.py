@@ -1,0 +1,36 @@
+from core.errors import Conflict, Forbidden, Invalid, NotFound
+
+
+class RequestNotFound(NotFound):
+    code = "access-request-not-found"
+    title = "No such access request"
+
+
+class GrantNotFound(NotFound):
+    code = "grant-not-found"
+    title = "No such grant"
+
+
+class InvalidTransition(Conflict):
+    code = "invalid-transition"
+    title = "Not possible in the current state"
+
+
+class InvalidRequest(Invalid):
+    code = "invalid-access-request"
+    title = "The access request is not acceptable"
+
+
+class InvalidNarrowing(Invalid):
+    code = "invalid-narrowing"
+    title = "An approval may only narrow what was asked"
+
+
+class AccessDenied(Forbidden):
+    """The consent engine denied a read; ``code`` says why (see consent.decisions)."""
+
+    title = "Access denied"
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail, reason=code)
+        self.code = code

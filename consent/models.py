@@ -1,0 +1,99 @@
+import uuid
+
+from django.db import models
+from django.db.models import F, Q
+
+from accounts.models import Organisation
+from vault.models import Pod
+
+
+class Purpose(models.TextChoices):
+    """Purposes from the W3C Data Privacy Vocabulary (https://w3id.org/dpv#)."""
+
+    HUMAN_RESOURCE_MANAGEMENT = (
+        "dpv:HumanResourceManagement",
+        "Human resource management (recruitment, employment)",
+    )
+    IDENTITY_VERIFICATION = "dpv:IdentityVerification", "Identity verification"
+    LEGAL_COMPLIANCE = "dpv:LegalCompliance", "Compliance with a legal obligation"
+    SERVICE_PROVISION = "dpv:ServiceProvision", "Providing a service the citizen asked for"
+    RESEARCH_AND_DEVELOPMENT = "dpv:ResearchAndDevelopment", "Research and development"
+
+
+class AccessRequest(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        DENIED = "denied", "Denied"
+
+    # The state machine, written down once: from each state, where a decision may take it.
+    TRANSITIONS = {Status.PENDING: {Status.APPROVED, Status.DENIED}}
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    requester = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="access_requests")
+    pod = models.ForeignKey(Pod, on_delete=models.CASCADE, related_name="access_requests")
+    credential_types = models.JSONField()
+    purpose = models.CharField(max_length=64, choices=Purpose.choices)
+    purpose_description = models.CharField(max_length=500)
+    requested_until = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    denial_reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["pod", "status"], name="request_pod_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "approved", "denied"]),
+                name="request_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_at__isnull=True)
+                | (~Q(status="pending") & Q(decided_at__isnull=False)),
+                name="request_decided_at_matches_status",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.requester} asks for {', '.join(self.credential_types)} ({self.status})"
+
+
+class Grant(models.Model):
+    """What an approval creates: scoped to credential types, bound to a purpose, expiring, revocable."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        REVOKED = "revoked", "Revoked"
+
+    TRANSITIONS = {Status.ACTIVE: {Status.REVOKED}}
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    request = models.OneToOneField(AccessRequest, on_delete=models.PROTECT, related_name="grant")
+    pod = models.ForeignKey(Pod, on_delete=models.CASCADE, related_name="grants")
+    grantee = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="grants")
+    credential_types = models.JSONField()
+    purpose = models.CharField(max_length=64, choices=Purpose.choices)
+    valid_from = models.DateTimeField()
+    valid_until = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["pod", "status"], name="grant_pod_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__gt=F("valid_from")), name="grant_period_not_empty"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="active", revoked_at__isnull=True)
+                | Q(status="revoked", revoked_at__isnull=False),
+                name="grant_revoked_at_matches_status",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"grant {self.id} to {self.grantee} ({self.status})"

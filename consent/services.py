@@ -1,0 +1,221 @@
+"""Writes for consent: requests, decisions, grants, and reads under a grant.
+
+Every act that touches a pod is recorded in the pod's access log inside the act's transaction.
+"""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Organisation, User
+from accounts.selectors import citizen_by_national_id
+from credentials.types import check_type_name
+from vault import services as vault
+from vault.access import AccessContext
+from vault.errors import PodNotFound
+from vault.models import AccessEvent, Pod, PodCredential
+
+from .decisions import decide
+from .errors import (
+    AccessDenied,
+    GrantNotFound,
+    InvalidNarrowing,
+    InvalidRequest,
+    InvalidTransition,
+    RequestNotFound,
+)
+from .models import AccessRequest, Grant, Purpose
+from .tasks import notify_access_request
+
+MAX_GRANT_PERIOD = timedelta(days=366)
+
+
+def _transition(obj: AccessRequest | Grant, to: str) -> None:
+    if to not in obj.TRANSITIONS.get(obj.status, set()):
+        raise InvalidTransition(f"This {obj._meta.verbose_name} is {obj.status}; it cannot become {to}.")
+    obj.status = to
+
+
+def file_access_request(
+    *,
+    requester: Organisation,
+    national_id: str,
+    credential_types: list[str],
+    purpose: str,
+    purpose_description: str,
+    valid_until: datetime,
+) -> AccessRequest:
+    """A requester asks a citizen for credentials of some types, for a purpose, until a date.
+
+    Raises CitizenNotFound, UnknownCredentialType or InvalidRequest. Logged in the citizen's pod;
+    the citizen is notified after commit.
+    """
+    if not requester.is_requester:
+        raise InvalidRequest("Only employers and agencies file access requests.")
+    if not credential_types:
+        raise InvalidRequest("Ask for at least one credential type.")
+    for name in credential_types:
+        check_type_name(name)
+    if purpose not in Purpose.values:
+        raise InvalidRequest(f"Unknown purpose {purpose!r}.", allowedPurposes=list(Purpose.values))
+    now = timezone.now()
+    if valid_until <= now:
+        raise InvalidRequest("validUntil must be in the future.")
+    if valid_until - now > MAX_GRANT_PERIOD:
+        raise InvalidRequest(f"Access may be asked for at most {MAX_GRANT_PERIOD.days} days.")
+    pod = Pod.objects.filter(owner=citizen_by_national_id(national_id)).first()
+    if pod is None:
+        raise PodNotFound("That citizen has no pod yet.")
+    with transaction.atomic():
+        request = AccessRequest.objects.create(
+            requester=requester,
+            pod=pod,
+            credential_types=sorted(set(credential_types)),
+            purpose=purpose,
+            purpose_description=purpose_description,
+            requested_until=valid_until,
+        )
+        for name in request.credential_types:
+            vault.record(
+                pod,
+                context=AccessContext.for_organisation(requester, purpose=purpose, request_id=request.pk),
+                action=AccessEvent.Action.REQUEST_FILED,
+                credential_type=name,
+            )
+        transaction.on_commit(lambda: notify_access_request.delay(str(request.pk)))
+    return request
+
+
+def _pending_request_of(citizen: User, request_id: Any) -> AccessRequest:
+    request = (
+        AccessRequest.objects.select_for_update()
+        .select_related("requester", "pod")
+        .filter(pk=request_id, pod__owner=citizen)
+        .first()
+    )
+    if request is None:
+        raise RequestNotFound("You have no access request with that id.")
+    return request
+
+
+@transaction.atomic
+def approve_request(
+    *,
+    citizen: User,
+    request_id: Any,
+    credential_types: list[str] | None = None,
+    valid_until: datetime | None = None,
+) -> Grant:
+    """The citizen approves a request, possibly narrowing the types or the period: a grant.
+
+    Raises RequestNotFound, InvalidTransition (not pending) or InvalidNarrowing (widening).
+    """
+    request = _pending_request_of(citizen, request_id)
+    types = request.credential_types if credential_types is None else sorted(set(credential_types))
+    if not types or not set(types) <= set(request.credential_types):
+        raise InvalidNarrowing(f"Approve some of the requested types {request.credential_types}, no others.")
+    now = timezone.now()
+    until = valid_until or request.requested_until
+    if until > request.requested_until:
+        raise InvalidNarrowing("The grant may not last longer than was asked.")
+    if until <= now:
+        raise InvalidNarrowing("The grant must end in the future.")
+    _transition(request, AccessRequest.Status.APPROVED)
+    request.decided_at = now
+    request.save(update_fields=["status", "decided_at"])
+    grant = Grant.objects.create(
+        request=request,
+        pod=request.pod,
+        grantee=request.requester,
+        credential_types=types,
+        purpose=request.purpose,
+        valid_from=now,
+        valid_until=until,
+    )
+    for name in types:
+        vault.record(
+            request.pod,
+            context=AccessContext.for_citizen(
+                citizen, purpose=grant.purpose, grant_id=grant.pk, request_id=request.pk
+            ),
+            action=AccessEvent.Action.REQUEST_APPROVED,
+            credential_type=name,
+        )
+    return grant
+
+
+@transaction.atomic
+def deny_request(*, citizen: User, request_id: Any, reason: str = "") -> AccessRequest:
+    """The citizen denies a request. Raises RequestNotFound or InvalidTransition."""
+    request = _pending_request_of(citizen, request_id)
+    _transition(request, AccessRequest.Status.DENIED)
+    request.decided_at = timezone.now()
+    request.denial_reason = reason
+    request.save(update_fields=["status", "decided_at", "denial_reason"])
+    vault.record(
+        request.pod,
+        context=AccessContext.for_citizen(citizen, purpose=request.purpose, request_id=request.pk),
+        action=AccessEvent.Action.REQUEST_DENIED,
+        reason="denied-by-citizen",
+    )
+    return request
+
+
+@transaction.atomic
+def revoke_grant(*, citizen: User, grant_id: Any) -> Grant:
+    """The citizen revokes a grant; the next read under it is denied.
+
+    Raises GrantNotFound or InvalidTransition (already revoked).
+    """
+    grant = Grant.objects.select_for_update().filter(pk=grant_id, pod__owner=citizen).first()
+    if grant is None:
+        raise GrantNotFound("You have no grant with that id.")
+    _transition(grant, Grant.Status.REVOKED)
+    grant.revoked_at = timezone.now()
+    grant.save(update_fields=["status", "revoked_at"])
+    vault.record(
+        grant.pod,
+        context=AccessContext.for_citizen(citizen, purpose=grant.purpose, grant_id=grant.pk),
+        action=AccessEvent.Action.GRANT_REVOKED,
+    )
+    return grant
+
+
+def read_under_grant(
+    *, organisation: Organisation, grant_id: Any, purpose: str, credential_type: str | None = None
+) -> tuple[Grant, list[tuple[PodCredential, dict[str, Any]]]]:
+    """A requester reads credentials under a grant. The decision, the read and the log entry are
+    one transaction; a denial is logged and committed before AccessDenied / GrantNotFound is raised.
+    """
+    if credential_type is not None:
+        check_type_name(credential_type)
+    with transaction.atomic():
+        # Locking the grant orders this read after any revocation that committed before it.
+        grant = Grant.objects.select_for_update().select_related("pod").filter(pk=grant_id).first()
+        if grant is None:
+            raise GrantNotFound("No grant with that id was given to your organisation.")
+        decision = decide(
+            grant,
+            organisation=organisation,
+            purpose=purpose,
+            credential_type=credential_type,
+            at=timezone.now(),
+        )
+        context = AccessContext.for_organisation(organisation, purpose=purpose, grant_id=grant.pk)
+        if decision.allowed:
+            types = [credential_type] if credential_type else list(grant.credential_types)
+            return grant, vault.read_credentials(grant.pod, context=context, credential_types=types)
+        vault.record(
+            grant.pod,
+            context=context,
+            action=AccessEvent.Action.ACCESS_DENIED,
+            outcome=AccessEvent.Outcome.DENIED,
+            credential_type=credential_type or "",
+            reason=decision.reason,
+        )
+    # Outside the block: the denial's log entry has committed; now refuse.
+    if decision.reason == "not-grantee":
+        raise GrantNotFound("No grant with that id was given to your organisation.")
+    raise AccessDenied(decision.reason, decision.detail)

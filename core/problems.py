@@ -1,0 +1,144 @@
+"""RFC 9457 problem details for every error the API returns.
+
+Domain errors and DRF's own exceptions both become ``application/problem+json`` with a stable
+``type`` (documented in docs/api/problems.md), a ``title``, the ``status`` and a human ``detail``.
+"""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+from .errors import DomainError
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_BASE = "https://w3id.org/citizen-vault/problems#"
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is larger than this endpoint accepts."
+    default_code = "payload-too-large"
+
+
+_DRF_CODES: list[tuple[type[exceptions.APIException], str, str]] = [
+    (exceptions.ParseError, "malformed-request", "The request body could not be parsed"),
+    (exceptions.UnsupportedMediaType, "unsupported-media-type", "Unsupported media type"),
+    (exceptions.NotAuthenticated, "not-authenticated", "Authentication required"),
+    (exceptions.AuthenticationFailed, "authentication-failed", "Authentication failed"),
+    (exceptions.PermissionDenied, "forbidden", "Not allowed"),
+    (exceptions.NotFound, "not-found", "Not found"),
+    (exceptions.MethodNotAllowed, "method-not-allowed", "Method not allowed"),
+    (exceptions.NotAcceptable, "not-acceptable", "Not acceptable"),
+    (exceptions.Throttled, "rate-limited", "Too many requests"),
+    (exceptions.ValidationError, "validation-error", "The request is not valid"),
+    (PayloadTooLarge, "payload-too-large", "Payload too large"),
+]
+
+
+def problem(*, code: str, title: str, status_code: int, detail: str, **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + code,
+        "title": title,
+        "status": status_code,
+        "detail": detail,
+    }
+    body.update(extra)
+    return body
+
+
+def _flatten(errors: Any, pointer: str = "") -> list[dict[str, str]]:
+    """Turn DRF's nested error structure into a list of JSON-pointer-addressed errors."""
+    if isinstance(errors, dict):
+        out = []
+        for key, value in errors.items():
+            sub = pointer if key == "non_field_errors" else f"{pointer}/{key}"
+            out.extend(_flatten(value, sub))
+        return out
+    if isinstance(errors, list):
+        if all(not isinstance(item, dict | list) for item in errors):
+            return [{"pointer": pointer or "/", "detail": str(item)} for item in errors]
+        out = []
+        for index, value in enumerate(errors):
+            out.extend(_flatten(value, f"{pointer}/{index}"))
+        return out
+    return [{"pointer": pointer or "/", "detail": str(errors)}]
+
+
+def _drf_problem(exc: exceptions.APIException) -> dict[str, Any]:
+    code, title = "error", "Error"
+    for cls, cls_code, cls_title in _DRF_CODES:
+        if isinstance(exc, cls):
+            code, title = cls_code, cls_title
+            break
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _flatten(exc.detail)
+        detail = "; ".join(
+            f"{e['pointer']}: {e['detail']}" if e["pointer"] != "/" else e["detail"] for e in errors
+        )
+        return problem(code=code, title=title, status_code=exc.status_code, detail=detail, errors=errors)
+    return problem(code=code, title=title, status_code=exc.status_code, detail=str(exc.detail))
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF exception handler: every known error becomes a problem document; others stay 500s."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    headers: dict[str, str] = {}
+    if isinstance(exc, DomainError):
+        body = problem(
+            code=exc.code,
+            title=exc.title,
+            status_code=exc.status,
+            detail=exc.detail,
+            **exc.extra,
+        )
+    elif isinstance(exc, exceptions.APIException):
+        body = _drf_problem(exc)
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
+        if getattr(exc, "wait", None):
+            headers["Retry-After"] = str(int(exc.wait))
+    else:
+        return None
+
+    request = context.get("request")
+    if request is not None:
+        body["instance"] = request.path
+    # Authentication headers DRF would add (WWW-Authenticate) are set by the view afterwards.
+    set_rollback()
+    return Response(body, status=body["status"], headers=headers, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def json_not_found(request, exception=None):
+    return JsonResponse(
+        problem(
+            code="not-found",
+            title="Not found",
+            status_code=404,
+            detail=f"No resource at {request.path}.",
+            instance=request.path,
+        ),
+        status=404,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
+
+
+def json_server_error(request):
+    return JsonResponse(
+        problem(
+            code="server-error",
+            title="Internal error",
+            status_code=500,
+            detail="The server failed to handle this request; it has been logged.",
+            instance=request.path,
+        ),
+        status=500,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )

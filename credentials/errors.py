@@ -1,0 +1,43 @@
+from core.errors import Conflict, Invalid
+
+
+class CredentialInvalid(Invalid):
+    """The credential breaks the VC Data Model; ``errors`` lists each violation by path."""
+
+    code = "invalid-credential"
+    title = "The credential is not a valid VC Data Model 2.0 credential"
+
+
+class UnknownContext(Invalid):
+    code = "unknown-context"
+    title = "The document uses a JSON-LD context this service does not know"
+
+
+class UndefinedTerm(Invalid):
+    code = "undefined-term"
+    title = "The document uses a term its contexts do not define"
+
+
+class JsonLdInvalid(Invalid):
+    code = "invalid-json-ld"
+    title = "The document is not valid JSON-LD"
+
+
+class UnknownCredentialType(Invalid):
+    code = "unknown-credential-type"
+    title = "This service does not issue or hold credentials of that type"
+
+
+class ProofInvalid(Invalid):
+    code = "invalid-proof"
+    title = "The proof does not verify"
+
+
+class UnresolvableKey(Invalid):
+    code = "unresolvable-verification-method"
+    title = "The verification method cannot be resolved"
+
+
+class NoSigningKey(Conflict):
+    code = "no-signing-key"
+    title = "The organisation has no active signing key"

@@ -1,0 +1,183 @@
+"""JSON-LD, safely: shipped contexts only, no network ever, no silently dropped terms.
+
+Two pyld behaviours make naive use dangerous for signatures:
+- its default loader fetches contexts over the network; ours serves only the files shipped in
+  ``credentials/contexts`` (pinned by SHA-256 in ``manifest.json``) and refuses any other URL;
+- it silently drops properties and types its contexts do not define, so they are not signed
+  and can be changed after signing; we refuse such documents instead (``expand_strict``).
+Documents may name contexts only by URL: an inline context could redefine terms or add a
+``@vocab`` that makes any typo "defined".
+"""
+
+import copy
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cachetools import LRUCache
+from django.core.exceptions import ImproperlyConfigured
+from pyld import jsonld
+from pyld.context_resolver import ContextResolver
+
+from .errors import JsonLdInvalid, UndefinedTerm, UnknownContext
+
+CONTEXTS_DIR = Path(__file__).resolve().parent / "contexts"
+
+CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
+EXAMPLES_V2 = "https://www.w3.org/ns/credentials/examples/v2"
+EDUCATION_V1 = "https://w3id.org/citizen-vault/education/v1"
+
+_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+@dataclass(frozen=True)
+class ShippedContext:
+    url: str
+    filename: str
+    sha256: str
+    raw: bytes
+    document: dict[str, Any]
+
+
+def _load_shipped_contexts() -> dict[str, ShippedContext]:
+    manifest = json.loads((CONTEXTS_DIR / "manifest.json").read_text())
+    shipped = {}
+    for url, entry in manifest["contexts"].items():
+        raw = (CONTEXTS_DIR / entry["file"]).read_bytes()
+        digest = hashlib.sha256(raw).hexdigest()
+        if digest != entry["sha256"]:
+            raise ImproperlyConfigured(
+                f"Context file {entry['file']} does not match its pinned SHA-256 "
+                f"({digest} != {entry['sha256']}); refusing to start."
+            )
+        shipped[url] = ShippedContext(url, entry["file"], digest, raw, json.loads(raw))
+    return shipped
+
+
+CONTEXTS: dict[str, ShippedContext] = _load_shipped_contexts()
+
+
+class ContextNotShipped(jsonld.JsonLdError):
+    def __init__(self, url: str) -> None:
+        super().__init__(
+            f"The context {url} is not shipped with this service; it is never fetched.",
+            "jsonld.LoadDocumentError",
+            {"url": url},
+            code="loading remote context failed",
+        )
+        self.url = url
+
+
+def document_loader(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """pyld document loader serving only shipped contexts; any other URL raises."""
+    context = CONTEXTS.get(url)
+    if context is None:
+        raise ContextNotShipped(url)
+    return {
+        "contextUrl": None,
+        "documentUrl": url,
+        "contentType": "application/ld+json",
+        "document": copy.deepcopy(context.document),
+    }
+
+
+# Our own cache of resolved contexts: pyld's default cache is process-global and keyed by URL,
+# so a context resolved through some other loader must never be served to ours.
+_RESOLVED_CONTEXTS: LRUCache = LRUCache(maxsize=64)
+
+
+def _options(**extra: Any) -> dict[str, Any]:
+    return {
+        "documentLoader": document_loader,
+        "contextResolver": ContextResolver(_RESOLVED_CONTEXTS, document_loader),
+        "base": "",
+        **extra,
+    }
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    while exc.__cause__ is not None:
+        exc = exc.__cause__
+    return exc
+
+
+def _check_context_references(node: Any, path: str = "") -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "@context":
+                entries = value if isinstance(value, list) else [value]
+                for index, entry in enumerate(entries):
+                    if not isinstance(entry, str):
+                        raise JsonLdInvalid(
+                            "Inline contexts are not accepted: name each context by URL.",
+                            path=f"{path}/@context/{index}",
+                        )
+                    if entry not in CONTEXTS:
+                        raise UnknownContext(
+                            f"The context {entry} is not one this service knows.",
+                            path=f"{path}/@context/{index}",
+                            knownContexts=sorted(CONTEXTS),
+                        )
+            else:
+                _check_context_references(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            _check_context_references(item, f"{path}/{index}")
+
+
+def _check_absolute(node: Any) -> None:
+    """Refuse relative IRIs left in expanded output: pyld keeps them, then skips them in RDF."""
+    if isinstance(node, list):
+        for item in node:
+            _check_absolute(item)
+        return
+    if not isinstance(node, dict):
+        return
+    for key, value in node.items():
+        if key == "@id":
+            if not (value.startswith("_:") or _ABSOLUTE_IRI.match(value)):
+                raise UndefinedTerm(f"'{value}' is not an absolute IRI (used as an identifier).")
+        elif key == "@type":
+            for type_iri in value if isinstance(value, list) else [value]:
+                if not _ABSOLUTE_IRI.match(type_iri) and type_iri != "@json":
+                    raise UndefinedTerm(f"The type '{type_iri}' is not defined by the document's contexts.")
+        elif key in ("@value", "@language", "@direction", "@index"):
+            continue
+        else:
+            _check_absolute(value)
+
+
+def _refuse_dropped(term: str | None) -> None:
+    raise UndefinedTerm(f"The property '{term}' is not defined by the document's contexts.")
+
+
+def expand_strict(document: dict[str, Any]) -> list[Any]:
+    """Expand a JSON-LD document; raise instead of dropping anything.
+
+    Raises UnknownContext, UndefinedTerm or JsonLdInvalid, each with a reason.
+    """
+    if not isinstance(document, dict):
+        raise JsonLdInvalid("A JSON-LD document must be a JSON object.")
+    _check_context_references(document)
+    processor = jsonld.JsonLdProcessor(on_property_dropped=_refuse_dropped)
+    try:
+        expanded = processor.expand(document, _options())
+    except jsonld.JsonLdError as exc:
+        cause = _root_cause(exc)
+        if isinstance(cause, ContextNotShipped):
+            raise UnknownContext(str(cause.message)) from exc
+        raise JsonLdInvalid(f"JSON-LD expansion failed: {getattr(cause, 'message', cause)}") from exc
+    _check_absolute(expanded)
+    return expanded
+
+
+def canonicalize(document: dict[str, Any]) -> str:
+    """RDF Dataset Canonicalization (RDFC-1.0, pyld's URDNA2015) to N-Quads, after strict expansion."""
+    expanded = expand_strict(document)
+    try:
+        return jsonld.normalize(expanded, _options(algorithm="URDNA2015", format="application/n-quads"))
+    except jsonld.JsonLdError as exc:
+        raise JsonLdInvalid(f"RDF canonicalization failed: {_root_cause(exc)}") from exc

@@ -1,0 +1,31 @@
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from accounts.models import Organisation
+from accounts.services import create_organisation, issue_api_token
+from credentials.services import create_issuer_key
+
+
+class Command(BaseCommand):
+    help = (
+        "Onboard an organisation: create it, give an issuer its Ed25519 signing key (did:key), "
+        "and print an API token (shown once; only its digest is stored)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("name")
+        parser.add_argument("--kind", required=True, choices=[k.value for k in Organisation.Kind])
+        parser.add_argument("--slug", default="")
+
+    @transaction.atomic
+    def handle(self, name, kind, slug, **options):
+        if slug and Organisation.objects.filter(slug=slug).exists():
+            raise CommandError(f"An organisation with slug {slug!r} exists already.")
+        organisation = create_organisation(name=name, kind=kind, slug=slug)
+        self.stdout.write(f"organisation: {organisation.name} ({organisation.kind}) slug={organisation.slug}")
+        if kind == Organisation.Kind.ISSUER:
+            key = create_issuer_key(organisation=organisation)
+            self.stdout.write(f"signing key:  {key.did}")
+        _, token = issue_api_token(organisation=organisation, name="onboarding")
+        self.stdout.write(f"api token:    {token}")
+        self.stderr.write("Store the token now: it is not shown again.")

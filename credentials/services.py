@@ -1,0 +1,118 @@
+"""Writes for credentials: signing keys and signing credentials for issuers."""
+
+import uuid
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Organisation
+from core.keyring import WrappedSecret, keyring
+
+from .dataintegrity import add_proof, utc_now_xsd
+from .datamodel import validate_credential
+from .errors import CredentialInvalid, NoSigningKey, UnknownContext
+from .models import IssuerKey
+from .multikey import did_key_for
+from .types import ISSUABLE_CONTEXTS, CredentialType, credential_type_of
+
+
+def _key_aad(key_id: uuid.UUID) -> bytes:
+    return f"citizen-vault/issuer-key/v1|key:{key_id}".encode()
+
+
+@transaction.atomic
+def create_issuer_key(*, organisation: Organisation) -> IssuerKey:
+    """Generate a new Ed25519 signing key for an issuer; the previous key is retired, not deleted."""
+    if organisation.kind != Organisation.Kind.ISSUER:
+        raise ValueError("Only issuers hold signing keys.")
+    IssuerKey.objects.filter(organisation=organisation, retired_at__isnull=True).update(
+        retired_at=timezone.now()
+    )
+    private_key = Ed25519PrivateKey.generate()
+    did_key = did_key_for(private_key.public_key())
+    key_id = uuid.uuid4()
+    wrapped = keyring().wrap(private_key.private_bytes_raw(), aad=_key_aad(key_id))
+    return IssuerKey.objects.create(
+        id=key_id,
+        organisation=organisation,
+        did=did_key.did,
+        public_key_multibase=did_key.multikey,
+        kek_id=wrapped.kek_id,
+        private_key_sealed=wrapped.sealed,
+    )
+
+
+def active_issuer_key(organisation: Organisation) -> IssuerKey:
+    key = IssuerKey.objects.filter(organisation=organisation, retired_at__isnull=True).first()
+    if key is None:
+        raise NoSigningKey(f"{organisation.name} has no active signing key; an operator must create one.")
+    return key
+
+
+def _private_key(key: IssuerKey) -> Ed25519PrivateKey:
+    raw = keyring().unwrap(WrappedSecret(key.kek_id, bytes(key.private_key_sealed)), aad=_key_aad(key.id))
+    return Ed25519PrivateKey.from_private_bytes(raw)
+
+
+def sign_credential(
+    *, organisation: Organisation, credential: dict[str, Any], subject_id: str
+) -> tuple[dict[str, Any], CredentialType]:
+    """Complete an issuer's unsigned credential and sign it with eddsa-rdfc-2022.
+
+    Fills in ``issuer`` (the organisation's did:key), ``id`` (a urn:uuid) and ``validFrom``
+    (now) when absent, and binds the subject to ``subject_id``. Raises CredentialInvalid,
+    UnknownCredentialType, UnknownContext, UndefinedTerm or NoSigningKey; signs nothing then.
+    """
+    if not isinstance(credential, dict):
+        raise CredentialInvalid("The credential must be a JSON object.", errors=[])
+    if "proof" in credential:
+        raise CredentialInvalid(
+            "Send the credential unsigned: this service adds the proof.",
+            errors=[{"path": "/proof", "rule": "issuance", "detail": "must be absent"}],
+        )
+    key = active_issuer_key(organisation)
+    document = dict(credential)
+    if "issuer" in document and document["issuer"] not in (key.did, {"id": key.did}):
+        raise CredentialInvalid(
+            f"The issuer must be {key.did}, your organisation's DID, or be left out.",
+            errors=[{"path": "/issuer", "rule": "issuance", "detail": f"must be {key.did}"}],
+        )
+    document.setdefault("issuer", key.did)
+    document.setdefault("id", f"urn:uuid:{uuid.uuid4()}")
+    document.setdefault("validFrom", utc_now_xsd())
+
+    subject = document.get("credentialSubject")
+    if isinstance(subject, dict):
+        if "id" in subject and subject["id"] != subject_id:
+            raise CredentialInvalid(
+                "credentialSubject.id is set by the vault to the holder's DID; leave it out.",
+                errors=[
+                    {
+                        "path": "/credentialSubject/id",
+                        "rule": "issuance",
+                        "detail": "must be absent",
+                    }
+                ],
+            )
+        document["credentialSubject"] = {"id": subject_id, **subject}
+
+    validate_credential(document)
+    for index, context in enumerate(document["@context"]):
+        if context not in ISSUABLE_CONTEXTS:
+            raise UnknownContext(
+                f"This service does not sign credentials using the context {context}.",
+                path=f"/@context/{index}",
+                issuableContexts=sorted(ISSUABLE_CONTEXTS),
+            )
+    credential_type = credential_type_of(document)
+    missing = [c for c in credential_type.contexts if c not in document["@context"]]
+    if missing:
+        raise UnknownContext(
+            f"A {credential_type.name} needs the contexts {list(credential_type.contexts)}; "
+            f"missing {missing}.",
+            path="/@context",
+        )
+    signed = add_proof(document, private_key=_private_key(key), verification_method=key.verification_method)
+    return signed, credential_type

@@ -1,0 +1,129 @@
+import os
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from accounts.models import Organisation
+from accounts.services import create_organisation, issue_api_token
+from credentials.jsonld import CREDENTIALS_V2, EDUCATION_V1
+from credentials.services import create_issuer_key
+from vault.services import create_citizen
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+VECTORS = SHARED / "vectors"
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def _missing_services() -> list[str]:
+    missing = []
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        missing.append("DATABASE_URL (PostgreSQL)")
+    if not os.environ.get("REDIS_URL"):
+        missing.append("REDIS_URL (Redis)")
+    return missing
+
+
+def pytest_runtest_setup(item):
+    """`services` tests need PostgreSQL and Redis: skipped without them, failed if REQUIRE_SERVICES=1."""
+    if item.get_closest_marker("services") is None:
+        return
+    missing = _missing_services()
+    if missing and REQUIRE_SERVICES:
+        pytest.fail(f"REQUIRE_SERVICES=1 but this test's services are not configured: {', '.join(missing)}")
+    if missing:
+        pytest.skip(f"needs {', '.join(missing)}")
+
+
+@pytest.fixture
+def on_postgres():
+    return connection.vendor == "postgresql"
+
+
+def diploma(**subject_overrides):
+    subject = {
+        "givenName": "An",
+        "familyName": "Peeters",
+        "degree": {"type": "MasterDegree", "name": "Master of Science in Computer Science"},
+        "awardedOn": "2024-06-28",
+    }
+    subject.update(subject_overrides)
+    return {
+        "@context": [CREDENTIALS_V2, EDUCATION_V1],
+        "type": ["VerifiableCredential", "DiplomaCredential"],
+        "credentialSubject": subject,
+    }
+
+
+class Actor:
+    """An authenticated API client for one actor of the story."""
+
+    def __init__(self, token: str, organisation: Organisation | None = None, user=None, pod=None):
+        self.client = APIClient()
+        self.client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        self.organisation = organisation
+        self.user = user
+        self.pod = pod
+        self.token = token
+
+    def get(self, path, **kwargs):
+        return self.client.get(path, **kwargs)
+
+    def post(self, path, data=None, **kwargs):
+        kwargs.setdefault("format", "json")
+        return self.client.post(path, data, **kwargs)
+
+
+def make_organisation(name: str, kind: str) -> Actor:
+    organisation = create_organisation(name=name, kind=kind)
+    if kind == Organisation.Kind.ISSUER:
+        create_issuer_key(organisation=organisation)
+    _, token = issue_api_token(organisation=organisation)
+    return Actor(token, organisation=organisation)
+
+
+def make_citizen(email: str, national_id: str) -> Actor:
+    pod = create_citizen(email=email, national_id=national_id)
+    _, token = issue_api_token(user=pod.owner)
+    return Actor(token, user=pod.owner, pod=pod)
+
+
+@pytest.fixture
+def university(db):
+    return make_organisation("Ghent Demo University", Organisation.Kind.ISSUER)
+
+
+@pytest.fixture
+def employer(db):
+    return make_organisation("Acme Recruiting", Organisation.Kind.EMPLOYER)
+
+
+@pytest.fixture
+def other_employer(db):
+    return make_organisation("Other Employer", Organisation.Kind.EMPLOYER)
+
+
+@pytest.fixture
+def citizen(db):
+    return make_citizen("an@example.org", "BE:85073003328")
+
+
+@pytest.fixture
+def other_citizen(db):
+    return make_citizen("bart@example.org", "BE:90020199913")
+
+
+@pytest.fixture
+def anonymous():
+    return APIClient()
+
+
+@pytest.fixture
+def issued(university, citizen):
+    response = university.post(
+        "/api/v1/issuer/credentials",
+        {"recipient": {"nationalId": "BE:85073003328"}, "credential": diploma()},
+    )
+    assert response.status_code == 201, response.json()
+    return response.json()

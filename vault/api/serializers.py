@@ -1,0 +1,87 @@
+from rest_framework import serializers
+
+from ..models import AccessEvent
+
+
+class RecipientSerializer(serializers.Serializer):
+    nationalId = serializers.CharField(
+        max_length=64,
+        help_text="The citizen's national identifier as COUNTRY:NUMBER, e.g. BE:85073003328.",
+    )
+
+
+class IssueCredentialSerializer(serializers.Serializer):
+    recipient = RecipientSerializer()
+    credential = serializers.JSONField(
+        help_text=(
+            "An unsigned VC Data Model 2.0 credential. The service sets issuer, id, validFrom "
+            "and credentialSubject.id (the citizen's holder DID), then signs it."
+        )
+    )
+
+    def validate_credential(self, value):
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("Must be a JSON object.")
+        return value
+
+
+class HeldCredentialSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="resource.pk")
+    credentialId = serializers.CharField(source="resource.credential_id")
+    type = serializers.CharField(source="resource.credential_type")
+    issuer = serializers.CharField(source="resource.issuer.name")
+    storedAt = serializers.DateTimeField(source="resource.created_at")
+    credential = serializers.JSONField(source="document")
+
+
+class PodSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    holderDid = serializers.CharField(source="holder_did")
+    createdAt = serializers.DateTimeField(source="created_at")
+    credentialCount = serializers.IntegerField(source="credential_count")
+
+
+class AccessEventSerializer(serializers.ModelSerializer):
+    at = serializers.DateTimeField(source="occurred_at")
+    actor = serializers.SerializerMethodField()
+    legalBasis = serializers.CharField(source="legal_basis")
+    grantId = serializers.UUIDField(source="grant_id")
+    requestId = serializers.UUIDField(source="request_id")
+    credentialId = serializers.CharField(source="credential_id")
+    credentialType = serializers.CharField(source="credential_type")
+    prevHash = serializers.CharField(source="prev_hash")
+    hash = serializers.CharField(source="entry_hash")
+
+    class Meta:
+        model = AccessEvent
+        fields = [
+            "seq",
+            "at",
+            "action",
+            "outcome",
+            "actor",
+            "purpose",
+            "legalBasis",
+            "grantId",
+            "requestId",
+            "credentialId",
+            "credentialType",
+            "reason",
+            "prevHash",
+            "hash",
+        ]
+
+    def get_actor(self, event: AccessEvent) -> dict:
+        return {
+            "kind": event.actor_kind,
+            "name": event.actor_label,
+            "organisationId": str(event.actor_organisation_id) if event.actor_organisation_id else None,
+        }
+
+
+class ChainCheckSerializer(serializers.Serializer):
+    valid = serializers.BooleanField()
+    entries = serializers.IntegerField()
+    head = serializers.CharField(help_text="Hash of the last entry checked.")
+    firstBrokenSeq = serializers.IntegerField(source="first_broken_seq", allow_null=True)
+    problem = serializers.CharField()

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("issuer/credentials", views.IssueCredentialView.as_view(), name="issue-credential"),
+    path("pod", views.PodView.as_view(), name="pod"),
+    path("pod/credentials", views.PodCredentialsView.as_view(), name="pod-credentials"),
+    path("pod/log", views.AccessLogView.as_view(), name="pod-log"),
+    path("pod/log/verify", views.AccessLogVerifyView.as_view(), name="pod-log-verify"),
+]

@@ -1,0 +1,91 @@
+from types import SimpleNamespace
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import IsCitizen, IsIssuer
+
+from .. import selectors, services
+from .serializers import (
+    AccessEventSerializer,
+    ChainCheckSerializer,
+    HeldCredentialSerializer,
+    IssueCredentialSerializer,
+    PodSerializer,
+)
+
+
+def _held(pairs):
+    return [SimpleNamespace(resource=resource, document=document) for resource, document in pairs]
+
+
+class IssueCredentialView(APIView):
+    """An issuer issues a credential into a citizen's pod; the service signs it."""
+
+    permission_classes = [IsIssuer]
+
+    @extend_schema(
+        request=IssueCredentialSerializer,
+        responses={201: HeldCredentialSerializer},
+        tags=["issuance"],
+    )
+    def post(self, request):
+        payload = IssueCredentialSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        resource, signed = services.issue_into_pod(
+            issuer=request.user.organisation,
+            national_id=payload.validated_data["recipient"]["nationalId"],
+            credential=payload.validated_data["credential"],
+        )
+        body = HeldCredentialSerializer(SimpleNamespace(resource=resource, document=signed)).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class PodView(APIView):
+    """The citizen's own pod."""
+
+    permission_classes = [IsCitizen]
+
+    @extend_schema(responses=PodSerializer, tags=["pod"])
+    def get(self, request):
+        pod = selectors.pod_of(request.user)
+        pod.credential_count = pod.credentials.count()
+        return Response(PodSerializer(pod).data)
+
+
+class PodCredentialsView(APIView):
+    """The citizen's credentials, decrypted (this read is logged like any other)."""
+
+    permission_classes = [IsCitizen]
+
+    @extend_schema(responses=HeldCredentialSerializer(many=True), tags=["pod"])
+    def get(self, request):
+        pairs = services.read_own_credentials(owner=request.user)
+        return Response(HeldCredentialSerializer(_held(pairs), many=True).data)
+
+
+class AccessLogView(generics.ListAPIView):
+    """Who did what with the pod: every issuance, request, decision, read and denied attempt."""
+
+    permission_classes = [IsCitizen]
+    serializer_class = AccessEventSerializer
+
+    def get_queryset(self):
+        return selectors.access_log(selectors.pod_of(self.request.user))
+
+    @extend_schema(tags=["pod"])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class AccessLogVerifyView(APIView):
+    """Recompute the pod's hash chain and say whether it is complete and unaltered."""
+
+    permission_classes = [IsCitizen]
+
+    @extend_schema(responses=ChainCheckSerializer, tags=["pod"])
+    def get(self, request):
+        check = selectors.verify_access_log(selectors.pod_of(request.user))
+        return Response(ChainCheckSerializer(check).data)

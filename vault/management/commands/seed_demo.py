@@ -1,0 +1,104 @@
+"""Seed the quick-start demo: a university, an employer, an agency, a citizen with a diploma.
+
+Safe to run again: it reuses what exists and issues fresh demo tokens (the old ones are revoked),
+written to demo.env for the README's walk-through.
+"""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from accounts.models import ApiToken, Organisation, User
+from accounts.services import create_organisation, issue_api_token, revoke_api_token
+from credentials.jsonld import CREDENTIALS_V2, EDUCATION_V1
+from credentials.services import create_issuer_key
+from vault.models import Pod
+from vault.services import create_citizen, issue_into_pod
+
+CITIZEN_EMAIL = "an.peeters@example.org"
+CITIZEN_NATIONAL_ID = "BE:85073003328"
+CITIZEN_PASSWORD = "demo-citizen-password"  # noqa: S105 - demo only, refused when DEBUG is off
+OPERATOR_PASSWORD = "demo-operator-password"  # noqa: S105
+
+DEMO_DIPLOMA = {
+    "@context": [CREDENTIALS_V2, EDUCATION_V1],
+    "type": ["VerifiableCredential", "DiplomaCredential"],
+    "name": "Master of Science in Computer Science",
+    "credentialSubject": {
+        "givenName": "An",
+        "familyName": "Peeters",
+        "degree": {"type": "MasterDegree", "name": "Master of Science in Computer Science"},
+        "fieldOfStudy": "Computer Science",
+        "awardedOn": "2024-06-28",
+    },
+}
+
+
+def _organisation(name: str, slug: str, kind: str) -> Organisation:
+    return Organisation.objects.filter(slug=slug).first() or create_organisation(
+        name=name, kind=kind, slug=slug
+    )
+
+
+def _fresh_token(**holder) -> str:
+    for old in ApiToken.objects.filter(name="demo", revoked_at__isnull=True, **holder):
+        revoke_api_token(token=old)
+    return issue_api_token(name="demo", **holder)[1]
+
+
+class Command(BaseCommand):
+    help = "Seed the demo data and print where to go and what to try (DEBUG only)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError("seed_demo runs only with DEBUG=1: it creates well-known passwords.")
+        university = _organisation("Demo University", "demo-university", Organisation.Kind.ISSUER)
+        if not university.signing_keys.filter(retired_at__isnull=True).exists():
+            create_issuer_key(organisation=university)
+        employer = _organisation("Acme Recruiting", "acme-recruiting", Organisation.Kind.EMPLOYER)
+        other_employer = _organisation("Other Employer", "other-employer", Organisation.Kind.EMPLOYER)
+
+        pod = Pod.objects.filter(owner__email=CITIZEN_EMAIL).first()
+        if pod is None:
+            pod = create_citizen(
+                email=CITIZEN_EMAIL, national_id=CITIZEN_NATIONAL_ID, password=CITIZEN_PASSWORD
+            )
+        if not pod.credentials.exists():
+            issue_into_pod(issuer=university, national_id=CITIZEN_NATIONAL_ID, credential=DEMO_DIPLOMA)
+        if not User.objects.filter(username="operator").exists():
+            User.objects.create_superuser("operator", "operator@example.org", OPERATOR_PASSWORD)
+
+        tokens = {
+            "CV_ISSUER_TOKEN": _fresh_token(organisation=university),
+            "CV_EMPLOYER_TOKEN": _fresh_token(organisation=employer),
+            "CV_OTHER_EMPLOYER_TOKEN": _fresh_token(organisation=other_employer),
+            "CV_CITIZEN_TOKEN": _fresh_token(user=pod.owner),
+        }
+        env_file = Path(settings.BASE_DIR) / "demo.env"
+        lines = [f"export CV={settings.SITE_URL}", f"export CV_NATIONAL_ID={CITIZEN_NATIONAL_ID}"]
+        lines += [f"export {name}={value}" for name, value in tokens.items()]
+        env_file.write_text("\n".join(lines) + "\n")
+        env_file.chmod(0o600)
+
+        self.stdout.write(
+            f"""
+Citizen Vault demo is ready.
+
+  API docs (Swagger UI)  {settings.SITE_URL}/api/docs/
+  OpenAPI schema         {settings.SITE_URL}/api/schema/
+  Operator admin         {settings.SITE_URL}/admin/        operator / {OPERATOR_PASSWORD}
+  Citizen (browsable)    {settings.SITE_URL}/api/v1/pod    {CITIZEN_EMAIL} / {CITIZEN_PASSWORD}
+
+  Demo University (issuer)  {university.signing_keys.get(retired_at__isnull=True).did}
+  Acme Recruiting (employer), Other Employer (employer)
+  Citizen An Peeters, national id {CITIZEN_NATIONAL_ID}, one diploma in the pod
+
+API tokens for the walk-through were written to demo.env. In another terminal:
+  source demo.env
+  curl -s -H "Authorization: Bearer $CV_CITIZEN_TOKEN" $CV/api/v1/pod/credentials
+Then follow "Walk-through" in README.md: request, approve, read, revoke, read the log.
+"""
+        )

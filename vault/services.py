@@ -1,0 +1,168 @@
+"""Writes for the vault: the only door to pod data, and it records every pass."""
+
+import json
+import uuid
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.db import IntegrityError, transaction
+
+from accounts.models import Organisation, User
+from accounts.selectors import citizen_by_national_id
+from accounts.services import create_citizen_user
+from credentials.multikey import did_key_for
+from credentials.services import sign_credential
+from credentials.verification import verify_credential
+
+from . import accesslog, crypto
+from .access import AccessContext
+from .errors import DuplicateCredential, PodNotFound
+from .models import AccessEvent, Pod, PodCredential
+from .tasks import notify_new_credential
+
+CREDENTIAL_KIND = "credential"
+HOLDER_KEY_KIND = "holder-key"
+
+
+@transaction.atomic
+def open_pod(*, owner: User) -> Pod:
+    """Open a citizen's pod: a fresh data key (sealed under the KEK) and a holder key pair."""
+    pod_id = uuid.uuid4()
+    data_key, wrapped = crypto.new_data_key(pod_id)
+    holder_key = Ed25519PrivateKey.generate()
+    pod = Pod.objects.create(
+        id=pod_id,
+        owner=owner,
+        kek_id=wrapped.kek_id,
+        data_key_sealed=wrapped.sealed,
+        holder_did=did_key_for(holder_key.public_key()).did,
+        holder_key_sealed=crypto.seal_for_pod(
+            data_key, pod_id, HOLDER_KEY_KIND, pod_id, 1, holder_key.private_bytes_raw()
+        ),
+    )
+    accesslog.append(pod, context=AccessContext.system(), action=AccessEvent.Action.POD_OPENED)
+    return pod
+
+
+@transaction.atomic
+def create_citizen(*, email: str, national_id: str, password: str | None = None) -> Pod:
+    """Register a citizen and open their pod, together or not at all."""
+    return open_pod(owner=create_citizen_user(email=email, national_id=national_id, password=password))
+
+
+def _encode(document: dict[str, Any]) -> bytes:
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def issue_into_pod(
+    *, issuer: Organisation, national_id: str, credential: dict[str, Any]
+) -> tuple[PodCredential, dict[str, Any]]:
+    """Sign an issuer's credential for a citizen, verify it, and store it encrypted in their pod.
+
+    The store and its log entry commit together; the citizen is notified after commit.
+    Raises CitizenNotFound, the credentials errors (nothing is stored then) or DuplicateCredential.
+    """
+    pod = Pod.objects.filter(owner=citizen_by_national_id(national_id)).first()
+    if pod is None:
+        raise PodNotFound("That citizen has no pod yet.")
+    signed, credential_type = sign_credential(
+        organisation=issuer, credential=credential, subject_id=pod.holder_did
+    )
+    verify_credential(signed)  # verified on arrival, as any credential entering a pod is
+
+    resource_id = uuid.uuid4()
+    ciphertext = crypto.seal_for_pod(
+        crypto.data_key(pod), pod.id, CREDENTIAL_KIND, resource_id, 1, _encode(signed)
+    )
+    try:
+        with transaction.atomic():
+            resource = PodCredential.objects.create(
+                id=resource_id,
+                pod=pod,
+                credential_id=signed["id"],
+                credential_type=credential_type.name,
+                issuer=issuer,
+                ciphertext=ciphertext,
+            )
+            accesslog.append(
+                pod,
+                context=AccessContext.for_organisation(issuer),
+                action=AccessEvent.Action.CREDENTIAL_ISSUED,
+                resource=resource,
+            )
+            transaction.on_commit(lambda: notify_new_credential.delay(str(resource.pk)))
+    except IntegrityError as exc:
+        raise DuplicateCredential(f"The pod already holds a credential with id {signed['id']}.") from exc
+    return resource, signed
+
+
+def _decrypt(pod: Pod, key: bytes, resource: PodCredential) -> dict[str, Any]:
+    plaintext = crypto.open_for_pod(
+        key, pod.id, CREDENTIAL_KIND, resource.pk, resource.version, bytes(resource.ciphertext)
+    )
+    return json.loads(plaintext)
+
+
+def read_credentials(
+    pod: Pod, *, context: AccessContext, credential_types: list[str]
+) -> list[tuple[PodCredential, dict[str, Any]]]:
+    """Decrypt the pod's credentials of the given types and log one read per credential.
+
+    Must run inside the caller's transaction (the decision, the read and its record are one
+    act). A read that finds nothing is logged too, so every attempt is visible.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("Pod reads run inside the transaction of the decision that allowed them.")
+    resources = list(
+        PodCredential.objects.filter(pod=pod, credential_type__in=credential_types).order_by("created_at")
+    )
+    if not resources:
+        for credential_type in credential_types:
+            accesslog.append(
+                pod,
+                context=context,
+                action=AccessEvent.Action.CREDENTIAL_READ,
+                credential_type=credential_type,
+            )
+        return []
+    key = crypto.data_key(pod)
+    results = []
+    for resource in resources:
+        results.append((resource, _decrypt(pod, key, resource)))
+        accesslog.append(pod, context=context, action=AccessEvent.Action.CREDENTIAL_READ, resource=resource)
+    return results
+
+
+@transaction.atomic
+def read_own_credentials(*, owner: User) -> list[tuple[PodCredential, dict[str, Any]]]:
+    """The citizen reads their own pod (logged like any other read)."""
+    pod = Pod.objects.filter(owner=owner).first()
+    if pod is None:
+        raise PodNotFound("You have no pod.")
+    types = list(pod.credentials.values_list("credential_type", flat=True).distinct())
+    if not types:
+        return []
+    return read_credentials(pod, context=AccessContext.for_citizen(owner), credential_types=types)
+
+
+def record(
+    pod: Pod,
+    *,
+    context: AccessContext,
+    action: str,
+    outcome: str = AccessEvent.Outcome.ALLOWED,
+    credential_type: str = "",
+    reason: str = "",
+) -> AccessEvent:
+    """Record an act on the pod that touches no pod data (a request, a decision, a denial).
+
+    Must run inside the transaction of the act.
+    """
+    return accesslog.append(
+        pod,
+        context=context,
+        action=action,
+        outcome=outcome,
+        credential_type=credential_type,
+        reason=reason,
+    )
