@@ -19,8 +19,9 @@ demo: $(STAMP)
 	DEBUG=1 $(BIN)/python manage.py runserver $${PORT:-8000}
 
 ## test: the whole test suite (PostgreSQL / Redis when DATABASE_URL / REDIS_URL are set)
+# DEBUG=1 selects the development key ring; pytest-django still runs the tests with DEBUG off.
 test: $(STAMP)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	DEBUG=1 $(BIN)/pytest $(PYTEST_ARGS)
 
 ## lint: ruff, import-linter, migrations, OpenAPI schema
 lint: $(STAMP)

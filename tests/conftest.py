@@ -36,6 +36,18 @@ def pytest_runtest_setup(item):
         pytest.skip(f"needs {', '.join(missing)}")
 
 
+@pytest.fixture(autouse=True)
+def _celery_mode(request):
+    """Tasks run eagerly in every test but the `services` ones, which go through the real broker."""
+    from config.celery import app
+
+    eager = request.node.get_closest_marker("services") is None or not os.environ.get("REDIS_URL")
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = eager
+    yield
+    app.conf.task_always_eager = previous
+
+
 @pytest.fixture
 def on_postgres():
     return connection.vendor == "postgresql"
