@@ -28,7 +28,7 @@ os.environ["THROTTLE_USER"] = "100000000/minute"  # measure the path, not the ra
 os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
