@@ -13,6 +13,7 @@ import copy
 import hashlib
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,13 @@ CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
 EXAMPLES_V2 = "https://www.w3.org/ns/credentials/examples/v2"
 EDUCATION_V1 = "https://w3id.org/citizen-vault/education/v1"
 
-_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+# The same test pyld applies when it turns expanded JSON-LD into RDF: an IRI it does not accept
+# (relative, or holding whitespace) is skipped there, so it would not be signed.
+_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S*$")
+_BLANK_NODE = re.compile(r"^_:\S+$")
+# N-Quads LANGTAG: pyld writes a language tag into the canonical form unescaped, so anything
+# else could forge extra quads in the signed bytes.
+_LANGUAGE_TAG = re.compile(r"^[a-zA-Z]+(-[a-zA-Z0-9]+)*$")
 
 
 @dataclass(frozen=True)
@@ -93,7 +100,8 @@ def _options(**extra: Any) -> dict[str, Any]:
     return {
         "documentLoader": document_loader,
         "contextResolver": ContextResolver(_RESOLVED_CONTEXTS, document_loader),
-        "base": "",
+        # None, not "": with "" pyld resolves relative IRIs against http://example.org/base/.
+        "base": None,
         **extra,
     }
 
@@ -104,32 +112,37 @@ def _root_cause(exc: BaseException) -> BaseException:
     return exc
 
 
-def _check_context_references(node: Any, path: str = "") -> None:
+def context_references(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    """Every ``@context`` entry in a document, at any depth, as (JSON pointer, entry)."""
     if isinstance(node, dict):
         for key, value in node.items():
             if key == "@context":
                 entries = value if isinstance(value, list) else [value]
                 for index, entry in enumerate(entries):
-                    if not isinstance(entry, str):
-                        raise JsonLdInvalid(
-                            "Inline contexts are not accepted: name each context by URL.",
-                            path=f"{path}/@context/{index}",
-                        )
-                    if entry not in CONTEXTS:
-                        raise UnknownContext(
-                            f"The context {entry} is not one this service knows.",
-                            path=f"{path}/@context/{index}",
-                            knownContexts=sorted(CONTEXTS),
-                        )
+                    yield f"{path}/@context/{index}", entry
             else:
-                _check_context_references(value, f"{path}/{key}")
+                yield from context_references(value, f"{path}/{key}")
     elif isinstance(node, list):
         for index, item in enumerate(node):
-            _check_context_references(item, f"{path}/{index}")
+            yield from context_references(item, f"{path}/{index}")
+
+
+def _check_context_references(document: Any) -> None:
+    for path, entry in context_references(document):
+        if not isinstance(entry, str):
+            raise JsonLdInvalid("Inline contexts are not accepted: name each context by URL.", path=path)
+        if entry not in CONTEXTS:
+            raise UnknownContext(
+                f"The context {entry} is not one this service knows.",
+                path=path,
+                knownContexts=sorted(CONTEXTS),
+            )
 
 
 def _check_absolute(node: Any) -> None:
-    """Refuse relative IRIs left in expanded output: pyld keeps them, then skips them in RDF."""
+    """Refuse what expansion keeps but RDF conversion skips, so it would not be signed:
+    relative or malformed IRIs, blank-node properties, ``@index`` and ``@direction``; and
+    malformed language tags, which would be written into the canonical form unescaped."""
     if isinstance(node, list):
         for item in node:
             _check_absolute(item)
@@ -138,15 +151,22 @@ def _check_absolute(node: Any) -> None:
         return
     for key, value in node.items():
         if key == "@id":
-            if not (value.startswith("_:") or _ABSOLUTE_IRI.match(value)):
+            if not (_BLANK_NODE.match(value) or _ABSOLUTE_IRI.match(value)):
                 raise UndefinedTerm(f"'{value}' is not an absolute IRI (used as an identifier).")
         elif key == "@type":
             for type_iri in value if isinstance(value, list) else [value]:
                 if not _ABSOLUTE_IRI.match(type_iri) and type_iri != "@json":
                     raise UndefinedTerm(f"The type '{type_iri}' is not defined by the document's contexts.")
-        elif key in ("@value", "@language", "@direction", "@index"):
+        elif key in ("@index", "@direction"):
+            raise UndefinedTerm(f"'{key}' is not part of the signed data; it is not accepted.")
+        elif key == "@language":
+            if not _LANGUAGE_TAG.match(value):
+                raise JsonLdInvalid(f"'{value}' is not a well-formed language tag.")
+        elif key == "@value":
             continue
         else:
+            if key.startswith("_:"):
+                raise UndefinedTerm(f"The property '{key}' is a blank node; it would not be signed.")
             _check_absolute(value)
 
 

@@ -17,9 +17,13 @@ def _decode_multibase(value: str) -> bytes:
     if not isinstance(value, str) or not value.startswith(BASE58BTC):
         raise UnresolvableKey("Expected a base58btc multibase value (starting with 'z').")
     try:
-        return base58.b58decode(value[1:])
+        decoded = base58.b58decode(value[1:])
     except ValueError as exc:
         raise UnresolvableKey("Not valid base58btc.") from exc
+    # The base58 library ignores trailing whitespace; accept only the one spelling of the bytes.
+    if base58.b58encode(decoded).decode("ascii") != value[1:]:
+        raise UnresolvableKey("Not canonical base58btc.")
+    return decoded
 
 
 def encode_multibase(data: bytes) -> str:

@@ -13,6 +13,7 @@ from core.keyring import WrappedSecret, keyring
 from .dataintegrity import add_proof, utc_now_xsd
 from .datamodel import validate_credential
 from .errors import CredentialInvalid, NoSigningKey, UnknownContext
+from .jsonld import context_references
 from .models import IssuerKey
 from .multikey import did_key_for
 from .types import ISSUABLE_CONTEXTS, CredentialType, credential_type_of
@@ -99,11 +100,13 @@ def sign_credential(
         document["credentialSubject"] = {"id": subject_id, **subject}
 
     validate_credential(document)
-    for index, context in enumerate(document["@context"]):
-        if context not in ISSUABLE_CONTEXTS:
+    # Nested contexts count too: one scoped to a subject would bring its terms (or a @vocab) along.
+    for path, context in context_references(document):
+        if not isinstance(context, str) or context not in ISSUABLE_CONTEXTS:
             raise UnknownContext(
-                f"This service does not sign credentials using the context {context}.",
-                path=f"/@context/{index}",
+                f"This service does not sign credentials using the context {context!r}; name an "
+                "issuable context by its URL.",
+                path=path,
                 issuableContexts=sorted(ISSUABLE_CONTEXTS),
             )
     credential_type = credential_type_of(document)

@@ -1,0 +1,266 @@
+"""Strict JSON-LD: whatever is in a document either reaches the canonical (signed) form or
+the document is refused. pyld on its own drops undefined terms, resolves relative IRIs against a
+made-up base and skips what RDF cannot hold, all silently."""
+
+import copy
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from credentials.errors import JsonLdInvalid, UndefinedTerm, UnknownContext
+from credentials.jsonld import CREDENTIALS_V2, EDUCATION_V1, EXAMPLES_V2, canonicalize, expand_strict
+from tests.conftest import diploma
+
+CVE = "https://w3id.org/citizen-vault/education#"
+
+
+def issued_diploma(**subject_overrides):
+    document = diploma(**subject_overrides)
+    document.update(
+        id="urn:uuid:2f1c5a52-6f8e-4b6c-9d55-0b6d7b1a1e01",
+        issuer="did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp",
+        validFrom="2024-07-01T00:00:00Z",
+    )
+    document["credentialSubject"] = {"id": "did:example:an", **document["credentialSubject"]}
+    return document
+
+
+def test_diploma_canonicalizes_with_every_claim_signed():
+    canonical = canonicalize(issued_diploma())
+    assert f"<did:example:an> <{CVE}awardedOn> " in canonical
+    assert '"2024-06-28"^^<http://www.w3.org/2001/XMLSchema#date>' in canonical
+    assert '<did:example:an> <https://schema.org/givenName> "An" .' in canonical
+    assert '<did:example:an> <https://schema.org/familyName> "Peeters" .' in canonical
+    assert f"<{CVE}MasterDegree>" in canonical
+    assert '"Master of Science in Computer Science"' in canonical
+    assert f"<{CVE}DiplomaCredential>" in canonical
+
+
+def _shuffled(value, rng):
+    if isinstance(value, dict):
+        items = list(value.items())
+        rng.shuffle(items)
+        return {key: _shuffled(item, rng) for key, item in items}
+    if isinstance(value, list):
+        return [_shuffled(item, rng) for item in value]
+    return value
+
+
+@given(seed=st.integers())
+@settings(max_examples=20, deadline=None)
+def test_canonical_form_does_not_depend_on_key_order(seed):
+    document = issued_diploma()
+    assert canonicalize(_shuffled(document, random.Random(seed))) == canonicalize(document)
+
+
+# Undefined terms.
+
+
+def test_undefined_property_is_refused():
+    with pytest.raises(UndefinedTerm, match="degreeName"):
+        expand_strict(issued_diploma(degreeName="Master of Science"))
+
+
+def test_undefined_property_in_a_nested_object_is_refused():
+    document = issued_diploma(degree={"type": "MasterDegree", "name": "MSc", "honours": "cum laude"})
+    with pytest.raises(UndefinedTerm, match="honours"):
+        expand_strict(document)
+
+
+def test_undefined_top_level_property_is_refused():
+    document = issued_diploma()
+    document["diplomaNumber"] = "2024-0001"
+    with pytest.raises(UndefinedTerm, match="diplomaNumber"):
+        expand_strict(document)
+
+
+def test_misspelt_property_inside_a_list_is_refused():
+    document = issued_diploma()
+    document["credentialSubject"] = [document["credentialSubject"], {"id": "did:example:b", "givnName": "B"}]
+    with pytest.raises(UndefinedTerm, match="givnName"):
+        expand_strict(document)
+
+
+def test_examples_vocab_makes_any_property_defined():
+    """Why the examples context is never issuable: its @vocab defines every typo."""
+    document = issued_diploma(degreeName="Master of Science")
+    document["@context"] = [CREDENTIALS_V2, EDUCATION_V1, EXAMPLES_V2]
+    assert "https://www.w3.org/ns/credentials/examples#degreeName" in canonicalize(document)
+
+
+@pytest.mark.parametrize(
+    ("where", "value"),
+    [
+        ("credential", ["VerifiableCredential", "DiplomaCredentia"]),
+        ("degree", "PhDDegree"),
+    ],
+)
+def test_undefined_type_is_refused(where, value):
+    document = issued_diploma()
+    if where == "credential":
+        document["type"] = value
+    else:
+        document["credentialSubject"]["degree"]["type"] = value
+    with pytest.raises(UndefinedTerm, match="type"):
+        expand_strict(document)
+
+
+def test_blank_node_type_is_refused():
+    document = issued_diploma()
+    document["credentialSubject"]["degree"]["type"] = "_:b0"
+    with pytest.raises(UndefinedTerm):
+        expand_strict(document)
+
+
+# Identifiers.
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda d: d.update(id="diploma-2024-0001"), id="credential id"),
+        pytest.param(lambda d: d.update(issuer="ghent-university"), id="issuer"),
+        pytest.param(lambda d: d["credentialSubject"].update(id="an-peeters"), id="subject id"),
+        pytest.param(lambda d: d["credentialSubject"]["degree"].update(id="#degree"), id="nested id"),
+        pytest.param(lambda d: d["credentialSubject"]["degree"].update(id="/degrees/1"), id="path"),
+    ],
+)
+def test_relative_identifier_is_refused(change):
+    document = issued_diploma()
+    change(document)
+    with pytest.raises(UndefinedTerm, match="not an absolute IRI"):
+        expand_strict(document)
+
+
+@pytest.mark.parametrize(
+    "iri",
+    ["did:example: an", "https://university.example/a b", "urn:uuid:1\n<did:x> <did:y> <did:z>"],
+    ids=["space", "space in URL", "newline"],
+)
+def test_identifier_with_whitespace_is_refused(iri):
+    # pyld keeps these through expansion but skips the triples in RDF: they would not be signed.
+    document = issued_diploma()
+    document["credentialSubject"]["degree"]["id"] = iri
+    with pytest.raises(UndefinedTerm):
+        expand_strict(document)
+
+
+def test_type_iri_with_whitespace_is_refused():
+    document = issued_diploma()
+    document["credentialSubject"]["degree"]["type"] = "https://university.example/Master Degree"
+    with pytest.raises(UndefinedTerm):
+        expand_strict(document)
+
+
+def test_absolute_iris_and_blank_node_identifiers_are_accepted():
+    document = issued_diploma()
+    document["credentialSubject"]["degree"]["id"] = "_:degree"
+    expand_strict(document)
+    document["credentialSubject"]["degree"]["id"] = "https://university.example/degrees/1"
+    assert "<https://university.example/degrees/1>" in canonicalize(document)
+
+
+# Contexts.
+
+
+def test_unknown_context_is_refused():
+    document = issued_diploma()
+    document["@context"] = [CREDENTIALS_V2, "https://university.example/contexts/diploma/v1"]
+    with pytest.raises(UnknownContext) as excinfo:
+        expand_strict(document)
+    assert excinfo.value.extra["path"] == "/@context/1"
+    assert CREDENTIALS_V2 in excinfo.value.extra["knownContexts"]
+
+
+def test_unknown_context_nested_in_a_subject_is_refused():
+    document = issued_diploma()
+    document["credentialSubject"]["@context"] = "https://university.example/contexts/diploma/v1"
+    with pytest.raises(UnknownContext) as excinfo:
+        expand_strict(document)
+    assert excinfo.value.extra["path"] == "/credentialSubject/@context/0"
+
+
+@pytest.mark.parametrize(
+    "inline",
+    [
+        {"@vocab": "https://evil.example/#"},
+        {"degreeName": "https://evil.example/#degreeName"},
+        {"@version": 1.1, "issuer": {"@id": "https://evil.example/#issuer", "@type": "@id"}},
+    ],
+    ids=["@vocab", "new term", "redefine protected term"],
+)
+def test_inline_context_is_refused(inline):
+    document = issued_diploma(degreeName="Master of Science")
+    document["@context"] = [CREDENTIALS_V2, EDUCATION_V1, inline]
+    with pytest.raises(JsonLdInvalid, match="Inline contexts"):
+        expand_strict(document)
+
+
+def test_inline_context_nested_in_a_subject_is_refused():
+    document = issued_diploma(degreeName="Master of Science")
+    document["credentialSubject"]["@context"] = {"@vocab": "https://evil.example/#"}
+    with pytest.raises(JsonLdInvalid) as excinfo:
+        expand_strict(document)
+    assert excinfo.value.extra["path"] == "/credentialSubject/@context/0"
+
+
+# What JSON-LD expansion keeps but RDF conversion would skip.
+
+
+def test_blank_node_property_is_refused():
+    document = issued_diploma(**{"_:grade": "A"})
+    with pytest.raises(UndefinedTerm, match="blank node"):
+        expand_strict(document)
+
+
+@pytest.mark.parametrize(
+    "grade",
+    [
+        {"@value": "A", "@index": "internal note"},
+        {"@value": "A", "@language": "ar", "@direction": "rtl"},
+    ],
+    ids=["@index", "@direction"],
+)
+def test_keyword_not_carried_into_rdf_is_refused(grade):
+    with pytest.raises(UndefinedTerm, match="not part of the signed data"):
+        expand_strict(issued_diploma(grade=grade))
+
+
+def test_index_on_a_node_is_refused():
+    document = issued_diploma()
+    document["credentialSubject"]["degree"]["@index"] = "internal note"
+    with pytest.raises(UndefinedTerm):
+        expand_strict(document)
+
+
+def test_language_tag_that_would_forge_quads_is_refused():
+    # pyld writes the tag unescaped: this single value would canonicalize to two quads,
+    # exactly those of a document with two language-tagged grades.
+    forged_tag = 'en .\n<did:example:an> <https://w3id.org/citizen-vault/education#grade> "B"@en'
+    with pytest.raises(JsonLdInvalid, match="language tag"):
+        canonicalize(issued_diploma(grade={"@value": "A", "@language": forged_tag}))
+
+
+def test_well_formed_language_tag_is_signed():
+    canonical = canonicalize(
+        issued_diploma(grade={"@value": "Grootste onderscheiding", "@language": "nl-BE"})
+    )
+    assert '"Grootste onderscheiding"@nl-be' in canonical
+
+
+# Shape.
+
+
+@pytest.mark.parametrize("document", [[], "a string", None, 42])
+def test_non_object_document_is_refused(document):
+    with pytest.raises(JsonLdInvalid):
+        expand_strict(document)
+
+
+def test_expansion_does_not_modify_the_document():
+    document = issued_diploma()
+    before = copy.deepcopy(document)
+    canonicalize(document)
+    assert document == before
