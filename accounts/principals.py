@@ -5,6 +5,9 @@ OrganisationPrincipal, which is not a database user and can never log into the a
 """
 
 from dataclasses import dataclass
+from typing import Any
+
+from rest_framework.exceptions import PermissionDenied
 
 from .models import Organisation, User
 
@@ -45,3 +48,19 @@ def citizen_of(principal: object) -> User | None:
     if isinstance(principal, User) and principal.is_active and principal.is_citizen:
         return principal
     return None
+
+
+def acting_citizen(request: Any) -> User:
+    """The citizen a request acts for. Views call it behind IsCitizen, so None is a wiring bug."""
+    citizen = citizen_of(request.user)
+    if citizen is None:
+        raise PermissionDenied("Only a citizen (a pod owner) may do this.")
+    return citizen
+
+
+def acting_organisation(request: Any) -> Organisation:
+    """The organisation a request acts for (behind IsIssuer / IsRequester)."""
+    organisation = organisation_of(request.user)
+    if organisation is None:
+        raise PermissionDenied("Only an organisation may do this.")
+    return organisation

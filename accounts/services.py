@@ -89,8 +89,8 @@ def authenticate_token(token: str) -> ApiToken | None:
     now = timezone.now()
     if row.expires_at is not None and row.expires_at <= now:
         return None
-    holder_active = row.organisation.is_active if row.organisation else row.user.is_active
-    if not holder_active:
+    holder = row.organisation or row.user
+    if holder is None or not holder.is_active:
         return None
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)

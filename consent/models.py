@@ -27,7 +27,7 @@ class AccessRequest(models.Model):
         DENIED = "denied", "Denied"
 
     # The state machine, written down once: from each state, where a decision may take it.
-    TRANSITIONS = {Status.PENDING: {Status.APPROVED, Status.DENIED}}
+    TRANSITIONS: dict[str, set[str]] = {Status.PENDING: {Status.APPROVED, Status.DENIED}}
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     requester = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="access_requests")
@@ -67,7 +67,7 @@ class Grant(models.Model):
         ACTIVE = "active", "Active"
         REVOKED = "revoked", "Revoked"
 
-    TRANSITIONS = {Status.ACTIVE: {Status.REVOKED}}
+    TRANSITIONS: dict[str, set[str]] = {Status.ACTIVE: {Status.REVOKED}}
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     request = models.OneToOneField(AccessRequest, on_delete=models.PROTECT, related_name="grant")

@@ -13,7 +13,7 @@ ED25519_PRIVATE_PREFIX = b"\x80\x26"  # multicodec ed25519-priv
 BASE58BTC = "z"  # multibase prefix
 
 
-def _decode_multibase(value: str) -> bytes:
+def _decode_multibase(value: object) -> bytes:
     if not isinstance(value, str) or not value.startswith(BASE58BTC):
         raise UnresolvableKey("Expected a base58btc multibase value (starting with 'z').")
     try:
@@ -30,7 +30,7 @@ def encode_multibase(data: bytes) -> str:
     return BASE58BTC + base58.b58encode(data).decode("ascii")
 
 
-def decode_multibase(value: str) -> bytes:
+def decode_multibase(value: object) -> bytes:
     return _decode_multibase(value)
 
 
@@ -71,7 +71,7 @@ def did_key_for(key: Ed25519PublicKey) -> DidKey:
     return DidKey(did=f"did:key:{multikey}", multikey=multikey)
 
 
-def resolve_verification_method(verification_method: str) -> tuple[str, Ed25519PublicKey]:
+def resolve_verification_method(verification_method: object) -> tuple[str, Ed25519PublicKey]:
     """Resolve a did:key verification method locally; returns (controller DID, public key).
 
     Raises UnresolvableKey for other DID methods, malformed identifiers or a fragment that

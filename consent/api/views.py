@@ -2,10 +2,12 @@ from types import SimpleNamespace
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsCitizen, IsRequester
+from accounts.principals import acting_citizen, acting_organisation
 
 from .. import selectors, services
 from ..models import AccessRequest
@@ -29,7 +31,9 @@ STATUS_FILTER = OpenApiParameter(
 
 def _status_filter(request) -> str | None:
     value = request.query_params.get("status")
-    return value if value in AccessRequest.Status.values else None
+    if value is not None and value not in AccessRequest.Status.values:
+        raise ValidationError({"status": f"Must be one of {', '.join(AccessRequest.Status.values)}."})
+    return value
 
 
 class OrganisationAccessRequestsView(generics.ListAPIView):
@@ -40,7 +44,7 @@ class OrganisationAccessRequestsView(generics.ListAPIView):
 
     def get_queryset(self):
         return selectors.requests_by_organisation(
-            self.request.user.organisation, status=_status_filter(self.request)
+            acting_organisation(self.request), status=_status_filter(self.request)
         )
 
     @extend_schema(parameters=[STATUS_FILTER], tags=["access requests"])
@@ -57,7 +61,7 @@ class OrganisationAccessRequestsView(generics.ListAPIView):
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         access_request = services.file_access_request(
-            requester=request.user.organisation,
+            requester=acting_organisation(request),
             national_id=data["citizen"]["nationalId"],
             credential_types=data["credentialTypes"],
             purpose=data["purpose"],
@@ -74,7 +78,7 @@ class OrganisationAccessRequestView(APIView):
 
     @extend_schema(responses=AccessRequestSerializer, tags=["access requests"])
     def get(self, request, request_id):
-        access_request = selectors.request_of_organisation(request.user.organisation, request_id)
+        access_request = selectors.request_of_organisation(acting_organisation(request), request_id)
         return Response(AccessRequestSerializer(access_request).data)
 
 
@@ -88,7 +92,7 @@ class GrantCredentialsView(APIView):
         query = ReadQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         grant, pairs = services.read_under_grant(
-            organisation=request.user.organisation,
+            organisation=acting_organisation(request),
             grant_id=grant_id,
             purpose=query.validated_data["purpose"],
             credential_type=query.validated_data.get("type"),
@@ -108,7 +112,9 @@ class CitizenAccessRequestsView(generics.ListAPIView):
     serializer_class = AccessRequestSerializer
 
     def get_queryset(self):
-        return selectors.requests_to_citizen(self.request.user, status=_status_filter(self.request))
+        return selectors.requests_to_citizen(
+            acting_citizen(self.request), status=_status_filter(self.request)
+        )
 
     @extend_schema(parameters=[STATUS_FILTER], tags=["consent"])
     def get(self, request, *args, **kwargs):
@@ -125,7 +131,7 @@ class ApproveRequestView(APIView):
         payload = ApproveSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         grant = services.approve_request(
-            citizen=request.user,
+            citizen=acting_citizen(request),
             request_id=request_id,
             credential_types=payload.validated_data.get("credentialTypes"),
             valid_until=payload.validated_data.get("validUntil"),
@@ -143,7 +149,7 @@ class DenyRequestView(APIView):
         payload = DenySerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         access_request = services.deny_request(
-            citizen=request.user, request_id=request_id, reason=payload.validated_data["reason"]
+            citizen=acting_citizen(request), request_id=request_id, reason=payload.validated_data["reason"]
         )
         return Response(AccessRequestSerializer(access_request).data)
 
@@ -155,7 +161,7 @@ class CitizenGrantsView(generics.ListAPIView):
     serializer_class = GrantSerializer
 
     def get_queryset(self):
-        return selectors.grants_of_citizen(self.request.user)
+        return selectors.grants_of_citizen(acting_citizen(self.request))
 
     @extend_schema(tags=["consent"])
     def get(self, request, *args, **kwargs):
@@ -169,5 +175,5 @@ class RevokeGrantView(APIView):
 
     @extend_schema(request=None, responses=GrantSerializer, tags=["consent"])
     def post(self, request, grant_id):
-        grant = services.revoke_grant(citizen=request.user, grant_id=grant_id)
+        grant = services.revoke_grant(citizen=acting_citizen(request), grant_id=grant_id)
         return Response(GrantSerializer(grant).data)

@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsCitizen, IsIssuer
+from accounts.principals import acting_citizen, acting_organisation
 
 from .. import selectors, services
 from .serializers import (
@@ -35,7 +36,7 @@ class IssueCredentialView(APIView):
         payload = IssueCredentialSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         resource, signed = services.issue_into_pod(
-            issuer=request.user.organisation,
+            issuer=acting_organisation(request),
             national_id=payload.validated_data["recipient"]["nationalId"],
             credential=payload.validated_data["credential"],
         )
@@ -50,9 +51,14 @@ class PodView(APIView):
 
     @extend_schema(responses=PodSerializer, tags=["pod"])
     def get(self, request):
-        pod = selectors.pod_of(request.user)
-        pod.credential_count = pod.credentials.count()
-        return Response(PodSerializer(pod).data)
+        pod = selectors.pod_of(acting_citizen(request))
+        summary = {
+            "id": pod.pk,
+            "holder_did": pod.holder_did,
+            "created_at": pod.created_at,
+            "credential_count": pod.credentials.count(),
+        }
+        return Response(PodSerializer(summary).data)
 
 
 class PodCredentialsView(APIView):
@@ -62,7 +68,7 @@ class PodCredentialsView(APIView):
 
     @extend_schema(responses=HeldCredentialSerializer(many=True), tags=["pod"])
     def get(self, request):
-        pairs = services.read_own_credentials(owner=request.user)
+        pairs = services.read_own_credentials(owner=acting_citizen(request))
         return Response(HeldCredentialSerializer(_held(pairs), many=True).data)
 
 
@@ -73,7 +79,7 @@ class AccessLogView(generics.ListAPIView):
     serializer_class = AccessEventSerializer
 
     def get_queryset(self):
-        return selectors.access_log(selectors.pod_of(self.request.user))
+        return selectors.access_log(selectors.pod_of(acting_citizen(self.request)))
 
     @extend_schema(tags=["pod"])
     def get(self, request, *args, **kwargs):
@@ -87,5 +93,5 @@ class AccessLogVerifyView(APIView):
 
     @extend_schema(responses=ChainCheckSerializer, tags=["pod"])
     def get(self, request):
-        check = selectors.verify_access_log(selectors.pod_of(request.user))
+        check = selectors.verify_access_log(selectors.pod_of(acting_citizen(request)))
         return Response(ChainCheckSerializer(check).data)
