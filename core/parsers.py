@@ -5,6 +5,7 @@ make a verifier and a consumer disagree, so such bodies are refused rather than 
 """
 
 import json
+import math
 from typing import Any
 
 from django.conf import settings
@@ -29,6 +30,23 @@ def _reject_constant(name: str) -> None:
     raise ParseError(f"{name} is not valid JSON.")
 
 
+def _finite_float(text: str) -> float:
+    # "1e999" is not a NaN/Infinity literal, but Python reads it as inf all the same.
+    value = float(text)
+    if not math.isfinite(value):
+        raise ParseError(f"The number {text[:40]} is out of range.")
+    return value
+
+
+def _check_text(value: str) -> None:
+    # A lone surrogate escape ("\ud800") parses, but is not Unicode text: it cannot be stored,
+    # encoded or signed, so it would fail later, as a 500.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ParseError("The JSON holds a lone surrogate escape, which is not Unicode text.") from exc
+
+
 def _depth(value: Any) -> int:
     depth, stack = 0, [(value, 1)]
     while stack:
@@ -36,7 +54,11 @@ def _depth(value: Any) -> int:
         depth = max(depth, level)
         if depth > MAX_DEPTH:
             return depth
-        if isinstance(node, dict):
+        if isinstance(node, str):
+            _check_text(node)
+        elif isinstance(node, dict):
+            for key in node:
+                _check_text(key)
             stack.extend((child, level + 1) for child in node.values())
         elif isinstance(node, list):
             stack.extend((child, level + 1) for child in node)
@@ -50,11 +72,18 @@ def loads_strict(raw: bytes) -> Any:
     except UnicodeDecodeError as exc:
         raise ParseError("The body is not UTF-8.") from exc
     try:
-        data = json.loads(text, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant)
+        data = json.loads(
+            text,
+            object_pairs_hook=_reject_duplicates,
+            parse_constant=_reject_constant,
+            parse_float=_finite_float,
+        )
     except json.JSONDecodeError as exc:
         raise ParseError(f"Malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}.") from exc
     except RecursionError as exc:
         raise ParseError(f"JSON nested deeper than {MAX_DEPTH} levels.") from exc
+    except ValueError as exc:  # an integer literal longer than Python's int_max_str_digits
+        raise ParseError("A number in the JSON has too many digits.") from exc
     if _depth(data) > MAX_DEPTH:
         raise ParseError(f"JSON nested deeper than {MAX_DEPTH} levels.")
     return data

@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.views import set_rollback
 
 from .errors import DomainError
 
@@ -111,7 +110,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     request = context.get("request")
     if request is not None:
         body["instance"] = request.path
-    # Authentication headers DRF would add (WWW-Authenticate) are set by the view afterwards.
+    # Imported here, not at the top: rest_framework.views loads DEFAULT_PARSER_CLASSES, and
+    # core.parsers imports this module, so a top-level import is circular when it comes first.
+    from rest_framework.views import set_rollback
+
     set_rollback()
     return Response(body, status=body["status"], headers=headers, content_type=PROBLEM_CONTENT_TYPE)
 

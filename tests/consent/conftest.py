@@ -1,0 +1,81 @@
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from accounts.models import Organisation
+from credentials.jsonld import CREDENTIALS_V2
+from credentials.types import CREDENTIAL_TYPES, CredentialType
+from tests.conftest import make_organisation
+
+HR = "dpv:HumanResourceManagement"
+DIPLOMA = "DiplomaCredential"
+IDENTITY = "IdentityCardCredential"
+
+
+def request_body(**overrides) -> dict:
+    body = {
+        "citizen": {"nationalId": "BE:85073003328"},
+        "credentialTypes": [DIPLOMA],
+        "purpose": HR,
+        "purposeDescription": "Checking the degree for the data engineer vacancy.",
+        "validUntil": (timezone.now() + timedelta(days=30)).isoformat(),
+    }
+    body.update(overrides)
+    return body
+
+
+def file_request(requester, **overrides) -> dict:
+    response = requester.post("/api/v1/access-requests", request_body(**overrides))
+    assert response.status_code == 201, response.json()
+    return response.json()
+
+
+def approve(citizen, request_id: str, **body) -> dict:
+    response = citizen.post(f"/api/v1/pod/access-requests/{request_id}/approve", body)
+    assert response.status_code == 201, response.json()
+    return response.json()
+
+
+def read_url(grant_id: str, purpose: str | None = HR, credential_type: str | None = None) -> str:
+    query = "&".join(
+        f"{key}={value}" for key, value in (("purpose", purpose), ("type", credential_type)) if value
+    )
+    return f"/api/v1/grants/{grant_id}/credentials" + (f"?{query}" if query else "")
+
+
+@pytest.fixture
+def agency(db):
+    return make_organisation("Federal Pension Service", Organisation.Kind.AGENCY)
+
+
+@pytest.fixture
+def operator(db):
+    """An operator logged into the admin: staff, but neither a citizen nor an organisation."""
+    user = get_user_model().objects.create_superuser("operator", "operator@example.org", None)
+    client = APIClient()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def identity_type(monkeypatch):
+    """A second registered credential type, so that narrowing and scope have something to leave out."""
+    monkeypatch.setitem(
+        CREDENTIAL_TYPES,
+        IDENTITY,
+        CredentialType(name=IDENTITY, description="An identity card.", contexts=(CREDENTIALS_V2,)),
+    )
+    return IDENTITY
+
+
+@pytest.fixture
+def pending_request(employer, citizen) -> dict:
+    return file_request(employer)
+
+
+@pytest.fixture
+def grant(employer, citizen, issued, pending_request) -> dict:
+    return approve(citizen, pending_request["id"])

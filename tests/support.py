@@ -1,0 +1,25 @@
+"""Assertions shared by the API tests."""
+
+from typing import Any
+
+from core.problems import PROBLEM_BASE, PROBLEM_CONTENT_TYPE
+
+
+def assert_problem(response, status: int, code: str | None = None) -> dict[str, Any]:
+    """The response is an RFC 9457 problem document with this status (and type, if given)."""
+    assert response.status_code == status, (response.status_code, response.content[:500])
+    assert response["Content-Type"] == PROBLEM_CONTENT_TYPE
+    body = response.json()
+    assert body["status"] == status
+    assert body["type"].startswith(PROBLEM_BASE)
+    assert body["title"]
+    assert body["detail"]
+    assert body["instance"] == response.wsgi_request.path
+    if code is not None:
+        assert body["type"] == PROBLEM_BASE + code, body
+    return body
+
+
+def pointers(body: dict[str, Any]) -> list[str]:
+    """The JSON pointers of a validation problem's errors."""
+    return [error["pointer"] for error in body["errors"]]

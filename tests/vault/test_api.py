@@ -1,0 +1,77 @@
+"""Who may call the vault's endpoints: a pod is its owner's alone; issuing is for issuers alone."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from rest_framework.test import APIClient
+
+from tests.conftest import diploma
+from tests.support import assert_problem
+from vault.models import AccessEvent, PodCredential
+
+VERIFY = "/api/v1/pod/log/verify"
+ROLES = ["citizen", "other_citizen", "issuer", "employer", "operator", "anonymous"]
+
+
+@pytest.fixture
+def clients(citizen, other_citizen, university, employer, anonymous):
+    operator = APIClient()
+    operator.force_login(get_user_model().objects.create_superuser("operator", "op@example.org", None))
+    return {
+        "citizen": citizen.client,
+        "other_citizen": other_citizen.client,
+        "issuer": university.client,
+        "employer": employer.client,
+        "operator": operator,
+        "anonymous": anonymous,
+    }
+
+
+def matrix(**expected: int):
+    assert set(expected) == set(ROLES)
+    return pytest.mark.parametrize(("role", "status"), list(expected.items()))
+
+
+@matrix(citizen=200, other_citizen=200, issuer=403, employer=403, operator=403, anonymous=401)
+@pytest.mark.parametrize(
+    "path", ["/api/v1/pod", "/api/v1/pod/credentials", "/api/v1/pod/log", "/api/v1/pod/log/verify"]
+)
+def test_pod_endpoints(clients, issued, path, role, status):
+    response = clients[role].get(path)
+    if status >= 400:
+        assert_problem(response, status)
+    else:
+        assert response.status_code == status
+
+
+def test_each_citizen_sees_only_their_own_pod(citizen, other_citizen, issued):
+    mine, theirs = citizen.get("/api/v1/pod").json(), other_citizen.get("/api/v1/pod").json()
+    assert (mine["id"], mine["credentialCount"]) == (str(citizen.pod.pk), 1)
+    assert (theirs["id"], theirs["credentialCount"]) == (str(other_citizen.pod.pk), 0)
+    assert other_citizen.get("/api/v1/pod/credentials").json() == []
+    assert [e["action"] for e in other_citizen.get("/api/v1/pod/log").json()["results"]] == ["pod.opened"]
+
+
+def test_the_owner_reads_the_credential_as_issued(citizen, issued):
+    [held] = citizen.get("/api/v1/pod/credentials").json()
+    assert held["credential"] == issued["credential"]
+    assert held["credentialId"] == issued["credentialId"]
+
+
+@matrix(citizen=403, other_citizen=403, issuer=201, employer=403, operator=403, anonymous=401)
+def test_issue_credential(clients, citizen, university, role, status):
+    body = {"recipient": {"nationalId": "BE:85073003328"}, "credential": diploma()}
+    response = clients[role].post("/api/v1/issuer/credentials", body, format="json")
+    if status >= 400:
+        assert_problem(response, status)
+    else:
+        assert response.status_code == status, response.json()
+    assert PodCredential.objects.exists() is (status == 201)
+    issued = AccessEvent.objects.filter(action=AccessEvent.Action.CREDENTIAL_ISSUED).exists()
+    assert issued is (status == 201)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_contexts_are_public(clients, role):
+    response = clients[role].get("/contexts/citizen-vault-education-v1")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/ld+json"
