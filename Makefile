@@ -19,14 +19,14 @@ demo: $(STAMP)
 	DEBUG=1 $(BIN)/python manage.py runserver $${PORT:-8000}
 
 ## test: the whole test suite (PostgreSQL / Redis when DATABASE_URL / REDIS_URL are set)
-# DEBUG=1 selects the development key ring; pytest-django still runs the tests with DEBUG off.
 test: $(STAMP)
-	DEBUG=1 $(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(PYTEST_ARGS)
 
-## lint: ruff, import-linter, migrations, OpenAPI schema
+## lint: ruff, mypy, import-linter, migrations, OpenAPI schema
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	DEBUG=1 $(BIN)/mypy
 	$(BIN)/lint-imports
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 	DEBUG=1 $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null

@@ -4,6 +4,7 @@ Domain errors and DRF's own exceptions both become ``application/problem+json`` 
 ``type`` (documented in docs/api/problems.md), a ``title``, the ``status`` and a human ``detail``.
 """
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -12,6 +13,9 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from .errors import DomainError
+from .keyring import DecryptionError
+
+logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://w3id.org/citizen-vault/problems#"
@@ -100,10 +104,22 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         )
     elif isinstance(exc, exceptions.APIException):
         body = _drf_problem(exc)
-        if getattr(exc, "auth_header", None):
-            headers["WWW-Authenticate"] = exc.auth_header
-        if getattr(exc, "wait", None):
-            headers["Retry-After"] = str(int(exc.wait))
+        auth_header = getattr(exc, "auth_header", None)
+        if auth_header:
+            headers["WWW-Authenticate"] = auth_header
+        wait = getattr(exc, "wait", None)
+        if wait:
+            headers["Retry-After"] = str(int(wait))
+    elif isinstance(exc, DecryptionError):
+        # Stored data that fails authentication is an integrity incident, not bad input: say so,
+        # alert the operator, reveal nothing about the record.
+        logger.error("Integrity failure while opening stored data: %s", exc)
+        body = problem(
+            code="integrity-failure",
+            title="Stored data failed its integrity check",
+            status_code=500,
+            detail="A stored record could not be opened; the operator has been alerted.",
+        )
     else:
         return None
 
