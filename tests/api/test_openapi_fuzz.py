@@ -7,6 +7,8 @@ schema documents: status code, content type, body.
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -29,7 +31,18 @@ CHECKS = [
 
 @pytest.fixture
 def tokens(university, employer, citizen, issued):
-    return {"issuer": university.token, "employer": employer.token, "citizen": citizen.token}
+    """API tokens per actor, for a world with one diploma issued.
+
+    Calling the WSGI application directly fires request_started/finished, whose handler closes a
+    connection it finds inside a transaction: the test's own. Django's test client disconnects it
+    around each of its requests (and reconnects it after, so this must come after the fixtures
+    that use the client); we disconnect it for the rest of the test.
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield {"issuer": university.token, "employer": employer.token, "citizen": citizen.token}
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 def _actor_for(path: str) -> str | None:
