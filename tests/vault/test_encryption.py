@@ -11,6 +11,7 @@ from django.test import override_settings
 
 from core.keyring import NONCE_BYTES, DecryptionError
 from tests.conftest import diploma
+from tests.support import assert_problem
 from vault import crypto
 from vault.models import AccessEvent, Pod, PodCredential
 from vault.services import CREDENTIAL_KIND, read_own_credentials
@@ -264,3 +265,19 @@ def test_operators_cannot_add_change_or_delete_pod_data(operator_client, citizen
         assert response.status_code == 403
     assert Pod.objects.filter(pk=citizen.pod.pk).exists()
     assert PodCredential.objects.filter(pk=issued["id"]).exists()
+
+
+def test_a_tampered_ciphertext_is_an_integrity_failure_not_a_leak(issued, citizen, caplog):
+    resource = PodCredential.objects.get(pk=issued["id"])
+    sealed = bytearray(bytes(resource.ciphertext))
+    sealed[-1] ^= 0x01
+    PodCredential.objects.filter(pk=resource.pk).update(ciphertext=bytes(sealed))
+
+    response = citizen.get("/api/v1/pod/credentials")
+
+    body = assert_problem(response, 500, "integrity-failure")
+    assert "Peeters" not in response.content.decode()
+    assert any("Integrity failure" in record.message for record in caplog.records)
+    # The failed read committed nothing: no read entry in the log.
+    assert not AccessEvent.objects.filter(pod=citizen.pod, action=AccessEvent.Action.CREDENTIAL_READ).exists()
+    assert body["detail"] == "A stored record could not be opened; the operator has been alerted."
