@@ -1,3 +1,10 @@
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import HttpRequest, HttpResponse
 from rest_framework.permissions import BasePermission
 
 from .models import Organisation
@@ -27,3 +34,15 @@ class IsIssuer(_IsOrganisationOfKind):
 class IsRequester(_IsOrganisationOfKind):
     message = "Only an employer or an agency may do this."
     kinds = (Organisation.Kind.EMPLOYER, Organisation.Kind.AGENCY)
+
+
+def citizen_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Portal views: log in first; then only citizens (pod owners) get through."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if citizen_of(request.user) is None:
+            raise DjangoPermissionDenied("Only citizens have a pod to show here.")
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapper)

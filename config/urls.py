@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from core.problems import json_not_found, json_server_error
@@ -10,7 +11,15 @@ api_v1 = [
     path("", include("consent.api.urls")),
 ]
 
+portal = [
+    path("", include("accounts.portal.urls")),
+    path("", include("vault.portal.urls")),
+    path("", include("consent.portal.urls")),
+]
+
 urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="portal:home"), name="root"),
+    path("portal/", include((portal, "portal"))),
     path("api/v1/", include(api_v1)),
     path("", include("credentials.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -4,7 +4,7 @@ from accounts.models import User
 
 from . import accesslog
 from .errors import PodNotFound
-from .models import AccessEvent, Pod
+from .models import AccessEvent, Pod, PodCredential
 
 
 def pod_of(user: User) -> Pod:
@@ -27,3 +27,8 @@ def access_log(pod: Pod) -> QuerySet[AccessEvent]:
 
 def verify_access_log(pod: Pod) -> accesslog.ChainCheck:
     return accesslog.verify_chain(pod)
+
+
+def credentials_in(pod: Pod) -> QuerySet[PodCredential]:
+    """Metadata of the pod's credentials (type, issuer, dates): nothing is decrypted."""
+    return PodCredential.objects.filter(pod=pod).select_related("issuer").order_by("-created_at")

@@ -145,6 +145,25 @@ def read_own_credentials(*, owner: User) -> list[tuple[PodCredential, dict[str, 
     return read_credentials(pod, context=AccessContext.for_citizen(owner), credential_types=types)
 
 
+@transaction.atomic
+def read_own_credential(*, owner: User, resource_id: Any) -> tuple[PodCredential, dict[str, Any]]:
+    """The citizen opens one of their credentials (logged). Raises PodNotFound for any other."""
+    resource = (
+        PodCredential.objects.select_related("pod", "issuer").filter(pk=resource_id, pod__owner=owner).first()
+    )
+    if resource is None:
+        raise PodNotFound("You hold no credential with that id.")
+    pod = resource.pod
+    document = _decrypt(pod, crypto.data_key(pod), resource)
+    accesslog.append(
+        pod,
+        context=AccessContext.for_citizen(owner),
+        action=AccessEvent.Action.CREDENTIAL_READ,
+        resource=resource,
+    )
+    return resource, document
+
+
 def record(
     pod: Pod,
     *,

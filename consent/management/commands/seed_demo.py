@@ -4,14 +4,18 @@ Safe to run again: it reuses what exists and issues fresh demo tokens (the old o
 written to demo.env for the README's walk-through.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import ApiToken, Organisation, User
 from accounts.services import create_organisation, issue_api_token, revoke_api_token
+from consent.models import AccessRequest
+from consent.services import file_access_request
 from credentials.jsonld import CREDENTIALS_V2, EDUCATION_V1
 from credentials.services import create_issuer_key
 from vault.models import Pod
@@ -68,6 +72,15 @@ class Command(BaseCommand):
             )
         if not pod.credentials.exists():
             issue_into_pod(issuer=university, national_id=CITIZEN_NATIONAL_ID, credential=DEMO_DIPLOMA)
+        if not AccessRequest.objects.filter(pod=pod, status=AccessRequest.Status.PENDING).exists():
+            file_access_request(
+                requester=other_employer,
+                national_id=CITIZEN_NATIONAL_ID,
+                credential_types=["DiplomaCredential"],
+                purpose="dpv:IdentityVerification",
+                purpose_description="Pre-employment screening for the warehouse lead position.",
+                valid_until=timezone.now() + timedelta(days=14),
+            )
         if not User.objects.filter(username="operator").exists():
             User.objects.create_superuser("operator", "operator@example.org", OPERATOR_PASSWORD)
 
@@ -89,12 +102,13 @@ Citizen Vault demo is ready.
 
   API docs (Swagger UI)  {settings.SITE_URL}/api/docs/
   OpenAPI schema         {settings.SITE_URL}/api/schema/
+  Citizen portal         {settings.SITE_URL}/portal/       {CITIZEN_EMAIL} / {CITIZEN_PASSWORD}
   Operator admin         {settings.SITE_URL}/admin/        operator / {OPERATOR_PASSWORD}
-  Citizen (browsable)    {settings.SITE_URL}/api/v1/pod    {CITIZEN_EMAIL} / {CITIZEN_PASSWORD}
 
   Demo University (issuer)  {university.signing_keys.get(retired_at__isnull=True).did}
   Acme Recruiting (employer), Other Employer (employer)
-  Citizen An Peeters, national id {CITIZEN_NATIONAL_ID}, one diploma in the pod
+  Citizen An Peeters, national id {CITIZEN_NATIONAL_ID}, a diploma in the pod and a request
+  from Other Employer waiting in the portal
 
 API tokens for the walk-through were written to demo.env. In another terminal:
   source demo.env

@@ -1,0 +1,33 @@
+from datetime import UTC, datetime, time
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from consent.models import AccessRequest
+
+
+class ApproveForm(forms.Form):
+    """Approve as asked, or narrow: fewer credential types, an earlier end."""
+
+    credential_types = forms.MultipleChoiceField(
+        label=_("Share"), widget=forms.CheckboxSelectMultiple, required=True
+    )
+    valid_until = forms.DateField(
+        label=_("Until (end of day, UTC)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, access_request: AccessRequest, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(name, name) for name in access_request.credential_types]
+        field = self.fields["credential_types"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = choices
+        field.initial = access_request.credential_types
+
+    def valid_until_datetime(self) -> datetime | None:
+        day = self.cleaned_data.get("valid_until")
+        return datetime.combine(day, time(23, 59, 59), tzinfo=UTC) if day else None
+
+
+class DenyForm(forms.Form):
+    reason = forms.CharField(label=_("Reason (optional)"), max_length=500, required=False)

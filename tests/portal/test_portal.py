@@ -1,0 +1,169 @@
+"""The citizen's web portal: log in, see credentials and requests, approve or deny, revoke, read the log."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from consent.models import AccessRequest, Grant
+from consent.services import approve_request, file_access_request
+from vault.models import AccessEvent
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def browser(citizen):
+    citizen.user.set_password(PASSWORD)
+    citizen.user.save()
+    client = Client(enforce_csrf_checks=False)
+    assert client.login(username=citizen.user.username, password=PASSWORD)
+    return client
+
+
+@pytest.fixture
+def pending(employer, citizen, issued):
+    return file_access_request(
+        requester=employer.organisation,
+        national_id="BE:85073003328",
+        credential_types=["DiplomaCredential"],
+        purpose="dpv:HumanResourceManagement",
+        purpose_description="Degree check for vacancy 17",
+        valid_until=timezone.now() + timedelta(days=30),
+    )
+
+
+def test_pages_require_login(db):
+    response = Client().get("/portal/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/portal/login/")
+
+
+def test_non_citizens_are_refused(db, django_user_model):
+    django_user_model.objects.create_user("op", "op@example.org", PASSWORD)
+    client = Client()
+    client.login(username="op", password=PASSWORD)
+    assert client.get("/portal/").status_code == 403
+
+
+def test_login_form_logs_a_citizen_in(citizen):
+    citizen.user.set_password(PASSWORD)
+    citizen.user.save()
+    response = Client().post("/portal/login/", {"username": citizen.user.username, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == "/portal/"
+
+
+def test_home_lists_credentials_without_decrypting_them(browser, citizen, issued):
+    response = browser.get("/portal/")
+    assert response.status_code == 200
+    assert b"DiplomaCredential" in response.content
+    assert b"Peeters" not in response.content
+    assert not AccessEvent.objects.filter(pod=citizen.pod, action="credential.read").exists()
+
+
+def test_opening_a_credential_shows_it_and_logs_the_read(browser, citizen, issued):
+    response = browser.get(f"/portal/credentials/{issued['id']}")
+    assert response.status_code == 200
+    assert b"Peeters" in response.content
+    assert b"eddsa-rdfc-2022" in response.content
+    read = AccessEvent.objects.get(pod=citizen.pod, action="credential.read")
+    assert read.actor_kind == "citizen"
+
+
+def test_another_citizens_credential_is_not_found(browser, university, other_citizen):
+    from tests.conftest import diploma
+
+    other = university.post(
+        "/api/v1/issuer/credentials", {"recipient": {"nationalId": "BE:90020199913"}, "credential": diploma()}
+    ).json()
+    assert browser.get(f"/portal/credentials/{other['id']}").status_code == 404
+
+
+def test_approving_with_narrowed_period_creates_a_grant(browser, pending):
+    until = (timezone.now() + timedelta(days=7)).date()
+    response = browser.post(
+        f"/portal/requests/{pending.pk}/approve",
+        {"credential_types": ["DiplomaCredential"], "valid_until": until.isoformat()},
+    )
+    assert response.status_code == 302
+    grant = Grant.objects.get(request=pending)
+    assert grant.valid_until.date() == until
+    assert grant.status == "active"
+
+
+def test_approving_without_any_type_is_refused_with_a_message(browser, pending):
+    response = browser.post(f"/portal/requests/{pending.pk}/approve", {}, follow=True)
+    assert b"Choose at least one credential type" in response.content
+    assert not Grant.objects.filter(request=pending).exists()
+
+
+def test_denying_a_request(browser, pending):
+    browser.post(f"/portal/requests/{pending.pk}/deny", {"reason": "not now"})
+    pending.refresh_from_db()
+    assert pending.status == AccessRequest.Status.DENIED
+    assert pending.denial_reason == "not now"
+
+
+def test_another_citizens_request_cannot_be_decided(pending, other_citizen):
+    other_citizen.user.set_password(PASSWORD)
+    other_citizen.user.save()
+    client = Client()
+    client.login(username=other_citizen.user.username, password=PASSWORD)
+    assert (
+        client.post(
+            f"/portal/requests/{pending.pk}/approve", {"credential_types": ["DiplomaCredential"]}
+        ).status_code
+        == 404
+    )
+    assert client.post(f"/portal/requests/{pending.pk}/deny").status_code == 404
+    pending.refresh_from_db()
+    assert pending.status == AccessRequest.Status.PENDING
+
+
+def test_revoking_from_the_portal_denies_the_next_read(browser, pending, citizen, employer):
+    grant = approve_request(citizen=citizen.user, request_id=pending.pk)
+    url = f"/api/v1/grants/{grant.pk}/credentials?purpose=dpv:HumanResourceManagement"
+    assert employer.get(url).status_code == 200
+    assert browser.post(f"/portal/grants/{grant.pk}/revoke").status_code == 302
+    response = employer.get(url)
+    assert response.status_code == 403
+    assert response.json()["reason"] == "grant-revoked"
+
+
+def test_state_changes_need_post_and_a_csrf_token(citizen, pending):
+    citizen.user.set_password(PASSWORD)
+    citizen.user.save()
+    client = Client(enforce_csrf_checks=True)
+    client.login(username=citizen.user.username, password=PASSWORD)
+    assert client.get(f"/portal/requests/{pending.pk}/approve").status_code == 405
+    assert (
+        client.post(
+            f"/portal/requests/{pending.pk}/approve", {"credential_types": ["DiplomaCredential"]}
+        ).status_code
+        == 403
+    )
+    pending.refresh_from_db()
+    assert pending.status == AccessRequest.Status.PENDING
+
+
+def test_log_page_shows_who_looked_and_that_the_chain_is_intact(browser, pending):
+    response = browser.get("/portal/log")
+    assert response.status_code == 200
+    assert b"Acme Recruiting" in response.content
+    assert b"intact" in response.content
+    assert b"Peeters" not in response.content
+
+
+def test_requests_page_lists_the_pending_request(browser, pending):
+    response = browser.get("/portal/requests")
+    assert b"Acme Recruiting asks to read" in response.content
+    assert b"Degree check for vacancy 17" in response.content
+
+
+def test_grants_page_lists_grants(browser, pending, citizen):
+    approve_request(citizen=citizen.user, request_id=pending.pk)
+    response = browser.get("/portal/grants")
+    assert b"Acme Recruiting" in response.content
+    assert b"Revoke" in response.content

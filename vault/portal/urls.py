@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("credentials/<uuid:resource_id>", views.credential, name="credential"),
+    path("log", views.log, name="log"),
+]
