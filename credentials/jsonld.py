@@ -139,6 +139,21 @@ def _check_context_references(document: Any) -> None:
             )
 
 
+# Canonicalization work grows steeply with blank nodes that look alike (RDFC-1.0's Hash N-Degree
+# Quads; the rdf-canon "poison" graph never finishes in pyld). Documents may not name blank nodes
+# (so blank nodes form a tree, not a clique), and may hold only so many of them.
+MAX_BLANK_NODES = 64
+
+
+def _count_blank_nodes(node: Any) -> int:
+    if isinstance(node, list):
+        return sum(_count_blank_nodes(item) for item in node)
+    if not isinstance(node, dict) or "@value" in node:
+        return 0
+    own = 0 if ("@id" in node or "@list" in node or "@set" in node) else 1
+    return own + sum(_count_blank_nodes(value) for key, value in node.items() if key != "@id")
+
+
 def _check_absolute(node: Any) -> None:
     """Refuse what expansion keeps but RDF conversion skips, so it would not be signed:
     relative or malformed IRIs, blank-node properties, ``@index`` and ``@direction``; and
@@ -151,7 +166,11 @@ def _check_absolute(node: Any) -> None:
         return
     for key, value in node.items():
         if key == "@id":
-            if not (_BLANK_NODE.match(value) or _ABSOLUTE_IRI.match(value)):
+            if isinstance(value, str) and value.startswith("_:"):
+                raise JsonLdInvalid(
+                    f"'{value}' names a blank node; identifiers must be URLs (or be left out)."
+                )
+            if not _ABSOLUTE_IRI.match(value):
                 raise UndefinedTerm(f"'{value}' is not an absolute IRI (used as an identifier).")
         elif key == "@type":
             for type_iri in value if isinstance(value, list) else [value]:
@@ -170,6 +189,29 @@ def _check_absolute(node: Any) -> None:
             _check_absolute(value)
 
 
+def _check_no_empty_values(node: Any, path: str = "") -> None:
+    """JSON-LD drops null and [] without a word, so they are not signed: a verifier reading the
+    JSON would see a value the signature does not cover. Refuse them; leave the property out."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "@context":
+                continue
+            if value is None or value == []:
+                raise JsonLdInvalid(
+                    f"{path}/{key} is {'null' if value is None else 'an empty list'}, which would not be "
+                    "signed; leave the property out instead.",
+                    path=f"{path}/{key}",
+                )
+            _check_no_empty_values(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            if item is None:
+                raise JsonLdInvalid(
+                    f"{path}/{index} is null, which would not be signed.", path=f"{path}/{index}"
+                )
+            _check_no_empty_values(item, f"{path}/{index}")
+
+
 def _refuse_dropped(term: str | None) -> None:
     raise UndefinedTerm(f"The property '{term}' is not defined by the document's contexts.")
 
@@ -182,6 +224,7 @@ def expand_strict(document: dict[str, Any]) -> list[Any]:
     if not isinstance(document, dict):
         raise JsonLdInvalid("A JSON-LD document must be a JSON object.")
     _check_context_references(document)
+    _check_no_empty_values(document)
     processor = jsonld.JsonLdProcessor(on_property_dropped=_refuse_dropped)
     try:
         expanded = processor.expand(document, _options())
@@ -191,12 +234,21 @@ def expand_strict(document: dict[str, Any]) -> list[Any]:
             raise UnknownContext(str(cause.message)) from exc
         raise JsonLdInvalid(f"JSON-LD expansion failed: {getattr(cause, 'message', cause)}") from exc
     _check_absolute(expanded)
+    if _count_blank_nodes(expanded) > MAX_BLANK_NODES:
+        raise JsonLdInvalid(
+            f"The document has more than {MAX_BLANK_NODES} nodes without an id; give them ids or split it."
+        )
     return expanded
 
 
 def canonicalize(document: dict[str, Any]) -> str:
     """RDF Dataset Canonicalization (RDFC-1.0, pyld's URDNA2015) to N-Quads, after strict expansion."""
-    expanded = expand_strict(document)
+    return canonicalize_expanded(expand_strict(document))
+
+
+def canonicalize_expanded(expanded: list[Any]) -> str:
+    """RDFC-1.0 of an already expanded (and checked) document. Untrusted input goes through
+    ``canonicalize``: this step alone has no limit on the work a crafted graph can cause."""
     try:
         return jsonld.normalize(expanded, _options(algorithm="URDNA2015", format="application/n-quads"))
     except jsonld.JsonLdError as exc:

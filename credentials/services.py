@@ -18,6 +18,15 @@ from .models import IssuerKey
 from .multikey import did_key_for
 from .types import ISSUABLE_CONTEXTS, CredentialType, credential_type_of
 
+MAX_CREDENTIAL_ID_LENGTH = 255  # what a pod stores; VCDM sets no limit
+
+
+def _issuance_error(path: str, rule: str, hint: str = "") -> CredentialInvalid:
+    return CredentialInvalid(
+        f"{path} {rule}{'; ' + hint if hint else ''}.",
+        errors=[{"path": path, "rule": "issuance", "detail": rule}],
+    )
+
 
 def _key_aad(key_id: uuid.UUID) -> bytes:
     return f"citizen-vault/issuer-key/v1|key:{key_id}".encode()
@@ -69,35 +78,28 @@ def sign_credential(
     if not isinstance(credential, dict):
         raise CredentialInvalid("The credential must be a JSON object.", errors=[])
     if "proof" in credential:
-        raise CredentialInvalid(
-            "Send the credential unsigned: this service adds the proof.",
-            errors=[{"path": "/proof", "rule": "issuance", "detail": "must be absent"}],
+        raise _issuance_error(
+            "/proof", "must be absent", "send the credential unsigned, the service signs it"
         )
     key = active_issuer_key(organisation)
     document = dict(credential)
     if "issuer" in document and document["issuer"] not in (key.did, {"id": key.did}):
-        raise CredentialInvalid(
-            f"The issuer must be {key.did}, your organisation's DID, or be left out.",
-            errors=[{"path": "/issuer", "rule": "issuance", "detail": f"must be {key.did}"}],
-        )
+        raise _issuance_error("/issuer", f"must be {key.did}", "your organisation's DID, or leave it out")
     document.setdefault("issuer", key.did)
     document.setdefault("id", f"urn:uuid:{uuid.uuid4()}")
     document.setdefault("validFrom", utc_now_xsd())
 
     subject = document.get("credentialSubject")
-    if isinstance(subject, dict):
-        if "id" in subject and subject["id"] != subject_id:
-            raise CredentialInvalid(
-                "credentialSubject.id is set by the vault to the holder's DID; leave it out.",
-                errors=[
-                    {
-                        "path": "/credentialSubject/id",
-                        "rule": "issuance",
-                        "detail": "must be absent",
-                    }
-                ],
-            )
-        document["credentialSubject"] = {"id": subject_id, **subject}
+    if not isinstance(subject, dict):
+        # One subject, the pod's holder: a list could name someone else beside (or instead of) them.
+        raise _issuance_error("/credentialSubject", "must be a single object describing the holder")
+    if "id" in subject and subject["id"] != subject_id:
+        raise _issuance_error(
+            "/credentialSubject/id", "is set by the vault to the holder's DID; leave it out"
+        )
+    document["credentialSubject"] = {"id": subject_id, **subject}
+    if not isinstance(document["id"], str) or len(document["id"]) > MAX_CREDENTIAL_ID_LENGTH:
+        raise _issuance_error("/id", f"must be a URL of at most {MAX_CREDENTIAL_ID_LENGTH} characters")
 
     validate_credential(document)
     # Nested contexts count too: one scoped to a subject would bring its terms (or a @vocab) along.

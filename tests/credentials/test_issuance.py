@@ -16,6 +16,7 @@ from credentials.dataintegrity import add_proof, verify_proof
 from credentials.datamodel import parse_datetime_stamp
 from credentials.errors import (
     CredentialInvalid,
+    JsonLdInvalid,
     NoSigningKey,
     ProofInvalid,
     UndefinedTerm,
@@ -357,3 +358,34 @@ def test_changing_any_string_value_of_a_signed_diploma_fails_verification(signed
             verify_credential(_replace(signed_diploma, path, new))
 
     check()
+
+
+def test_a_list_of_subjects_is_refused_so_no_one_else_can_be_named(issuer, other_citizen):
+    credential = diploma()
+    credential["credentialSubject"] = [
+        {"id": other_citizen.pod.holder_did, **credential["credentialSubject"]},
+        credential["credentialSubject"],
+    ]
+    with pytest.raises(CredentialInvalid) as excinfo:
+        sign(issuer, credential)
+    assert excinfo.value.extra["errors"][0]["path"] == "/credentialSubject"
+
+
+def test_an_overlong_credential_id_is_refused(issuer):
+    credential = {**diploma(), "id": "urn:uuid:" + "a" * 300}
+    with pytest.raises(CredentialInvalid) as excinfo:
+        sign(issuer, credential)
+    assert excinfo.value.extra["errors"][0]["path"] == "/id"
+
+
+@pytest.mark.parametrize("empty", [None, []])
+def test_null_and_empty_values_are_refused_because_they_would_not_be_signed(issuer, empty):
+    with pytest.raises(JsonLdInvalid, match="would not be signed"):
+        sign(issuer, diploma(familyName=empty))
+
+
+def test_a_null_added_after_signing_breaks_verification(issuer):
+    signed = sign(issuer)
+    signed["credentialSubject"]["grade"] = None
+    with pytest.raises(JsonLdInvalid):
+        verify_credential(signed)

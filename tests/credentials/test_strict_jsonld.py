@@ -154,12 +154,43 @@ def test_type_iri_with_whitespace_is_refused():
         expand_strict(document)
 
 
-def test_absolute_iris_and_blank_node_identifiers_are_accepted():
+def test_absolute_iris_are_accepted_as_identifiers():
     document = issued_diploma()
-    document["credentialSubject"]["degree"]["id"] = "_:degree"
-    expand_strict(document)
     document["credentialSubject"]["degree"]["id"] = "https://university.example/degrees/1"
     assert "<https://university.example/degrees/1>" in canonicalize(document)
+
+
+def test_named_blank_nodes_are_refused():
+    # Named blank nodes let a document build a clique that canonicalization never finishes.
+    document = issued_diploma()
+    document["credentialSubject"]["degree"]["id"] = "_:degree"
+    with pytest.raises(JsonLdInvalid, match="blank node"):
+        expand_strict(document)
+
+
+def test_a_crafted_blank_node_clique_is_refused_before_canonicalization():
+    document = issued_diploma()
+    nodes = [f"_:n{i}" for i in range(8)]  # 8 mutually linked look-alike nodes: 80 s in plain pyld
+    document["credentialSubject"]["degree"] = [
+        {"id": node, "type": "BachelorDegree", "name": [{"id": other} for other in nodes if other != node]}
+        for node in nodes
+    ]
+    with pytest.raises(JsonLdInvalid, match="blank node"):
+        canonicalize(document)
+
+
+def test_too_many_anonymous_nodes_are_refused():
+    document = issued_diploma()
+    document["credentialSubject"]["degree"] = [{"type": "BachelorDegree", "name": "x"} for _ in range(65)]
+    with pytest.raises(JsonLdInvalid, match="without an id"):
+        canonicalize(document)
+
+
+def test_anonymous_nodes_up_to_the_limit_are_accepted():
+    document = issued_diploma()
+    # The credential and its subject have ids; the degrees do not.
+    document["credentialSubject"]["degree"] = [{"type": "BachelorDegree", "name": f"x{i}"} for i in range(64)]
+    assert canonicalize(document).count("BachelorDegree") == 64
 
 
 # Contexts.
