@@ -2,13 +2,23 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from .models import ApiToken, Membership, Organisation, User
+from .portal.forms import ThrottledAdminAuthenticationForm
 from .services import issue_api_token, revoke_api_token
+
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "email", "is_citizen", "is_staff", "is_active")
     readonly_fields = ("is_citizen",)
+
+    def has_change_permission(self, request, obj=None):
+        # An operator who could set a citizen's password could log in as them and read the pod.
+        # Citizens manage their own credentials (in production through the identity provider).
+        if obj is not None and obj.is_citizen:
+            return False
+        return super().has_change_permission(request, obj)
 
     @admin.display(boolean=True, description="citizen")
     def is_citizen(self, obj: User) -> bool:
@@ -45,17 +55,31 @@ class ApiTokenAdmin(admin.ModelAdmin):
     )
     list_filter = ("revoked_at",)
     fields = ("name", "organisation", "user", "expires_at", "prefix", "last_used_at", "revoked_at")
-    readonly_fields = ("prefix", "last_used_at", "revoked_at")
-    autocomplete_fields = ("organisation", "user")
+    readonly_fields = ("user", "prefix", "last_used_at", "revoked_at")
+    autocomplete_fields = ("organisation",)
     actions = ["revoke"]
+
+    def get_fields(self, request, obj=None):
+        # Operators issue tokens to organisations only: a token for a citizen would let the
+        # operator read that citizen's pod as if they were its owner.
+        if obj is None:
+            return ("name", "organisation", "expires_at")
+        return self.fields
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None:
+            form.base_fields["organisation"].required = True
+        return form
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a token is issued, used and revoked (the action below); never edited
 
     def save_model(self, request, obj, form, change):
         if change:
             super().save_model(request, obj, form, change)
             return
-        row, token = issue_api_token(
-            organisation=obj.organisation, user=obj.user, name=obj.name, expires_at=obj.expires_at
-        )
+        row, token = issue_api_token(organisation=obj.organisation, name=obj.name, expires_at=obj.expires_at)
         obj.pk, obj.prefix = row.pk, row.prefix
         obj._state.adding = False
         messages.warning(request, f"New API token (copy it now, it is never shown again): {token}")

@@ -59,7 +59,10 @@ KEY_ENCRYPTION_KEYS = _secret("KEY_ENCRYPTION_KEYS", f"dev-insecure:{_DEV_KEK}")
 KEY_ENCRYPTION_KEY_ID = env("KEY_ENCRYPTION_KEY_ID")
 
 # Keyed hash (HMAC-SHA256) used to find a citizen by national identifier without storing it.
+# National identifiers are few enough to enumerate, so this key is all that protects them.
 LOOKUP_HASH_KEY = _secret("LOOKUP_HASH_KEY", "dev-insecure-lookup-" + _DEV_KEK)
+if len(LOOKUP_HASH_KEY) < 32:
+    raise ImproperlyConfigured("LOOKUP_HASH_KEY must be at least 32 characters of random data (e.g. 64 hex).")
 
 if not DEBUG and ("dev-insecure" in KEY_ENCRYPTION_KEYS or LOOKUP_HASH_KEY.startswith("dev-insecure")):
     raise ImproperlyConfigured("Development keys are refused when DEBUG is off.")
@@ -134,6 +137,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "portal:login"
+# Password logins (the portal, the admin's own form aside): refused for a while after repeated failures.
+LOGIN_MAX_FAILURES = int(env("LOGIN_MAX_FAILURES", "5"))
+LOGIN_FAILURE_WINDOW_SECONDS = int(env("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "portal:login"
 
@@ -201,6 +207,9 @@ REST_FRAMEWORK = {
         "user": env("THROTTLE_USER", "6000/minute"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # How many reverse proxies sit in front of us: rate limits key on the client address they
+    # report. 0 (the default) trusts no X-Forwarded-For at all.
+    "NUM_PROXIES": int(env("NUM_PROXIES", "0")),
 }
 
 SPECTACULAR_SETTINGS = {

@@ -15,6 +15,9 @@ class AccessRequestAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False  # decisions belong to the citizen
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # deleting would erase a consent record without a trace in the pod's log
+
 
 @admin.register(Grant)
 class GrantAdmin(admin.ModelAdmin):
@@ -26,4 +29,7 @@ class GrantAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

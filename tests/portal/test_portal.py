@@ -167,3 +167,36 @@ def test_grants_page_lists_grants(browser, pending, citizen):
     response = browser.get("/portal/grants")
     assert b"Acme Recruiting" in response.content
     assert b"Revoke" in response.content
+
+
+def test_repeated_failed_logins_lock_the_account_for_a_while(citizen, settings):
+    citizen.user.set_password(PASSWORD)
+    citizen.user.save()
+    client = Client()
+    for _ in range(settings.LOGIN_MAX_FAILURES):
+        response = client.post("/portal/login/", {"username": citizen.user.username, "password": "wrong"})
+        assert response.status_code == 200
+    # Even the right password is refused now, with a reason.
+    response = client.post("/portal/login/", {"username": citizen.user.username, "password": PASSWORD})
+    assert response.status_code == 200
+    assert b"Too many failed attempts" in response.content
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_successful_login_forgives_earlier_failures(citizen):
+    citizen.user.set_password(PASSWORD)
+    citizen.user.save()
+    client = Client()
+    for _ in range(3):
+        client.post("/portal/login/", {"username": citizen.user.username, "password": "wrong"})
+    assert (
+        client.post("/portal/login/", {"username": citizen.user.username, "password": PASSWORD}).status_code
+        == 302
+    )
+    client.logout()
+    for _ in range(3):
+        client.post("/portal/login/", {"username": citizen.user.username, "password": "wrong"})
+    assert (
+        client.post("/portal/login/", {"username": citizen.user.username, "password": PASSWORD}).status_code
+        == 302
+    )

@@ -1,0 +1,73 @@
+"""What an operator can do in the admin, and what they must not: act as a citizen."""
+
+import pytest
+from django.test import Client
+
+from accounts.models import ApiToken
+
+PASSWORD = "operator password 123"
+
+
+@pytest.fixture
+def operator(db, django_user_model):
+    django_user_model.objects.create_superuser("operator", "operator@example.org", PASSWORD)
+    client = Client()
+    assert client.login(username="operator", password=PASSWORD)
+    return client
+
+
+def test_operator_creates_an_organisation_token_shown_once(operator, employer):
+    response = operator.post(
+        "/admin/accounts/apitoken/add/",
+        {"name": "HR system", "organisation": employer.organisation.pk},
+        follow=True,
+    )
+    assert response.status_code == 200
+    token = ApiToken.objects.get(name="HR system")
+    assert token.organisation == employer.organisation
+    shown = [str(m) for m in response.context["messages"]]
+    assert any(f"cvt_{token.prefix}_" in m for m in shown)
+
+
+def test_operator_cannot_create_a_token_for_a_citizen(operator, citizen):
+    response = operator.post("/admin/accounts/apitoken/add/", {"name": "sneaky", "user": citizen.user.pk})
+    assert response.status_code == 200  # the form comes back: an organisation is required
+    assert b"This field is required" in response.content
+    assert not ApiToken.objects.filter(name="sneaky").exists()
+
+
+def test_operator_cannot_change_a_citizens_account_or_password(operator, citizen):
+    assert (
+        operator.post(
+            f"/admin/accounts/user/{citizen.user.pk}/change/", {"email": "x@example.org"}
+        ).status_code
+        == 403
+    )
+    response = operator.post(
+        f"/admin/accounts/user/{citizen.user.pk}/password/",
+        {"password1": "new-password-123!", "password2": "new-password-123!"},
+    )
+    assert response.status_code == 403
+    citizen.user.refresh_from_db()
+    assert not citizen.user.check_password("new-password-123!")
+
+
+@pytest.mark.parametrize("model", ["accessrequest", "grant"])
+def test_operator_cannot_delete_consent_records(operator, model, citizen, employer, issued):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from consent.services import approve_request, file_access_request
+
+    request = file_access_request(
+        requester=employer.organisation,
+        national_id="BE:85073003328",
+        credential_types=["DiplomaCredential"],
+        purpose="dpv:HumanResourceManagement",
+        purpose_description="check",
+        valid_until=timezone.now() + timedelta(days=3),
+    )
+    grant = approve_request(citizen=citizen.user, request_id=request.pk)
+    pk = request.pk if model == "accessrequest" else grant.pk
+    assert operator.post(f"/admin/consent/{model}/{pk}/delete/", {"post": "yes"}).status_code == 403
