@@ -2,9 +2,12 @@ import uuid
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from accounts.models import Organisation
 from vault.models import Pod
+
+EXPIRED = "expired"  # derived from the clock, never stored: see effective_status
 
 
 class Purpose(models.TextChoices):
@@ -59,6 +62,15 @@ class AccessRequest(models.Model):
     def __str__(self) -> str:
         return f"{self.requester} asks for {', '.join(self.credential_types)} ({self.status})"
 
+    @property
+    def is_expired(self) -> bool:
+        """A pending request whose end date has passed can no longer be approved."""
+        return self.status == self.Status.PENDING and self.requested_until <= timezone.now()
+
+    @property
+    def effective_status(self) -> str:
+        return EXPIRED if self.is_expired else self.status
+
 
 class Grant(models.Model):
     """What an approval creates: scoped to credential types, bound to a purpose, expiring, revocable."""
@@ -97,3 +109,10 @@ class Grant(models.Model):
 
     def __str__(self) -> str:
         return f"grant {self.id} to {self.grantee} ({self.status})"
+
+    @property
+    def effective_status(self) -> str:
+        """'expired' once the period is over: the decision point denies reads from then on."""
+        if self.status == self.Status.ACTIVE and self.valid_until <= timezone.now():
+            return EXPIRED
+        return self.status

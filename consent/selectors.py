@@ -1,21 +1,36 @@
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from accounts.models import Organisation, User
 
 from .errors import RequestNotFound
-from .models import AccessRequest, Grant
+from .models import EXPIRED, AccessRequest, Grant
+
+REQUEST_STATUS_FILTERS = [*AccessRequest.Status.values, EXPIRED]
+
+
+def _with_status(qs: QuerySet[AccessRequest], status: str | None) -> QuerySet[AccessRequest]:
+    """Filter by effective status: 'pending' means still open; 'expired' means pending too late."""
+    now = timezone.now()
+    if status == AccessRequest.Status.PENDING:
+        return qs.filter(status=status, requested_until__gt=now)
+    if status == EXPIRED:
+        return qs.filter(status=AccessRequest.Status.PENDING, requested_until__lte=now)
+    return qs.filter(status=status) if status else qs
 
 
 def requests_to_citizen(citizen: User, *, status: str | None = None) -> QuerySet[AccessRequest]:
-    qs = AccessRequest.objects.filter(pod__owner=citizen).select_related("requester", "grant")
-    return qs.filter(status=status) if status else qs
+    return _with_status(
+        AccessRequest.objects.filter(pod__owner=citizen).select_related("requester", "grant"), status
+    )
 
 
 def requests_by_organisation(
     organisation: Organisation, *, status: str | None = None
 ) -> QuerySet[AccessRequest]:
-    qs = AccessRequest.objects.filter(requester=organisation).select_related("requester", "grant")
-    return qs.filter(status=status) if status else qs
+    return _with_status(
+        AccessRequest.objects.filter(requester=organisation).select_related("requester", "grant"), status
+    )
 
 
 def request_of_organisation(organisation: Organisation, request_id) -> AccessRequest:

@@ -113,6 +113,11 @@ def approve_request(
     Raises RequestNotFound, InvalidTransition (not pending) or InvalidNarrowing (widening).
     """
     request = _pending_request_of(citizen, request_id)
+    if request.is_expired:
+        raise InvalidTransition(
+            f"This request ended on {request.requested_until:%Y-%m-%d %H:%M} UTC; "
+            "it can no longer be approved."
+        )
     types = request.credential_types if credential_types is None else sorted(set(credential_types))
     if not types or not set(types) <= set(request.credential_types):
         raise InvalidNarrowing(f"Approve some of the requested types {request.credential_types}, no others.")

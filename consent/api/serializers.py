@@ -3,7 +3,7 @@ from rest_framework import serializers
 from credentials.types import supported_type_names
 from vault.api.serializers import HeldCredentialSerializer, RecipientSerializer
 
-from ..models import AccessRequest, Grant, Purpose
+from ..models import EXPIRED, AccessRequest, Grant, Purpose
 
 
 class FileAccessRequestSerializer(serializers.Serializer):
@@ -22,6 +22,9 @@ class FileAccessRequestSerializer(serializers.Serializer):
 
 
 class AccessRequestSerializer(serializers.ModelSerializer):
+    status = serializers.ChoiceField(
+        choices=[*AccessRequest.Status.values, EXPIRED], source="effective_status", read_only=True
+    )
     credentialTypes = serializers.ListField(source="credential_types", child=serializers.CharField())
     purposeDescription = serializers.CharField(source="purpose_description")
     requester = serializers.CharField(source="requester.name")
@@ -69,6 +72,9 @@ class DenySerializer(serializers.Serializer):
 
 
 class GrantSerializer(serializers.ModelSerializer):
+    status = serializers.ChoiceField(
+        choices=[*Grant.Status.values, EXPIRED], source="effective_status", read_only=True
+    )
     requestId = serializers.UUIDField(source="request_id")
     grantee = serializers.CharField(source="grantee.name")
     credentialTypes = serializers.ListField(source="credential_types", child=serializers.CharField())

@@ -10,7 +10,6 @@ from accounts.permissions import IsCitizen, IsRequester
 from accounts.principals import acting_citizen, acting_organisation
 
 from .. import selectors, services
-from ..models import AccessRequest
 from .serializers import (
     AccessRequestSerializer,
     ApproveSerializer,
@@ -24,15 +23,15 @@ from .serializers import (
 STATUS_FILTER = OpenApiParameter(
     "status",
     str,
-    enum=[s.value for s in AccessRequest.Status],
-    description="Only requests in this state.",
+    enum=selectors.REQUEST_STATUS_FILTERS,
+    description="Only requests in this state ('pending' leaves out expired ones).",
 )
 
 
 def _status_filter(request) -> str | None:
     value = request.query_params.get("status")
-    if value is not None and value not in AccessRequest.Status.values:
-        raise ValidationError({"status": f"Must be one of {', '.join(AccessRequest.Status.values)}."})
+    if value is not None and value not in selectors.REQUEST_STATUS_FILTERS:
+        raise ValidationError({"status": f"Must be one of {', '.join(selectors.REQUEST_STATUS_FILTERS)}."})
     return value
 
 

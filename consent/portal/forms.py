@@ -18,6 +18,7 @@ class ApproveForm(forms.Form):
 
     def __init__(self, *args, access_request: AccessRequest, **kwargs):
         super().__init__(*args, **kwargs)
+        self.access_request = access_request
         choices = [(name, name) for name in access_request.credential_types]
         field = self.fields["credential_types"]
         assert isinstance(field, forms.MultipleChoiceField)
@@ -25,8 +26,14 @@ class ApproveForm(forms.Form):
         field.initial = access_request.credential_types
 
     def valid_until_datetime(self) -> datetime | None:
+        """The end of the chosen day (UTC), but never past what was asked: choosing the very
+        date shown as the request's end means "as asked", not a widening."""
         day = self.cleaned_data.get("valid_until")
-        return datetime.combine(day, time(23, 59, 59), tzinfo=UTC) if day else None
+        if not day:
+            return None
+        asked = self.access_request.requested_until
+        end_of_day = datetime.combine(day, time(23, 59, 59), tzinfo=UTC)
+        return asked if day == asked.astimezone(UTC).date() else end_of_day
 
 
 class DenyForm(forms.Form):

@@ -23,7 +23,7 @@ def requests(request: HttpRequest) -> HttpResponse:
         (item, ApproveForm(access_request=item))
         for item in selectors.requests_to_citizen(citizen, status=AccessRequest.Status.PENDING)
     ]
-    decided = selectors.requests_to_citizen(citizen).exclude(status=AccessRequest.Status.PENDING)[:50]
+    decided = selectors.requests_to_citizen(citizen).exclude(pk__in=[item.pk for item, _form in pending])[:50]
     return render(request, "consent/requests.html", {"pending": pending, "decided": decided})
 
 

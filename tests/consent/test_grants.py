@@ -130,6 +130,8 @@ def test_an_expired_grant_denies_the_read_and_logs_it(employer, citizen, grant):
     problem = assert_problem(employer.get(read_url(grant["id"])), 403, "grant-expired")
     assert problem["reason"] == "grant-expired"
     assert_denial_logged(citizen, employer.organisation, grant["id"], "grant-expired")
+    [listed] = citizen.get("/api/v1/pod/grants").json()["results"]
+    assert listed["status"] == "expired"
 
 
 def test_a_grant_not_yet_valid_denies_the_read_and_logs_it(employer, citizen, grant):

@@ -209,7 +209,12 @@ def test_a_request_whose_period_has_passed_cannot_be_approved(citizen, pending_r
     AccessRequest.objects.filter(pk=pending_request["id"]).update(
         requested_until=timezone.now() - timedelta(seconds=1)
     )
-    assert_problem(citizen.post(decide_url(pending_request["id"], "approve"), {}), 422, "invalid-narrowing")
+    assert_problem(citizen.post(decide_url(pending_request["id"], "approve"), {}), 409, "invalid-transition")
+    # It shows as expired, not as something still waiting for an answer.
+    assert citizen.get("/api/v1/pod/access-requests?status=pending").json()["results"] == []
+    [expired] = citizen.get("/api/v1/pod/access-requests?status=expired").json()["results"]
+    assert expired["id"] == pending_request["id"]
+    assert expired["status"] == "expired"
 
 
 # --- denying, and the state machine ------------------------------------------------------------

@@ -200,3 +200,36 @@ def test_a_successful_login_forgives_earlier_failures(citizen):
         client.post("/portal/login/", {"username": citizen.user.username, "password": PASSWORD}).status_code
         == 302
     )
+
+
+def test_choosing_the_requests_own_end_date_approves_as_asked(browser, pending):
+    response = browser.post(
+        f"/portal/requests/{pending.pk}/approve",
+        {
+            "credential_types": ["DiplomaCredential"],
+            "valid_until": pending.requested_until.date().isoformat(),
+        },
+    )
+    assert response.status_code == 302
+    assert Grant.objects.get(request=pending).valid_until == pending.requested_until
+
+
+def test_a_later_date_than_asked_is_refused_with_a_message(browser, pending):
+    later = (pending.requested_until + timedelta(days=2)).date().isoformat()
+    response = browser.post(
+        f"/portal/requests/{pending.pk}/approve",
+        {"credential_types": ["DiplomaCredential"], "valid_until": later},
+        follow=True,
+    )
+    assert b"may not last longer than was asked" in response.content
+    assert not Grant.objects.filter(request=pending).exists()
+
+
+def test_expired_grants_show_as_expired_without_a_revoke_button(browser, pending, citizen):
+    grant = approve_request(citizen=citizen.user, request_id=pending.pk)
+    Grant.objects.filter(pk=grant.pk).update(
+        valid_from=timezone.now() - timedelta(days=2), valid_until=timezone.now() - timedelta(days=1)
+    )
+    response = browser.get("/portal/grants")
+    assert b"expired" in response.content
+    assert b"Revoke" not in response.content
