@@ -1,5 +1,7 @@
 from core.errors import Invalid, NotFound
 
+NO_POD_FOR_CITIZEN = "No citizen with that national identifier has a pod here."
+
 
 class CitizenNotFound(NotFound):
     code = "citizen-not-found"

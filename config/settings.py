@@ -205,6 +205,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("THROTTLE_ANON", "60/minute"),
         "user": env("THROTTLE_USER", "6000/minute"),
+        "access-requests": env("THROTTLE_ACCESS_REQUESTS", "200/hour"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # How many reverse proxies sit in front of us: rate limits key on the client address they

@@ -10,12 +10,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organisation, User
-from accounts.selectors import citizen_by_national_id
 from credentials.types import check_type_name
 from vault import services as vault
 from vault.access import AccessContext
-from vault.errors import PodNotFound
-from vault.models import AccessEvent, Pod, PodCredential
+from vault.models import AccessEvent, PodCredential
+from vault.selectors import pod_for_national_id
 
 from .decisions import decide
 from .errors import (
@@ -65,9 +64,7 @@ def file_access_request(
         raise InvalidRequest("validUntil must be in the future.")
     if valid_until - now > MAX_GRANT_PERIOD:
         raise InvalidRequest(f"Access may be asked for at most {MAX_GRANT_PERIOD.days} days.")
-    pod = Pod.objects.filter(owner=citizen_by_national_id(national_id)).first()
-    if pod is None:
-        raise PodNotFound("That citizen has no pod yet.")
+    pod = pod_for_national_id(national_id)
     with transaction.atomic():
         request = AccessRequest.objects.create(
             requester=requester,

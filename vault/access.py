@@ -4,7 +4,7 @@ The vault records it with every act; it does not judge it (that is the consent e
 """
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from accounts.models import Organisation, User
 
@@ -18,7 +18,6 @@ class AccessContext:
     legal_basis: str = ""
     grant_id: uuid.UUID | None = None
     request_id: uuid.UUID | None = None
-    user_id: uuid.UUID | None = field(default=None, compare=False)
 
     @classmethod
     def for_organisation(cls, organisation: Organisation, **kwargs) -> "AccessContext":
@@ -31,7 +30,7 @@ class AccessContext:
 
     @classmethod
     def for_citizen(cls, user: User, **kwargs) -> "AccessContext":
-        return cls(actor_kind="citizen", actor_label="the pod owner", user_id=user.pk, **kwargs)
+        return cls(actor_kind="citizen", actor_label="the pod owner", **kwargs)
 
     @classmethod
     def system(cls, **kwargs) -> "AccessContext":

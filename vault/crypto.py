@@ -2,8 +2,9 @@
 
 Each pod has a random 256-bit data key, stored only sealed under the KEK ring (associated
 data: the pod id). Each resource is sealed under the pod's data key with associated data naming
-the pod, the resource and its version, so a ciphertext copied to another row or pod, or rolled
-back to an older version's row, fails to open.
+the pod, the resource and its version, so a ciphertext copied to another row or pod, or relabelled
+with another version number, fails to open. (Detecting a rollback of a whole row, ciphertext and
+version together, needs the expected version kept elsewhere, e.g. in the access log.)
 """
 
 import os

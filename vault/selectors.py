@@ -1,6 +1,8 @@
 from django.db.models import QuerySet
 
+from accounts.errors import NO_POD_FOR_CITIZEN, CitizenNotFound
 from accounts.models import User
+from accounts.selectors import citizen_by_national_id
 
 from . import accesslog
 from .errors import PodNotFound
@@ -14,10 +16,15 @@ def pod_of(user: User) -> Pod:
     return pod
 
 
-def pod_by_id(pod_id) -> Pod:
-    pod = Pod.objects.filter(pk=pod_id).first()
+def pod_for_national_id(national_id: str) -> Pod:
+    """The pod of the citizen with this national identifier.
+
+    Raises CitizenNotFound, with one answer whether there is no such citizen or no pod yet, so
+    an organisation learns no more than it must.
+    """
+    pod = Pod.objects.filter(owner=citizen_by_national_id(national_id)).first()
     if pod is None:
-        raise PodNotFound("No such pod.")
+        raise CitizenNotFound(NO_POD_FOR_CITIZEN)
     return pod
 
 

@@ -5,16 +5,15 @@ import uuid
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from accounts.models import Organisation, User
-from accounts.selectors import citizen_by_national_id
 from accounts.services import create_citizen_user
 from credentials.multikey import did_key_for
 from credentials.services import sign_credential
 from credentials.verification import verify_credential
 
-from . import accesslog, crypto
+from . import accesslog, crypto, selectors
 from .access import AccessContext
 from .errors import DuplicateCredential, PodNotFound
 from .models import AccessEvent, Pod, PodCredential
@@ -62,9 +61,7 @@ def issue_into_pod(
     The store and its log entry commit together; the citizen is notified after commit.
     Raises CitizenNotFound, the credentials errors (nothing is stored then) or DuplicateCredential.
     """
-    pod = Pod.objects.filter(owner=citizen_by_national_id(national_id)).first()
-    if pod is None:
-        raise PodNotFound("That citizen has no pod yet.")
+    pod = selectors.pod_for_national_id(national_id)
     signed, credential_type = sign_credential(
         organisation=issuer, credential=credential, subject_id=pod.holder_did
     )
@@ -74,25 +71,26 @@ def issue_into_pod(
     ciphertext = crypto.seal_for_pod(
         crypto.data_key(pod), pod.id, CREDENTIAL_KIND, resource_id, 1, _encode(signed)
     )
-    try:
-        with transaction.atomic():
-            resource = PodCredential.objects.create(
-                id=resource_id,
-                pod=pod,
-                credential_id=signed["id"],
-                credential_type=credential_type.name,
-                issuer=issuer,
-                ciphertext=ciphertext,
-            )
-            accesslog.append(
-                pod,
-                context=AccessContext.for_organisation(issuer),
-                action=AccessEvent.Action.CREDENTIAL_ISSUED,
-                resource=resource,
-            )
-            transaction.on_commit(lambda: notify_new_credential.delay(str(resource.pk)))
-    except IntegrityError as exc:
-        raise DuplicateCredential(f"The pod already holds a credential with id {signed['id']}.") from exc
+    with transaction.atomic():
+        # The pod's row lock (taken first) orders concurrent issuances, so the check below holds.
+        Pod.objects.select_for_update().filter(pk=pod.pk).values_list("pk", flat=True).get()
+        if PodCredential.objects.filter(pod=pod, credential_id=signed["id"]).exists():
+            raise DuplicateCredential(f"The pod already holds a credential with id {signed['id']}.")
+        resource = PodCredential.objects.create(
+            id=resource_id,
+            pod=pod,
+            credential_id=signed["id"],
+            credential_type=credential_type.name,
+            issuer=issuer,
+            ciphertext=ciphertext,
+        )
+        accesslog.append(
+            pod,
+            context=AccessContext.for_organisation(issuer),
+            action=AccessEvent.Action.CREDENTIAL_ISSUED,
+            resource=resource,
+        )
+        transaction.on_commit(lambda: notify_new_credential.delay(str(resource.pk)))
     return resource, signed
 
 

@@ -12,9 +12,16 @@ from vault import selectors, services
 from vault.errors import PodNotFound
 
 
+def _own_pod(request: HttpRequest):
+    try:
+        return selectors.pod_of(acting_citizen(request))
+    except PodNotFound as exc:
+        raise Http404(exc.detail) from exc
+
+
 @citizen_required
 def home(request: HttpRequest) -> HttpResponse:
-    pod = selectors.pod_of(acting_citizen(request))
+    pod = _own_pod(request)
     return render(request, "vault/home.html", {"pod": pod, "credentials": selectors.credentials_in(pod)})
 
 
@@ -32,7 +39,7 @@ def credential(request: HttpRequest, resource_id) -> HttpResponse:
 
 @citizen_required
 def log(request: HttpRequest) -> HttpResponse:
-    pod = selectors.pod_of(acting_citizen(request))
+    pod = _own_pod(request)
     page = Paginator(selectors.access_log(pod).select_related("actor_organisation"), 50).get_page(
         request.GET.get("page")
     )
