@@ -4,7 +4,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from accounts.permissions import IsCitizen, IsRequester
@@ -42,7 +41,9 @@ class OrganisationAccessRequestsView(generics.ListAPIView):
 
     permission_classes = [IsRequester]
     serializer_class = AccessRequestSerializer
-    throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, FileAccessRequestThrottle]
+
+    def get_throttles(self):
+        return [*super().get_throttles(), FileAccessRequestThrottle()]
 
     def get_queryset(self):
         return selectors.requests_by_organisation(
