@@ -112,7 +112,9 @@ def read_credentials(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("Pod reads run inside the transaction of the decision that allowed them.")
     resources = list(
-        PodCredential.objects.filter(pod=pod, credential_type__in=credential_types).order_by("created_at")
+        PodCredential.objects.filter(pod=pod, credential_type__in=credential_types)
+        .select_related("issuer")
+        .order_by("created_at")
     )
     if not resources:
         for credential_type in credential_types:
