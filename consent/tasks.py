@@ -18,7 +18,7 @@ def notify_access_request(request_id: str) -> bool:
         message=(
             f"{request.requester.name} asks to read your {', '.join(request.credential_types)} "
             f"for {request.get_purpose_display().lower()}, until {request.requested_until:%Y-%m-%d}.\n"
-            f"Approve, narrow or deny it at {settings.SITE_URL}/api/v1/pod/access-requests\n"
+            f"Approve, narrow or deny it at {settings.SITE_URL}/portal/requests\n"
         ),
         from_email=None,
         recipient_list=[request.pod.owner.email],

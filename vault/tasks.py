@@ -17,7 +17,7 @@ def notify_new_credential(resource_id: str) -> bool:
         subject=f"A new {resource.credential_type} is in your pod",
         message=(
             f"{resource.issuer.name} added a {resource.credential_type} to your Citizen Vault pod.\n"
-            f"See it, and who may read it, at {settings.SITE_URL}/api/v1/pod/credentials\n"
+            f"See it, and who may read it, at {settings.SITE_URL}/portal/\n"
         ),
         from_email=None,
         recipient_list=[resource.pod.owner.email],
