@@ -1,35 +1,22 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
+
 from .models import AccessRequest, Grant
+
+# Decisions belong to the citizen; deleting a request or grant would erase a consent record
+# without a trace in the pod's log.
 
 
 @admin.register(AccessRequest)
-class AccessRequestAdmin(admin.ModelAdmin):
+class AccessRequestAdmin(ReadOnlyAdmin):
     list_display = ("id", "requester", "purpose", "status", "created_at", "decided_at")
     list_filter = ("status", "purpose")
     readonly_fields = [f.name for f in AccessRequest._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False  # decisions belong to the citizen
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # deleting would erase a consent record without a trace in the pod's log
-
 
 @admin.register(Grant)
-class GrantAdmin(admin.ModelAdmin):
+class GrantAdmin(ReadOnlyAdmin):
     list_display = ("id", "grantee", "purpose", "status", "valid_from", "valid_until")
     list_filter = ("status", "purpose")
     readonly_fields = [f.name for f in Grant._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -7,7 +7,6 @@ never accepted in the first place.
 """
 
 import hashlib
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -15,13 +14,13 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from .datamodel import parse_datetime_stamp
 from .errors import ProofInvalid, UnresolvableKey
 from .jsonld import canonicalize
 from .multikey import decode_multibase, encode_multibase, resolve_verification_method
 
 PROOF_TYPE = "DataIntegrityProof"
 CRYPTOSUITE = "eddsa-rdfc-2022"
-_DATETIME = re.compile(r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,7 @@ def verify_proof(document: dict[str, Any], *, expected_purpose: str = "assertion
             f"The proof purpose is {proof.get('proofPurpose')!r}; {expected_purpose!r} is required."
         )
     created = proof.get("created")
-    if created is not None and (not isinstance(created, str) or not _DATETIME.match(created)):
+    if created is not None and parse_datetime_stamp(created) is None:
         raise ProofInvalid("The proof's 'created' is not an XML Schema dateTime.")
     if "@context" not in document:
         raise ProofInvalid("The document has no @context.")

@@ -10,9 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from .errors import CredentialInvalid
-from .jsonld import CREDENTIALS_V2
+from .jsonld import CREDENTIALS_V2, is_absolute_iri
 
-_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S*$")
 _DATETIME_STAMP = re.compile(
     r"^-?\d{4,}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d"
     r"(\.\d+)?(Z|[+-](0\d|1[0-3]):[0-5]\d|[+-]14:00)$"
@@ -20,7 +19,7 @@ _DATETIME_STAMP = re.compile(
 
 
 def is_url(value: Any) -> bool:
-    return isinstance(value, str) and bool(_ABSOLUTE_IRI.match(value))
+    return is_absolute_iri(value)
 
 
 def parse_datetime_stamp(value: Any) -> datetime | None:

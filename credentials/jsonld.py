@@ -34,10 +34,14 @@ EDUCATION_V1 = "https://w3id.org/citizen-vault/education/v1"
 # The same test pyld applies when it turns expanded JSON-LD into RDF: an IRI it does not accept
 # (relative, or holding whitespace) is skipped there, so it would not be signed.
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S*$")
-_BLANK_NODE = re.compile(r"^_:\S+$")
 # N-Quads LANGTAG: pyld writes a language tag into the canonical form unescaped, so anything
 # else could forge extra quads in the signed bytes.
 _LANGUAGE_TAG = re.compile(r"^[a-zA-Z]+(-[a-zA-Z0-9]+)*$")
+
+
+def is_absolute_iri(value: Any) -> bool:
+    """A string with a scheme and no whitespace: what pyld keeps when it writes RDF."""
+    return isinstance(value, str) and bool(_ABSOLUTE_IRI.match(value))
 
 
 @dataclass(frozen=True)
@@ -170,11 +174,11 @@ def _check_absolute(node: Any) -> None:
                 raise JsonLdInvalid(
                     f"'{value}' names a blank node; identifiers must be URLs (or be left out)."
                 )
-            if not _ABSOLUTE_IRI.match(value):
+            if not is_absolute_iri(value):
                 raise UndefinedTerm(f"'{value}' is not an absolute IRI (used as an identifier).")
         elif key == "@type":
             for type_iri in value if isinstance(value, list) else [value]:
-                if not _ABSOLUTE_IRI.match(type_iri) and type_iri != "@json":
+                if not is_absolute_iri(type_iri) and type_iri != "@json":
                     raise UndefinedTerm(f"The type '{type_iri}' is not defined by the document's contexts.")
         elif key in ("@index", "@direction"):
             raise UndefinedTerm(f"'{key}' is not part of the signed data; it is not accepted.")

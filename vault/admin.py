@@ -1,21 +1,11 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
+
 from .models import AccessEvent, Pod, PodCredential
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Operators see metadata only; ciphertext and keys are not fields here at all."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
+# Operators see metadata only: ciphertext and keys are not fields here at all.
 @admin.register(Pod)
 class PodAdmin(ReadOnlyAdmin):
     list_display = ("id", "owner", "kek_id", "created_at")
