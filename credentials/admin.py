@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 
+from accounts.admin import OrganisationAdmin
 from accounts.models import Organisation
 
 from .models import IssuerKey
@@ -29,3 +30,44 @@ class IssuerKeyAdmin(admin.ModelAdmin):
         for organisation in organisations:
             key = create_issuer_key(organisation=organisation)
             messages.success(request, f"{organisation}: new key {key.did}")
+
+
+class IssuerKeyInline(admin.TabularInline):
+    model = IssuerKey
+    fields = ("did", "kek_id", "created_at", "retired_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+admin.site.unregister(Organisation)
+
+
+@admin.register(Organisation)
+class IssuingOrganisationAdmin(OrganisationAdmin):
+    """Organisations, plus what credentials adds for issuers: their signing keys."""
+
+    inlines = [*OrganisationAdmin.inlines, IssuerKeyInline]
+    actions = ["generate_signing_key"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if (
+            obj.kind == Organisation.Kind.ISSUER
+            and not obj.signing_keys.filter(retired_at__isnull=True).exists()
+        ):
+            key = create_issuer_key(organisation=obj)
+            messages.success(request, f"{obj}: signing key {key.did}")
+
+    @admin.action(description="Generate a new signing key (issuers; retires the current one)")
+    def generate_signing_key(self, request, queryset):
+        for organisation in queryset:
+            if organisation.kind != Organisation.Kind.ISSUER:
+                messages.warning(request, f"{organisation} is not an issuer; it holds no signing key.")
+                continue
+            key = create_issuer_key(organisation=organisation)
+            messages.success(request, f"{organisation}: new signing key {key.did}")

@@ -71,3 +71,45 @@ def test_operator_cannot_delete_consent_records(operator, model, citizen, employ
     grant = approve_request(citizen=citizen.user, request_id=request.pk)
     pk = request.pk if model == "accessrequest" else grant.pk
     assert operator.post(f"/admin/consent/{model}/{pk}/delete/", {"post": "yes"}).status_code == 403
+
+
+def test_an_issuer_added_in_the_admin_gets_a_signing_key(operator):
+    from accounts.models import Organisation
+
+    response = operator.post(
+        "/admin/accounts/organisation/add/",
+        {
+            "name": "Ghent University",
+            "slug": "ugent",
+            "kind": "issuer",
+            "is_active": "on",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+            "signing_keys-TOTAL_FORMS": "0",
+            "signing_keys-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content[:2000]
+    organisation = Organisation.objects.get(slug="ugent")
+    [key] = organisation.signing_keys.all()
+    assert key.did.startswith("did:key:z6Mk")
+    page = operator.get(f"/admin/accounts/organisation/{organisation.pk}/change/").content.decode()
+    assert key.did in page
+    assert "private" not in page.lower()
+
+
+def test_the_admin_rotates_an_issuers_key_and_keeps_the_old_one(operator, university, employer):
+    old = university.organisation.signing_keys.get()
+    operator.post(
+        "/admin/accounts/organisation/",
+        {
+            "action": "generate_signing_key",
+            "_selected_action": [university.organisation.pk, employer.organisation.pk],
+        },
+    )
+    keys = university.organisation.signing_keys.order_by("created_at")
+    assert keys.count() == 2
+    old.refresh_from_db()
+    assert old.retired_at is not None
+    assert keys.last().retired_at is None
+    assert not employer.organisation.signing_keys.exists()
