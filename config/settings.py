@@ -137,7 +137,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "portal:login"
-# Password logins (the portal, the admin's own form aside): refused for a while after repeated failures.
+# Password logins (portal and admin): refused for a while after repeated failures.
 LOGIN_MAX_FAILURES = int(env("LOGIN_MAX_FAILURES", "5"))
 LOGIN_FAILURE_WINDOW_SECONDS = int(env("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
 LOGIN_REDIRECT_URL = "portal:home"
@@ -182,6 +182,10 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Citizen Vault <no-reply@localhos
 API_MAX_BODY_BYTES = int(env("API_MAX_BODY_BYTES", str(256 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 
+# How many reverse proxies sit in front of us: rate limits and login throttling key on the
+# client address they report. 0 (the default) trusts no X-Forwarded-For at all.
+NUM_PROXIES = int(env("NUM_PROXIES", "0"))
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiTokenAuthentication",
@@ -208,9 +212,7 @@ REST_FRAMEWORK = {
         "access-requests": env("THROTTLE_ACCESS_REQUESTS", "200/hour"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
-    # How many reverse proxies sit in front of us: rate limits key on the client address they
-    # report. 0 (the default) trusts no X-Forwarded-For at all.
-    "NUM_PROXIES": int(env("NUM_PROXIES", "0")),
+    "NUM_PROXIES": NUM_PROXIES,
 }
 
 SPECTACULAR_SETTINGS = {

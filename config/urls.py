@@ -3,7 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from core.problems import json_not_found, json_server_error
+from core.problems import not_found, server_error
 
 api_v1 = [
     path("", include("accounts.api.urls")),
@@ -28,5 +28,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-handler404 = json_not_found
-handler500 = json_server_error
+handler404 = not_found
+handler500 = server_error

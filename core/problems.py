@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -134,7 +135,17 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return Response(body, status=body["status"], headers=headers, content_type=PROBLEM_CONTENT_TYPE)
 
 
-def json_not_found(request, exception=None):
+API_PREFIXES = ("/api/", "/contexts/")  # where clients expect problem documents, not pages
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith(API_PREFIXES)
+
+
+def not_found(request, exception=None):
+    """404 for URLs no view matched: a problem document under /api/, Django's page elsewhere."""
+    if not _is_api(request):
+        return defaults.page_not_found(request, exception)
     return JsonResponse(
         problem(
             code="not-found",
@@ -148,7 +159,10 @@ def json_not_found(request, exception=None):
     )
 
 
-def json_server_error(request):
+def server_error(request):
+    """500 outside a DRF view: a problem document under /api/, Django's page elsewhere."""
+    if not _is_api(request):
+        return defaults.server_error(request)
     return JsonResponse(
         problem(
             code="server-error",

@@ -28,6 +28,25 @@ def _issuance_error(path: str, rule: str, hint: str = "") -> CredentialInvalid:
     )
 
 
+# JSON-LD keywords that put other nodes or graphs beside the credential's own: with them an
+# issuer could sign statements about someone other than the holder into the holder's pod.
+_REFUSED_KEYWORDS = frozenset({"@included", "@reverse", "@graph", "@nest"})
+
+
+def _refused_keyword_path(node: Any, path: str = "") -> str | None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in _REFUSED_KEYWORDS:
+                return f"{path}/{key}"
+            if key != "@context" and (found := _refused_keyword_path(value, f"{path}/{key}")):
+                return found
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            if found := _refused_keyword_path(item, f"{path}/{index}"):
+                return found
+    return None
+
+
 def _key_aad(key_id: uuid.UUID) -> bytes:
     return f"citizen-vault/issuer-key/v1|key:{key_id}".encode()
 
@@ -80,6 +99,10 @@ def sign_credential(
     if "proof" in credential:
         raise _issuance_error(
             "/proof", "must be absent", "send the credential unsigned, the service signs it"
+        )
+    if refused := _refused_keyword_path(credential):
+        raise _issuance_error(
+            refused, "is not accepted", "a credential describes its one subject, the holder"
         )
     key = active_issuer_key(organisation)
     document = dict(credential)

@@ -60,8 +60,6 @@ def _fresh_cache():
     from django.core.cache import cache
 
     cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import uuid
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from accounts.models import Organisation, User
 from accounts.services import create_citizen_user
@@ -76,14 +76,18 @@ def issue_into_pod(
         Pod.objects.select_for_update().filter(pk=pod.pk).values_list("pk", flat=True).get()
         if PodCredential.objects.filter(pod=pod, credential_id=signed["id"]).exists():
             raise DuplicateCredential(f"The pod already holds a credential with id {signed['id']}.")
-        resource = PodCredential.objects.create(
-            id=resource_id,
-            pod=pod,
-            credential_id=signed["id"],
-            credential_type=credential_type.name,
-            issuer=issuer,
-            ciphertext=ciphertext,
-        )
+        try:
+            with transaction.atomic():  # a savepoint: only this insert's constraint is read as a duplicate
+                resource = PodCredential.objects.create(
+                    id=resource_id,
+                    pod=pod,
+                    credential_id=signed["id"],
+                    credential_type=credential_type.name,
+                    issuer=issuer,
+                    ciphertext=ciphertext,
+                )
+        except IntegrityError as exc:  # SQLite takes no row lock: the unique constraint decides
+            raise DuplicateCredential(f"The pod already holds a credential with id {signed['id']}.") from exc
         accesslog.append(
             pod,
             context=AccessContext.for_organisation(issuer),

@@ -10,10 +10,16 @@ class ApproveForm(forms.Form):
     """Approve as asked, or narrow: fewer credential types, an earlier end."""
 
     credential_types = forms.MultipleChoiceField(
-        label=_("Share"), widget=forms.CheckboxSelectMultiple, required=True
+        label=_("Share"),
+        widget=forms.CheckboxSelectMultiple,
+        required=True,
+        error_messages={"required": _("Choose at least one credential type to share.")},
     )
     valid_until = forms.DateField(
-        label=_("Until (end of day, UTC)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Until (end of day, UTC)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("Give the end date as YYYY-MM-DD.")},
     )
 
     def __init__(self, *args, access_request: AccessRequest, **kwargs):

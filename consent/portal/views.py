@@ -1,5 +1,7 @@
 """The citizen's portal pages for consent: requests to decide, grants to revoke."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,58 +29,69 @@ def requests(request: HttpRequest) -> HttpResponse:
     return render(request, "consent/requests.html", {"pending": pending, "decided": decided})
 
 
-def _own_pending(request: HttpRequest, request_id) -> AccessRequest:
-    access_request = (
-        selectors.requests_to_citizen(acting_citizen(request), status=AccessRequest.Status.PENDING)
-        .filter(pk=request_id)
-        .first()
-    )
+def _own_request(request: HttpRequest, request_id) -> AccessRequest:
+    """Any of the citizen's requests: the service, not the lookup, says why a decision is refused."""
+    access_request = selectors.requests_to_citizen(acting_citizen(request)).filter(pk=request_id).first()
     if access_request is None:
-        raise Http404("No pending request with that id.")
+        raise Http404("You have no request with that id.")
     return access_request
+
+
+def _form_errors(form) -> str:
+    return " ".join(str(error) for errors in form.errors.values() for error in errors)
+
+
+def _decide(request: HttpRequest, act: Callable[[], object], done: str, then: str) -> HttpResponse:
+    """Run a consent service for the portal: 404 for what is not the citizen's, the service's own
+    reason as a message when it refuses, the success message otherwise."""
+    try:
+        act()
+    except (RequestNotFound, GrantNotFound) as exc:
+        raise Http404(exc.detail) from exc
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+        return redirect(then)
+    messages.success(request, done)
+    return redirect(then)
 
 
 @require_POST
 @citizen_required
 def approve(request: HttpRequest, request_id) -> HttpResponse:
-    access_request = _own_pending(request, request_id)
+    access_request = _own_request(request, request_id)
     form = ApproveForm(request.POST, access_request=access_request)
     if not form.is_valid():
-        messages.error(request, _("Choose at least one credential type to share."))
+        messages.error(request, _form_errors(form))
         return redirect("portal:requests")
-    try:
-        services.approve_request(
+    return _decide(
+        request,
+        lambda: services.approve_request(
             citizen=acting_citizen(request),
             request_id=access_request.pk,
             credential_types=form.cleaned_data["credential_types"],
             valid_until=form.valid_until_datetime(),
-        )
-    except RequestNotFound as exc:
-        raise Http404(exc.detail) from exc
-    except DomainError as exc:
-        messages.error(request, exc.detail)
-        return redirect("portal:requests")
-    messages.success(
-        request, _("Approved: %(org)s may now read what you chose.") % {"org": access_request.requester}
+        ),
+        _("Approved: %(org)s may now read what you chose.") % {"org": access_request.requester},
+        "portal:grants",
     )
-    return redirect("portal:grants")
 
 
 @require_POST
 @citizen_required
 def deny(request: HttpRequest, request_id) -> HttpResponse:
-    access_request = _own_pending(request, request_id)
+    access_request = _own_request(request, request_id)
     form = DenyForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    try:
-        services.deny_request(citizen=acting_citizen(request), request_id=access_request.pk, reason=reason)
-    except RequestNotFound as exc:
-        raise Http404(exc.detail) from exc
-    except DomainError as exc:
-        messages.error(request, exc.detail)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
         return redirect("portal:requests")
-    messages.success(request, _("Denied: %(org)s gets nothing.") % {"org": access_request.requester})
-    return redirect("portal:requests")
+    return _decide(
+        request,
+        lambda: services.deny_request(
+            citizen=acting_citizen(request), request_id=access_request.pk, reason=form.cleaned_data["reason"]
+        ),
+        _("Denied: %(org)s gets nothing.") % {"org": access_request.requester},
+        "portal:requests",
+    )
 
 
 @citizen_required
@@ -91,12 +104,12 @@ def grants(request: HttpRequest) -> HttpResponse:
 @require_POST
 @citizen_required
 def revoke(request: HttpRequest, grant_id) -> HttpResponse:
-    try:
-        grant = services.revoke_grant(citizen=acting_citizen(request), grant_id=grant_id)
-    except GrantNotFound as exc:
-        raise Http404(exc.detail) from exc
-    except DomainError as exc:
-        messages.error(request, exc.detail)
-        return redirect("portal:grants")
-    messages.success(request, _("Revoked: %(org)s can no longer read it.") % {"org": grant.grantee})
-    return redirect("portal:grants")
+    grant = selectors.grants_of_citizen(acting_citizen(request)).filter(pk=grant_id).first()
+    if grant is None:
+        raise Http404("You have no grant with that id.")
+    return _decide(
+        request,
+        lambda: services.revoke_grant(citizen=acting_citizen(request), grant_id=grant.pk),
+        _("Revoked: %(org)s can no longer read it.") % {"org": grant.grantee},
+        "portal:grants",
+    )

@@ -389,3 +389,13 @@ def test_a_null_added_after_signing_breaks_verification(issuer):
     signed["credentialSubject"]["grade"] = None
     with pytest.raises(JsonLdInvalid):
         verify_credential(signed)
+
+
+@pytest.mark.parametrize("keyword", ["@included", "@reverse", "@graph", "@nest"])
+def test_keywords_that_describe_other_nodes_are_refused(issuer, keyword):
+    credential = diploma()
+    victim = {"id": "did:example:victim", "givenName": "Mallory"}
+    credential[keyword] = [victim] if keyword != "@reverse" else {"credentialSubject": victim}
+    with pytest.raises(CredentialInvalid) as excinfo:
+        sign(issuer, credential)
+    assert excinfo.value.extra["errors"][0]["path"] == f"/{keyword}"

@@ -69,7 +69,19 @@ def test_project_canonicalization_equals_rdfc10_expected(entry):
     # The same datasets as expanded JSON-LD, through the canonicalization step we sign with.
     # (The strict entry point, canonicalize(), refuses named blank nodes before this step.)
     expanded = pyld_jsonld.from_rdf(_input(entry), {"format": "application/n-quads", "useRdfType": True})
-    assert canonicalize_expanded(expanded) == _expected(entry)
+    assert canonicalize_expanded(expanded, bounded=False) == _expected(entry)
+
+
+@pytest.mark.parametrize("entry", _params())
+def test_bounded_canonicalization_is_rdfc10_or_refuses(entry):
+    """What we sign with either gives exactly RDFC-1.0's output or refuses: never a third answer."""
+    expanded = pyld_jsonld.from_rdf(_input(entry), {"format": "application/n-quads", "useRdfType": True})
+    try:
+        canonical = canonicalize_expanded(expanded, bounded=True)
+    except JsonLdInvalid as exc:
+        assert "indistinguishable" in str(exc)
+    else:
+        assert canonical == _expected(entry)
 
 
 def test_pyld_default_algorithm_is_not_rdfc10():

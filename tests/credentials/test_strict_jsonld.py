@@ -295,3 +295,32 @@ def test_expansion_does_not_modify_the_document():
     before = copy.deepcopy(document)
     canonicalize(document)
     assert document == before
+
+
+def test_identical_anonymous_siblings_are_refused_not_left_to_run():
+    # Two identical degrees with eight identical children each: 27 s in RDFC-1.0's
+    # Hash N-Degree Quads, refused here before that step starts.
+    document = issued_diploma()
+    child = {"type": "BachelorDegree", "name": "x"}
+    document["credentialSubject"]["degree"] = [
+        {"type": "MasterDegree", "name": "m", "qualificationLevel": [dict(child) for _ in range(8)]}
+        for _ in range(2)
+    ]
+    with pytest.raises(JsonLdInvalid, match="indistinguishable"):
+        canonicalize(document)
+
+
+def test_a_long_list_of_equal_items_is_refused():
+    document = issued_diploma()
+    document["credentialSubject"]["grade"] = {"@list": ["A"] * 150}
+    with pytest.raises(JsonLdInvalid, match="indistinguishable"):
+        canonicalize(document)
+
+
+def test_a_list_of_distinct_items_and_an_empty_list_are_signed():
+    document = issued_diploma()
+    document["credentialSubject"]["grade"] = {"@list": [f"module {i}: A" for i in range(150)]}
+    document["credentialSubject"]["fieldOfStudy"] = {"@list": []}
+    canonical = canonicalize(document)
+    assert canonical.count("http://www.w3.org/1999/02/22-rdf-syntax-ns#first") == 150
+    assert "http://www.w3.org/1999/02/22-rdf-syntax-ns#nil" in canonical

@@ -233,3 +233,84 @@ def test_expired_grants_show_as_expired_without_a_revoke_button(browser, pending
     response = browser.get("/portal/grants")
     assert b"expired" in response.content
     assert b"Revoke" not in response.content
+
+
+def test_failures_from_elsewhere_do_not_lock_the_citizen_out(citizen, settings):
+    citizen.user.set_password(PASSWORD)
+    citizen.user.save()
+    attacker = Client(REMOTE_ADDR="203.0.113.9")
+    for _ in range(settings.LOGIN_MAX_FAILURES + 2):
+        attacker.post("/portal/login/", {"username": citizen.user.username, "password": "wrong"})
+    owner = Client(REMOTE_ADDR="198.51.100.7")
+    response = owner.post("/portal/login/", {"username": citizen.user.username, "password": PASSWORD})
+    assert response.status_code == 302
+
+
+def test_one_address_spraying_many_accounts_is_stopped(citizen, settings):
+    citizen.user.set_password(PASSWORD)
+    citizen.user.save()
+    sprayer = Client(REMOTE_ADDR="203.0.113.9")
+    for i in range(settings.LOGIN_MAX_FAILURES * 10):
+        sprayer.post("/portal/login/", {"username": f"guess{i}@example.org", "password": "wrong"})
+    response = sprayer.post("/portal/login/", {"username": citizen.user.username, "password": PASSWORD})
+    assert b"Too many failed attempts" in response.content
+
+
+def test_a_forged_forwarded_for_header_is_not_trusted_without_proxies(citizen, settings):
+    citizen.user.set_password(PASSWORD)
+    citizen.user.save()
+    client = Client(REMOTE_ADDR="203.0.113.9")
+    for i in range(settings.LOGIN_MAX_FAILURES):
+        client.post(
+            "/portal/login/",
+            {"username": citizen.user.username, "password": "wrong"},
+            HTTP_X_FORWARDED_FOR=f"10.0.0.{i}",
+        )
+    response = client.post("/portal/login/", {"username": citizen.user.username, "password": PASSWORD})
+    assert b"Too many failed attempts" in response.content
+
+
+def test_login_still_works_when_the_cache_is_down(citizen, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1",
+        }
+    }
+    citizen.user.set_password(PASSWORD)
+    citizen.user.save()
+    response = Client().post("/portal/login/", {"username": citizen.user.username, "password": PASSWORD})
+    assert response.status_code == 302
+
+
+def test_an_invalid_date_says_what_is_wrong(browser, pending):
+    response = browser.post(
+        f"/portal/requests/{pending.pk}/approve",
+        {"credential_types": ["DiplomaCredential"], "valid_until": "next tuesday"},
+        follow=True,
+    )
+    assert b"Give the end date as YYYY-MM-DD." in response.content
+    assert not Grant.objects.filter(request=pending).exists()
+
+
+def test_approving_a_request_that_expired_meanwhile_says_so(browser, pending):
+    AccessRequest.objects.filter(pk=pending.pk).update(requested_until=timezone.now() - timedelta(minutes=1))
+    response = browser.post(
+        f"/portal/requests/{pending.pk}/approve", {"credential_types": ["DiplomaCredential"]}, follow=True
+    )
+    assert response["Content-Type"].startswith("text/html")
+    assert b"it can no longer be approved" in response.content
+
+
+def test_a_non_citizen_sees_a_page_that_lets_them_log_out(db, django_user_model):
+    django_user_model.objects.create_user("op", "op@example.org", PASSWORD)
+    client = Client()
+    client.login(username="op", password=PASSWORD)
+    response = client.get("/portal/")
+    assert response.status_code == 403
+    assert b"Log out and switch account" in response.content
+
+
+def test_unknown_portal_urls_are_html_and_unknown_api_urls_are_problems(browser):
+    assert browser.get("/portal/nope")["Content-Type"].startswith("text/html")
+    assert browser.get("/api/v1/nope")["Content-Type"] == "application/problem+json"
