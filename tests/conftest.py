@@ -146,6 +146,25 @@ def anonymous():
 
 
 @pytest.fixture
+def pending(employer, citizen, issued):
+    """An access request from the employer to the citizen (who holds a diploma), not yet decided."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from consent.services import file_access_request
+
+    return file_access_request(
+        requester=employer.organisation,
+        national_id="BE:85073003328",
+        credential_types=["DiplomaCredential"],
+        purpose="dpv:HumanResourceManagement",
+        purpose_description="Degree check for vacancy 17",
+        valid_until=timezone.now() + timedelta(days=30),
+    )
+
+
+@pytest.fixture
 def issued(university, citizen):
     response = university.post(
         "/api/v1/issuer/credentials",

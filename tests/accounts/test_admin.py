@@ -53,23 +53,11 @@ def test_operator_cannot_change_a_citizens_account_or_password(operator, citizen
 
 
 @pytest.mark.parametrize("model", ["accessrequest", "grant"])
-def test_operator_cannot_delete_consent_records(operator, model, citizen, employer, issued):
-    from datetime import timedelta
+def test_operator_cannot_delete_consent_records(operator, model, citizen, pending):
+    from consent.services import approve_request
 
-    from django.utils import timezone
-
-    from consent.services import approve_request, file_access_request
-
-    request = file_access_request(
-        requester=employer.organisation,
-        national_id="BE:85073003328",
-        credential_types=["DiplomaCredential"],
-        purpose="dpv:HumanResourceManagement",
-        purpose_description="check",
-        valid_until=timezone.now() + timedelta(days=3),
-    )
-    grant = approve_request(citizen=citizen.user, request_id=request.pk)
-    pk = request.pk if model == "accessrequest" else grant.pk
+    grant = approve_request(citizen=citizen.user, request_id=pending.pk)
+    pk = pending.pk if model == "accessrequest" else grant.pk
     assert operator.post(f"/admin/consent/{model}/{pk}/delete/", {"post": "yes"}).status_code == 403
 
 

@@ -7,7 +7,7 @@ from django.test import Client
 from django.utils import timezone
 
 from consent.models import AccessRequest, Grant
-from consent.services import approve_request, file_access_request
+from consent.services import approve_request
 from vault.models import AccessEvent
 
 PASSWORD = "correct horse battery staple"
@@ -20,18 +20,6 @@ def browser(citizen):
     client = Client(enforce_csrf_checks=False)
     assert client.login(username=citizen.user.username, password=PASSWORD)
     return client
-
-
-@pytest.fixture
-def pending(employer, citizen, issued):
-    return file_access_request(
-        requester=employer.organisation,
-        national_id="BE:85073003328",
-        credential_types=["DiplomaCredential"],
-        purpose="dpv:HumanResourceManagement",
-        purpose_description="Degree check for vacancy 17",
-        valid_until=timezone.now() + timedelta(days=30),
-    )
 
 
 def test_pages_require_login(db):
