@@ -60,6 +60,11 @@ def test_diploma_story_end_to_end(db, django_capture_on_commit_callbacks):
     assert response.json()["status"] == "pending"
     assert "Acme Recruiting asks to see your DiplomaCredential" in mail.outbox[-1].subject
 
+    # Without a grant, the employer gets nothing: a pending request is not a grant.
+    response = employer.get(f"/api/v1/grants/{request_id}/credentials?purpose=dpv:HumanResourceManagement")
+    assert response.status_code == 404
+    assert response.json()["type"].endswith("#grant-not-found")
+
     pending = citizen.get("/api/v1/pod/access-requests?status=pending").json()["results"]
     assert [r["id"] for r in pending] == [request_id]
     assert pending[0]["requester"] == "Acme Recruiting"
