@@ -2,6 +2,8 @@
 
 from typing import Any
 
+import pytest
+
 from core.problems import PROBLEM_BASE, PROBLEM_CONTENT_TYPE
 
 
@@ -23,3 +25,9 @@ def assert_problem(response, status: int, code: str | None = None) -> dict[str, 
 def pointers(body: dict[str, Any]) -> list[str]:
     """The JSON pointers of a validation problem's errors."""
     return [error["pointer"] for error in body["errors"]]
+
+
+def role_matrix(roles: list[str], **expected: int):
+    """Parametrize a test over (role, expected status); every role must be given, none forgotten."""
+    assert set(expected) == set(roles), set(expected) ^ set(roles)
+    return pytest.mark.parametrize(("role", "status"), list(expected.items()))

@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from consent.models import AccessRequest, Grant
-from tests.support import assert_problem
+from tests.support import assert_problem, role_matrix
 
 from .conftest import HR, approve, read_url, request_body
 
@@ -27,8 +27,7 @@ def clients(request, citizen, other_citizen, employer, other_employer, universit
 
 
 def matrix(**expected: int):
-    assert set(expected) == set(ROLES)
-    return pytest.mark.parametrize(("role", "status"), list(expected.items()))
+    return role_matrix(ROLES, **expected)
 
 
 def check(response, status: int) -> None:

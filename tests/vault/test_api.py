@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 from tests.conftest import diploma
-from tests.support import assert_problem
+from tests.support import assert_problem, role_matrix
 from vault.models import AccessEvent, PodCredential
 
 VERIFY = "/api/v1/pod/log/verify"
@@ -27,8 +27,7 @@ def clients(citizen, other_citizen, university, employer, anonymous):
 
 
 def matrix(**expected: int):
-    assert set(expected) == set(ROLES)
-    return pytest.mark.parametrize(("role", "status"), list(expected.items()))
+    return role_matrix(ROLES, **expected)
 
 
 @matrix(citizen=200, other_citizen=200, issuer=403, employer=403, operator=403, anonymous=401)
