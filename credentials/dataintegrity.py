@@ -15,9 +15,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from .datamodel import parse_datetime_stamp
+from .dids import resolve_verification_method
 from .errors import ProofInvalid, UnresolvableKey
 from .jsonld import canonicalize
-from .multikey import decode_multibase, encode_multibase, resolve_verification_method
+from .multikey import decode_multibase, encode_multibase
 
 PROOF_TYPE = "DataIntegrityProof"
 CRYPTOSUITE = "eddsa-rdfc-2022"
