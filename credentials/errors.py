@@ -41,3 +41,17 @@ class UnresolvableKey(Invalid):
 class NoSigningKey(Conflict):
     code = "no-signing-key"
     title = "The organisation has no active signing key"
+
+
+class RemoteFetchFailed(Invalid):
+    """A remote document (did:web, status list) could not be fetched safely; ``detail`` says why."""
+
+    code = "remote-fetch-failed"
+    title = "A remote document could not be fetched"
+
+
+class DidDocumentInvalid(UnresolvableKey):
+    """A DID document (fetched or pinned) breaks the rules we resolve keys by, so its keys do not resolve."""
+
+    code = "invalid-did-document"
+    title = "The DID document is not acceptable"
