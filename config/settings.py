@@ -186,6 +186,23 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 # client address they report. 0 (the default) trusts no X-Forwarded-For at all.
 NUM_PROXIES = int(env("NUM_PROXIES", "0"))
 
+# Remote documents (did:web DID documents, remote status lists) go through credentials.remote:
+# HTTPS only, no redirects, public addresses only, a hard size cap and a deadline.
+REMOTE_FETCH_TIMEOUT_SECONDS = float(env("REMOTE_FETCH_TIMEOUT_SECONDS", "5"))
+REMOTE_FETCH_MAX_BYTES = int(env("REMOTE_FETCH_MAX_BYTES", str(1024 * 1024)))
+# Networks (CIDR) that may be fetched from although private, e.g. an intranet issuer.
+REMOTE_FETCH_ALLOWED_NETWORKS = env_list("REMOTE_FETCH_ALLOWED_NETWORKS")
+# Tests only: plain http and loopback addresses for localhost / 127.0.0.1 / ::1.
+REMOTE_FETCH_ALLOW_INSECURE_LOCALHOST = env_bool("REMOTE_FETCH_ALLOW_INSECURE_LOCALHOST", False)
+# A PEM bundle of CAs to trust instead of the system's (a private PKI); empty: the system's.
+REMOTE_FETCH_CA_BUNDLE = env("REMOTE_FETCH_CA_BUNDLE")
+# did:web: documents are small; resolved ones are cached this long. DID_WEB_NETWORK=0 resolves
+# only pinned documents (air-gapped deployments); pinned documents always win over the network.
+DID_WEB_MAX_BYTES = int(env("DID_WEB_MAX_BYTES", str(100 * 1024)))
+DID_WEB_CACHE_SECONDS = int(env("DID_WEB_CACHE_SECONDS", "300"))
+DID_WEB_NETWORK = env_bool("DID_WEB_NETWORK", True)
+PINNED_DID_DOCUMENTS_DIR = env("PINNED_DID_DOCUMENTS_DIR")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiTokenAuthentication",
