@@ -5,8 +5,8 @@ Two pyld behaviours make naive use dangerous for signatures:
   ``credentials/contexts`` (pinned by SHA-256 in ``manifest.json``) and refuses any other URL;
 - it silently drops properties and types its contexts do not define, so they are not signed
   and can be changed after signing; we refuse such documents instead (``expand_strict``).
-Documents may name contexts only by URL: an inline context could redefine terms or add a
-``@vocab`` that makes any typo "defined".
+Inline contexts may only add plain term definitions to absolute IRIs: one that redefines a term,
+or adds a ``@vocab`` that makes any typo "defined", is refused (``_check_inline_context``).
 """
 
 import copy
@@ -29,6 +29,8 @@ from .errors import JsonLdInvalid, UndefinedTerm, UnknownContext
 CONTEXTS_DIR = Path(__file__).resolve().parent / "contexts"
 
 CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
+# VCDM 1.1: still in circulation, and what the W3C eddsa test suite issues and verifies.
+CREDENTIALS_V1 = "https://www.w3.org/2018/credentials/v1"
 EXAMPLES_V2 = "https://www.w3.org/ns/credentials/examples/v2"
 EDUCATION_V1 = "https://w3id.org/citizen-vault/education/v1"
 
@@ -132,16 +134,98 @@ def context_references(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
             yield from context_references(item, f"{path}/{index}")
 
 
+def _terms_defined_in(node: Any) -> Iterator[str]:
+    """Every term a context document defines, at any depth (type- and property-scoped too)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "@context":
+                for entry in value if isinstance(value, list) else [value]:
+                    if isinstance(entry, dict):
+                        yield from (term for term in entry if not term.startswith("@"))
+                        yield from _terms_defined_in(entry)
+            else:
+                yield from _terms_defined_in(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _terms_defined_in(item)
+
+
+SHIPPED_TERMS: dict[str, frozenset[str]] = {
+    url: frozenset(_terms_defined_in(context.document)) for url, context in CONTEXTS.items()
+}
+
+# An inline context may only add plain term definitions: a term names an absolute IRI, optionally
+# with a value type or a set/list container. Everything that changes how OTHER terms are read is
+# refused: @vocab (it makes any typo "defined", or with null un-defines types), @base (relative
+# IRIs), @import, @propagate, default @language/@direction, nested contexts, and redefining a term
+# an earlier context defines (pyld keeps a protected definition silently instead of failing).
+MAX_INLINE_TERMS = 64
+_INLINE_KEYWORDS = frozenset({"@protected", "@version"})
+_INLINE_TERM_KEYS = frozenset({"@id", "@type", "@container"})
+_INLINE_VALUE_TYPES = frozenset({"@id", "@vocab", "@json"})
+_INLINE_CONTAINERS = frozenset({"@set", "@list"})
+_TERM = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
+
+
+def _check_inline_context(entry: dict[str, Any], path: str, defined: set[str]) -> None:
+    if len(entry) > MAX_INLINE_TERMS:
+        raise JsonLdInvalid(f"An inline context may define at most {MAX_INLINE_TERMS} terms.", path=path)
+    for term, definition in entry.items():
+        where = f"{path}/{term}"
+        if term.startswith("@"):
+            if term not in _INLINE_KEYWORDS:
+                raise JsonLdInvalid(
+                    f"'{term}' is not accepted in an inline context: it changes how other terms are "
+                    "read. Inline contexts may only define new terms as absolute IRIs.",
+                    path=where,
+                )
+            continue
+        if not _TERM.match(term):
+            raise JsonLdInvalid(f"'{term}' is not a plain term name.", path=where)
+        if term in defined:
+            raise JsonLdInvalid(
+                f"The inline context redefines '{term}', which an earlier context defines.", path=where
+            )
+        iri = definition.get("@id") if isinstance(definition, dict) else definition
+        if isinstance(definition, dict):
+            unknown = set(definition) - _INLINE_TERM_KEYS
+            if unknown:
+                raise JsonLdInvalid(
+                    f"The definition of '{term}' uses {sorted(unknown)}; only @id, @type and "
+                    "@container are accepted in an inline context.",
+                    path=where,
+                )
+            value_type = definition.get("@type")
+            if (
+                value_type is not None
+                and value_type not in _INLINE_VALUE_TYPES
+                and not is_absolute_iri(value_type)
+            ):
+                raise JsonLdInvalid(
+                    f"The value type of '{term}' must be @id, @vocab, @json or an IRI.", path=where
+                )
+            if definition.get("@container", "@set") not in _INLINE_CONTAINERS:
+                raise JsonLdInvalid(f"The container of '{term}' must be @set or @list.", path=where)
+        if not is_absolute_iri(iri) or iri.startswith("_:"):
+            raise JsonLdInvalid(f"The term '{term}' must be defined as an absolute IRI.", path=where)
+        defined.add(term)
+
+
 def _check_context_references(document: Any) -> None:
+    defined: set[str] = set()
     for path, entry in context_references(document):
-        if not isinstance(entry, str):
-            raise JsonLdInvalid("Inline contexts are not accepted: name each context by URL.", path=path)
-        if entry not in CONTEXTS:
+        if isinstance(entry, dict):
+            _check_inline_context(entry, path, defined)
+        elif not isinstance(entry, str):
+            raise JsonLdInvalid("A context must be a URL or an object of term definitions.", path=path)
+        elif entry not in CONTEXTS:
             raise UnknownContext(
                 f"The context {entry} is not one this service knows.",
                 path=path,
                 knownContexts=sorted(CONTEXTS),
             )
+        else:
+            defined |= SHIPPED_TERMS[entry]
 
 
 # Canonicalization work grows steeply with blank nodes that look alike (RDFC-1.0's Hash N-Degree
@@ -161,7 +245,7 @@ def _count_blank_nodes(node: Any) -> int:
 
 def _check_absolute(node: Any) -> None:
     """Refuse what expansion keeps but RDF conversion skips, so it would not be signed:
-    relative or malformed IRIs, blank-node properties, ``@index`` and ``@direction``; and
+    relative or malformed IRIs, blank-node properties and ``@index``; and
     malformed language tags, which would be written into the canonical form unescaped."""
     if isinstance(node, list):
         for item in node:
@@ -181,8 +265,11 @@ def _check_absolute(node: Any) -> None:
             for type_iri in value if isinstance(value, list) else [value]:
                 if not is_absolute_iri(type_iri) and type_iri != "@json":
                     raise UndefinedTerm(f"The type '{type_iri}' is not defined by the document's contexts.")
-        elif key in ("@index", "@direction"):
+        elif key == "@index":
             raise UndefinedTerm(f"'{key}' is not part of the signed data; it is not accepted.")
+        elif key == "@direction":
+            if value not in ("ltr", "rtl"):
+                raise JsonLdInvalid(f"'{value}' is not a base direction; use 'ltr' or 'rtl'.")
         elif key == "@language":
             if not _LANGUAGE_TAG.match(value):
                 raise JsonLdInvalid(f"'{value}' is not a well-formed language tag.")
@@ -252,30 +339,55 @@ def expand_strict(document: dict[str, Any]) -> list[Any]:
     return expanded
 
 
-class _IndistinguishableBlankNodes(Exception):
+class _CanonicalizationTooCostly(Exception):
     pass
 
 
-class _FirstDegreeURDNA2015(URDNA2015):
-    """RDFC-1.0 for graphs whose blank nodes its first-degree hashes tell apart.
+# Hash N-Degree Quads (RDFC-1.0 §4.8) is what makes canonicalization expensive: it runs only for
+# blank nodes that look alike, tries every permutation of each group of related look-alikes, and
+# recurses. pyld puts no bound on it (the rdf-canon "poison" graph, test074, never finishes).
+# We bound it two ways, both deterministic: the size of a group whose permutations are tried
+# (6! = 720 orders) and the number of Hash N-Degree Quads runs per document. Graphs within the
+# bounds get exactly RDFC-1.0's output; the others are refused.
+MAX_PERMUTED_GROUP = 6
+MAX_N_DEGREE_RUNS = 512
 
-    Blank nodes that share a first-degree hash (anonymous nodes that look alike: identical
-    siblings, long lists of equal items, cliques) send RDFC-1.0 into Hash N-Degree Quads, whose
-    work grows factorially; pyld puts no bound on it, and two identical degrees with eight
-    identical children took 27 s. Where the algorithm would need that step we refuse instead,
-    so canonicalization stays near-linear in the size of the document. For every graph we
-    accept, the output is exactly RDFC-1.0's.
-    """
+
+class _BoundedURDNA2015(URDNA2015):
+    """RDFC-1.0 with a work budget for Hash N-Degree Quads; raises when it runs out."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._n_degree_runs = 0
+
+    def create_hash_to_related(self, id_, issuer):
+        hash_to_related = super().create_hash_to_related(id_, issuer)
+        if any(len(group) > MAX_PERMUTED_GROUP for group in hash_to_related.values()):
+            raise _CanonicalizationTooCostly
+        return hash_to_related
 
     def hash_n_degree_quads(self, id_, issuer):
-        raise _IndistinguishableBlankNodes
+        self._n_degree_runs += 1
+        if self._n_degree_runs > MAX_N_DEGREE_RUNS:
+            raise _CanonicalizationTooCostly
+        return super().hash_n_degree_quads(id_, issuer)
+
+
+# Quads a document may produce: a diploma makes about 20, a presentation of several credentials a
+# few hundred, a status list credential about 15 (its list is one literal).
+MAX_QUADS = 4096
+
+# How a base direction (@direction) reaches the signed bytes. Without this option JSON-LD drops it
+# when it makes RDF, so "rtl" could be changed to "ltr" under a valid signature; with it the
+# literal's datatype carries it (https://www.w3.org/ns/i18n#en-ltr, JSON-LD 1.1 §8.6).
+RDF_DIRECTION = "i18n-datatype"
 
 
 def canonicalize(document: dict[str, Any]) -> str:
     """RDF Dataset Canonicalization (RDFC-1.0, pyld's URDNA2015) to N-Quads, after strict expansion.
 
-    Raises the strict-expansion errors, and JsonLdInvalid for anonymous nodes too alike to be
-    canonicalized without unbounded work.
+    Raises the strict-expansion errors, and JsonLdInvalid for a document over MAX_QUADS statements
+    or whose anonymous nodes are too alike to be told apart within the work budget.
     """
     return canonicalize_expanded(expand_strict(document), bounded=True)
 
@@ -286,14 +398,23 @@ def canonicalize_expanded(expanded: list[Any], *, bounded: bool = True) -> str:
     ``bounded=False`` runs the full algorithm, Hash N-Degree Quads included: only for trusted
     input (the W3C rdf-canon suite in our tests), never for a request's.
     """
-    algorithm = _FirstDegreeURDNA2015 if bounded else URDNA2015
+    algorithm = _BoundedURDNA2015 if bounded else URDNA2015
     try:
-        dataset = jsonld.JsonLdProcessor().to_rdf(expanded, _options(produceGeneralizedRdf=False))
+        dataset = jsonld.JsonLdProcessor().to_rdf(
+            expanded, _options(produceGeneralizedRdf=False, rdfDirection=RDF_DIRECTION)
+        )
+        if bounded:
+            quads = sum(len(graph) for graph in dataset.values())
+            if quads > MAX_QUADS:
+                raise JsonLdInvalid(
+                    f"The document makes {quads} RDF statements; at most {MAX_QUADS} are accepted."
+                )
         return algorithm().main(dataset, {"format": "application/n-quads"})
-    except _IndistinguishableBlankNodes as exc:
+    except _CanonicalizationTooCostly as exc:
         raise JsonLdInvalid(
-            "The document holds anonymous nodes (objects without an id, or list items) that are "
-            "indistinguishable from one another; give them ids or make them differ."
+            "The document holds anonymous nodes (objects without an id, or list items) so alike "
+            "and so many that telling them apart would take more work than this service allows; "
+            "give them ids or make them differ."
         ) from exc
     except jsonld.JsonLdError as exc:
         raise JsonLdInvalid(f"RDF canonicalization failed: {_root_cause(exc)}") from exc

@@ -15,6 +15,7 @@ from credentials.errors import UnknownContext
 from credentials.jsonld import (
     CONTEXTS,
     CONTEXTS_DIR,
+    CREDENTIALS_V1,
     CREDENTIALS_V2,
     EDUCATION_V1,
     EXAMPLES_V2,
@@ -39,9 +40,9 @@ def test_manifest_pins_the_sha256_of_each_shipped_file(url):
     assert _sha256((CONTEXTS_DIR / entry["file"]).read_bytes()) == entry["sha256"]
 
 
-def test_manifest_ships_the_eight_official_contexts_and_our_education_context():
+def test_manifest_ships_the_eight_official_contexts_vcdm_1_1_and_our_education_context():
     assert len(OFFICIAL) == 8
-    assert set(MANIFEST) == set(OFFICIAL) | {EDUCATION_V1}
+    assert set(MANIFEST) == set(OFFICIAL) | {EDUCATION_V1, CREDENTIALS_V1}
     assert set(CONTEXTS) == set(MANIFEST)
 
 
@@ -80,7 +81,7 @@ def test_loader_hands_out_copies_so_a_caller_cannot_alter_the_shipped_context():
 @pytest.mark.parametrize(
     "url",
     [
-        "https://www.w3.org/2018/credentials/v1",
+        "https://www.w3.org/2018/credentials/v2",
         "http://www.w3.org/ns/credentials/v2",  # same path, other scheme
         "https://www.w3.org/ns/credentials/v2/",  # trailing slash
         "https://www.w3.org/ns/credentials/V2",
