@@ -95,6 +95,9 @@ def document_loader(url: str, options: dict[str, Any] | None = None) -> dict[str
         "documentUrl": url,
         "contentType": "application/ld+json",
         "document": copy.deepcopy(context.document),
+        # "static" lets pyld keep the resolved context in our shared cache (_RESOLVED_CONTEXTS);
+        # without a tag it re-parses every shipped context on every expansion.
+        "tag": "static",
     }
 
 
