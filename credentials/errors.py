@@ -55,3 +55,24 @@ class DidDocumentInvalid(UnresolvableKey):
 
     code = "invalid-did-document"
     title = "The DID document is not acceptable"
+
+
+class ProofOptionsInvalid(Invalid):
+    """A proof cannot be created with the options given (unknown cryptosuite, bad dates, ...)."""
+
+    code = "invalid-proof-options"
+    title = "The proof cannot be created with these options"
+
+
+class NotCanonicalizable(Invalid):
+    """The JSON cannot be canonicalized (RFC 8785 JCS): numbers outside IEEE 754, non-string keys."""
+
+    code = "not-canonicalizable"
+    title = "The document cannot be canonicalized"
+
+
+class PresentationInvalid(Invalid):
+    """The presentation breaks the VC Data Model (§4.13); ``errors`` lists each violation by path."""
+
+    code = "invalid-presentation"
+    title = "The presentation is not a valid VC Data Model 2.0 presentation"
