@@ -72,6 +72,9 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # The public base URL of this service, used in links printed to users and in e-mails.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The base of URLs written into what we sign (status list URLs in credentials): they must stay
+# stable for as long as the credentials live, so set it once, to the public https origin.
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -182,6 +185,16 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Citizen Vault <no-reply@localhos
 API_MAX_BODY_BYTES = int(env("API_MAX_BODY_BYTES", str(256 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 
+# Batch issuance (POST /api/v1/issuer/batches): the largest CSV upload, and the most rows in it.
+BATCH_MAX_BYTES = int(env("BATCH_MAX_BYTES", str(4 * 1024 * 1024)))
+BATCH_MAX_ROWS = int(env("BATCH_MAX_ROWS", "10000"))
+
+# VC API (/credentials/issue): sign credentials using the W3C examples context
+# (https://www.w3.org/ns/credentials/examples/v2). Off by default: its @vocab makes every
+# undefined term "defined", so a misspelt claim would be signed without meaning. The W3C
+# conformance suites issue such credentials, so turn it on only for a conformance run.
+VC_API_ALLOW_EXAMPLES_CONTEXT = env_bool("VC_API_ALLOW_EXAMPLES_CONTEXT", False)
+
 # How many reverse proxies sit in front of us: rate limits and login throttling key on the
 # client address they report. 0 (the default) trusts no X-Forwarded-For at all.
 NUM_PROXIES = int(env("NUM_PROXIES", "0"))
@@ -227,6 +240,8 @@ REST_FRAMEWORK = {
         "anon": env("THROTTLE_ANON", "60/minute"),
         "user": env("THROTTLE_USER", "6000/minute"),
         "access-requests": env("THROTTLE_ACCESS_REQUESTS", "200/hour"),
+        # The public VC API verify endpoints (POST /credentials/verify, /presentations/verify).
+        "vc-api-verify": env("THROTTLE_VC_API_VERIFY", "120/minute"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "NUM_PROXIES": NUM_PROXIES,

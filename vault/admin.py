@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from core.admin import ReadOnlyAdmin
 
-from .models import AccessEvent, Pod, PodCredential
+from .models import AccessEvent, Batch, BatchRowError, Pod, PodCredential
 
 
 # Operators see metadata only: ciphertext and keys are not fields here at all.
@@ -25,3 +25,36 @@ class AccessEventAdmin(ReadOnlyAdmin):
     list_display = ("pod", "seq", "occurred_at", "action", "outcome", "actor_label", "reason")
     list_filter = ("action", "outcome")
     fields = [f.name for f in AccessEvent._meta.fields]
+
+
+class BatchRowErrorInline(admin.TabularInline):
+    model = BatchRowError
+    fields = ("line", "column", "code", "reason")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+# The sealed upload (national ids, claim values) is deliberately not registered.
+@admin.register(Batch)
+class BatchAdmin(ReadOnlyAdmin):
+    list_display = ("id", "issuer", "status", "total", "issued", "failed", "created_at", "finished_at")
+    list_filter = ("status",)
+    fields = (
+        "id",
+        "issuer",
+        "status",
+        "total",
+        "processed",
+        "issued",
+        "failed",
+        "failure_reason",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "lease_expires_at",
+    )
+    inlines = [BatchRowErrorInline]

@@ -103,3 +103,84 @@ class AccessEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.outcome} by {self.actor_label}"
+
+
+class Batch(models.Model):
+    """A CSV of credentials an issuer hands in at once, issued row by row by a Celery task.
+
+    Holds counts and per-line errors only: national identifiers and claim values stay in the
+    sealed upload (BatchUpload), which is deleted when the batch ends.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    issuer = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="batches")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField()
+    # Rows handled so far (issued + failed): the task resumes after them if it runs again.
+    processed = models.PositiveIntegerField(default=0)
+    issued = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    failure_reason = models.CharField(max_length=200, blank=True)
+    # A running task holds the batch until then; past it, a redelivered task may take over.
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["issuer", "-created_at"], name="batch_issuer_created")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "done", "failed"]), name="batch_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(processed=models.F("issued") + models.F("failed")),
+                name="batch_processed_is_issued_plus_failed",
+            ),
+            models.CheckConstraint(
+                condition=Q(processed__lte=models.F("total")), name="batch_processed_le_total"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"batch {self.id} ({self.status}, {self.processed}/{self.total})"
+
+
+class BatchRowError(models.Model):
+    """Why one line of a batch was not issued: its line number, the column (or credential path)
+    at fault, and a reason that names the rule, never the value."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="row_errors")
+    line = models.PositiveIntegerField()
+    column = models.CharField(max_length=100, blank=True)
+    code = models.CharField(max_length=64)
+    reason = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["line", "id"]
+        indexes = [models.Index(fields=["batch", "line"], name="batchrowerror_batch_line")]
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+class BatchUpload(models.Model):
+    """The uploaded CSV, sealed under the KEK ring (it holds national ids and claim values).
+
+    The Celery message carries only the batch id; the task reads this row and deletes it when the
+    batch ends.
+    """
+
+    batch = models.OneToOneField(Batch, primary_key=True, on_delete=models.CASCADE, related_name="upload")
+    kek_id = models.CharField(max_length=64)
+    sealed = models.BinaryField(editable=False)
+
+    def __str__(self) -> str:
+        return f"upload of batch {self.batch_id}"

@@ -23,3 +23,11 @@ def notify_new_credential(resource_id: str) -> bool:
         recipient_list=[resource.pod.owner.email],
     )
     return True
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def issue_batch(batch_id: str) -> None:
+    """Issue a batch's rows into the citizens' pods (vault.batches.run_batch); safe to run twice."""
+    from .batches import run_batch
+
+    run_batch(batch_id)

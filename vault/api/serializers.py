@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from ..models import AccessEvent
+from ..models import AccessEvent, Batch, BatchRowError
 
 
 class RecipientSerializer(serializers.Serializer):
@@ -85,3 +85,49 @@ class ChainCheckSerializer(serializers.Serializer):
     head = serializers.CharField(help_text="Hash of the last entry checked.")
     firstBrokenSeq = serializers.IntegerField(source="first_broken_seq", allow_null=True)
     problem = serializers.CharField()
+
+
+class BatchRowErrorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BatchRowError
+        fields = ["line", "column", "code", "reason"]
+
+
+class BatchSerializer(serializers.ModelSerializer):
+    """A batch's progress: counts and timestamps (no row contents, ever)."""
+
+    failureReason = serializers.CharField(source="failure_reason")
+    createdAt = serializers.DateTimeField(source="created_at")
+    startedAt = serializers.DateTimeField(source="started_at", allow_null=True)
+    finishedAt = serializers.DateTimeField(source="finished_at", allow_null=True)
+
+    class Meta:
+        model = Batch
+        fields = [
+            "id",
+            "status",
+            "total",
+            "processed",
+            "issued",
+            "failed",
+            "failureReason",
+            "createdAt",
+            "startedAt",
+            "finishedAt",
+        ]
+
+
+class BatchDetailSerializer(BatchSerializer):
+    """A batch with its per-line ``errors`` (line, column, a stable code and a reason)."""
+
+    def get_fields(self):
+        # Added here, not declared: a field attribute named "errors" would shadow Serializer.errors.
+        fields = super().get_fields()
+        fields["errors"] = BatchRowErrorSerializer(source="row_errors", many=True, read_only=True)
+        return fields
+
+
+class BatchUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="The CSV (UTF-8). Line 1 names the columns; see docs/api.md for them."
+    )

@@ -1,16 +1,24 @@
 from types import SimpleNamespace
 
+from django.conf import settings
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsCitizen, IsIssuer
 from accounts.principals import acting_citizen, acting_organisation
 
-from .. import selectors, services
+from .. import batches, selectors, services
+from .parsers import BoundedMultiPartParser, CsvParser
 from .serializers import (
     AccessEventSerializer,
+    BatchDetailSerializer,
+    BatchSerializer,
+    BatchUploadSerializer,
     ChainCheckSerializer,
     HeldCredentialSerializer,
     IssueCredentialSerializer,
@@ -42,6 +50,64 @@ class IssueCredentialView(APIView):
         )
         body = HeldCredentialSerializer(SimpleNamespace(resource=resource, document=signed)).data
         return Response(body, status=status.HTTP_201_CREATED)
+
+
+def _uploaded_csv(request) -> bytes:
+    """The CSV of a batch upload: the text/csv body, or the multipart part named ``file``."""
+    if isinstance(request.data, bytes):
+        data = request.data
+    else:
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationError(
+                {"file": "Send the CSV as a multipart file part named 'file', or as a text/csv body."}
+            )
+        if upload.size > settings.BATCH_MAX_BYTES:
+            raise batches.BatchTooLarge(
+                f"The CSV is {upload.size} bytes; the limit is {settings.BATCH_MAX_BYTES} bytes."
+            )
+        data = upload.read()
+    if not data:
+        raise ValidationError({"file": "The CSV is empty."})
+    return data
+
+
+class IssuerBatchesView(generics.ListAPIView):
+    """Issuers: hand in a CSV of diplomas to issue as a batch, or list your batches."""
+
+    permission_classes = [IsIssuer]
+    parser_classes = [BoundedMultiPartParser, CsvParser]
+    serializer_class = BatchSerializer
+
+    def get_queryset(self):
+        return batches.batches_of(acting_organisation(self.request))
+
+    @extend_schema(tags=["issuance"])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request={"multipart/form-data": BatchUploadSerializer, "text/csv": OpenApiTypes.STR},
+        responses={202: BatchSerializer},
+        tags=["issuance"],
+    )
+    def post(self, request):
+        batch = batches.submit_batch(issuer=acting_organisation(request), data=_uploaded_csv(request))
+        location = reverse("issuer-batch", kwargs={"batch_id": batch.pk})
+        return Response(
+            BatchSerializer(batch).data, status=status.HTTP_202_ACCEPTED, headers={"Location": location}
+        )
+
+
+class IssuerBatchView(APIView):
+    """Issuers: one of your batches, its progress and its per-line errors."""
+
+    permission_classes = [IsIssuer]
+
+    @extend_schema(responses=BatchDetailSerializer, tags=["issuance"])
+    def get(self, request, batch_id):
+        batch = batches.batch_of(acting_organisation(request), batch_id)
+        return Response(BatchDetailSerializer(batch).data)
 
 
 class PodView(APIView):
