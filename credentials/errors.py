@@ -76,3 +76,18 @@ class PresentationInvalid(Invalid):
 
     code = "invalid-presentation"
     title = "The presentation is not a valid VC Data Model 2.0 presentation"
+
+
+class UnsupportedOption(Invalid):
+    """A VC API option is unknown or has a value we do not support (VCALM UNKNOWN_OPTION_PROVIDED)."""
+
+    code = "unsupported-option"
+    title = "An option is unknown or its value is not supported"
+    status = 400
+
+
+class NotVerified(Invalid):
+    """A VC API verification found errors; the VCALM result (verified, checks, errors) rides along."""
+
+    code = "not-verified"
+    title = "The credential or presentation did not verify"

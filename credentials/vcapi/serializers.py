@@ -1,0 +1,148 @@
+"""Request and response bodies of the VC API endpoints, named as VCALM names them.
+
+Options are strict: an option we do not know is refused (VCALM ``UNKNOWN_OPTION_PROVIDED``)
+rather than ignored, so a caller never believes we honoured something we did not.
+"""
+
+from typing import Any
+
+from rest_framework import serializers
+
+from ..errors import UnsupportedOption
+from ..issuing import CRYPTOSUITES
+
+
+class _StrictOptions(serializers.Serializer):
+    """An options object: unknown members are refused by name."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise UnsupportedOption(
+                    f"Unknown option(s) {unknown}; this endpoint accepts {sorted(self.fields)}.",
+                    option=unknown[0],
+                    supported=sorted(self.fields),
+                )
+        return super().to_internal_value(data)
+
+
+class IssueStatusOptionSerializer(_StrictOptions):
+    type = serializers.ChoiceField(choices=["BitstringStatusListEntry"])
+
+
+class IssueOptionsSerializer(_StrictOptions):
+    cryptosuite = serializers.CharField(
+        required=False, help_text=f"One of {list(CRYPTOSUITES)}; default {CRYPTOSUITES[0]}."
+    )
+    created = serializers.CharField(
+        required=False, help_text="The proof's `created` (XML Schema dateTimeStamp); default now."
+    )
+    credentialId = serializers.CharField(
+        required=False, help_text="A URI naming a credential that has no `id` (VCALM)."
+    )
+    credentialStatus = IssueStatusOptionSerializer(
+        required=False,
+        help_text="Add revocation and suspension BitstringStatusListEntry entries (CCG VC API option).",
+    )
+
+
+class IssueRequestSerializer(serializers.Serializer):
+    credential = serializers.DictField(help_text="The unsigned credential (VCDM 2.0, or 1.1).")
+    options = IssueOptionsSerializer(required=False)
+
+
+class IssueResponseSerializer(serializers.Serializer):
+    verifiableCredential = serializers.DictField()
+
+
+class VerifyCredentialOptionsSerializer(_StrictOptions):
+    checks = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="Accepted for compatibility with the CCG VC API; every check always runs.",
+    )
+    challenge = serializers.CharField(required=False, help_text="Every proof must carry this challenge.")
+    domain = serializers.CharField(required=False, help_text="Every proof must carry this domain.")
+    returnResults = serializers.BooleanField(required=False, default=False)
+    returnProblemDetails = serializers.BooleanField(required=False, default=False)
+    returnCredential = serializers.BooleanField(required=False, default=False)
+
+
+class VerifyCredentialRequestSerializer(serializers.Serializer):
+    verifiableCredential = serializers.DictField()
+    options = VerifyCredentialOptionsSerializer(required=False)
+
+
+class VerifyPresentationOptionsSerializer(_StrictOptions):
+    checks = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="Accepted for compatibility with the CCG VC API; every check always runs.",
+    )
+    challenge = serializers.CharField(required=False, help_text="The presentation proof's challenge.")
+    domain = serializers.CharField(required=False, help_text="The presentation proof's domain.")
+    returnPresentation = serializers.BooleanField(required=False, default=False)
+    returnProblemDetails = serializers.BooleanField(required=False, default=False)
+
+
+class VerifyPresentationRequestSerializer(serializers.Serializer):
+    verifiablePresentation = serializers.DictField()
+    options = VerifyPresentationOptionsSerializer(required=False)
+
+
+class ProblemDetailsSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    title = serializers.CharField()
+    detail = serializers.CharField()
+
+
+class VerificationResultSerializer(serializers.Serializer):
+    """VCALM's verification response: ``verified`` is false exactly when ``errors`` is not empty."""
+
+    verified = serializers.BooleanField()
+    checks = serializers.ListField(child=serializers.CharField(), help_text="The checks that ran.")
+    warnings = ProblemDetailsSerializer(many=True, help_text="Validity period, status, trust.")
+    # The metaclass moves declared fields aside, so Serializer.errors is not shadowed at runtime.
+    errors = ProblemDetailsSerializer(many=True, help_text="Proof, data model, contexts.")  # type: ignore[assignment]
+    problemDetails = ProblemDetailsSerializer(many=True, required=False)
+    credential = serializers.DictField(required=False)
+
+
+class PresentationVerificationResultSerializer(VerificationResultSerializer):
+    credentialResults = VerificationResultSerializer(many=True, required=False)
+    verifiablePresentation = serializers.DictField(required=False)
+
+
+class StatusEntrySerializer(serializers.Serializer):
+    type = serializers.ChoiceField(
+        choices=["BitstringStatusListEntry", "BitstringStatusList"],
+        help_text="The status mechanism; both VCALM spellings are accepted.",
+    )
+    statusPurpose = serializers.CharField(help_text="revocation or suspension")
+    id = serializers.CharField(required=False)
+    statusListIndex = serializers.CharField(required=False)
+    statusListCredential = serializers.CharField(required=False)
+
+
+class _OneOrMany(serializers.ListField):
+    """VCALM shows ``credentialStatus`` as one object; a list of them is accepted too."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        return super().to_internal_value(data if isinstance(data, list) else [data])
+
+
+class UpdateStatusRequestSerializer(serializers.Serializer):
+    credentialId = serializers.CharField(
+        help_text="The credential's id (or the credentialId it was issued with)."
+    )
+    credentialStatus = _OneOrMany(child=StatusEntrySerializer(), min_length=1, max_length=2)
+    status = serializers.BooleanField(
+        help_text="true sets the status (revoked / suspended), false clears it."
+    )
+
+
+class UpdateStatusResponseSerializer(serializers.Serializer):
+    credentialId = serializers.CharField()
+    credentialStatus = StatusEntrySerializer(many=True)
+    status = serializers.BooleanField()

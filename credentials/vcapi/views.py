@@ -1,0 +1,143 @@
+"""The VC API (W3C VCALM) endpoints: issue, verify, verify presentations, update status.
+
+Issue and status act for the issuer organisation whose API token (``Authorization: Bearer``,
+an OAuth 2.0 bearer token in VCALM's terms) authenticates the call. The verify endpoints are
+public, as VCALM allows, and throttled per client address.
+"""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from accounts.authentication import ApiTokenAuthentication
+from accounts.permissions import IsIssuer
+from accounts.principals import acting_organisation
+
+from .. import issuing
+from . import results
+from .serializers import (
+    IssueRequestSerializer,
+    IssueResponseSerializer,
+    PresentationVerificationResultSerializer,
+    UpdateStatusRequestSerializer,
+    UpdateStatusResponseSerializer,
+    VerificationResultSerializer,
+    VerifyCredentialRequestSerializer,
+    VerifyPresentationRequestSerializer,
+)
+
+TAGS = ["vc-api"]
+
+
+class IssueCredentialView(APIView):
+    """Sign a credential with the calling issuer's active key (``credential.issuer`` = its DID)."""
+
+    authentication_classes = [ApiTokenAuthentication]
+    permission_classes = [IsIssuer]
+
+    @extend_schema(
+        operation_id="vcapi_issue_credential",
+        request=IssueRequestSerializer,
+        responses={201: IssueResponseSerializer},
+        tags=TAGS,
+    )
+    def post(self, request):
+        payload = IssueRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        options = payload.validated_data.get("options", {})
+        signed = issuing.issue_credential(
+            organisation=acting_organisation(request),
+            credential=payload.validated_data["credential"],
+            cryptosuite=options.get("cryptosuite", issuing.DEFAULT_CRYPTOSUITE),
+            created=options.get("created"),
+            credential_id=options.get("credentialId"),
+            with_status="credentialStatus" in options,
+        )
+        return Response({"verifiableCredential": signed}, status=status.HTTP_201_CREATED)
+
+
+class _PublicVerifyView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]  # public by design (VCALM "Public" verifier); throttled instead
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "vc-api-verify"
+
+
+class VerifyCredentialView(_PublicVerifyView):
+    """Verify a credential: 200 with the result when it verifies, 422 problem+json when not."""
+
+    @extend_schema(
+        operation_id="vcapi_verify_credential",
+        request=VerifyCredentialRequestSerializer,
+        responses={200: VerificationResultSerializer},
+        tags=TAGS,
+    )
+    def post(self, request):
+        payload = VerifyCredentialRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        options = payload.validated_data.get("options", {})
+        body = results.verify_credential(
+            payload.validated_data["verifiableCredential"],
+            challenge=options.get("challenge"),
+            domain=options.get("domain"),
+            return_credential=options.get("returnCredential", False),
+            return_problem_details=options.get("returnProblemDetails", False),
+        )
+        return Response(body)
+
+
+class VerifyPresentationView(_PublicVerifyView):
+    """Verify a presentation and every credential in it: 200 when all verify, 422 when not."""
+
+    @extend_schema(
+        operation_id="vcapi_verify_presentation",
+        request=VerifyPresentationRequestSerializer,
+        responses={200: PresentationVerificationResultSerializer},
+        tags=TAGS,
+    )
+    def post(self, request):
+        payload = VerifyPresentationRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        options = payload.validated_data.get("options", {})
+        body = results.verify_presentation(
+            payload.validated_data["verifiablePresentation"],
+            challenge=options.get("challenge"),
+            domain=options.get("domain"),
+            return_presentation=options.get("returnPresentation", False),
+            return_problem_details=options.get("returnProblemDetails", False),
+        )
+        return Response(body)
+
+
+class UpdateStatusView(APIView):
+    """Revoke, suspend or reinstate a credential the calling issuer issued (Bitstring Status List)."""
+
+    authentication_classes = [ApiTokenAuthentication]
+    permission_classes = [IsIssuer]
+
+    @extend_schema(
+        operation_id="vcapi_update_credential_status",
+        request=UpdateStatusRequestSerializer,
+        responses={200: UpdateStatusResponseSerializer},
+        tags=TAGS,
+    )
+    def post(self, request):
+        payload = UpdateStatusRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        issuing.update_status(
+            issuer=acting_organisation(request),
+            credential_id=data["credentialId"],
+            purposes=[entry["statusPurpose"] for entry in data["credentialStatus"]],
+            value=data["status"],
+        )
+        return Response(
+            {
+                "credentialId": data["credentialId"],
+                "credentialStatus": data["credentialStatus"],
+                "status": data["status"],
+            }
+        )
