@@ -2,9 +2,9 @@
 
 A document's ``proof`` is one object or a list (a proof set). Each proof signs the document
 without ``proof`` (VC Data Integrity 1.0 §2.1.2); a proof with ``previousProof`` (a chain) signs the
-document whose ``proof`` is exactly the list of proofs it names, in the order it names them
-(§2.1.3, §4.2). Verification checks EVERY proof: one bad proof fails the document, whatever
-the others say.
+document whose ``proof`` is exactly the list of proofs it names, in the document's order, as the
+spec's algorithm collects them from the proof set (§2.1.3, §4.2). Verification checks EVERY
+proof: one bad proof fails the document, whatever the others say.
 """
 
 import copy
@@ -84,6 +84,11 @@ def add_proof(
         raise JsonLdInvalid("The document has no @context.", path="/@context")
     if not isinstance(verification_method, str) or not verification_method:
         raise ProofOptionsInvalid("The verification method must be a URL.")
+    if not isinstance(proof_purpose, str) or not proof_purpose:
+        raise ProofOptionsInvalid("The proof purpose must be a name such as 'assertionMethod'.")
+    for name, value in (("challenge", challenge), ("domain", domain)):
+        if value is not None and (not isinstance(value, str) or not value):
+            raise ProofOptionsInvalid(f"The {name} must be a non-empty string.")
     existing = _proofs_of(document) if "proof" in document else []
     created = created or utc_now_xsd()
     created_at = _option_datetime("created", created)
@@ -122,7 +127,7 @@ def add_proof(
 
     unsecured = copy.deepcopy({key: value for key, value in document.items() if key != "proof"})
     suite.check_document(unsecured)
-    signed_document = _chained_document(unsecured, [by_id[proof_ref] for proof_ref in previous_ids])
+    signed_document = _chained_document(unsecured, _named_proofs(by_id, previous_ids))
     canonical_config = suite.canonicalize(suite.proof_config(unsecured, options))
     data = suite.hash(canonical_config, suite.canonicalize(signed_document))
     proof = {**options, "proofValue": encode_multibase(private_key.sign(data))}
@@ -213,7 +218,7 @@ def verify_proofs(
             checked_suites.add(suite.name)
         key = (suite.canonicalization, item.previous_ids)
         if key not in canonical_documents:
-            previous = [by_id[proof_ref] for proof_ref in item.previous_ids]
+            previous = _named_proofs(by_id, item.previous_ids)
             canonical_documents[key] = suite.canonicalize(_chained_document(unsecured, previous))
         with _naming(item.index, item.proof):
             canonical_config = suite.canonicalize(suite.proof_config(unsecured, item.proof))
@@ -376,7 +381,13 @@ def _previous_ids(proof: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> tu
             )
     if len(set(previous)) != len(previous):
         raise ProofInvalid("'previousProof' names the same proof twice.", rule="previousProof")
-    return tuple(previous)
+    return tuple(proof_id for proof_id in by_id if proof_id in previous)  # the document's order
+
+
+def _named_proofs(by_id: dict[str, dict[str, Any]], names: Any) -> list[dict[str, Any]]:
+    """The proofs ``names`` refers to, in the document's order (the order of ``by_id``)."""
+    wanted = set(names)
+    return [proof for proof_id, proof in by_id.items() if proof_id in wanted]
 
 
 def _signature(proof: dict[str, Any]) -> bytes:

@@ -452,3 +452,36 @@ def test_assertion_proof_checks_a_challenge_when_the_verifier_gives_one():
     assert verify_proofs(document, challenge="nonce-1")
     with pytest.raises(ProofInvalid, match="challenge is not the one expected"):
         verify_proofs(document, challenge="nonce-2")
+
+
+def test_a_jcs_chain_link_signs_the_named_proofs_in_the_documents_order():
+    # JCS signs JSON arrays in order, so the order matters; like the spec's algorithm, the named
+    # proofs are taken from the proof set in its order, whatever order previousProof lists them in.
+    document = _json("signedProofSet2")
+    first_id, second_id = (proof["id"] for proof in document["proof"])
+    chained = add_proof(
+        document,
+        private_key=KEYS[2],
+        verification_method=_vm(KEYS[2]),
+        cryptosuite="eddsa-jcs-2022",
+        previous_proof=[second_id, first_id],
+    )
+    assert len(verify_proofs(chained)) == 3
+    chained["proof"][:2] = reversed(chained["proof"][:2])
+    with pytest.raises(ProofInvalid, match=r"^Proof 2: The signature does not match"):
+        verify_proofs(chained)
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"proof_purpose": ""}, "proof purpose must be a name"),
+        ({"challenge": ""}, "challenge must be a non-empty string"),
+        ({"domain": 7}, "domain must be a non-empty string"),
+        ({"verification_method": None}, "verification method must be a URL"),
+    ],
+)
+def test_add_proof_with_malformed_options_is_refused(options, match):
+    arguments = {"private_key": KEYS[0], "verification_method": _vm(KEYS[0]), **options}
+    with pytest.raises(ProofOptionsInvalid, match=match):
+        add_proof(UNSIGNED, **arguments)
