@@ -7,7 +7,7 @@ signed by the holder with proof purpose ``authentication``, over the verifier's 
 
 import copy
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +29,8 @@ SECTION = "VCDM 2.0 §4.13 Verifiable Presentations"
 @dataclass(frozen=True)
 class CredentialResult:
     """The outcome of verifying one credential of a presentation: what the verifier returned, or
-    the domain error it raised. A returned result whose ``verified`` is False counts as failed."""
+    the domain error it raised. A returned result whose ``verified`` (attribute or key) is False
+    counts as failed."""
 
     index: int
     credential_id: str | None
@@ -38,7 +39,11 @@ class CredentialResult:
 
     @property
     def verified(self) -> bool:
-        return self.error is None and getattr(self.result, "verified", True) is not False
+        if self.error is not None:
+            return False
+        if isinstance(self.result, Mapping):
+            return self.result.get("verified", True) is not False
+        return getattr(self.result, "verified", True) is not False
 
 
 @dataclass(frozen=True)

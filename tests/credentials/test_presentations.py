@@ -122,15 +122,20 @@ def test_a_credential_failing_its_verification_is_reported_not_raised():
     assert verified.credential_results[0].verified
 
 
-def test_a_credential_verifier_returning_a_failed_result_counts_as_failed():
-    class Result:
-        verified = False
+class _Result:
+    verified = False
 
+
+@pytest.mark.parametrize(
+    "failed_result", [_Result(), {"verified": False, "errors": ["..."]}], ids=["attribute", "key"]
+)
+def test_a_credential_verifier_returning_a_failed_result_counts_as_failed(failed_result):
     verified = verify_presentation(
-        _present(), challenge=CHALLENGE, domain=DOMAIN, verify_credential=lambda credential: Result()
+        _present(), challenge=CHALLENGE, domain=DOMAIN, verify_credential=lambda credential: failed_result
     )
     assert not verified.credentials_verified
     assert len(verified.credential_errors) == 1
+    assert verified.credential_errors[0].result is failed_result
 
 
 def test_a_presentation_without_credentials_verifies_as_proof_of_control():
