@@ -2,9 +2,11 @@ from django.contrib import admin, messages
 
 from accounts.admin import OrganisationAdmin
 from accounts.models import Organisation
+from core.admin import ReadOnlyAdmin
 
-from .models import IssuerKey
-from .services import create_issuer_key
+from .keys import create_issuer_key
+from .models import Accreditation, IssuerKey, StatusEntry, StatusList
+from .statuslist import status_list_url
 
 
 @admin.register(IssuerKey)
@@ -71,3 +73,92 @@ class IssuingOrganisationAdmin(OrganisationAdmin):
                 continue
             key = create_issuer_key(organisation=organisation)
             messages.success(request, f"{organisation}: new signing key {key.did}")
+
+
+@admin.register(StatusList)
+class StatusListAdmin(ReadOnlyAdmin):
+    """Status lists change only through the issuer's revoke / suspend calls (statuslist.set_status)."""
+
+    list_display = ("id", "organisation", "status_purpose", "allocated", "size", "version", "updated_at")
+    list_filter = ("status_purpose",)
+    search_fields = ("id", "organisation__name", "issuer_key__did")
+    fields = (
+        "id",
+        "public_url",
+        "organisation",
+        "issuer_key",
+        "status_purpose",
+        "size",
+        "allocated",
+        "version",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="published at")
+    def public_url(self, obj: StatusList) -> str:
+        return status_list_url(obj.id)
+
+
+@admin.register(StatusEntry)
+class StatusEntryAdmin(ReadOnlyAdmin):
+    """Which credential holds which index: read-only, the allocation is random and final."""
+
+    list_display = ("credential_id", "organisation", "status_purpose", "index", "created_at", "changed_at")
+    list_filter = ("status_purpose",)
+    search_fields = ("credential_id",)
+    fields = (
+        "credential_id",
+        "organisation",
+        "status_purpose",
+        "status_list",
+        "index",
+        "created_at",
+        "changed_at",
+    )
+    readonly_fields = fields
+
+
+@admin.register(Accreditation)
+class AccreditationAdmin(admin.ModelAdmin):
+    """The trust registry: operators record which issuers may issue which credential types.
+
+    An accreditation that ended is kept (credentials are checked against the period); end it
+    by setting valid until rather than deleting it.
+    """
+
+    list_display = ("organisation", "credential_type", "valid_from", "valid_until", "registered_by")
+    list_filter = ("credential_type",)
+    search_fields = ("organisation__name", "credential_type", "notes")
+    fields = (
+        "organisation",
+        "credential_type",
+        "valid_from",
+        "valid_until",
+        "notes",
+        "dids",
+        "registered_by",
+    )
+    readonly_fields = ("dids", "registered_by")
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the registry's history explains why past verifications answered as they did
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "organisation":
+            kwargs["queryset"] = Organisation.objects.filter(kind=Organisation.Kind.ISSUER)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.registered_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description="DIDs covered")
+    def dids(self, obj: Accreditation) -> str:
+        if obj.organisation_id is None:
+            return "-"
+        return (
+            ", ".join(obj.organisation.signing_keys.values_list("did", flat=True)) or "(no signing key yet)"
+        )

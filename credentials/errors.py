@@ -1,4 +1,4 @@
-from core.errors import Conflict, Invalid
+from core.errors import Conflict, Invalid, NotFound
 
 
 class CredentialInvalid(Invalid):
@@ -55,6 +55,60 @@ class DidDocumentInvalid(UnresolvableKey):
 
     code = "invalid-did-document"
     title = "The DID document is not acceptable"
+
+
+# Status lists (credentials.statuslist) and the verification result (credentials.verification).
+
+
+class UnknownCredentialStatus(NotFound):
+    """No status entry of this issuer for that credential: unknown to us, or issued by someone else."""
+
+    code = "unknown-credential-status"
+    title = "This issuer has no status entry for that credential"
+
+
+class UnknownStatusList(NotFound):
+    code = "unknown-status-list"
+    title = "There is no such status list"
+
+
+class UnsupportedStatusPurpose(Invalid):
+    code = "unsupported-status-purpose"
+    title = "The status purpose is not one this service manages"
+
+
+class RevocationIsFinal(Conflict):
+    code = "revocation-is-final"
+    title = "A revoked credential cannot be reinstated"
+
+
+class StatusListInvalid(Invalid):
+    """A status entry or the status list it points to cannot be used; ``detail`` names the rule."""
+
+    code = "invalid-status-list"
+    title = "The credential's status cannot be checked"
+
+
+class CredentialRevoked(Invalid):
+    code = "credential-revoked"
+    title = "The credential has been revoked by its issuer"
+
+
+class CredentialSuspended(Invalid):
+    code = "credential-suspended"
+    title = "The credential is suspended by its issuer"
+
+
+class CredentialNotValidNow(Invalid):
+    """Outside its validity period (validFrom / validUntil)."""
+
+    code = "credential-not-valid-now"
+    title = "The credential is not within its validity period"
+
+
+class IssuerNotTrusted(Invalid):
+    code = "issuer-not-trusted"
+    title = "The issuer is not accredited for this credential type"
 
 
 class ProofOptionsInvalid(Invalid):

@@ -1,5 +1,6 @@
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -37,3 +38,127 @@ class IssuerKey(models.Model):
     @property
     def verification_method(self) -> str:
         return f"{self.did}#{self.public_key_multibase}"
+
+
+class StatusPurpose(models.TextChoices):
+    """The Bitstring Status List purposes this service publishes (one list per purpose)."""
+
+    REVOCATION = "revocation", "Revocation (final)"
+    SUSPENSION = "suspension", "Suspension (can be lifted)"
+
+
+# Bitstring Status List 1.0 §6.1: at least 131,072 entries (16 KiB), so that a list hides
+# which credential any index belongs to among many.
+MIN_STATUS_LIST_SIZE = 131_072
+
+
+class StatusList(models.Model):
+    """One Bitstring Status List of an issuer, for one purpose, published at a stable URL.
+
+    Bit ``i`` (MSB-first: index 0 is the left-most bit of byte 0) is set when the credential
+    allocated index ``i`` is revoked or suspended. The list belongs to the signing key whose
+    DID is the issuer of the credentials it covers, so it is signed as that same issuer even
+    after the organisation rotates to a new key (new credentials then get new lists).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="status_lists")
+    issuer_key = models.ForeignKey(IssuerKey, on_delete=models.PROTECT, related_name="status_lists")
+    status_purpose = models.CharField(max_length=16, choices=StatusPurpose.choices)
+    size = models.PositiveIntegerField(default=MIN_STATUS_LIST_SIZE)
+    bitstring = models.BinaryField(editable=False)
+    allocated = models.PositiveIntegerField(default=0)
+    # Bumped on every change of a bit, so a cached signed copy of an older state is never served.
+    version = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["issuer_key", "status_purpose"], name="status_list_key_purpose")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status_purpose__in=["revocation", "suspension"]),
+                name="status_list_purpose_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(size__gte=MIN_STATUS_LIST_SIZE) & Q(size__lte=2**24),
+                name="status_list_size_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(size=models.F("size") / 8 * 8), name="status_list_whole_bytes"
+            ),
+            models.CheckConstraint(
+                condition=Q(allocated__lte=models.F("size")), name="status_list_not_overfull"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation}: {self.status_purpose} list {self.id}"
+
+
+class StatusEntry(models.Model):
+    """The index a credential holds in one of its issuer's status lists.
+
+    Indexes are drawn at random (credentials.statuslist), so neither the list nor the order of
+    issuance says who holds which bit. ``organisation`` and ``status_purpose`` repeat the list's,
+    so the database itself can refuse a second entry for the same credential and purpose.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    status_list = models.ForeignKey(StatusList, on_delete=models.PROTECT, related_name="entries")
+    index = models.PositiveIntegerField()
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    status_purpose = models.CharField(max_length=16, choices=StatusPurpose.choices)
+    credential_id = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+    changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "status entries"
+        constraints = [
+            models.UniqueConstraint(fields=["status_list", "index"], name="one_credential_per_status_index"),
+            models.UniqueConstraint(
+                fields=["organisation", "credential_id", "status_purpose"],
+                name="one_status_entry_per_credential_and_purpose",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.credential_id} → {self.status_purpose} #{self.index}"
+
+
+class Accreditation(models.Model):
+    """The trust registry: an issuer organisation accredited to issue one credential type.
+
+    Every DID of the organisation (each of its signing keys, retired ones included, so older
+    credentials keep their standing) is trusted for ``credential_type`` between ``valid_from``
+    and ``valid_until`` (open-ended when empty).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="accreditations")
+    credential_type = models.CharField(max_length=100, help_text="e.g. DiplomaCredential")
+    valid_from = models.DateTimeField()
+    valid_until = models.DateTimeField(null=True, blank=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    notes = models.TextField(blank=True, help_text="The legal basis or register entry, e.g. a decree.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organisation__name", "credential_type", "valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gt=models.F("valid_from")),
+                name="accreditation_ends_after_it_starts",
+            ),
+            models.CheckConstraint(condition=~Q(credential_type=""), name="accreditation_names_a_type"),
+            models.UniqueConstraint(
+                fields=["organisation", "credential_type", "valid_from"], name="one_accreditation_per_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation}: {self.credential_type}"

@@ -3,20 +3,21 @@
 import uuid
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.models import Organisation
-from core.keyring import WrappedSecret, keyring
 
 from .dataintegrity import add_proof, utc_now_xsd
 from .datamodel import validate_credential
-from .errors import CredentialInvalid, NoSigningKey, UnknownContext
+from .errors import CredentialInvalid, UnknownContext
 from .jsonld import context_references
-from .models import IssuerKey
-from .multikey import did_key_for
+from .keys import active_issuer_key, create_issuer_key, unseal_private_key
+from .statuslist import allocate_status_entries, credential_status_of
 from .types import ISSUABLE_CONTEXTS, CredentialType, credential_type_of
+
+__all__ = ["active_issuer_key", "create_issuer_key", "sign_credential"]
+
+_private_key = unseal_private_key  # the name callers and tests have used
 
 MAX_CREDENTIAL_ID_LENGTH = 255  # what a pod stores; VCDM sets no limit
 
@@ -47,58 +48,27 @@ def _refused_keyword_path(node: Any, path: str = "") -> str | None:
     return None
 
 
-def _key_aad(key_id: uuid.UUID) -> bytes:
-    return f"citizen-vault/issuer-key/v1|key:{key_id}".encode()
-
-
 @transaction.atomic
-def create_issuer_key(*, organisation: Organisation) -> IssuerKey:
-    """Generate a new Ed25519 signing key for an issuer; the previous key is retired, not deleted."""
-    if organisation.kind != Organisation.Kind.ISSUER:
-        raise ValueError("Only issuers hold signing keys.")
-    IssuerKey.objects.filter(organisation=organisation, retired_at__isnull=True).update(
-        retired_at=timezone.now()
-    )
-    private_key = Ed25519PrivateKey.generate()
-    did_key = did_key_for(private_key.public_key())
-    key_id = uuid.uuid4()
-    wrapped = keyring().wrap(private_key.private_bytes_raw(), aad=_key_aad(key_id))
-    return IssuerKey.objects.create(
-        id=key_id,
-        organisation=organisation,
-        did=did_key.did,
-        public_key_multibase=did_key.multikey,
-        kek_id=wrapped.kek_id,
-        private_key_sealed=wrapped.sealed,
-    )
-
-
-def active_issuer_key(organisation: Organisation) -> IssuerKey:
-    key = IssuerKey.objects.filter(organisation=organisation, retired_at__isnull=True).first()
-    if key is None:
-        raise NoSigningKey(f"{organisation.name} has no active signing key; an operator must create one.")
-    return key
-
-
-def _private_key(key: IssuerKey) -> Ed25519PrivateKey:
-    raw = keyring().unwrap(WrappedSecret(key.kek_id, bytes(key.private_key_sealed)), aad=_key_aad(key.id))
-    return Ed25519PrivateKey.from_private_bytes(raw)
-
-
 def sign_credential(
     *, organisation: Organisation, credential: dict[str, Any], subject_id: str
 ) -> tuple[dict[str, Any], CredentialType]:
     """Complete an issuer's unsigned credential and sign it with eddsa-rdfc-2022.
 
     Fills in ``issuer`` (the organisation's did:key), ``id`` (a urn:uuid) and ``validFrom``
-    (now) when absent, and binds the subject to ``subject_id``. Raises CredentialInvalid,
-    UnknownCredentialType, UnknownContext, UndefinedTerm or NoSigningKey; signs nothing then.
+    (now) when absent, binds the subject to ``subject_id``, and adds a ``credentialStatus``
+    with a revocation and a suspension entry (random indexes in the issuer's status lists).
+    Raises CredentialInvalid, UnknownCredentialType, UnknownContext, UndefinedTerm or
+    NoSigningKey; signs nothing and allocates nothing then.
     """
     if not isinstance(credential, dict):
         raise CredentialInvalid("The credential must be a JSON object.", errors=[])
     if "proof" in credential:
         raise _issuance_error(
             "/proof", "must be absent", "send the credential unsigned, the service signs it"
+        )
+    if "credentialStatus" in credential:
+        raise _issuance_error(
+            "/credentialStatus", "must be absent", "the service allocates the status list entries"
         )
     if refused := _refused_keyword_path(credential):
         raise _issuance_error(
@@ -142,5 +112,11 @@ def sign_credential(
             f"missing {missing}.",
             path="/@context",
         )
-    signed = add_proof(document, private_key=_private_key(key), verification_method=key.verification_method)
+    # Allocated last, after every check: a refused credential takes no index. The transaction
+    # gives the indexes back if signing itself fails (e.g. an undefined term).
+    entries = allocate_status_entries(key=key, credential_id=document["id"])
+    document["credentialStatus"] = credential_status_of(entries)
+    signed = add_proof(
+        document, private_key=unseal_private_key(key), verification_method=key.verification_method
+    )
     return signed, credential_type

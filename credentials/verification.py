@@ -1,11 +1,37 @@
-"""Verifying a credential as a whole: data model, proof, and the issuer's control of the key."""
+"""Verifying a credential, one question at a time.
 
-from dataclasses import dataclass
+``verify_credential`` answers separately: is the proof valid (and the credential well formed,
+signed by a key of its issuer)? Is the issuer accredited for the credential's types? Is it
+within its validity period? Is it neither revoked nor suspended? It raises nothing for a bad
+credential: the ``VerificationResult`` says which check failed and why. Callers that want a
+hard failure use ``require_verified`` (or ``result.raise_first_error()``), which raise the first
+failed check's domain error.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from .dataintegrity import verify_proof
-from .datamodel import validate_credential
-from .errors import ProofInvalid
+from django.utils import timezone
+
+from core.errors import DomainError
+
+from .dataintegrity import verify_proofs
+from .datamodel import parse_datetime_stamp, validate_credential
+from .errors import (
+    CredentialNotValidNow,
+    CredentialRevoked,
+    CredentialSuspended,
+    IssuerNotTrusted,
+    ProofInvalid,
+)
+from .models import StatusPurpose
+from .statuslist import StatusResult, check_status
+from .trust import is_accredited
+
+CHECKS = ("proof", "issuer_trusted", "validity", "status")
 
 
 @dataclass(frozen=True)
@@ -14,16 +40,181 @@ class VerifiedCredential:
     verification_method: str
 
 
-def verify_credential(document: dict[str, Any]) -> VerifiedCredential:
-    """Verify a secured credential: VCDM 2.0 shape, the eddsa-rdfc-2022 proof, and that the
-    signing key belongs to the issuer. Raises CredentialInvalid, ProofInvalid or a JSON-LD error.
+def verify_issuer_proof(document: dict[str, Any], *, now: datetime | None = None) -> VerifiedCredential:
+    """Verify a secured credential: its data model, every proof it carries (credentials.dataintegrity),
+    and that one of them was made with a key of the issuer.
+
+    Raises CredentialInvalid, ProofInvalid, UnresolvableKey or a JSON-LD error.
     """
     validate_credential(document)
-    proof = verify_proof(document, expected_purpose="assertionMethod")
+    proofs = verify_proofs(document, expected_purpose="assertionMethod", now=now)
     issuer = document["issuer"]
     issuer_id = issuer["id"] if isinstance(issuer, dict) else issuer
-    if proof.controller != issuer_id:
-        raise ProofInvalid(
-            f"The proof was made with a key of {proof.controller}, not of the issuer {issuer_id}."
+    by_issuer = next((proof for proof in proofs if proof.controller == issuer_id), None)
+    if by_issuer is None:
+        signers = ", ".join(sorted({proof.controller for proof in proofs}))
+        raise ProofInvalid(f"The proof was made with a key of {signers}, not of the issuer {issuer_id}.")
+    return VerifiedCredential(issuer=issuer_id, verification_method=by_issuer.verification_method)
+
+
+class Outcome(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_CHECKED = "not-checked"  # an earlier check failed, so this one means nothing
+
+
+@dataclass(frozen=True)
+class Check:
+    outcome: Outcome
+    detail: str
+    error: DomainError | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.outcome == Outcome.PASSED
+
+    @classmethod
+    def ok(cls, detail: str) -> "Check":
+        return cls(Outcome.PASSED, detail)
+
+    @classmethod
+    def failed(cls, error: DomainError) -> "Check":
+        return cls(Outcome.FAILED, error.detail, error)
+
+
+@dataclass(frozen=True)
+class VerificationResult:
+    """Four separate answers; ``verified`` only when all four passed."""
+
+    proof: Check
+    issuer_trusted: Check
+    validity: Check
+    status: Check
+    issuer: str | None = None
+    verification_method: str | None = None
+    statuses: tuple[StatusResult, ...] = field(default=())
+
+    @property
+    def checks(self) -> dict[str, Check]:
+        return {name: getattr(self, name) for name in CHECKS}
+
+    @property
+    def verified(self) -> bool:
+        return all(check.passed for check in self.checks.values())
+
+    @property
+    def errors(self) -> list[DomainError]:
+        """The failed checks' errors, in the order of CHECKS."""
+        return [check.error for check in self.checks.values() if check.error is not None]
+
+    def raise_first_error(self, *, checks: Iterable[str] = CHECKS) -> None:
+        """Raise the error of the first failed check among ``checks``; nothing if they passed."""
+        wanted = set(checks)
+        if unknown := wanted - set(CHECKS):
+            raise ValueError(f"Unknown checks {sorted(unknown)}; the checks are {CHECKS}.")
+        for name, check in self.checks.items():
+            if name not in wanted:
+                continue
+            if check.error is not None:
+                raise check.error
+            if check.outcome == Outcome.NOT_CHECKED:  # an unwanted earlier check failed
+                raise next(error for error in self.errors)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary: ``verified``, each check's outcome and detail, and the errors."""
+        return {
+            "verified": self.verified,
+            "checks": {
+                name: {"outcome": str(check.outcome), "detail": check.detail}
+                for name, check in self.checks.items()
+            },
+            "errors": [
+                {"check": name, "type": check.error.code, "title": check.error.title, "detail": check.detail}
+                for name, check in self.checks.items()
+                if check.error is not None
+            ],
+        }
+
+
+def verify_credential(document: dict[str, Any], *, now: datetime | None = None) -> VerificationResult:
+    """Verify a credential and report each check separately (see the module docstring).
+
+    When the proof fails nothing else is checked: claims that are not signed by their issuer
+    are not worth a trust-registry lookup, and we never fetch a status list they point to.
+    Raises nothing for a bad credential.
+    """
+    now = now or timezone.now()
+    try:
+        verified = verify_issuer_proof(document, now=now)
+    except DomainError as exc:
+        skipped = Check(Outcome.NOT_CHECKED, "Not checked: the proof did not verify.")
+        return VerificationResult(Check.failed(exc), skipped, skipped, skipped)
+    proof = Check.ok(f"Signed by {verified.issuer} with {verified.verification_method}.")
+    status, statuses = _status_check(document, now)
+    return VerificationResult(
+        proof=proof,
+        issuer_trusted=_trust_check(verified.issuer, document.get("type", []), now),
+        validity=_validity_check(document, now),
+        status=status,
+        issuer=verified.issuer,
+        verification_method=verified.verification_method,
+        statuses=tuple(statuses),
+    )
+
+
+def require_verified(
+    document: dict[str, Any], *, now: datetime | None = None, checks: Iterable[str] = CHECKS
+) -> VerificationResult:
+    """``verify_credential``, raising the first failed check's domain error among ``checks``."""
+    result = verify_credential(document, now=now)
+    result.raise_first_error(checks=checks)
+    return result
+
+
+def _trust_check(issuer: str, types: list[str], now: datetime) -> Check:
+    trust = is_accredited(issuer, types, now)
+    return Check.ok(trust.reason) if trust.trusted else Check.failed(IssuerNotTrusted(trust.reason))
+
+
+def _validity_check(document: dict[str, Any], now: datetime) -> Check:
+    # VCDM 1.1 credentials say issuanceDate / expirationDate for the same thing.
+    start_key = "validFrom" if "validFrom" in document else "issuanceDate"
+    end_key = "validUntil" if "validUntil" in document else "expirationDate"
+    start = parse_datetime_stamp(document.get(start_key))
+    end = parse_datetime_stamp(document.get(end_key))
+    if start is not None and now < start:
+        return Check.failed(
+            CredentialNotValidNow(f"The credential is not valid before {document[start_key]}.")
         )
-    return VerifiedCredential(issuer=issuer_id, verification_method=proof.verification_method)
+    if end is not None and now > end:
+        return Check.failed(CredentialNotValidNow(f"The credential expired at {document[end_key]}."))
+    if end is None:
+        return Check.ok("Within its validity period (no end date).")
+    return Check.ok(f"Within its validity period (until {document[end_key]}).")
+
+
+_SET_STATUS_ERRORS = {
+    StatusPurpose.REVOCATION: CredentialRevoked,
+    StatusPurpose.SUSPENSION: CredentialSuspended,
+}
+
+
+def _status_check(document: dict[str, Any], now: datetime) -> tuple[Check, list[StatusResult]]:
+    try:
+        statuses = check_status(document, now=now)
+    except DomainError as exc:
+        return Check.failed(exc), []
+    for result in statuses:
+        if result.is_set:
+            error = _SET_STATUS_ERRORS[StatusPurpose(result.purpose)]
+            return Check.failed(
+                error(
+                    f"The credential is {'revoked' if error is CredentialRevoked else 'suspended'} "
+                    f"(bit {result.index} of {result.status_list_credential}).",
+                    statusListCredential=result.status_list_credential,
+                    statusListIndex=str(result.index),
+                )
+            ), statuses
+    if not statuses:
+        return Check.ok("The credential has no status entries: it cannot be revoked."), statuses
+    return Check.ok("Neither revoked nor suspended."), statuses

@@ -11,7 +11,7 @@ from accounts.models import Organisation, User
 from accounts.services import create_citizen_user
 from credentials.multikey import did_key_for
 from credentials.services import sign_credential
-from credentials.verification import verify_credential
+from credentials.verification import verify_issuer_proof
 
 from . import accesslog, crypto, selectors
 from .access import AccessContext
@@ -65,7 +65,7 @@ def issue_into_pod(
     signed, credential_type = sign_credential(
         organisation=issuer, credential=credential, subject_id=pod.holder_did
     )
-    verify_credential(signed)  # verified on arrival, as any credential entering a pod is
+    verify_issuer_proof(signed)  # verified on arrival, as any credential entering a pod is
 
     resource_id = uuid.uuid4()
     ciphertext = crypto.seal_for_pod(

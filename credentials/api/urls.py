@@ -1,5 +1,8 @@
 from django.urls import path
 
-from .views import ContextView
+from .views import ContextView, StatusListView
 
-urlpatterns = [path("contexts/<slug:name>", ContextView.as_view(), name="context")]
+urlpatterns = [
+    path("contexts/<slug:name>", ContextView.as_view(), name="context"),
+    path("status-lists/<path:list_id>", StatusListView.as_view(), name="status-list"),
+]

@@ -1,9 +1,14 @@
+import json
+import uuid
+
 from django.http import Http404, HttpResponse
-from drf_spectacular.utils import OpenApiTypes, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
+from ..errors import UnknownStatusList
 from ..jsonld import CONTEXTS
+from ..statuslist import MAX_CACHE_SECONDS, published_status_list
 
 
 class ContextView(APIView):
@@ -21,3 +26,32 @@ class ContextView(APIView):
                 response["ETag"] = f'"{context.sha256}"'
                 return response
         raise Http404
+
+
+class StatusListView(APIView):
+    """An issuer's Bitstring Status List, as a signed BitstringStatusListCredential.
+
+    Public by design: any verifier of a credential we issued must be able to read its status.
+    Cacheable for at most a minute, so a revocation is seen everywhere within one.
+    """
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        parameters=[OpenApiParameter("list_id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
+        responses={(200, "application/vc+ld+json"): OpenApiTypes.OBJECT},
+        tags=["credentials"],
+        operation_id="status_list_retrieve",
+    )
+    def get(self, request, list_id: str):
+        # The route takes any path so that a malformed id is answered here, as a problem document.
+        try:
+            document = published_status_list(uuid.UUID(list_id))
+        except ValueError as exc:
+            raise UnknownStatusList(f"{list_id!r} is not a status list id (a UUID).") from exc
+        response = HttpResponse(
+            json.dumps(document, ensure_ascii=False), content_type="application/vc+ld+json"
+        )
+        response["Cache-Control"] = f"public, max-age={MAX_CACHE_SECONDS}"
+        return response

@@ -1,4 +1,4 @@
-"""Issuing: sign_credential completes and signs an issuer's diploma; verify_credential checks
+"""Issuing: sign_credential completes and signs an issuer's diploma; verify_issuer_proof checks
 the data model, the proof, and that the key is the issuer's."""
 
 import copy
@@ -27,7 +27,7 @@ from credentials.jsonld import CREDENTIALS_V2, EDUCATION_V1, EXAMPLES_V2
 from credentials.models import IssuerKey
 from credentials.multikey import did_key_for
 from credentials.services import _private_key, active_issuer_key, create_issuer_key, sign_credential
-from credentials.verification import verify_credential
+from credentials.verification import verify_issuer_proof
 from tests.conftest import diploma, make_organisation
 
 HOLDER = "did:example:an-peeters"
@@ -74,7 +74,7 @@ def test_sign_credential_sets_issuer_id_valid_from_and_subject_id(issuer):
 
 
 def test_signed_diploma_verifies(issuer, signed_diploma):
-    verified = verify_credential(signed_diploma)
+    verified = verify_issuer_proof(signed_diploma)
     key = active_issuer_key(issuer)
     assert verified.issuer == key.did
     assert verified.verification_method == key.verification_method
@@ -95,14 +95,14 @@ def test_explicit_validity_period_is_kept(issuer):
     credential = {**diploma(), "validFrom": "2024-07-01T00:00:00Z", "validUntil": "2034-07-01T00:00:00Z"}
     signed = sign(issuer, credential)
     assert (signed["validFrom"], signed["validUntil"]) == ("2024-07-01T00:00:00Z", "2034-07-01T00:00:00Z")
-    verify_credential(signed)
+    verify_issuer_proof(signed)
 
 
 @pytest.mark.parametrize("as_object", [False, True], ids=["URL", "object"])
 def test_issuer_naming_its_own_did_is_accepted(issuer, as_object):
     did = active_issuer_key(issuer).did
     signed = sign(issuer, {**diploma(), "issuer": {"id": did} if as_object else did})
-    assert verify_credential(signed).issuer == did
+    assert verify_issuer_proof(signed).issuer == did
 
 
 def test_issuer_naming_another_organisation_is_refused(issuer, other_issuer):
@@ -119,7 +119,7 @@ def test_subject_id_other_than_the_holder_is_refused(issuer):
 
 
 def test_subject_id_equal_to_the_holder_is_accepted(issuer):
-    verify_credential(sign(issuer, diploma(id=HOLDER)))
+    verify_issuer_proof(sign(issuer, diploma(id=HOLDER)))
 
 
 # Refusals: nothing is signed.
@@ -215,25 +215,25 @@ def test_only_issuers_get_signing_keys(employer):
 def test_changed_degree_name_after_signing_fails_verification(signed_diploma):
     signed_diploma["credentialSubject"]["degree"]["name"] = "Doctor of Philosophy in Computer Science"
     with pytest.raises(ProofInvalid, match="does not match"):
-        verify_credential(signed_diploma)
+        verify_issuer_proof(signed_diploma)
 
 
 def test_added_claim_after_signing_fails_verification(signed_diploma):
     signed_diploma["credentialSubject"]["grade"] = "summa cum laude"
     with pytest.raises(ProofInvalid):
-        verify_credential(signed_diploma)
+        verify_issuer_proof(signed_diploma)
 
 
 def test_undefined_claim_added_after_signing_is_refused(signed_diploma):
     signed_diploma["credentialSubject"]["degreeName"] = "Doctor of Philosophy"
     with pytest.raises(UndefinedTerm):
-        verify_credential(signed_diploma)
+        verify_issuer_proof(signed_diploma)
 
 
 def test_replacing_the_issuer_after_signing_fails_verification(signed_diploma, other_issuer):
     signed_diploma["issuer"] = active_issuer_key(other_issuer).did
     with pytest.raises(ProofInvalid):
-        verify_credential(signed_diploma)
+        verify_issuer_proof(signed_diploma)
 
 
 def test_credential_signed_with_another_issuers_key_fails_verification(issuer, other_issuer):
@@ -250,7 +250,7 @@ def test_credential_signed_with_another_issuers_key_fails_verification(issuer, o
     )
     assert verify_proof(forged).controller == other_key.did
     with pytest.raises(ProofInvalid, match="not of the issuer"):
-        verify_credential(forged)
+        verify_issuer_proof(forged)
 
 
 def test_credential_signed_with_a_fresh_key_naming_a_real_issuer_fails_verification(issuer):
@@ -262,13 +262,13 @@ def test_credential_signed_with_a_fresh_key_naming_a_real_issuer_fails_verificat
         verification_method=did_key_for(attacker.public_key()).verification_method,
     )
     with pytest.raises(ProofInvalid, match="not of the issuer"):
-        verify_credential(forged)
+        verify_issuer_proof(forged)
 
 
 def test_unsigned_credential_fails_verification(signed_diploma):
     del signed_diploma["proof"]
     with pytest.raises(ProofInvalid, match="no proof"):
-        verify_credential(signed_diploma)
+        verify_issuer_proof(signed_diploma)
 
 
 def test_expired_validity_does_not_make_the_signature_invalid(issuer):
@@ -279,7 +279,7 @@ def test_expired_validity_does_not_make_the_signature_invalid(issuer):
         "validFrom": past.isoformat().replace("+00:00", "Z"),
         "validUntil": (past + timedelta(days=1)).isoformat().replace("+00:00", "Z"),
     }
-    verify_credential(sign(issuer, credential))
+    verify_issuer_proof(sign(issuer, credential))
 
 
 # Keys.
@@ -293,9 +293,9 @@ def test_credentials_signed_before_key_rotation_still_verify(issuer):
 
     assert new_key.did != old_key.did
     assert IssuerKey.objects.get(pk=old_key.pk).retired_at is not None
-    assert verify_credential(before_rotation).issuer == old_key.did
+    assert verify_issuer_proof(before_rotation).issuer == old_key.did
     after_rotation = sign(issuer)
-    assert verify_credential(after_rotation).issuer == new_key.did
+    assert verify_issuer_proof(after_rotation).issuer == new_key.did
 
 
 def test_stored_private_key_is_sealed_and_bound_to_its_row(issuer, other_issuer):
@@ -336,7 +336,7 @@ def _replace(document, path, value):
 
 
 def test_changing_any_string_value_of_a_signed_diploma_fails_verification(signed_diploma):
-    verify_credential(signed_diploma)
+    verify_issuer_proof(signed_diploma)
     paths = list(_string_leaves(signed_diploma))
     assert ("credentialSubject", "degree", "name") in paths
     assert ("proof", "proofValue") in paths
@@ -355,7 +355,7 @@ def test_changing_any_string_value_of_a_signed_diploma_fails_verification(signed
             label="new value",
         )
         with pytest.raises(DomainError):
-            verify_credential(_replace(signed_diploma, path, new))
+            verify_issuer_proof(_replace(signed_diploma, path, new))
 
     check()
 
@@ -388,7 +388,7 @@ def test_a_null_added_after_signing_breaks_verification(issuer):
     signed = sign(issuer)
     signed["credentialSubject"]["grade"] = None
     with pytest.raises(JsonLdInvalid):
-        verify_credential(signed)
+        verify_issuer_proof(signed)
 
 
 @pytest.mark.parametrize("keyword", ["@included", "@reverse", "@graph", "@nest"])
