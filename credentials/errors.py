@@ -145,3 +145,8 @@ class NotVerified(Invalid):
 
     code = "not-verified"
     title = "The credential or presentation did not verify"
+
+
+class AccreditationInvalid(Invalid):
+    code = "invalid-accreditation"
+    title = "The accreditation cannot be recorded"

@@ -1,21 +1,23 @@
 """Writes for credentials: signing keys and signing credentials for issuers."""
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
 
-from accounts.models import Organisation
+from accounts.models import Organisation, User
 
 from .dataintegrity import add_proof, utc_now_xsd
 from .datamodel import validate_credential
-from .errors import CredentialInvalid, UnknownContext
+from .errors import AccreditationInvalid, CredentialInvalid, UnknownContext
 from .jsonld import context_references
 from .keys import active_issuer_key, create_issuer_key, unseal_private_key
+from .models import Accreditation
 from .statuslist import allocate_status_entries, credential_status_of
 from .types import ISSUABLE_CONTEXTS, CredentialType, credential_type_of
 
-__all__ = ["active_issuer_key", "create_issuer_key", "sign_credential"]
+__all__ = ["accredit_issuer", "active_issuer_key", "create_issuer_key", "sign_credential"]
 
 _private_key = unseal_private_key  # the name callers and tests have used
 
@@ -120,3 +122,37 @@ def sign_credential(
         document, private_key=unseal_private_key(key), verification_method=key.verification_method
     )
     return signed, credential_type
+
+
+def accredit_issuer(
+    *,
+    organisation: Organisation,
+    credential_type: str,
+    valid_from: datetime,
+    valid_until: datetime | None = None,
+    registered_by: User | None = None,
+    notes: str = "",
+) -> Accreditation:
+    """Record in the trust registry that an issuer may issue ``credential_type`` in a period.
+
+    Every DID of the organisation is covered (credentials.trust). Raises AccreditationInvalid
+    for a non-issuer, an empty type, or a period that ends before it starts.
+    """
+    if organisation.kind != Organisation.Kind.ISSUER:
+        raise AccreditationInvalid(f"{organisation.name} is not an issuer; only issuers are accredited.")
+    if (
+        not isinstance(credential_type, str)
+        or not credential_type.strip()
+        or credential_type == "VerifiableCredential"
+    ):
+        raise AccreditationInvalid("Name the specific credential type, e.g. DiplomaCredential.")
+    if valid_until is not None and valid_until <= valid_from:
+        raise AccreditationInvalid("The accreditation must end after it starts.")
+    return Accreditation.objects.create(
+        organisation=organisation,
+        credential_type=credential_type.strip(),
+        valid_from=valid_from,
+        valid_until=valid_until,
+        registered_by=registered_by,
+        notes=notes,
+    )

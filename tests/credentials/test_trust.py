@@ -1,14 +1,18 @@
 """The trust registry: which issuers are accredited for which credential types, and when."""
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Organisation
+from credentials.errors import AccreditationInvalid
 from credentials.keys import active_issuer_key, create_issuer_key
 from credentials.models import Accreditation
+from credentials.services import accredit_issuer
 from credentials.trust import is_accredited
 from tests.conftest import make_organisation
 
@@ -123,3 +127,50 @@ def test_the_database_refuses_an_accreditation_ending_before_it_starts(issuer):
 def test_the_database_refuses_an_accreditation_without_a_type(issuer):
     with pytest.raises(IntegrityError), transaction.atomic():
         Accreditation.objects.create(organisation=issuer, credential_type="", valid_from=timezone.now())
+
+
+# Recording accreditations: the service and the operator's command.
+
+
+def test_accredit_issuer_records_an_accreditation_that_trusts(issuer, did):
+    accredit_issuer(organisation=issuer, credential_type="DiplomaCredential", valid_from=timezone.now())
+    assert is_accredited(did, DIPLOMA, timezone.now()).trusted
+
+
+@pytest.mark.parametrize(
+    ("credential_type", "until_days", "message"),
+    [
+        ("", None, "specific credential type"),
+        ("VerifiableCredential", None, "specific credential type"),
+        ("DiplomaCredential", -1, "end after it starts"),
+    ],
+)
+def test_accredit_issuer_refuses_what_cannot_be_an_accreditation(
+    issuer, credential_type, until_days, message
+):
+    now = timezone.now()
+    until = None if until_days is None else now + timedelta(days=until_days)
+    with pytest.raises(AccreditationInvalid, match=message):
+        accredit_issuer(
+            organisation=issuer, credential_type=credential_type, valid_from=now, valid_until=until
+        )
+    assert not Accreditation.objects.exists()
+
+
+def test_only_issuers_are_accredited(employer):
+    with pytest.raises(AccreditationInvalid, match="not an issuer"):
+        accredit_issuer(
+            organisation=employer.organisation, credential_type="DiplomaCredential", valid_from=timezone.now()
+        )
+
+
+def test_the_accredit_issuer_command_records_and_reports(issuer, did):
+    out = StringIO()
+    call_command("accredit_issuer", issuer.slug, "DiplomaCredential", "--from", "2020-09-01", stdout=out)
+    assert "accredited for DiplomaCredential from 2020-09-01" in out.getvalue()
+    assert did in out.getvalue()
+    assert is_accredited(did, DIPLOMA, timezone.now()).trusted
+    with pytest.raises(CommandError, match="no organisation"):
+        call_command("accredit_issuer", "nobody", "DiplomaCredential")
+    with pytest.raises(CommandError, match="not an ISO 8601"):
+        call_command("accredit_issuer", issuer.slug, "DiplomaCredential", "--until", "next year")
