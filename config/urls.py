@@ -22,6 +22,7 @@ urlpatterns = [
     path("portal/", include((portal, "portal"))),
     path("api/v1/", include(api_v1)),
     path("", include("credentials.api.urls")),
+    path("", include("credentials.vcapi.urls")),  # VC API: /credentials/issue, /credentials/verify, ...
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
