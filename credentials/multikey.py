@@ -1,5 +1,6 @@
 """Ed25519 keys as Multikey strings and did:key identifiers, resolved locally."""
 
+import functools
 from dataclasses import dataclass
 
 import base58
@@ -13,17 +14,18 @@ ED25519_PRIVATE_PREFIX = b"\x80\x26"  # multicodec ed25519-priv
 BASE58BTC = "z"  # multibase prefix
 
 
+_BASE58_ALPHABET = frozenset(base58.BITCOIN_ALPHABET.decode("ascii"))
+
+
 def _decode_multibase(value: object) -> bytes:
     if not isinstance(value, str) or not value.startswith(BASE58BTC):
         raise UnresolvableKey("Expected a base58btc multibase value (starting with 'z').")
-    try:
-        decoded = base58.b58decode(value[1:])
-    except ValueError as exc:
-        raise UnresolvableKey("Not valid base58btc.") from exc
-    # The base58 library ignores trailing whitespace; accept only the one spelling of the bytes.
-    if base58.b58encode(decoded).decode("ascii") != value[1:]:
-        raise UnresolvableKey("Not canonical base58btc.")
-    return decoded
+    # The base58 library strips surrounding whitespace; accept only alphabet characters, so each
+    # byte string has exactly one spelling (base58 with '1' for each leading zero byte is
+    # one-to-one).
+    if not _BASE58_ALPHABET.issuperset(value[1:]):
+        raise UnresolvableKey("Not valid base58btc.")
+    return base58.b58decode(value[1:])
 
 
 def encode_multibase(data: bytes) -> str:
@@ -38,7 +40,9 @@ def public_key_to_multikey(key: Ed25519PublicKey) -> str:
     return encode_multibase(ED25519_PUBLIC_PREFIX + key.public_bytes(Encoding.Raw, PublicFormat.Raw))
 
 
+@functools.lru_cache(maxsize=4096)
 def multikey_to_public_key(value: str) -> Ed25519PublicKey:
+    """The Ed25519 public key of a Multikey (z6Mk…). Cached: decoding costs more than verifying."""
     raw = _decode_multibase(value)
     if len(raw) != 34 or raw[:2] != ED25519_PUBLIC_PREFIX:
         raise UnresolvableKey("Not an Ed25519 Multikey public key (z6Mk…).")

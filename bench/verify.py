@@ -1,0 +1,174 @@
+"""Benchmark: credentials verified per second, per cryptosuite, next to raw Ed25519.
+
+All in one process, on the same machine, in the same run:
+- ceiling: ``Ed25519PublicKey.verify`` of the `cryptography` package on a 64-byte message (what
+  every suite ends in: the signature over ``sha256(proof config) ‖ sha256(document)``);
+- eddsa-jcs-2022: verify_proofs on a typical diploma (RFC 8785 JCS, then the signature);
+- eddsa-rdfc-2022: the same diploma (strict JSON-LD expansion, RDFC-1.0, then the signature);
+- Ed25519Signature2020: the W3C vector credential (verify-only suite, RDFC-1.0 as well);
+- full check: ``verify_credential`` on a diploma as the vault issues it (data model, rdfc proof,
+  issuer binding, trust registry lookup, validity, revocation and suspension status lists), on a
+  throwaway database (SQLite, or DATABASE_URL).
+Each line prints the rate, p50 and p99 latency, and the ratio to the ceiling. Targets (issue 4):
+eddsa-jcs-2022 >= 0.5 of the ceiling; eddsa-rdfc-2022 >= 500 per second on one core.
+
+    make bench-verify        (or .venv/bin/python bench/verify.py --seconds 3)
+
+The first verification of each suite warms the caches (shipped contexts, resolved once per
+process); the rates are for a warm worker, which is what serves traffic.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DEBUG", "1")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+import django  # noqa: E402
+
+django.setup()
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
+
+from credentials.dataintegrity import add_proof, verify_proofs  # noqa: E402
+from credentials.jsonld import CREDENTIALS_V2, EDUCATION_V1  # noqa: E402
+from credentials.multikey import did_key_for  # noqa: E402
+
+VECTORS = ROOT.parent / "shared" / "vectors" / "vc-di-eddsa"
+
+
+def diploma(issuer: str) -> dict:
+    """What a university issues: the shape of consent.management.commands.seed_demo's diploma."""
+    return {
+        "@context": [CREDENTIALS_V2, EDUCATION_V1],
+        "id": "urn:uuid:0b8e4a8e-5d0c-4a8f-9d7e-3f3c1c1b2a10",
+        "type": ["VerifiableCredential", "DiplomaCredential"],
+        "issuer": issuer,
+        "validFrom": "2026-07-01T00:00:00Z",
+        "credentialSubject": {
+            "id": "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
+            "givenName": "An",
+            "familyName": "Peeters",
+            "degree": {"type": "MasterDegree", "name": "Master of Science in Computer Science"},
+            "awardedOn": "2026-06-28",
+        },
+    }
+
+
+def _require(result) -> None:
+    if not result.verified:
+        raise SystemExit(f"the benchmark credential does not verify: {result}")
+
+
+def measure(label: str, operation: Callable[[], object], seconds: float) -> dict:
+    operation()  # warm
+    latencies = []
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        started = time.perf_counter()
+        operation()
+        latencies.append(time.perf_counter() - started)
+    total = sum(latencies)
+    latencies.sort()
+    return {
+        "label": label,
+        "count": len(latencies),
+        "rate": len(latencies) / total,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0, help="time per measurement (default 3)")
+    args = parser.parse_args()
+
+    key = Ed25519PrivateKey.generate()
+    did = did_key_for(key.public_key())
+    credential = diploma(did.did)
+    signed = {
+        suite: add_proof(
+            credential,
+            private_key=key,
+            verification_method=did.verification_method,
+            cryptosuite=suite,
+            created="2026-07-01T00:00:00Z",
+        )
+        for suite in ("eddsa-rdfc-2022", "eddsa-jcs-2022")
+    }
+    legacy = json.loads((VECTORS / "Ed25519Signature2020" / "signedEdSig.json").read_text())
+
+    from django.db import connection
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        full = issued_by_the_vault()
+        run(args, key, signed, legacy, full)
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def issued_by_the_vault() -> dict:
+    from django.utils import timezone
+
+    from accounts.models import Organisation
+    from accounts.services import create_organisation
+    from credentials.services import accredit_issuer, create_issuer_key, sign_credential
+
+    university = create_organisation(name="Bench University", kind=Organisation.Kind.ISSUER)
+    create_issuer_key(organisation=university)
+    accredit_issuer(organisation=university, credential_type="DiplomaCredential", valid_from=timezone.now())
+    unsigned = diploma("")
+    del unsigned["issuer"], unsigned["id"]
+    subject = unsigned["credentialSubject"].pop("id")
+    signed, _ = sign_credential(organisation=university, credential=unsigned, subject_id=subject)
+    return signed
+
+
+def run(args, key, signed: dict, legacy: dict, full: dict) -> None:
+    message = os.urandom(64)
+    signature = key.sign(message)
+    public_key = key.public_key()
+
+    from credentials.verification import verify_credential
+
+    results = [
+        measure("raw Ed25519 verify (ceiling)", lambda: public_key.verify(signature, message), args.seconds),
+        measure("eddsa-jcs-2022 proof", lambda: verify_proofs(signed["eddsa-jcs-2022"]), args.seconds),
+        measure("eddsa-rdfc-2022 proof", lambda: verify_proofs(signed["eddsa-rdfc-2022"]), args.seconds),
+        measure("Ed25519Signature2020 proof (vector)", lambda: verify_proofs(legacy), args.seconds),
+        measure(
+            "eddsa-rdfc-2022 full verify_credential",
+            lambda: _require(verify_credential(full)),
+            args.seconds,
+        ),
+    ]
+    ceiling = results[0]["rate"]
+    print(f"verification on one core, {args.seconds:g} s each (Python {sys.version.split()[0]})")
+    print(f"{'what':<42} {'per s':>9} {'p50 ms':>8} {'p99 ms':>8} {'x ceiling':>10}")
+    for row in results:
+        print(
+            f"{row['label']:<42} {row['rate']:>9.0f} {row['p50_ms']:>8.3f} {row['p99_ms']:>8.3f} "
+            f"{row['rate'] / ceiling:>10.4f}"
+        )
+    jcs, rdfc = results[1]["rate"], results[2]["rate"]
+    print(
+        f"target eddsa-jcs-2022 >= 0.5 x ceiling: {jcs / ceiling:.3f} -> {'met' if jcs >= 0.5 * ceiling else 'NOT met'}"
+    )
+    print(f"target eddsa-rdfc-2022 >= 500/s: {rdfc:.0f}/s -> {'met' if rdfc >= 500 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
