@@ -33,6 +33,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	DEBUG=1 $(BIN)/python bench/read_path.py
+	DEBUG=1 $(BIN)/python bench/verify.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache db.sqlite3

@@ -386,6 +386,15 @@ MAX_QUADS = 4096
 RDF_DIRECTION = "i18n-datatype"
 
 
+class _RdfFromExpanded(jsonld.JsonLdProcessor):
+    """pyld's to_rdf for a document that is already expanded: it would expand it a second time,
+    which costs about as much as the first expansion and, expansion being idempotent on expanded
+    JSON-LD, changes nothing."""
+
+    def expand(self, input_, options):
+        return input_
+
+
 def canonicalize(document: dict[str, Any]) -> str:
     """RDF Dataset Canonicalization (RDFC-1.0, pyld's URDNA2015) to N-Quads, after strict expansion.
 
@@ -403,7 +412,7 @@ def canonicalize_expanded(expanded: list[Any], *, bounded: bool = True) -> str:
     """
     algorithm = _BoundedURDNA2015 if bounded else URDNA2015
     try:
-        dataset = jsonld.JsonLdProcessor().to_rdf(
+        dataset = _RdfFromExpanded().to_rdf(
             expanded, _options(produceGeneralizedRdf=False, rdfDirection=RDF_DIRECTION)
         )
         if bounded:
