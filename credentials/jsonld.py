@@ -106,10 +106,29 @@ def document_loader(url: str, options: dict[str, Any] | None = None) -> dict[str
 _RESOLVED_CONTEXTS: LRUCache = LRUCache(maxsize=64)
 
 
+# Embedded (type- and property-scoped) contexts, by identity. pyld keys each embedded context by
+# its JCS serialization, recomputed in pure Python on every use; those of shipped contexts are the
+# same objects every time (resolved once and kept above), so their identity is key enough. The
+# entry holds the object itself, so an id is never reused while its entry lives.
+_EMBEDDED_CONTEXTS: LRUCache = LRUCache(maxsize=256)
+
+
+class _ContextResolver(ContextResolver):
+    def resolve(self, active_ctx, context, base, cycles=None):
+        if not isinstance(context, dict) or "@context" in context:
+            return super().resolve(active_ctx, context, base, cycles)
+        cached = _EMBEDDED_CONTEXTS.get(id(context))
+        if cached is not None and cached[0] is context:
+            return cached[1]
+        resolved = super().resolve(active_ctx, context, base, cycles)
+        _EMBEDDED_CONTEXTS[id(context)] = (context, resolved)
+        return resolved
+
+
 def _options(**extra: Any) -> dict[str, Any]:
     return {
         "documentLoader": document_loader,
-        "contextResolver": ContextResolver(_RESOLVED_CONTEXTS, document_loader),
+        "contextResolver": _ContextResolver(_RESOLVED_CONTEXTS, document_loader),
         # None, not "": with "" pyld resolves relative IRIs against http://example.org/base/.
         "base": None,
         **extra,
