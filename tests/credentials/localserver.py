@@ -96,6 +96,7 @@ class TestCertificates:
 
 def make_certificates(directory: Path, dns_names: tuple[str, ...] = ("localhost",)) -> TestCertificates:
     """A CA and a server certificate for ``dns_names`` (no IP addresses) signed by it."""
+    directory.mkdir(parents=True, exist_ok=True)
     now = datetime.datetime.now(datetime.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Citizen Vault test CA")])

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from credentials import dids
 from credentials.errors import UnresolvableKey
 from credentials.multikey import (
     did_key_for,
@@ -157,3 +158,45 @@ def test_private_multikey_is_not_accepted_as_a_public_key():
         resolve_verification_method(f"did:key:{private_multikey}")
     with pytest.raises(UnresolvableKey):
         multikey_to_private_key(did_key_for(_key_from_seed("00" * 32).public_key()).multikey)
+
+
+# --- through credentials.dids, the entry point proofs use, with a verification relationship ----
+
+SEED_ZERO_KEY = did_key_for(_key_from_seed("00" * 32).public_key())
+
+
+@pytest.mark.parametrize(
+    "purpose", [None, "assertionMethod", "authentication", "capabilityInvocation", "capabilityDelegation"]
+)
+def test_did_key_resolves_for_the_relationships_its_document_lists(purpose):
+    controller, public_key = dids.resolve_verification_method(
+        SEED_ZERO_KEY.verification_method, purpose=purpose
+    )
+    assert controller == SEED_ZERO_KEY.did
+    assert public_key_to_multikey(public_key) == SEED_ZERO_KEY.multikey
+
+
+def test_did_key_ed25519_key_is_not_a_key_agreement_key():
+    with pytest.raises(UnresolvableKey, match="not listed under keyAgreement"):
+        dids.resolve_verification_method(SEED_ZERO_KEY.verification_method, purpose="keyAgreement")
+
+
+@pytest.mark.parametrize("purpose", ["assertion", "AssertionMethod", "", "proofPurpose"])
+def test_an_unknown_relationship_is_refused(purpose):
+    with pytest.raises(UnresolvableKey, match="not a verification relationship"):
+        dids.resolve_verification_method(SEED_ZERO_KEY.verification_method, purpose=purpose)
+
+
+@pytest.mark.parametrize(
+    "verification_method",
+    [
+        pytest.param("did:example:123#key-1", id="other DID method"),
+        pytest.param("https://university.example/keys/1", id="https URL"),
+        pytest.param(f"{FIRST_DID}#key-1", id="did:key fragment is not the multikey"),
+        pytest.param(None, id="null"),
+        pytest.param({"id": FIRST_DID}, id="embedded object"),
+    ],
+)
+def test_the_entry_point_refuses_what_it_cannot_resolve(verification_method):
+    with pytest.raises(UnresolvableKey):
+        dids.resolve_verification_method(verification_method, purpose="assertionMethod")
