@@ -117,8 +117,8 @@ def _read_index(directory: Path) -> tuple[dict[str, str], str]:
     expected = {}
     for did, entry in index.items():
         digest = entry.get("sha256") if isinstance(entry, dict) else None
-        if isinstance(digest, str):
-            expected[did] = digest.lower()
+        # A malformed entry still pins its DID: "" matches no file, so the pin reads as broken.
+        expected[did] = digest.lower() if isinstance(digest, str) else ""
     return expected, ""
 
 
@@ -130,6 +130,8 @@ def _read_pin(did: str, path: Path, expected_sha256: str | None, index_problem: 
     digest = hashlib.sha256(content).hexdigest()
     if index_problem:
         return PinnedDocument(did, digest, None, index_problem)
+    if expected_sha256 == "":
+        return PinnedDocument(did, digest, None, "its index.json entry has no sha256 string.")
     if expected_sha256 is not None and digest != expected_sha256:
         return PinnedDocument(
             did, digest, None, f"{path.name} has SHA-256 {digest}, index.json pins {expected_sha256}."

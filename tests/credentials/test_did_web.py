@@ -425,6 +425,22 @@ def test_an_altered_pin_is_refused_and_never_falls_back_to_the_network(issuer_si
     assert issuer_site.seen == []
 
 
+def test_a_malformed_index_entry_breaks_the_pin_rather_than_skipping_the_hash(settings, pins):
+    did = "did:web:university.example"
+    _pin_by_hand(pins, did, did_document(did, {"key-1": (ISSUER_KEY, ASSERTING)}))
+    (pins / "index.json").write_text(json.dumps({did: "not an object"}))
+    with pytest.raises(DidDocumentInvalid, match="no sha256 string"):
+        resolve_did_document(did)
+
+
+def test_an_unreadable_index_breaks_every_pin(settings, pins):
+    did = "did:web:university.example"
+    _pin_by_hand(pins, did, did_document(did, {"key-1": (ISSUER_KEY, ASSERTING)}))
+    (pins / "index.json").write_text("{oops")
+    with pytest.raises(DidDocumentInvalid, match=r"index\.json is unreadable"):
+        resolve_did_document(did)
+
+
 def test_a_pin_whose_file_is_missing_is_refused(issuer_site, pins):
     did = site_did(issuer_site)
     pins.mkdir()
