@@ -37,7 +37,8 @@ from urllib3.response import BaseHTTPResponse
 from .errors import RemoteFetchFailed
 
 LOCALHOST_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
-JSON_MEDIA_TYPES = frozenset({"application/json"})
+# application/vc: a VC Data Model 2.0 credential, JSON-LD compact form by definition (§6.3).
+JSON_MEDIA_TYPES = frozenset({"application/json", "application/vc"})
 USER_AGENT = "CitizenVault/1 (+credentials.remote)"
 CHUNK_BYTES = 16 * 1024
 
@@ -54,8 +55,9 @@ def fetch_json(
     """GET ``url`` and return its JSON body, under the rules in this module's docstring.
 
     ``max_bytes`` defaults to REMOTE_FETCH_MAX_BYTES, ``timeout`` (the deadline for the whole
-    exchange, in seconds) to REMOTE_FETCH_TIMEOUT_SECONDS. Besides application/json and any
-    ``application/*+json``, ``extra_media_types`` (e.g. ``"application/vc"``) are accepted.
+    exchange, in seconds) to REMOTE_FETCH_TIMEOUT_SECONDS. Besides application/json,
+    application/vc and any ``application/*+json``, ``extra_media_types`` (e.g. ``"text/plain"``
+    for a server that labels JSON badly) are accepted.
     Raises RemoteFetchFailed.
     """
     max_bytes = settings.REMOTE_FETCH_MAX_BYTES if max_bytes is None else max_bytes
