@@ -67,10 +67,11 @@ def fetch_json(
     target = _Target.parse(url)
     deadline = time.monotonic() + timeout
     addresses = _checked_addresses(target)
+    extra = frozenset(media_type.lower() for media_type in extra_media_types)
     last_error: BaseException | None = None
     for address in addresses:
         try:
-            body = _get(target, address, deadline=deadline, max_bytes=max_bytes, extra=extra_media_types)
+            body = _get(target, address, deadline=deadline, max_bytes=max_bytes, extra=extra)
         except _ConnectFailed as exc:  # this address is down: try the host's next one
             last_error = exc.__cause__
             continue
@@ -181,7 +182,7 @@ def _connection(target: _Target, address: str, timeout: float) -> HTTPConnection
     )
 
 
-def _get(target: _Target, address: str, *, deadline: float, max_bytes: int, extra: Iterable[str]) -> bytes:
+def _get(target: _Target, address: str, *, deadline: float, max_bytes: int, extra: frozenset[str]) -> bytes:
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise RemoteFetchFailed(f"Fetching {target.url} took longer than allowed.", url=target.url)
@@ -226,13 +227,13 @@ def _cut(sock: socket.socket | None, expired: threading.Event) -> None:
         socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
-def _exchange(connection: HTTPConnection, target: _Target, *, max_bytes: int, extra: Iterable[str]) -> bytes:
+def _exchange(connection: HTTPConnection, target: _Target, *, max_bytes: int, extra: frozenset[str]) -> bytes:
     connection.request(
         "GET",
         target.path,
         headers={
             "Host": target.host_header,
-            "Accept": "application/json, application/did+json, application/ld+json;q=0.9",
+            "Accept": "application/json, application/did+json, application/vc, application/ld+json;q=0.9",
             "Accept-Encoding": "identity",
             "User-Agent": USER_AGENT,
         },
@@ -254,7 +255,7 @@ def _exchange(connection: HTTPConnection, target: _Target, *, max_bytes: int, ex
 
 
 def _check_headers(
-    response: BaseHTTPResponse, target: _Target, *, max_bytes: int, extra: Iterable[str]
+    response: BaseHTTPResponse, target: _Target, *, max_bytes: int, extra: frozenset[str]
 ) -> None:
     if 300 <= response.status < 400:
         raise RemoteFetchFailed(
@@ -271,7 +272,7 @@ def _check_headers(
         )
     media_type, _, parameters = response.headers.get("Content-Type", "").partition(";")
     media_type = media_type.strip().lower()
-    accepted = media_type in JSON_MEDIA_TYPES or media_type in {t.lower() for t in extra}
+    accepted = media_type in JSON_MEDIA_TYPES or media_type in extra
     if not accepted and not (media_type.startswith("application/") and media_type.endswith("+json")):
         raise RemoteFetchFailed(
             f"{target.url} sent {media_type or 'no content type'!r}, not JSON.", url=target.url
