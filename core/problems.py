@@ -135,7 +135,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return Response(body, status=body["status"], headers=headers, content_type=PROBLEM_CONTENT_TYPE)
 
 
-API_PREFIXES = ("/api/", "/contexts/")  # where clients expect problem documents, not pages
+API_PREFIXES = (
+    "/api/",
+    "/contexts/",
+    "/credentials/",
+    "/presentations/",
+    "/status-lists/",
+)  # where clients expect problem documents, not pages
 
 
 def _is_api(request) -> bool:

@@ -233,10 +233,22 @@ def _check_inline_context(entry: dict[str, Any], path: str, defined: set[str]) -
         defined.add(term)
 
 
-def _check_context_references(document: Any) -> None:
+def check_contexts(document: Any) -> None:
+    """Every @context entry, at any depth, is a shipped context's URL or a safe inline context.
+
+    Raises UnknownContext or JsonLdInvalid, with the path.
+    """
     defined: set[str] = set()
     for path, entry in context_references(document):
-        if isinstance(entry, dict):
+        if isinstance(entry, dict) and "@context" in entry:
+            # The wrapped form {"@context": {...}}, which JSON-LD processors unwrap.
+            if set(entry) != {"@context"} or not isinstance(entry["@context"], dict):
+                raise JsonLdInvalid(
+                    'A wrapped inline context must be exactly {"@context": {term definitions}}.',
+                    path=path,
+                )
+            _check_inline_context(entry["@context"], f"{path}/@context", defined)
+        elif isinstance(entry, dict):
             _check_inline_context(entry, path, defined)
         elif not isinstance(entry, str):
             raise JsonLdInvalid("A context must be a URL or an object of term definitions.", path=path)
@@ -343,7 +355,7 @@ def expand_strict(document: dict[str, Any]) -> list[Any]:
     """
     if not isinstance(document, dict):
         raise JsonLdInvalid("A JSON-LD document must be a JSON object.")
-    _check_context_references(document)
+    check_contexts(document)
     _check_no_empty_values(document)
     processor = jsonld.JsonLdProcessor(on_property_dropped=_refuse_dropped)
     try:

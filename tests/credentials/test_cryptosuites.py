@@ -338,10 +338,14 @@ def test_jcs_rejects_a_signed_document_with_an_unknown_nested_context():
         verify_proofs(signed)
 
 
-def test_jcs_refuses_inline_contexts():
-    document = {**UNSIGNED, "@context": [*UNSIGNED["@context"], {"nickname": "https://example.com/nick"}]}
-    with pytest.raises(JsonLdInvalid, match="inline contexts"):
-        _sign_jcs(document)
+def test_jcs_holds_inline_contexts_to_the_rdfc_rules():
+    # The same safe subset as eddsa-rdfc-2022 (credentials.jsonld.check_contexts): new terms as
+    # absolute IRIs are accepted; @vocab, which changes how every other term is read, is not.
+    with_new_term = {**UNSIGNED, "@context": [*UNSIGNED["@context"], {"nickname": "https://example.com/nick"}]}
+    assert verify_proofs(_sign_jcs(with_new_term))
+    with_vocab = {**UNSIGNED, "@context": [*UNSIGNED["@context"], {"@vocab": "https://evil.example/#"}]}
+    with pytest.raises(JsonLdInvalid, match="'@vocab' is not accepted"):
+        _sign_jcs(with_vocab)
 
 
 def test_jcs_does_not_expand_so_it_signs_terms_rdfc_would_refuse():

@@ -278,6 +278,23 @@ def test_inline_context_may_define_new_terms_as_absolute_iris_and_they_are_signe
     assert "<https://university.example/terms#HonoursDiploma>" in canonical
 
 
+def test_a_wrapped_inline_context_is_held_to_the_same_rules():
+    document = issued_diploma(motto="Lux et veritas")
+    document["@context"] = [
+        CREDENTIALS_V2,
+        EDUCATION_V1,
+        {"@context": {"motto": "https://university.example/terms#motto"}},
+    ]
+    assert '<https://university.example/terms#motto> "Lux et veritas"' in canonicalize(document)
+    document["@context"][2] = {"@context": {"@vocab": "https://evil.example/#"}}
+    with pytest.raises(JsonLdInvalid, match="'@vocab' is not accepted") as excinfo:
+        expand_strict(document)
+    assert excinfo.value.extra["path"] == "/@context/2/@context/@vocab"
+    document["@context"][2] = {"@context": {"motto": "https://university.example/terms#motto"}, "@vocab": "x"}
+    with pytest.raises(JsonLdInvalid, match="wrapped inline context must be exactly"):
+        expand_strict(document)
+
+
 def test_a_second_inline_context_may_not_redefine_the_first_ones_term():
     document = issued_diploma()
     document["@context"] = [
