@@ -208,10 +208,8 @@ def _entries(doc: dict[str, Any], key: str) -> list[tuple[str, Any]]:
 # --- single rules -------------------------------------------------------------------------------
 
 
-def _check_contexts(errors: _Collector, doc: dict[str, Any], rules: _Rules, *, allow_string: bool) -> None:
+def _check_contexts(errors: _Collector, doc: dict[str, Any], rules: _Rules) -> None:
     contexts = doc.get("@context")
-    if allow_string and isinstance(contexts, str):
-        contexts = [contexts]
     if not isinstance(contexts, list) or not contexts or contexts[0] != rules.base_context:
         errors.add(
             "/@context",
@@ -243,6 +241,11 @@ def _types_of(value: Any) -> list[Any] | None:
     return types
 
 
+def types_of(node: dict[str, Any]) -> list[str]:
+    """A node's types as a list (VCDM allows one type as a plain string), [] if malformed."""
+    return _types_of(node.get("type")) or []
+
+
 def _check_type(
     errors: _Collector, holder: dict[str, Any], path: str, rule: str, *, required: str | None = None
 ) -> list[Any]:
@@ -266,6 +269,8 @@ def _check_typed_objects(
     """Objects that must each have a type (status, schema, evidence, ...); returns the well-formed ones."""
     if key not in doc:
         return []
+    if doc[key] == []:
+        errors.add(f"/{key}", rules[concept], f"{key} must be one or more objects; leave it out otherwise.")
     objects = []
     for path, item in _entries(doc, key):
         if not isinstance(item, dict):
@@ -285,6 +290,8 @@ def _check_language_strings(errors: _Collector, holder: dict[str, Any], path: st
     for key in ("name", "description"):
         if key not in holder:
             continue
+        if holder[key] == []:
+            errors.add(f"{path}/{key}", rules["names"], f"{key} must be a string or language value objects.")
         for item_path, item in _entries(holder, key):
             item_path = path + item_path
             if isinstance(item, str):
@@ -553,7 +560,7 @@ def _check_schemas(
 def _collect_credential(doc: dict[str, Any]) -> tuple[_Collector, _Rules]:
     errors = _Collector()
     rules = _rules_for(doc)
-    _check_contexts(errors, doc, rules, allow_string=False)
+    _check_contexts(errors, doc, rules)
     _check_id(errors, doc, "", rules)
     _check_type(errors, doc, "", rules["types"], required="VerifiableCredential")
     if "names" in rules.sections:
@@ -622,7 +629,7 @@ def validate_presentation(doc: Any) -> ValidationReport:
         raise PresentationInvalid("A presentation must be a JSON object.", errors=[])
     errors = _Collector()
     rules = _rules_for(doc)
-    _check_contexts(errors, doc, rules, allow_string=False)
+    _check_contexts(errors, doc, rules)
     _check_id(errors, doc, "", rules)
     _check_type(errors, doc, "", rules["types"], required="VerifiablePresentation")
 
