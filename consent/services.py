@@ -3,6 +3,7 @@
 Every act that touches a pod is recorded in the pod's access log inside the act's transaction.
 """
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,10 +11,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organisation, User
+from credentials.errors import ProofOptionsInvalid
+from credentials.presentations import create_presentation
 from credentials.types import check_type_name
 from vault import services as vault
 from vault.access import AccessContext
-from vault.models import AccessEvent, PodCredential
+from vault.models import AccessEvent
 from vault.selectors import pod_for_national_id
 
 from .decisions import decide
@@ -185,12 +188,48 @@ def revoke_grant(*, citizen: User, grant_id: Any) -> Grant:
     return grant
 
 
+# What an employer's presentation request may carry: a challenge long enough to be a real nonce,
+# and both as visible ASCII, so the bytes signed are the bytes the employer will compare.
+CHALLENGE_MIN_LENGTH = 16
+CHALLENGE_MAX_LENGTH = 256
+DOMAIN_MAX_LENGTH = 256
+PRESENTATION_OPTION_PATTERN = r"^[\x21-\x7e]+\Z"  # \Z: "$" would let a final newline through
+
+
+def _check_presentation_options(challenge: Any, domain: Any) -> None:
+    """Raises ProofOptionsInvalid unless challenge and domain are what a read may be bound to."""
+    for name, value, low, high in (
+        ("challenge", challenge, CHALLENGE_MIN_LENGTH, CHALLENGE_MAX_LENGTH),
+        ("domain", domain, 1, DOMAIN_MAX_LENGTH),
+    ):
+        if not isinstance(value, str) or not low <= len(value) <= high:
+            raise ProofOptionsInvalid(f"The {name} must be {low} to {high} characters.", path=f"/{name}")
+        if not re.match(PRESENTATION_OPTION_PATTERN, value):
+            raise ProofOptionsInvalid(
+                f"The {name} must be visible ASCII characters, without spaces.", path=f"/{name}"
+            )
+
+
 def read_under_grant(
-    *, organisation: Organisation, grant_id: Any, purpose: str, credential_type: str | None = None
-) -> tuple[Grant, list[tuple[PodCredential, dict[str, Any]]]]:
-    """A requester reads credentials under a grant. The decision, the read and the log entry are
-    one transaction; a denial is logged and committed before AccessDenied / GrantNotFound is raised.
+    *,
+    organisation: Organisation,
+    grant_id: Any,
+    purpose: str,
+    challenge: str,
+    domain: str,
+    credential_type: str | None = None,
+) -> tuple[Grant, dict[str, Any]]:
+    """A requester reads credentials under a grant, as a verifiable presentation made for it.
+
+    The presentation holds the credentials with their original proofs and is signed with the
+    pod's holder key (proof purpose authentication) over the requester's ``challenge`` and
+    ``domain``, so it fails verification if replayed with another challenge or shown to another
+    domain. The decision, the read, the signature and the log entries are one transaction; a
+    denial is logged and committed before AccessDenied / GrantNotFound is raised. Raises
+    ProofOptionsInvalid (challenge or domain unusable) and UnknownCredentialType first, logging
+    nothing.
     """
+    _check_presentation_options(challenge, domain)
     if credential_type is not None:
         check_type_name(credential_type)
     with transaction.atomic():
@@ -208,7 +247,17 @@ def read_under_grant(
         context = AccessContext.for_organisation(organisation, purpose=purpose, grant_id=grant.pk)
         if decision.allowed:
             types = [credential_type] if credential_type else list(grant.credential_types)
-            return grant, vault.read_credentials(grant.pod, context=context, credential_types=types)
+            pairs = vault.read_credentials(grant.pod, context=context, credential_types=types)
+            private_key, verification_method = vault.holder_signing_key(grant.pod)
+            presentation = create_presentation(
+                [document for _, document in pairs],
+                holder=grant.pod.holder_did,
+                private_key=private_key,
+                verification_method=verification_method,
+                challenge=challenge,
+                domain=domain,
+            )
+            return grant, presentation
         vault.record(
             grant.pod,
             context=context,

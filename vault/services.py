@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import Organisation, User
 from accounts.services import create_citizen_user
+from core.keyring import DecryptionError
 from credentials.multikey import did_key_for
 from credentials.services import sign_credential
 from credentials.verification import verify_issuer_proof
@@ -47,6 +48,25 @@ def open_pod(*, owner: User) -> Pod:
 def create_citizen(*, email: str, national_id: str, password: str | None = None) -> Pod:
     """Register a citizen and open their pod, together or not at all."""
     return open_pod(owner=create_citizen_user(email=email, national_id=national_id, password=password))
+
+
+def holder_signing_key(pod: Pod) -> tuple[Ed25519PrivateKey, str]:
+    """The pod's holder key and its verification method, to sign a presentation for a read.
+
+    Must run inside the transaction of the read it signs for: the key is unsealed for that act
+    and handed to the caller only, never stored or logged. Raises core.keyring.DecryptionError
+    when the sealed key does not open, or is not the key of the pod's holder DID.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("The holder key is unsealed only inside the transaction of the read it signs.")
+    raw = crypto.open_for_pod(
+        crypto.data_key(pod), pod.id, HOLDER_KEY_KIND, pod.id, 1, bytes(pod.holder_key_sealed)
+    )
+    private_key = Ed25519PrivateKey.from_private_bytes(raw)
+    did_key = did_key_for(private_key.public_key())
+    if did_key.did != pod.holder_did:
+        raise DecryptionError(f"The holder key sealed in pod {pod.id} is not the key of its holder DID.")
+    return private_key, did_key.verification_method
 
 
 def _encode(document: dict[str, Any]) -> bytes:

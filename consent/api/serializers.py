@@ -1,9 +1,15 @@
 from rest_framework import serializers
 
 from credentials.types import supported_type_names
-from vault.api.serializers import HeldCredentialSerializer, RecipientSerializer
+from vault.api.serializers import RecipientSerializer
 
 from ..models import EXPIRED, AccessRequest, Grant, Purpose
+from ..services import (
+    CHALLENGE_MAX_LENGTH,
+    CHALLENGE_MIN_LENGTH,
+    DOMAIN_MAX_LENGTH,
+    PRESENTATION_OPTION_PATTERN,
+)
 
 
 class FileAccessRequestSerializer(serializers.Serializer):
@@ -103,9 +109,31 @@ class ReadQuerySerializer(serializers.Serializer):
         help_text="The purpose of this read; it must be the grant's purpose.",
     )
     type = serializers.CharField(required=False, max_length=100, help_text="Read only this credential type.")
+    challenge = serializers.RegexField(
+        PRESENTATION_OPTION_PATTERN,
+        min_length=CHALLENGE_MIN_LENGTH,
+        max_length=CHALLENGE_MAX_LENGTH,
+        trim_whitespace=False,
+        error_messages={"invalid": "Use visible ASCII characters, without spaces."},
+        help_text=(
+            "A fresh random nonce of yours (visible ASCII, no spaces): the presentation is signed "
+            "over it, so check it when you verify and never reuse it."
+        ),
+    )
+    domain = serializers.RegexField(
+        PRESENTATION_OPTION_PATTERN,
+        max_length=DOMAIN_MAX_LENGTH,
+        trim_whitespace=False,
+        error_messages={"invalid": "Use visible ASCII characters, without spaces."},
+        help_text="Who you are, e.g. your origin (https://hr.example.com): the presentation is bound to it.",
+    )
 
 
-class ReadResultSerializer(serializers.Serializer):
-    grantId = serializers.UUIDField()
-    purpose = serializers.CharField()
-    credentials = HeldCredentialSerializer(many=True)
+class PresentationResultSerializer(serializers.Serializer):
+    verifiablePresentation = serializers.JSONField(
+        help_text=(
+            "A VC Data Model 2.0 verifiable presentation: the credentials with their original "
+            "proofs, signed by the citizen's holder key (eddsa-rdfc-2022, proof purpose "
+            "authentication) over your challenge and domain."
+        )
+    )

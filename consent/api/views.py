@@ -1,5 +1,3 @@
-from types import SimpleNamespace
-
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
@@ -16,8 +14,8 @@ from .serializers import (
     DenySerializer,
     FileAccessRequestSerializer,
     GrantSerializer,
+    PresentationResultSerializer,
     ReadQuerySerializer,
-    ReadResultSerializer,
 )
 from .throttles import FileAccessRequestThrottle
 
@@ -86,26 +84,29 @@ class OrganisationAccessRequestView(APIView):
 
 
 class GrantCredentialsView(APIView):
-    """Requesters: read the credentials a grant covers, with their original proofs."""
+    """Requesters: read the credentials a grant covers, as a verifiable presentation made for you.
+
+    The presentation holds the credentials with their original proofs and is signed by the
+    citizen's holder key over your challenge and domain: verify it with the same two values.
+    """
 
     permission_classes = [IsRequester]
 
-    @extend_schema(parameters=[ReadQuerySerializer], responses=ReadResultSerializer, tags=["access requests"])
+    @extend_schema(
+        parameters=[ReadQuerySerializer], responses=PresentationResultSerializer, tags=["access requests"]
+    )
     def get(self, request, grant_id):
         query = ReadQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        grant, pairs = services.read_under_grant(
+        _, presentation = services.read_under_grant(
             organisation=acting_organisation(request),
             grant_id=grant_id,
             purpose=query.validated_data["purpose"],
+            challenge=query.validated_data["challenge"],
+            domain=query.validated_data["domain"],
             credential_type=query.validated_data.get("type"),
         )
-        body = {
-            "grantId": grant.pk,
-            "purpose": grant.purpose,
-            "credentials": [SimpleNamespace(resource=r, document=d) for r, d in pairs],
-        }
-        return Response(ReadResultSerializer(body).data)
+        return Response(PresentationResultSerializer({"verifiablePresentation": presentation}).data)
 
 
 class CitizenAccessRequestsView(generics.ListAPIView):

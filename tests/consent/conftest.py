@@ -1,4 +1,5 @@
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -13,6 +14,9 @@ from tests.conftest import make_organisation
 HR = "dpv:HumanResourceManagement"
 DIPLOMA = "DiplomaCredential"
 IDENTITY = "IdentityCardCredential"
+# What an employer sends with a read: a fresh nonce, and who it is.
+CHALLENGE = "9f2c1e7a-employer-nonce-0001"
+DOMAIN = "https://hr.acme.example"
 
 
 def request_body(**overrides) -> dict:
@@ -39,11 +43,22 @@ def approve(citizen, request_id: str, **body) -> dict:
     return response.json()
 
 
-def read_url(grant_id: str, purpose: str | None = HR, credential_type: str | None = None) -> str:
-    query = "&".join(
-        f"{key}={value}" for key, value in (("purpose", purpose), ("type", credential_type)) if value
-    )
+def read_url(
+    grant_id: str,
+    purpose: str | None = HR,
+    credential_type: str | None = None,
+    challenge: str | None = CHALLENGE,
+    domain: str | None = DOMAIN,
+) -> str:
+    params = {"purpose": purpose, "type": credential_type, "challenge": challenge, "domain": domain}
+    query = urlencode({key: value for key, value in params.items() if value is not None})
     return f"/api/v1/grants/{grant_id}/credentials" + (f"?{query}" if query else "")
+
+
+def presented(response) -> list[dict]:
+    """The credentials in a grant read's verifiable presentation."""
+    assert response.status_code == 200, response.json()
+    return response.json()["verifiablePresentation"].get("verifiableCredential", [])
 
 
 @pytest.fixture

@@ -112,7 +112,10 @@ def test_another_citizens_request_cannot_be_decided(pending, other_citizen):
 
 def test_revoking_from_the_portal_denies_the_next_read(browser, pending, citizen, employer):
     grant = approve_request(citizen=citizen.user, request_id=pending.pk)
-    url = f"/api/v1/grants/{grant.pk}/credentials?purpose=dpv:HumanResourceManagement"
+    url = (
+        f"/api/v1/grants/{grant.pk}/credentials?purpose=dpv:HumanResourceManagement"
+        "&challenge=portal-test-nonce-0001&domain=hr.example"
+    )
     assert employer.get(url).status_code == 200
     assert browser.post(f"/portal/grants/{grant.pk}/revoke").status_code == 302
     response = employer.get(url)

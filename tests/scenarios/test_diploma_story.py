@@ -3,16 +3,23 @@ under a grant, the citizen sees every act in the log, revokes, and the next read
 
 from datetime import timedelta
 from io import StringIO
+from urllib.parse import urlencode
 
+import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import Organisation
-from credentials.verification import verify_credential
+from credentials.dataintegrity import verify_proofs
+from credentials.errors import ProofInvalid
+from credentials.presentations import verify_presentation
 from tests.conftest import Actor, diploma
 
 NATIONAL_ID = "BE:85.07.30-033.28"  # separators are accepted and normalised
+CHALLENGE = "3b9f6c0e-vacancy-17-nonce"  # the employer's fresh nonce for this read
+DOMAIN = "https://hr.acme.example"
+READ_QUERY = urlencode({"purpose": "dpv:HumanResourceManagement", "challenge": CHALLENGE, "domain": DOMAIN})
 
 
 def _onboard(name: str, kind: str) -> tuple[Actor, str]:
@@ -61,7 +68,7 @@ def test_diploma_story_end_to_end(db, django_capture_on_commit_callbacks):
     assert "Acme Recruiting asks to see your DiplomaCredential" in mail.outbox[-1].subject
 
     # Without a grant, the employer gets nothing: a pending request is not a grant.
-    response = employer.get(f"/api/v1/grants/{request_id}/credentials?purpose=dpv:HumanResourceManagement")
+    response = employer.get(f"/api/v1/grants/{request_id}/credentials?{READ_QUERY}")
     assert response.status_code == 404
     assert response.json()["type"].endswith("#grant-not-found")
 
@@ -77,19 +84,30 @@ def test_diploma_story_end_to_end(db, django_capture_on_commit_callbacks):
     assert grant["purpose"] == "dpv:HumanResourceManagement"
     assert employer.get(f"/api/v1/access-requests/{request_id}").json()["grantId"] == grant["id"]
 
-    # 4. The employer reads under the grant and gets the diploma with its original proof.
-    read_url = f"/api/v1/grants/{grant['id']}/credentials?purpose=dpv:HumanResourceManagement"
+    # 4. The employer reads under the grant, with a fresh challenge and its domain, and gets a
+    #    presentation signed by the citizen's holder key, holding the diploma with its original proof.
+    read_url = f"/api/v1/grants/{grant['id']}/credentials?{READ_QUERY}"
     response = employer.get(read_url)
     assert response.status_code == 200, response.json()
-    [held] = response.json()["credentials"]
-    assert held["credential"] == issued["credential"]
-    verify_credential(held["credential"])  # verifies offline, with no trust in the vault
+    presentation = response.json()["verifiablePresentation"]
+    # Verifies offline, with no trust in the vault: the holder's proof, then the issuer's.
+    verified = verify_presentation(
+        presentation, challenge=CHALLENGE, domain=DOMAIN, verify_credential=verify_proofs
+    )
+    assert verified.credentials == (issued["credential"],)
+    assert verified.credentials_verified
+    assert verified.holder == issued["credential"]["credentialSubject"]["id"]
+    # ... and the same presentation, replayed to another verifier or for another challenge, fails.
+    with pytest.raises(ProofInvalid):
+        verify_presentation(presentation, challenge=CHALLENGE, domain="https://other.example")
+    with pytest.raises(ProofInvalid):
+        verify_presentation(presentation, challenge="another-nonce-0000000042", domain=DOMAIN)
 
     # ... another employer gets nothing, and neither does a read with the wrong purpose.
     response = stranger.get(read_url)
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
-    response = employer.get(f"/api/v1/grants/{grant['id']}/credentials?purpose=dpv:ResearchAndDevelopment")
+    response = employer.get(read_url.replace("HumanResourceManagement", "ResearchAndDevelopment"))
     assert response.status_code == 403
     assert response.json()["reason"] == "purpose-mismatch"
 

@@ -42,7 +42,9 @@ def history(citizen, employer, issued):
         },
     )
     grant = citizen.post(f"/api/v1/pod/access-requests/{response.json()['id']}/approve", {}).json()
-    assert employer.get(f"/api/v1/grants/{grant['id']}/credentials?purpose={PURPOSE}").status_code == 200
+    read = f"/api/v1/grants/{grant['id']}/credentials?purpose={PURPOSE}"
+    read += "&challenge=access-log-nonce-0001&domain=hr.example"
+    assert employer.get(read).status_code == 200
     actions = list(
         AccessEvent.objects.filter(pod=citizen.pod).order_by("seq").values_list("action", flat=True)
     )
