@@ -22,7 +22,7 @@ from credentials.multikey import (
     multikey_to_private_key,
     public_key_to_multikey,
 )
-from credentials.verification import verify_credential
+from credentials.verification import verify_issuer_proof
 from tests.conftest import VECTORS
 
 EDDSA = VECTORS / "vc-di-eddsa"
@@ -144,7 +144,7 @@ def test_vector_signed_by_a_key_the_issuer_does_not_control_fails_credential_ver
     # the proof is valid, but it is not the issuer's.
     verify_proof(vector.signed)
     with pytest.raises(ProofInvalid, match="not of the issuer"):
-        verify_credential(vector.signed)
+        verify_issuer_proof(vector.signed)
 
 
 # Step 8: Multikey.

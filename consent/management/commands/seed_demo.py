@@ -17,7 +17,7 @@ from accounts.services import create_organisation, issue_api_token, revoke_api_t
 from consent.models import AccessRequest
 from consent.services import file_access_request
 from credentials.jsonld import CREDENTIALS_V2, EDUCATION_V1
-from credentials.services import create_issuer_key
+from credentials.services import accredit_issuer, create_issuer_key
 from vault.models import Pod
 from vault.services import create_citizen, issue_into_pod
 
@@ -62,6 +62,14 @@ class Command(BaseCommand):
         university = _organisation("Demo University", "demo-university", Organisation.Kind.ISSUER)
         if not university.signing_keys.filter(retired_at__isnull=True).exists():
             create_issuer_key(organisation=university)
+        if not university.accreditations.filter(credential_type="DiplomaCredential").exists():
+            # The trust registry: verifiers should find the demo university accredited for diplomas.
+            accredit_issuer(
+                organisation=university,
+                credential_type="DiplomaCredential",
+                valid_from=timezone.now() - timedelta(days=365),
+                notes="Demo data (seed_demo).",
+            )
         employer = _organisation("Acme Recruiting", "acme-recruiting", Organisation.Kind.EMPLOYER)
         other_employer = _organisation("Other Employer", "other-employer", Organisation.Kind.EMPLOYER)
 
