@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
+from .datamodel import types_of
 from .errors import UnknownCredentialType
 from .jsonld import CREDENTIALS_V2, EDUCATION_V1
 
@@ -58,7 +59,7 @@ def credential_type_of(document: dict[str, Any]) -> CredentialType:
 
     Raises UnknownCredentialType when there is none, or more than one.
     """
-    declared = [t for t in document.get("type", []) if t != "VerifiableCredential"]
+    declared = [t for t in types_of(document) if t != "VerifiableCredential"]
     known = [t for t in declared if t in CREDENTIAL_TYPES]
     if len(known) != 1:
         raise UnknownCredentialType(

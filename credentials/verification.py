@@ -19,7 +19,7 @@ from django.utils import timezone
 from core.errors import DomainError
 
 from .dataintegrity import verify_proofs
-from .datamodel import parse_datetime_stamp, validate_credential
+from .datamodel import parse_datetime_stamp, types_of, validate_credential
 from .errors import (
     CredentialNotValidNow,
     CredentialRevoked,
@@ -153,7 +153,7 @@ def verify_credential(document: dict[str, Any], *, now: datetime | None = None) 
     status, statuses = _status_check(document, now)
     return VerificationResult(
         proof=proof,
-        issuer_trusted=_trust_check(verified.issuer, document.get("type", []), now),
+        issuer_trusted=_trust_check(verified.issuer, types_of(document), now),
         validity=_validity_check(document, now),
         status=status,
         issuer=verified.issuer,
