@@ -5,7 +5,7 @@ from accounts.models import Organisation
 from core.admin import ReadOnlyAdmin
 
 from .keys import create_issuer_key
-from .models import Accreditation, IssuerKey, StatusEntry, StatusList
+from .models import Accreditation, ExternalIssuerDid, IssuerKey, StatusEntry, StatusList
 from .statuslist import status_list_url
 
 
@@ -46,6 +46,20 @@ class IssuerKeyInline(admin.TabularInline):
         return False
 
 
+class ExternalIssuerDidInline(admin.TabularInline):
+    """DIDs the organisation signs with elsewhere; registered with `manage.py register_issuer_did`,
+    which checks them."""
+
+    model = ExternalIssuerDid
+    fields = ("did", "notes", "registered_by", "created_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 admin.site.unregister(Organisation)
 
 
@@ -53,7 +67,7 @@ admin.site.unregister(Organisation)
 class IssuingOrganisationAdmin(OrganisationAdmin):
     """Organisations, plus what credentials adds for issuers: their signing keys."""
 
-    inlines = [*OrganisationAdmin.inlines, IssuerKeyInline]
+    inlines = [*OrganisationAdmin.inlines, IssuerKeyInline, ExternalIssuerDidInline]
     actions = ["generate_signing_key"]
 
     def save_model(self, request, obj, form, change):

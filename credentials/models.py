@@ -128,12 +128,40 @@ class StatusEntry(models.Model):
         return f"{self.credential_id} → {self.status_purpose} #{self.index}"
 
 
+class ExternalIssuerDid(models.Model):
+    """A DID an issuer organisation signs with outside this service: the did:web of its own
+    site, or a did:key whose private key it holds itself. The trust registry counts it as the
+    organisation's, beside the DIDs of the signing keys we keep for it (IssuerKey).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="external_dids")
+    did = models.CharField(max_length=255, unique=True)
+    notes = models.TextField(blank=True, help_text="How the DID was confirmed to be the organisation's.")
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "external issuer DID"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(did__startswith="did:web:") | Q(did__startswith="did:key:"),
+                name="external_issuer_did_is_did_web_or_did_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation}: {self.did}"
+
+
 class Accreditation(models.Model):
     """The trust registry: an issuer organisation accredited to issue one credential type.
 
     Every DID of the organisation (each of its signing keys, retired ones included, so older
-    credentials keep their standing) is trusted for ``credential_type`` between ``valid_from``
-    and ``valid_until`` (open-ended when empty).
+    credentials keep their standing, and its registered external DIDs) is trusted for
+    ``credential_type`` between ``valid_from`` and ``valid_until`` (open-ended when empty).
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

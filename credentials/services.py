@@ -1,5 +1,6 @@
 """Writes for credentials: signing keys and signing credentials for issuers."""
 
+import re
 import uuid
 from datetime import datetime
 from typing import Any
@@ -13,7 +14,7 @@ from .datamodel import validate_credential
 from .errors import AccreditationInvalid, CredentialInvalid, UnknownContext
 from .jsonld import context_references
 from .keys import active_issuer_key, create_issuer_key, unseal_private_key
-from .models import Accreditation
+from .models import Accreditation, ExternalIssuerDid, IssuerKey
 from .statuslist import allocate_status_entries, credential_status_of
 from .types import ISSUABLE_CONTEXTS, CredentialType, credential_type_of
 
@@ -155,4 +156,27 @@ def accredit_issuer(
         valid_until=valid_until,
         registered_by=registered_by,
         notes=notes,
+    )
+
+
+_DID = re.compile(r"^did:(web|key):[A-Za-z0-9._:%-]+$")
+
+
+def register_external_did(
+    *, organisation: Organisation, did: str, registered_by: User | None = None, notes: str = ""
+) -> ExternalIssuerDid:
+    """Record that an issuer organisation signs with ``did`` outside this service, so the trust
+    registry counts its accreditations for credentials signed with it.
+
+    Raises AccreditationInvalid for a non-issuer, a DID that is not did:web or did:key, or one that
+    already belongs to an organisation (a key of ours, or registered before).
+    """
+    if organisation.kind != Organisation.Kind.ISSUER:
+        raise AccreditationInvalid(f"{organisation.name} is not an issuer; only issuers sign credentials.")
+    if not isinstance(did, str) or not _DID.match(did) or "#" in did:
+        raise AccreditationInvalid("Give a did:web or did:key DID, without a fragment.")
+    if IssuerKey.objects.filter(did=did).exists() or ExternalIssuerDid.objects.filter(did=did).exists():
+        raise AccreditationInvalid(f"{did} already belongs to an organisation in the registry.")
+    return ExternalIssuerDid.objects.create(
+        organisation=organisation, did=did, registered_by=registered_by, notes=notes
     )

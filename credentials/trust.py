@@ -1,7 +1,8 @@
 """The trust registry: is an issuer accredited for the credential types it issued?
 
 Accreditations are kept per organisation (credentials.models.Accreditation) and cover every
-DID the organisation signs with: each of its keys, retired ones included.
+DID the organisation signs with: each of its keys here, retired ones included, and the DIDs it
+signs with elsewhere (ExternalIssuerDid, e.g. the did:web of a university's own site).
 """
 
 from dataclasses import dataclass
@@ -9,7 +10,9 @@ from datetime import datetime
 
 from django.db.models import Q
 
-from .models import Accreditation, IssuerKey
+from accounts.models import Organisation
+
+from .models import Accreditation, ExternalIssuerDid, IssuerKey
 
 BASE_TYPE = "VerifiableCredential"
 
@@ -18,6 +21,15 @@ BASE_TYPE = "VerifiableCredential"
 class TrustResult:
     trusted: bool
     reason: str
+
+
+def organisation_of_did(did: str) -> Organisation | None:
+    """The issuer organisation a DID belongs to: one of our keys for it, or a DID it registered."""
+    key = IssuerKey.objects.select_related("organisation").filter(did=did).first()
+    if key is not None:
+        return key.organisation
+    external = ExternalIssuerDid.objects.select_related("organisation").filter(did=did).first()
+    return external.organisation if external is not None else None
 
 
 def is_accredited(issuer_did: str, credential_types: list[str], at: datetime) -> TrustResult:
@@ -32,10 +44,9 @@ def is_accredited(issuer_did: str, credential_types: list[str], at: datetime) ->
         return TrustResult(
             False, "The credential names no type besides VerifiableCredential to be accredited for."
         )
-    key = IssuerKey.objects.select_related("organisation").filter(did=issuer_did).first()
-    if key is None:
+    organisation = organisation_of_did(issuer_did)
+    if organisation is None:
         return TrustResult(False, f"{issuer_did} is not in the trust registry.")
-    organisation = key.organisation
     if not organisation.is_active:
         return TrustResult(False, f"{organisation.name} ({issuer_did}) is deactivated.")
     accredited = set(

@@ -174,3 +174,108 @@ def test_the_accredit_issuer_command_records_and_reports(issuer, did):
         call_command("accredit_issuer", "nobody", "DiplomaCredential")
     with pytest.raises(CommandError, match="not an ISO 8601"):
         call_command("accredit_issuer", issuer.slug, "DiplomaCredential", "--until", "next year")
+
+
+# Issuers that sign elsewhere: a university's own did:web.
+
+
+@pytest.fixture
+def pinned_did_web(tmp_path, settings):
+    """A university's did:web, pinned (no network), with the key it signs with."""
+    import json
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from credentials.multikey import public_key_to_multikey
+    from credentials.pinned import pin_did_document
+
+    settings.PINNED_DID_DOCUMENTS_DIR = str(tmp_path / "pins")
+    settings.DID_WEB_NETWORK = False
+    did = "did:web:diplomas.ugent.example"
+    key = Ed25519PrivateKey.generate()
+    document = {
+        "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
+        "id": did,
+        "verificationMethod": [
+            {
+                "id": f"{did}#key-1",
+                "type": "Multikey",
+                "controller": did,
+                "publicKeyMultibase": public_key_to_multikey(key.public_key()),
+            }
+        ],
+        "assertionMethod": [f"{did}#key-1"],
+    }
+    pin_did_document(did, json.dumps(document).encode())
+    return did, key
+
+
+def _signed_by(did, key):
+    from credentials.dataintegrity import add_proof
+    from tests.conftest import diploma
+
+    unsigned = diploma()
+    unsigned.update(
+        issuer=did, validFrom="2024-07-01T00:00:00Z", id="urn:uuid:7f1c5a52-6f8e-4b6c-9d55-0b6d7b1a1e01"
+    )
+    unsigned["credentialSubject"]["id"] = "did:example:an"
+    return add_proof(unsigned, private_key=key, verification_method=f"{did}#key-1")
+
+
+def test_a_registered_external_did_is_trusted_under_its_organisations_accreditation(db, pinned_did_web):
+    from credentials.services import register_external_did
+    from credentials.verification import verify_credential
+
+    did, key = pinned_did_web
+    ugent = make_organisation("Ghent External University", Organisation.Kind.ISSUER).organisation
+    signed = _signed_by(did, key)
+
+    before = verify_credential(signed)
+    assert before.checks["proof"].passed
+    assert not before.checks["issuer_trusted"].passed
+    assert "not in the trust registry" in before.checks["issuer_trusted"].detail
+
+    register_external_did(organisation=ugent, did=did, notes="Confirmed by the university's DPO")
+    accredit(ugent)
+    after = verify_credential(signed)
+    assert after.checks["issuer_trusted"].passed
+    assert after.verified
+
+
+@pytest.mark.parametrize(
+    "did", ["did:example:123", "https://ugent.example", "did:web:x.example#key-1", "", "did:web:"]
+)
+def test_only_did_web_or_did_key_dids_can_be_registered(db, did):
+    from credentials.services import register_external_did
+
+    ugent = make_organisation("Ghent External University", Organisation.Kind.ISSUER).organisation
+    with pytest.raises(AccreditationInvalid, match="did:web or did:key"):
+        register_external_did(organisation=ugent, did=did)
+
+
+def test_a_did_belongs_to_one_organisation_only(issuer, did):
+    from credentials.services import register_external_did
+
+    other = make_organisation("Another University", Organisation.Kind.ISSUER).organisation
+    with pytest.raises(AccreditationInvalid, match="already belongs"):
+        register_external_did(organisation=other, did=did)
+    register_external_did(organisation=other, did="did:web:another.example")
+    with pytest.raises(AccreditationInvalid, match="already belongs"):
+        register_external_did(organisation=issuer, did="did:web:another.example")
+
+
+def test_only_issuers_register_dids(employer):
+    from credentials.services import register_external_did
+
+    with pytest.raises(AccreditationInvalid, match="not an issuer"):
+        register_external_did(organisation=employer.organisation, did="did:web:acme.example")
+
+
+def test_register_issuer_did_command(issuer):
+    out = StringIO()
+    call_command("register_issuer_did", issuer.slug, "did:web:diplomas.ugent.example", stdout=out)
+    assert "did:web:diplomas.ugent.example is registered" in out.getvalue()
+    with pytest.raises(CommandError, match="already belongs"):
+        call_command("register_issuer_did", issuer.slug, "did:web:diplomas.ugent.example")
+    with pytest.raises(CommandError, match="no organisation"):
+        call_command("register_issuer_did", "nobody", "did:web:x.example")
