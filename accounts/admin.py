@@ -1,7 +1,15 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from .models import ApiToken, Membership, Organisation, User
+from .models import ApiToken, Membership, OAuthClient, Organisation, User
+from .oauth import (
+    SCOPES,
+    InvalidClientScope,
+    clean_client_scopes,
+    register_oauth_client,
+    revoke_oauth_client,
+)
 from .portal.forms import ThrottledAdminAuthenticationForm
 from .services import issue_api_token, revoke_api_token
 
@@ -89,3 +97,74 @@ class ApiTokenAdmin(admin.ModelAdmin):
         for token in queryset:
             revoke_api_token(token=token)
         messages.success(request, f"Revoked {queryset.count()} token(s).")
+
+
+class OAuthClientForm(forms.ModelForm):
+    """Registration: a name, the organisation and its scopes; the id and secret are generated."""
+
+    scopes = forms.MultipleChoiceField(
+        choices=[(name, f"{name}: {scope.description}") for name, scope in SCOPES.items()],
+        widget=forms.CheckboxSelectMultiple,
+        help_text="What tokens of this client may do. Issuers: issue and status; requesters: grants.",
+    )
+
+    class Meta:
+        model = OAuthClient
+        fields = ("name", "organisation")
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        organisation = cleaned.get("organisation")
+        if organisation is not None and cleaned.get("scopes"):
+            try:
+                clean_client_scopes(organisation, cleaned["scopes"])
+            except InvalidClientScope as exc:
+                self.add_error("scopes", exc.detail)
+        return cleaned
+
+
+@admin.register(OAuthClient)
+class OAuthClientAdmin(admin.ModelAdmin):
+    """Clients are registered here; the secret is shown once in a message, and only its digest kept."""
+
+    list_display = ("client_id", "name", "organisation", "scope", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    search_fields = ("client_id", "name", "organisation__name")
+    fields = ("client_id", "name", "organisation", "scope", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = OAuthClientForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("name", "organisation", "scopes")
+        return self.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.readonly_fields
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a client is registered, used and revoked (the action below); never edited
+
+    def save_model(self, request, obj, form, change):
+        client, secret = register_oauth_client(
+            organisation=form.cleaned_data["organisation"],
+            scopes=form.cleaned_data["scopes"],
+            name=form.cleaned_data["name"],
+        )
+        obj.pk, obj.client_id = client.pk, client.client_id
+        obj._state.adding = False
+        messages.warning(
+            request,
+            f"New OAuth client {client.client_id}. Copy its secret now, it is never shown again: {secret}",
+        )
+
+    @admin.action(description="Revoke the selected clients (their access tokens stop working at once)")
+    def revoke(self, request, queryset):
+        for client in queryset:
+            revoke_oauth_client(client=client)
+        messages.success(request, f"Revoked {queryset.count()} client(s).")

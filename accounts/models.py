@@ -100,3 +100,48 @@ class ApiToken(models.Model):
     def __str__(self) -> str:
         holder = self.organisation or self.user
         return f"cvt_{self.prefix}_… ({holder})"
+
+
+class OAuthClient(models.Model):
+    """An OAuth 2.0 client of an organisation (RFC 6749 §2), for the client-credentials grant.
+
+    ``client_id`` is public; the secret is kept only as a SHA-256 digest (it is 256 random bits,
+    as API tokens are). ``scope`` holds the space-separated scopes the client may ask for.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="oauth_clients")
+    name = models.CharField(max_length=100, blank=True)
+    client_id = models.CharField(max_length=40, unique=True, editable=False)
+    secret_digest = models.CharField(max_length=64, editable=False)
+    scope = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "OAuth client"
+        constraints = [models.CheckConstraint(condition=~Q(scope=""), name="oauth_client_has_a_scope")]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} ({self.organisation})"
+
+
+class OAuthAccessToken(models.Model):
+    """A short-lived access token issued to an OAuth client; only its SHA-256 digest is stored."""
+
+    client = models.ForeignKey(OAuthClient, on_delete=models.CASCADE, related_name="access_tokens")
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    scope = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "OAuth access token"
+        indexes = [models.Index(fields=["client", "expires_at"], name="oauth_token_client_expiry")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(scope=""), name="oauth_access_token_has_a_scope"),
+        ]
+
+    def __str__(self) -> str:
+        return f"access token of {self.client.client_id} until {self.expires_at:%Y-%m-%d %H:%M:%S}"

@@ -145,6 +145,13 @@ LOGIN_MAX_FAILURES = int(env("LOGIN_MAX_FAILURES", "5"))
 LOGIN_FAILURE_WINDOW_SECONDS = int(env("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "portal:login"
+# OAuth 2.0 client credentials (POST /oauth2/token): lifetime of an access token, and the
+# issuer named in /.well-known/oauth-authorization-server (our public origin). Failed client
+# authentications share the login budget above.
+OAUTH_ACCESS_TOKEN_SECONDS = int(env("OAUTH_ACCESS_TOKEN_SECONDS", "600"))
+if OAUTH_ACCESS_TOKEN_SECONDS <= 0:
+    raise ImproperlyConfigured("OAUTH_ACCESS_TOKEN_SECONDS must be a positive number of seconds.")
+OAUTH_ISSUER = env("OAUTH_ISSUER", SITE_URL).rstrip("/")
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"

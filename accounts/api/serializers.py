@@ -6,3 +6,51 @@ class WhoAmISerializer(serializers.Serializer):
     id = serializers.CharField()
     name = serializers.CharField()
     organisationKind = serializers.CharField(required=False)
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    """RFC 6749 §4.4.2, form-encoded. The client authenticates with Basic or the two client_ fields."""
+
+    grant_type = serializers.ChoiceField(choices=["client_credentials"])
+    scope = serializers.CharField(
+        required=False, help_text="Space-separated scopes, a subset of the client's; all of them if absent."
+    )
+    client_id = serializers.CharField(required=False, help_text="client_secret_post (or to name the client)")
+    client_secret = serializers.CharField(required=False, help_text="client_secret_post")
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    """RFC 6749 §5.1."""
+
+    access_token = serializers.CharField()
+    token_type = serializers.ChoiceField(choices=["Bearer"])
+    expires_in = serializers.IntegerField(help_text="seconds")
+    scope = serializers.CharField(help_text="the scopes granted, space-separated")
+
+
+class OAuthErrorSerializer(serializers.Serializer):
+    """RFC 6749 §5.2: OAuth errors are this JSON, not problem+json."""
+
+    error = serializers.ChoiceField(
+        choices=[
+            "invalid_request",
+            "invalid_client",
+            "invalid_grant",
+            "unauthorized_client",
+            "unsupported_grant_type",
+            "invalid_scope",
+            "temporarily_unavailable",
+        ]
+    )
+    error_description = serializers.CharField()
+
+
+class AuthorizationServerMetadataSerializer(serializers.Serializer):
+    """RFC 8414 §2 (the members we publish)."""
+
+    issuer = serializers.URLField()
+    token_endpoint = serializers.URLField()
+    grant_types_supported = serializers.ListField(child=serializers.CharField())
+    token_endpoint_auth_methods_supported = serializers.ListField(child=serializers.CharField())
+    scopes_supported = serializers.ListField(child=serializers.CharField())
+    response_types_supported = serializers.ListField(child=serializers.CharField())

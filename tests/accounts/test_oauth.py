@@ -1,0 +1,505 @@
+"""OAuth 2.0 client credentials: the token endpoint (RFC 6749 §4.4), access tokens and scopes."""
+
+import base64
+import hashlib
+from datetime import timedelta
+from io import StringIO
+from urllib.parse import quote_plus, urlencode
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.utils import timezone
+from rest_framework.response import Response
+from rest_framework.test import APIClient, APIRequestFactory
+from rest_framework.views import APIView
+
+from accounts.models import OAuthAccessToken, OAuthClient, Organisation
+from accounts.oauth import (
+    ISSUE_CREDENTIALS,
+    READ_GRANTS,
+    UPDATE_CREDENTIAL_STATUS,
+    HasScope,
+    InvalidClientScope,
+    register_oauth_client,
+    revoke_oauth_client,
+)
+from tests.accounts.test_tokens import as_text, raw_rows
+from tests.support import assert_problem
+
+TOKEN = "/oauth2/token"
+WHOAMI = "/api/v1/whoami"
+FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.fixture
+def client_and_secret(university):
+    return register_oauth_client(
+        organisation=university.organisation,
+        scopes=[ISSUE_CREDENTIALS, UPDATE_CREDENTIAL_STATUS],
+        name="issuing system",
+    )
+
+
+def basic(client_id: str, secret: str) -> dict[str, str]:
+    pair = f"{quote_plus(client_id)}:{quote_plus(secret)}".encode()
+    return {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(pair).decode()}
+
+
+def token_request(params: dict[str, str] | list[tuple[str, str]], **headers):
+    return APIClient().post(TOKEN, urlencode(params), content_type=FORM, **headers)
+
+
+def get_token(client_and_secret, **params) -> dict:
+    client, secret = client_and_secret
+    response = token_request(
+        {"grant_type": "client_credentials", **params}, **basic(client.client_id, secret)
+    )
+    assert response.status_code == 200, response.json()
+    return response.json()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+def assert_oauth_error(response, status: int, error: str) -> dict:
+    """An RFC 6749 §5.2 error: plain JSON with `error`, never cached."""
+    assert response.status_code == status, (response.status_code, response.content[:300])
+    assert response["Content-Type"] == "application/json"
+    assert response["Cache-Control"] == "no-store"
+    body = response.json()
+    assert body["error"] == error, body
+    assert body["error_description"]
+    return body
+
+
+# --- the token endpoint --------------------------------------------------------------------------
+
+
+def test_client_secret_basic_gets_a_bearer_token_with_all_its_scopes(client_and_secret):
+    client, secret = client_and_secret
+    response = token_request({"grant_type": "client_credentials"}, **basic(client.client_id, secret))
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+    assert response["Pragma"] == "no-cache"
+    body = response.json()
+    assert set(body) == {"access_token", "token_type", "expires_in", "scope"}
+    assert body["token_type"] == "Bearer"
+    assert body["expires_in"] == 600
+    assert body["scope"] == "issue:credentials update:credential-status"
+    assert body["access_token"].startswith("cva_")
+    row = OAuthAccessToken.objects.get()
+    assert row.client == client
+    assert row.scope == body["scope"]
+    assert timedelta(seconds=590) < row.expires_at - timezone.now() <= timedelta(seconds=600)
+
+
+def test_client_secret_post_gets_a_token(client_and_secret):
+    client, secret = client_and_secret
+    response = token_request(
+        {"grant_type": "client_credentials", "client_id": client.client_id, "client_secret": secret}
+    )
+    assert response.status_code == 200
+    assert response.json()["token_type"] == "Bearer"
+
+
+def test_basic_may_also_name_the_client_in_the_body(client_and_secret):
+    client, secret = client_and_secret
+    response = token_request(
+        {"grant_type": "client_credentials", "client_id": client.client_id}, **basic(client.client_id, secret)
+    )
+    assert response.status_code == 200
+
+
+def test_unknown_parameters_such_as_audience_are_ignored(client_and_secret):
+    # The W3C test suites' OAuth client sends an Auth0-style `audience`; §3.2 says ignore it.
+    body = get_token(client_and_secret, audience="https://vault.example", resource="x")
+    assert body["access_token"]
+
+
+def test_the_lifetime_comes_from_the_setting(client_and_secret, settings):
+    settings.OAUTH_ACCESS_TOKEN_SECONDS = 60
+    assert get_token(client_and_secret)["expires_in"] == 60
+    row = OAuthAccessToken.objects.get()
+    assert row.expires_at - row.created_at <= timedelta(seconds=60)
+
+
+@pytest.mark.parametrize("method", ["basic", "post"])
+def test_a_wrong_secret_is_invalid_client_with_a_basic_challenge(client_and_secret, method):
+    client, secret = client_and_secret
+    wrong = secret[:-2] + ("AA" if not secret.endswith("AA") else "BB")
+    if method == "basic":
+        response = token_request({"grant_type": "client_credentials"}, **basic(client.client_id, wrong))
+    else:
+        response = token_request(
+            {"grant_type": "client_credentials", "client_id": client.client_id, "client_secret": wrong}
+        )
+    assert_oauth_error(response, 401, "invalid_client")
+    assert response["WWW-Authenticate"].startswith('Basic realm="citizen-vault"')
+    assert not OAuthAccessToken.objects.exists()
+
+
+def test_an_unknown_client_is_invalid_client(client_and_secret):
+    _, secret = client_and_secret
+    response = token_request({"grant_type": "client_credentials"}, **basic("cvc_" + "0" * 32, secret))
+    assert_oauth_error(response, 401, "invalid_client")
+
+
+def test_no_client_authentication_is_invalid_client(db):
+    assert_oauth_error(token_request({"grant_type": "client_credentials"}), 401, "invalid_client")
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    ["Bearer cvt_x_y", "Basic not-base64!", "Basic " + base64.b64encode(b"no-colon").decode()],
+)
+def test_a_malformed_authorization_header_is_invalid_client(db, authorization):
+    response = token_request({"grant_type": "client_credentials"}, HTTP_AUTHORIZATION=authorization)
+    assert_oauth_error(response, 401, "invalid_client")
+
+
+def test_a_revoked_client_gets_no_token(client_and_secret):
+    client, secret = client_and_secret
+    revoke_oauth_client(client=client)
+    response = token_request({"grant_type": "client_credentials"}, **basic(client.client_id, secret))
+    assert_oauth_error(response, 401, "invalid_client")
+
+
+def test_using_both_authentication_methods_is_invalid_request(client_and_secret):
+    client, secret = client_and_secret
+    response = token_request(
+        {"grant_type": "client_credentials", "client_id": client.client_id, "client_secret": secret},
+        **basic(client.client_id, secret),
+    )
+    assert_oauth_error(response, 400, "invalid_request")
+
+
+def test_a_body_client_id_that_contradicts_basic_is_invalid_request(client_and_secret):
+    client, secret = client_and_secret
+    response = token_request(
+        {"grant_type": "client_credentials", "client_id": "cvc_other"}, **basic(client.client_id, secret)
+    )
+    assert_oauth_error(response, 400, "invalid_request")
+
+
+@pytest.mark.parametrize("grant_type", ["password", "authorization_code", "refresh_token", "urn:x"])
+def test_another_grant_type_is_unsupported(client_and_secret, grant_type):
+    client, secret = client_and_secret
+    response = token_request({"grant_type": grant_type}, **basic(client.client_id, secret))
+    body = assert_oauth_error(response, 400, "unsupported_grant_type")
+    assert "client_credentials" in body["error_description"]
+
+
+def test_a_missing_grant_type_is_invalid_request(client_and_secret):
+    client, secret = client_and_secret
+    response = token_request({"scope": ISSUE_CREDENTIALS}, **basic(client.client_id, secret))
+    body = assert_oauth_error(response, 400, "invalid_request")
+    assert "grant_type" in body["error_description"]
+
+
+def test_a_repeated_parameter_is_invalid_request(client_and_secret):
+    client, secret = client_and_secret
+    response = token_request(
+        [("grant_type", "client_credentials"), ("scope", ISSUE_CREDENTIALS), ("scope", READ_GRANTS)],
+        **basic(client.client_id, secret),
+    )
+    body = assert_oauth_error(response, 400, "invalid_request")
+    assert "'scope'" in body["error_description"]
+
+
+def test_a_json_body_is_invalid_request(client_and_secret):
+    client, secret = client_and_secret
+    response = APIClient().post(
+        TOKEN, {"grant_type": "client_credentials"}, format="json", **basic(client.client_id, secret)
+    )
+    body = assert_oauth_error(response, 400, "invalid_request")
+    assert FORM in body["error_description"]
+
+
+def test_get_is_refused_in_oauth_format(db):
+    assert_oauth_error(APIClient().get(TOKEN), 405, "invalid_request")
+
+
+def test_a_subset_of_the_clients_scopes_is_granted(client_and_secret):
+    body = get_token(client_and_secret, scope=ISSUE_CREDENTIALS)
+    assert body["scope"] == ISSUE_CREDENTIALS
+    assert OAuthAccessToken.objects.get().scope == ISSUE_CREDENTIALS
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [
+        f"{ISSUE_CREDENTIALS} {READ_GRANTS}",  # a superset: read:grants is not the client's
+        "admin",  # unknown
+        f"{ISSUE_CREDENTIALS}  {UPDATE_CREDENTIAL_STATUS}",  # two spaces: not §3.3 syntax
+        'issue:"credentials"',  # '"' is not a scope-token character
+    ],
+)
+def test_a_scope_beyond_the_clients_or_malformed_is_invalid_scope(client_and_secret, scope):
+    client, secret = client_and_secret
+    response = token_request(
+        {"grant_type": "client_credentials", "scope": scope}, **basic(client.client_id, secret)
+    )
+    assert_oauth_error(response, 400, "invalid_scope")
+    assert not OAuthAccessToken.objects.exists()
+
+
+def test_a_client_of_a_suspended_organisation_is_unauthorized_client(client_and_secret):
+    client, secret = client_and_secret
+    Organisation.objects.filter(pk=client.organisation_id).update(is_active=False)
+    response = token_request({"grant_type": "client_credentials"}, **basic(client.client_id, secret))
+    assert_oauth_error(response, 400, "unauthorized_client")
+
+
+def test_repeated_failures_are_throttled_even_for_the_right_secret(client_and_secret, settings):
+    settings.LOGIN_MAX_FAILURES = 3
+    client, secret = client_and_secret
+    for _ in range(3):
+        response = token_request({"grant_type": "client_credentials"}, **basic(client.client_id, "cvs_wrong"))
+        assert_oauth_error(response, 401, "invalid_client")
+    response = token_request({"grant_type": "client_credentials"}, **basic(client.client_id, secret))
+    assert_oauth_error(response, 429, "temporarily_unavailable")
+    assert int(response["Retry-After"]) == settings.LOGIN_FAILURE_WINDOW_SECONDS
+    assert not OAuthAccessToken.objects.exists()
+
+
+def test_a_success_forgives_the_clients_earlier_failures(client_and_secret, settings):
+    settings.LOGIN_MAX_FAILURES = 3
+    client, _ = client_and_secret
+    for _ in range(2):
+        token_request({"grant_type": "client_credentials"}, **basic(client.client_id, "cvs_wrong"))
+    get_token(client_and_secret)
+    for _ in range(2):
+        token_request({"grant_type": "client_credentials"}, **basic(client.client_id, "cvs_wrong"))
+    assert get_token(client_and_secret)["access_token"]
+
+
+def test_issuing_a_token_clears_the_clients_expired_ones(client_and_secret):
+    get_token(client_and_secret)
+    OAuthAccessToken.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    get_token(client_and_secret)
+    assert OAuthAccessToken.objects.count() == 1
+    assert OAuthAccessToken.objects.get().expires_at > timezone.now()
+
+
+# --- storage ---------------------------------------------------------------------------------------
+
+
+def test_the_secret_and_access_tokens_are_stored_only_as_digests(client_and_secret):
+    _, secret = client_and_secret
+    access_token = get_token(client_and_secret)["access_token"]
+    for table in ("accounts_oauthclient", "accounts_oauthaccesstoken"):
+        rows = raw_rows(table)
+        assert rows
+        for row in rows:
+            assert secret not in as_text(row)
+            assert secret.split("_", 1)[1] not in as_text(row)
+            assert access_token.split("_", 1)[1] not in as_text(row)
+    assert OAuthClient.objects.get().secret_digest == hashlib.sha256(secret.encode()).hexdigest()
+    assert OAuthAccessToken.objects.get().digest == hashlib.sha256(access_token.encode()).hexdigest()
+
+
+def test_client_ids_secrets_and_tokens_are_random_and_long(university):
+    first, first_secret = register_oauth_client(
+        organisation=university.organisation, scopes=[ISSUE_CREDENTIALS]
+    )
+    second, second_secret = register_oauth_client(
+        organisation=university.organisation, scopes=[ISSUE_CREDENTIALS]
+    )
+    assert first.client_id != second.client_id
+    assert len(first.client_id) == len("cvc_") + 32  # 128 random bits
+    assert first_secret != second_secret
+    assert len(first_secret.split("_", 1)[1]) >= 43  # token_urlsafe(32): 256 random bits
+
+
+# --- access tokens at work -------------------------------------------------------------------------
+
+
+def test_an_access_token_authenticates_as_its_organisation(client_and_secret, university):
+    token = get_token(client_and_secret)["access_token"]
+    response = APIClient().get(WHOAMI, **bearer(token))
+    assert response.status_code == 200
+    assert response.json() == {
+        "kind": "organisation",
+        "id": str(university.organisation.pk),
+        "name": "Ghent Demo University",
+        "organisationKind": "issuer",
+    }
+
+
+def test_an_expired_access_token_is_refused(client_and_secret):
+    token = get_token(client_and_secret)["access_token"]
+    assert APIClient().get(WHOAMI, **bearer(token)).status_code == 200
+    OAuthAccessToken.objects.update(expires_at=timezone.now())
+    assert_problem(APIClient().get(WHOAMI, **bearer(token)), 401, "authentication-failed")
+
+
+def test_revoking_the_client_stops_its_access_tokens_at_once(client_and_secret):
+    client, _ = client_and_secret
+    token = get_token(client_and_secret)["access_token"]
+    revoke_oauth_client(client=client)
+    assert_problem(APIClient().get(WHOAMI, **bearer(token)), 401, "authentication-failed")
+
+
+def test_access_tokens_of_a_suspended_organisation_are_refused(client_and_secret):
+    client, _ = client_and_secret
+    token = get_token(client_and_secret)["access_token"]
+    Organisation.objects.filter(pk=client.organisation_id).update(is_active=False)
+    assert_problem(APIClient().get(WHOAMI, **bearer(token)), 401, "authentication-failed")
+
+
+def test_an_unknown_access_token_is_refused(db):
+    assert_problem(APIClient().get(WHOAMI, **bearer("cva_" + "x" * 43)), 401, "authentication-failed")
+
+
+def test_an_endpoint_that_names_no_scope_refuses_access_tokens(employer):
+    oauth_client, secret = register_oauth_client(organisation=employer.organisation, scopes=[READ_GRANTS])
+    token = get_token((oauth_client, secret))["access_token"]
+    assert employer.get("/api/v1/access-requests").status_code == 200  # the API token: full rights
+    response = APIClient().get("/api/v1/access-requests", **bearer(token))
+    assert_problem(response, 403, "forbidden")
+    assert 'error="insufficient_scope"' in response["WWW-Authenticate"]
+
+
+class IssueLikeView(APIView):
+    """A stand-in for a VC API view: issuers' tokens with issue:credentials only."""
+
+    permission_classes = [HasScope.of(ISSUE_CREDENTIALS)]
+
+    def post(self, request):
+        return Response({"organisation": request.user.organisation.slug})
+
+
+def call_issue_like_view(token: str):
+    request = APIRequestFactory().post("/test/issue", {}, format="json", **bearer(token))
+    return IssueLikeView.as_view()(request)
+
+
+def test_has_scope_lets_a_token_with_the_scope_through(client_and_secret, university):
+    token = get_token(client_and_secret, scope=ISSUE_CREDENTIALS)["access_token"]
+    response = call_issue_like_view(token)
+    assert response.status_code == 200
+    assert response.data == {"organisation": university.organisation.slug}
+
+
+def test_has_scope_refuses_a_token_without_the_scope_and_names_it(client_and_secret):
+    token = get_token(client_and_secret, scope=UPDATE_CREDENTIAL_STATUS)["access_token"]
+    response = call_issue_like_view(token)
+    response.render()
+    assert response.status_code == 403
+    assert response["WWW-Authenticate"] == (
+        'Bearer realm="citizen-vault", error="insufficient_scope", scope="issue:credentials"'
+    )
+    assert ISSUE_CREDENTIALS in response.data["detail"]
+
+
+def test_has_scope_leaves_api_tokens_their_full_rights(university):
+    response = call_issue_like_view(university.token)
+    assert response.status_code == 200
+
+
+def test_has_scope_refuses_unknown_scope_names_at_definition():
+    with pytest.raises(ValueError, match="issue:everything"):
+        HasScope.of("issue:everything")
+
+
+# --- registration: service, admin, command --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("scopes", "named"),
+    [([], "at least one"), (["admin"], "admin"), ([READ_GRANTS], "read:grants")],
+)
+def test_registering_a_client_checks_its_scopes_fit_the_organisation(university, scopes, named):
+    with pytest.raises(InvalidClientScope, match=named):
+        register_oauth_client(organisation=university.organisation, scopes=scopes)
+    assert not OAuthClient.objects.exists()
+
+
+def test_the_metadata_names_the_token_endpoint_and_what_it_supports(db, settings):
+    settings.OAUTH_ISSUER = "https://vault.example"
+    response = APIClient().get("/.well-known/oauth-authorization-server")
+    assert response.status_code == 200
+    assert response.json() == {
+        "issuer": "https://vault.example",
+        "token_endpoint": "https://vault.example/oauth2/token",
+        "grant_types_supported": ["client_credentials"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "scopes_supported": ["issue:credentials", "update:credential-status", "read:grants"],
+        "response_types_supported": [],
+    }
+
+
+@pytest.fixture
+def operator(db, django_user_model):
+    django_user_model.objects.create_superuser("operator", "operator@example.org", "operator password 123")
+    client = Client()
+    assert client.login(username="operator", password="operator password 123")
+    return client
+
+
+def test_operator_registers_a_client_and_sees_the_secret_once(operator, university):
+    response = operator.post(
+        "/admin/accounts/oauthclient/add/",
+        {"name": "issuing system", "organisation": university.organisation.pk, "scopes": [ISSUE_CREDENTIALS]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    client = OAuthClient.objects.get(name="issuing system")
+    assert client.scope == ISSUE_CREDENTIALS
+    shown = " ".join(str(m) for m in response.context["messages"])
+    secret = shown.split("never shown again: ")[1].split()[0]
+    assert client.client_id in shown
+    assert client.secret_digest == hashlib.sha256(secret.encode()).hexdigest()
+    page = operator.get(f"/admin/accounts/oauthclient/{client.pk}/change/")
+    assert client.client_id.encode() in page.content
+    assert secret.encode() not in page.content
+    assert client.secret_digest.encode() not in page.content
+
+
+def test_operator_cannot_give_an_employer_an_issuing_scope(operator, employer):
+    response = operator.post(
+        "/admin/accounts/oauthclient/add/",
+        {"name": "sneaky", "organisation": employer.organisation.pk, "scopes": [ISSUE_CREDENTIALS]},
+    )
+    assert response.status_code == 200  # the form comes back with the reason
+    assert b"do not fit" in response.content
+    assert not OAuthClient.objects.exists()
+
+
+def test_operator_revokes_a_client(operator, client_and_secret):
+    client, _ = client_and_secret
+    response = operator.post(
+        "/admin/accounts/oauthclient/", {"action": "revoke", "_selected_action": [client.pk]}, follow=True
+    )
+    assert response.status_code == 200
+    client.refresh_from_db()
+    assert client.revoked_at is not None
+
+
+def test_the_command_prints_the_client_id_and_secret_once(university):
+    out, err = StringIO(), StringIO()
+    call_command(
+        "create_oauth_client",
+        university.organisation.slug,
+        "--scope",
+        f"{ISSUE_CREDENTIALS} {UPDATE_CREDENTIAL_STATUS}",
+        stdout=out,
+        stderr=err,
+    )
+    printed = dict(line.split("=", 1) for line in out.getvalue().splitlines())
+    client = OAuthClient.objects.get(client_id=printed["client_id"])
+    assert client.scope == f"{ISSUE_CREDENTIALS} {UPDATE_CREDENTIAL_STATUS}"
+    assert client.secret_digest == hashlib.sha256(printed["client_secret"].encode()).hexdigest()
+    assert "only its digest" in err.getvalue()
+    assert get_token((client, printed["client_secret"]))["scope"] == client.scope
+
+
+@pytest.mark.parametrize(
+    ("organisation", "scope", "message"),
+    [("nobody", ISSUE_CREDENTIALS, "No organisation"), ("acme-recruiting", ISSUE_CREDENTIALS, "do not fit")],
+)
+def test_the_command_explains_what_is_wrong(employer, organisation, scope, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("create_oauth_client", organisation, "--scope", scope, stdout=StringIO())
