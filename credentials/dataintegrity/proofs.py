@@ -201,7 +201,11 @@ def verify_proofs(
     resolved = []
     for index, proof, suite, previous_ids, signature in checked:
         with _naming(index, proof):
-            controller, public_key = resolve_verification_method(proof["verificationMethod"])
+            # The key must be listed under the proof's purpose in its DID document: a key a
+            # university keeps only for logging in must not sign diplomas.
+            controller, public_key = resolve_verification_method(
+                proof["verificationMethod"], purpose=proof["proofPurpose"]
+            )
         resolved.append(_CheckedProof(index, proof, suite, previous_ids, signature, controller, public_key))
 
     unsecured = {key: value for key, value in document.items() if key != "proof"}

@@ -606,10 +606,6 @@ def test_a_pinned_did_web_issuer_verifies_air_gapped(settings, pins):
     assert verify_proof(_signed(did, ISSUER_KEY)).controller == did
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="credentials.dataintegrity does not yet pass purpose= to resolve_verification_method",
-)
 def test_a_proof_by_a_key_listed_only_for_authentication_is_refused_as_an_assertion(issuer_site):
     did = site_did(issuer_site)
     issuer_site.routes[WELL_KNOWN] = respond_json(
