@@ -557,10 +557,34 @@ def _check_schemas(
 # --- documents ----------------------------------------------------------------------------------
 
 
+_ALIASED_KEYWORDS = {"@id": ("id", "identifiers"), "@type": ("type", "types")}
+
+
+def _check_aliased_keywords(errors: _Collector, node: Any, path: str, rules: _Rules) -> None:
+    """Refuse ``@id`` and ``@type`` where the contexts alias them as ``id`` and ``type``.
+
+    JSON-LD reads both spellings alike, so the signature covers either; but a reader of the JSON
+    (``credential["credentialSubject"]["id"]``) would find nothing where the signed data names
+    someone. One spelling, the one the data model uses, keeps reader and signature in step.
+    """
+    if isinstance(node, list):
+        for index, item in enumerate(node):
+            _check_aliased_keywords(errors, item, _pointer(path, index), rules)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key == "@context":
+                continue
+            if key in _ALIASED_KEYWORDS:
+                alias, section = _ALIASED_KEYWORDS[key]
+                errors.add(_pointer(path, key), rules[section], f"Write '{alias}', not '{key}'.")
+            _check_aliased_keywords(errors, value, _pointer(path, key), rules)
+
+
 def _collect_credential(doc: dict[str, Any]) -> tuple[_Collector, _Rules]:
     errors = _Collector()
     rules = _rules_for(doc)
     _check_contexts(errors, doc, rules)
+    _check_aliased_keywords(errors, {k: v for k, v in doc.items() if k != "proof"}, "", rules)
     _check_id(errors, doc, "", rules)
     _check_type(errors, doc, "", rules["types"], required="VerifiableCredential")
     if "names" in rules.sections:

@@ -19,6 +19,8 @@ from hypothesis import strategies as st
 
 from core.errors import DomainError
 from credentials.dataintegrity import add_proof, verify_proofs
+from credentials.datamodel import validate_credential
+from credentials.errors import CredentialInvalid
 from credentials.jsonld import CREDENTIALS_V2, EDUCATION_V1
 from credentials.multikey import did_key_for
 from credentials.presentations import create_presentation, verify_presentation
@@ -189,3 +191,12 @@ def test_respelling_id_as_its_keyword_keeps_the_rdf_and_so_the_rdfc_signature():
         "@id" if key == "id" else key: value for key, value in signed["credentialSubject"].items()
     }
     assert verify_proofs(signed)
+    # ... so the data model refuses the re-spelling: a reader of the JSON must find the subject
+    # where the signed data names it.
+    with pytest.raises(CredentialInvalid) as excinfo:
+        validate_credential(signed)
+    assert {
+        "path": "/credentialSubject/@id",
+        "rule": "VCDM 2.0 §4.4 Identifiers",
+        "detail": "Write 'id', not '@id'.",
+    } in excinfo.value.extra["errors"]
