@@ -341,7 +341,10 @@ def test_jcs_rejects_a_signed_document_with_an_unknown_nested_context():
 def test_jcs_holds_inline_contexts_to_the_rdfc_rules():
     # The same safe subset as eddsa-rdfc-2022 (credentials.jsonld.check_contexts): new terms as
     # absolute IRIs are accepted; @vocab, which changes how every other term is read, is not.
-    with_new_term = {**UNSIGNED, "@context": [*UNSIGNED["@context"], {"nickname": "https://example.com/nick"}]}
+    with_new_term = {
+        **UNSIGNED,
+        "@context": [*UNSIGNED["@context"], {"nickname": "https://example.com/nick"}],
+    }
     assert verify_proofs(_sign_jcs(with_new_term))
     with_vocab = {**UNSIGNED, "@context": [*UNSIGNED["@context"], {"@vocab": "https://evil.example/#"}]}
     with pytest.raises(JsonLdInvalid, match="'@vocab' is not accepted"):
