@@ -228,7 +228,7 @@ def _check_inline_context(entry: dict[str, Any], path: str, defined: set[str]) -
                 )
             if definition.get("@container", "@set") not in _INLINE_CONTAINERS:
                 raise JsonLdInvalid(f"The container of '{term}' must be @set or @list.", path=where)
-        if not is_absolute_iri(iri) or iri.startswith("_:"):
+        if not isinstance(iri, str) or not is_absolute_iri(iri) or iri.startswith("_:"):
             raise JsonLdInvalid(f"The term '{term}' must be defined as an absolute IRI.", path=where)
         defined.add(term)
 
