@@ -142,17 +142,20 @@ def revoke_oauth_client(*, client: OAuthClient) -> None:
     OAuthClient.objects.filter(pk=client.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
+_CLIENT_ID = re.compile(rf"{CLIENT_ID_PREFIX}_[0-9a-f]{{32}}")
 # A digest to compare against when the client_id is unknown, so that case costs the same.
 _NO_CLIENT_DIGEST = _digest(secrets.token_urlsafe(32))
 
 
 def authenticate_client(*, client_id: str, client_secret: str) -> OAuthClient | None:
     """The live (not revoked) client with these credentials, or None. Constant-time comparison."""
-    client = (
-        OAuthClient.objects.select_related("organisation")
-        .filter(client_id=client_id, revoked_at__isnull=True)
-        .first()
-    )
+    client = None
+    if _CLIENT_ID.fullmatch(client_id):  # never send arbitrary text (a NUL byte) to the database
+        client = (
+            OAuthClient.objects.select_related("organisation")
+            .filter(client_id=client_id, revoked_at__isnull=True)
+            .first()
+        )
     expected = client.secret_digest if client is not None else _NO_CLIENT_DIGEST
     if not hmac.compare_digest(expected, _digest(client_secret)) or client is None:
         return None

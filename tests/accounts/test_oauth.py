@@ -159,6 +159,25 @@ def test_a_malformed_authorization_header_is_invalid_client(db, authorization):
     assert_oauth_error(response, 401, "invalid_client")
 
 
+@pytest.mark.parametrize("client_id", ["cvc_\x00", "cvc_" + "0" * 5000, "cvc_" + "é" * 32])
+def test_a_malformed_client_id_is_invalid_client(client_and_secret, client_id):
+    _, secret = client_and_secret
+    params = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
+    assert_oauth_error(token_request(params), 401, "invalid_client")
+
+
+def test_a_body_that_is_not_utf8_gets_an_oauth_error(db):
+    response = APIClient().post(TOKEN, b"grant_type=\xff\xfe&client_id=%FF%00", content_type=FORM)
+    assert_oauth_error(response, 401, "invalid_client")
+
+
+def test_a_body_over_the_size_limit_is_invalid_request(client_and_secret, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    client, secret = client_and_secret
+    params = {"grant_type": "client_credentials", "padding": "x" * 200}
+    assert_oauth_error(token_request(params, **basic(client.client_id, secret)), 400, "invalid_request")
+
+
 def test_a_revoked_client_gets_no_token(client_and_secret):
     client, secret = client_and_secret
     revoke_oauth_client(client=client)
