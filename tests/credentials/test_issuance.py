@@ -9,7 +9,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from accounts.models import Organisation
 from core.errors import DomainError
 from core.keyring import DecryptionError
 from credentials.dataintegrity import add_proof, verify_proof
@@ -28,26 +27,8 @@ from credentials.models import IssuerKey
 from credentials.multikey import did_key_for
 from credentials.services import _private_key, active_issuer_key, create_issuer_key, sign_credential
 from credentials.verification import verify_issuer_proof
-from tests.conftest import diploma, make_organisation
-
-HOLDER = "did:example:an-peeters"
-
-
-@pytest.fixture
-def issuer(university) -> Organisation:
-    return university.organisation
-
-
-@pytest.fixture
-def other_issuer(db) -> Organisation:
-    return make_organisation("Other Demo University", Organisation.Kind.ISSUER).organisation
-
-
-def sign(organisation, credential=None):
-    signed, _ = sign_credential(
-        organisation=organisation, credential=credential or diploma(), subject_id=HOLDER
-    )
-    return signed
+from tests.conftest import diploma
+from tests.credentials.conftest import HOLDER, sign
 
 
 @pytest.fixture

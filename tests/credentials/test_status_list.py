@@ -14,7 +14,6 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import Organisation
 from credentials.datamodel import parse_datetime_stamp
 from credentials.errors import (
     ProofInvalid,
@@ -25,7 +24,6 @@ from credentials.errors import (
 )
 from credentials.keys import active_issuer_key, create_issuer_key
 from credentials.models import MIN_STATUS_LIST_SIZE, StatusEntry, StatusList
-from credentials.services import sign_credential
 from credentials.statuslist import (
     FILL_LIMIT,
     MAX_CACHE_SECONDS,
@@ -42,28 +40,11 @@ from credentials.statuslist import (
     with_bit,
 )
 from credentials.verification import verify_issuer_proof
-from tests.conftest import VECTORS, diploma, make_organisation
+from tests.conftest import VECTORS, diploma
+from tests.credentials.conftest import sign
 
-HOLDER = "did:example:an-peeters"
 STATUS_VECTORS = VECTORS / "status-list"
 SPEC_ENCODED_LIST = "uH4sIAAAAAAAAA-3BMQEAAADCoPVPbQwfoAAAAAAAAAAAAAAAAAAAAIC3AYbSVKsAQAAA"
-
-
-@pytest.fixture
-def issuer(university) -> Organisation:
-    return university.organisation
-
-
-@pytest.fixture
-def other_issuer(db) -> Organisation:
-    return make_organisation("Other Demo University", Organisation.Kind.ISSUER).organisation
-
-
-def sign(organisation, credential=None):
-    signed, _ = sign_credential(
-        organisation=organisation, credential=credential or diploma(), subject_id=HOLDER
-    )
-    return signed
 
 
 def entry_for(signed, purpose):

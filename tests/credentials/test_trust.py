@@ -20,11 +20,6 @@ DIPLOMA = ["VerifiableCredential", "DiplomaCredential"]
 
 
 @pytest.fixture
-def issuer(university) -> Organisation:
-    return university.organisation
-
-
-@pytest.fixture
 def did(issuer) -> str:
     return active_issuer_key(issuer).did
 

@@ -19,22 +19,10 @@ from credentials.errors import (
 )
 from credentials.keys import active_issuer_key, unseal_private_key
 from credentials.models import Accreditation
-from credentials.services import sign_credential
 from credentials.statuslist import set_status
 from credentials.verification import CHECKS, Outcome, require_verified, verify_credential
-from tests.conftest import diploma, make_organisation
-
-HOLDER = "did:example:an-peeters"
-
-
-@pytest.fixture
-def issuer(university) -> Organisation:
-    return university.organisation
-
-
-@pytest.fixture
-def other_issuer(db) -> Organisation:
-    return make_organisation("Other Demo University", Organisation.Kind.ISSUER).organisation
+from tests.conftest import diploma
+from tests.credentials.conftest import HOLDER, sign
 
 
 @pytest.fixture
@@ -46,13 +34,6 @@ def accredited(issuer) -> Organisation:
         notes="Register of higher-education institutions",
     )
     return issuer
-
-
-def sign(organisation, credential=None):
-    signed, _ = sign_credential(
-        organisation=organisation, credential=credential or diploma(), subject_id=HOLDER
-    )
-    return signed
 
 
 def xsd(moment):
