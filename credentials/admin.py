@@ -68,6 +68,12 @@ class IssuingOrganisationAdmin(OrganisationAdmin):
     """Organisations, plus what credentials adds for issuers: their signing keys."""
 
     inlines = [*OrganisationAdmin.inlines, IssuerKeyInline, ExternalIssuerDidInline]
+
+    def get_inlines(self, request, obj):
+        # Registered DIDs are shown for an existing organisation; none exist while adding one.
+        inlines = super().get_inlines(request, obj)
+        return inlines if obj is not None else [i for i in inlines if i is not ExternalIssuerDidInline]
+
     actions = ["generate_signing_key"]
 
     def save_model(self, request, obj, form, change):
