@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+import re
 import secrets
 from datetime import datetime, timedelta
 
@@ -74,10 +75,15 @@ def revoke_api_token(*, token: ApiToken) -> None:
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
+_LOOKUP_PREFIX = re.compile(r"[0-9a-f]{12}")
+
+
 def authenticate_token(token: str) -> ApiToken | None:
     """The live token row for a presented token, or None. Constant-time digest comparison."""
     parts = token.split("_", 2)
-    if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+    # The lookup prefix is 12 hex digits; anything else (a NUL byte, which PostgreSQL refuses in
+    # text) never reaches the database.
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX or not _LOOKUP_PREFIX.fullmatch(parts[1]):
         return None
     row = (
         ApiToken.objects.select_related("organisation", "user")

@@ -126,7 +126,10 @@ def test_a_token_with_another_tokens_prefix_is_refused(employer, other_employer)
     assert authenticate_token(f"cvt_{prefix}_{secret}") is None
 
 
-@pytest.mark.parametrize("token", ["", "cvt", "cvt_", "cvt__", "xyz_abc_def", "cvt_abc"])
+@pytest.mark.parametrize(
+    "token",
+    ["", "cvt", "cvt_", "cvt__", "xyz_abc_def", "cvt_abc", "cvt_\x00bcdef012345_x", "cvt_ABCDEF012345_x"],
+)
 def test_malformed_tokens_authenticate_nobody(db, token):
     assert authenticate_token(token) is None
 
