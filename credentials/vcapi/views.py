@@ -13,6 +13,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.authentication import ApiTokenAuthentication
+from accounts.oauth import ISSUE_CREDENTIALS, UPDATE_CREDENTIAL_STATUS, HasScope
 from accounts.permissions import IsIssuer
 from accounts.principals import acting_organisation
 
@@ -36,7 +37,7 @@ class IssueCredentialView(APIView):
     """Sign a credential with the calling issuer's active key (``credential.issuer`` = its DID)."""
 
     authentication_classes = [ApiTokenAuthentication]
-    permission_classes = [IsIssuer]
+    permission_classes = [IsIssuer, HasScope.of(ISSUE_CREDENTIALS)]
 
     @extend_schema(
         operation_id="vcapi_issue_credential",
@@ -116,7 +117,7 @@ class UpdateStatusView(APIView):
     """Revoke, suspend or reinstate a credential the calling issuer issued (Bitstring Status List)."""
 
     authentication_classes = [ApiTokenAuthentication]
-    permission_classes = [IsIssuer]
+    permission_classes = [IsIssuer, HasScope.of(UPDATE_CREDENTIAL_STATUS)]
 
     @extend_schema(
         operation_id="vcapi_update_credential_status",
