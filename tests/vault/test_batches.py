@@ -15,7 +15,7 @@ from credentials.verification import verify_credential
 from tests.conftest import Actor, make_organisation
 from tests.support import assert_problem, role_matrix
 from vault import batches
-from vault.models import Batch, BatchRowError, BatchUpload, PodCredential
+from vault.models import Batch, BatchRowError, BatchUpload, Pod, PodCredential
 from vault.services import read_own_credentials
 
 URL = "/api/v1/issuer/batches"
@@ -333,3 +333,16 @@ def test_an_upload_moved_to_another_batch_does_not_open(university, citizen):
     second.refresh_from_db()
     assert second.status == Batch.Status.FAILED
     assert not PodCredential.objects.exists()
+
+
+def test_a_pod_that_fails_its_integrity_check_fails_its_row_only(
+    university, citizen, other_citizen, django_capture_on_commit_callbacks
+):
+    # The citizen's sealed data key swapped for another pod's: it no longer opens for this pod.
+    Pod.objects.filter(pk=citizen.pod.pk).update(data_key_sealed=other_citizen.pod.data_key_sealed)
+    response = upload(university, HEADER + good() + good(BART), django_capture_on_commit_callbacks)
+    body = university.get(response["Location"]).json()
+    assert (body["status"], body["issued"], body["failed"]) == ("done", 1, 1)
+    assert [(e["line"], e["code"]) for e in body["errors"]] == [(2, "integrity-failure")]
+    assert not PodCredential.objects.filter(pod=citizen.pod).exists()
+    assert PodCredential.objects.filter(pod=other_citizen.pod).count() == 1
