@@ -4,7 +4,8 @@ Both go through the full Django + DRF stack in-process (django.test.Client: midd
 authentication, permissions, serialisation), on the same database, in the same run:
 - ceiling: GET /api/v1/whoami (authentication and a tiny response, nothing else);
 - read:    GET /api/v1/grants/<id>/credentials (authentication, grant lookup and lock, the
-           decision, unwrap the pod key, decrypt, one hash-chained log append, serialise).
+           decision, unwrap the pod key, decrypt, sign a verifiable presentation with the
+           holder's key (eddsa-rdfc-2022), one hash-chained log append, serialise).
 It prints requests per second and p50/p99 latency for each, and their ratio.
 
     make bench                                  # SQLite (the quick-start database)
@@ -100,7 +101,10 @@ def main() -> None:
         token, grant_id = seed()
         client = Client()
         bare = measure(client, "/api/v1/whoami", token, args.requests, args.warmup)
-        read_path = f"/api/v1/grants/{grant_id}/credentials?purpose=dpv:HumanResourceManagement"
+        read_path = (
+            f"/api/v1/grants/{grant_id}/credentials?purpose=dpv:HumanResourceManagement"
+            "&challenge=bench-challenge-0001&domain=https://hr.bench.example"
+        )
         read = measure(client, read_path, token, args.requests, args.warmup)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
