@@ -4,6 +4,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.oauth import READ_GRANTS, HasScope
 from accounts.permissions import IsCitizen, IsRequester
 from accounts.principals import acting_citizen, acting_organisation
 
@@ -90,7 +91,7 @@ class GrantCredentialsView(APIView):
     citizen's holder key over your challenge and domain: verify it with the same two values.
     """
 
-    permission_classes = [IsRequester]
+    permission_classes = [IsRequester, HasScope.of(READ_GRANTS)]
 
     @extend_schema(
         parameters=[ReadQuerySerializer], responses=PresentationResultSerializer, tags=["access requests"]

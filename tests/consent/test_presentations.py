@@ -177,3 +177,21 @@ def test_the_holder_key_matches_the_pods_did(citizen):
 def test_the_holder_key_is_unsealed_only_inside_a_transaction(citizen):
     with pytest.raises(RuntimeError, match="inside the transaction"):
         vault.holder_signing_key(citizen.pod)
+
+
+def test_an_oauth_token_with_the_read_grants_scope_reads(employer, issued, grant):
+    """Requesters may use OAuth 2.0 client-credentials tokens (read:grants) beside API tokens."""
+    from rest_framework.test import APIClient
+
+    from accounts.oauth import READ_GRANTS, issue_access_token, register_oauth_client, revoke_oauth_client
+
+    client, _ = register_oauth_client(organisation=employer.organisation, scopes=[READ_GRANTS])
+    _, token = issue_access_token(client=client, scopes=[READ_GRANTS])
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    response = api.get(read_url(grant["id"]))
+    assert response.status_code == 200, response.json()
+    presentation = response.json()["verifiablePresentation"]
+    assert verify_presentation(presentation, challenge=CHALLENGE, domain=DOMAIN).proofs
+    revoke_oauth_client(client=client)
+    assert_problem(api.get(read_url(grant["id"])), 401, "authentication-failed")
