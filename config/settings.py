@@ -266,6 +266,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several resources have a "status"; name each choice set after its resource.
+    "ENUM_NAME_OVERRIDES": {"BatchStatusEnum": "vault.models.Batch.Status"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.openapi.add_problem_responses",
