@@ -16,13 +16,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from core.errors import DomainError
 
 from .dataintegrity import CRYPTOSUITE, VerifiedProof, add_proof, verify_proofs
+from .datamodel import validate_presentation
 from .errors import PresentationInvalid, ProofInvalid, ProofOptionsInvalid
 from .jsonld import CREDENTIALS_V2, is_absolute_iri
 
 PRESENTATION_TYPE = "VerifiablePresentation"
-# VCDM 1.1 presentations are still sent by the W3C Data Integrity test suites; their shape rules
-# for what is checked here are the same.
-CREDENTIALS_V1 = "https://www.w3.org/2018/credentials/v1"
 SECTION = "VCDM 2.0 §4.13 Verifiable Presentations"
 
 
@@ -170,31 +168,13 @@ def verify_presentation(
 
 
 def _shape_errors(presentation: Any) -> list[dict[str, str]]:
-    if not isinstance(presentation, dict):
-        return [_error("", "A presentation must be a JSON object.")]
-    errors = []
-    contexts = presentation.get("@context")
-    first = contexts[0] if isinstance(contexts, list) and contexts else None
-    if first not in (CREDENTIALS_V2, CREDENTIALS_V1):
-        errors.append(_error("/@context", f"@context must be a list whose first item is {CREDENTIALS_V2}."))
-    if "id" in presentation and not is_absolute_iri(presentation["id"]):
-        errors.append(_error("/id", "id must be a URL."))
-    types = presentation.get("type")
-    if PRESENTATION_TYPE not in (types if isinstance(types, list) else [types]):
-        errors.append(_error("/type", f"type must include {PRESENTATION_TYPE}."))
-    if "holder" in presentation and _holder_id(presentation) is None:
-        errors.append(_error("/holder", "holder must be a URL or an object whose id is a URL."))
-    if "verifiableCredential" in presentation:
-        credentials = presentation["verifiableCredential"]
-        if credentials == []:
-            errors.append(
-                _error(
-                    "/verifiableCredential",
-                    "verifiableCredential must hold credentials; leave it out if none.",
-                )
-            )
-        errors.extend(_credential_errors(_as_list(credentials)))
-    return errors
+    """VCDM 2.0 §4.13 (credentials.datamodel.validate_presentation, embedded credentials
+    included), plus what only a presentation verifier cares about: the same credential twice."""
+    try:
+        validate_presentation(presentation)
+    except PresentationInvalid as exc:
+        return list(exc.extra.get("errors") or [_error("", str(exc.detail))])
+    return _credential_errors(_as_list(presentation.get("verifiableCredential", [])))
 
 
 def _credential_errors(credentials: list[Any]) -> list[dict[str, str]]:
