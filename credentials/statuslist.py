@@ -45,6 +45,7 @@ from .errors import (
 from .jsonld import CREDENTIALS_V2, is_absolute_iri
 from .keys import unseal_private_key
 from .models import MIN_STATUS_LIST_SIZE, IssuerKey, StatusEntry, StatusList, StatusPurpose
+from .signals import credential_status_changed
 
 ENTRY_TYPE = "BitstringStatusListEntry"
 LIST_CREDENTIAL_TYPE = "BitstringStatusListCredential"
@@ -257,6 +258,9 @@ def set_status(*, issuer: Organisation, credential_id: str, purpose: str, value:
     status_list.save(update_fields=["bitstring", "version", "updated_at"])
     entry.changed_at = timezone.now()
     entry.save(update_fields=["changed_at"])
+    credential_status_changed.send(
+        sender=StatusEntry, issuer=issuer, credential_id=credential_id, purpose=purpose, value=bool(value)
+    )
     return entry
 
 

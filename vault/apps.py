@@ -5,3 +5,6 @@ class VaultConfig(AppConfig):
     name = "vault"
     verbose_name = "Pods and access log"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401  (connects the signal receivers)

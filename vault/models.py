@@ -61,6 +61,9 @@ class AccessEvent(models.Model):
         REQUEST_APPROVED = "request.approved", "Access request approved (grant created)"
         REQUEST_DENIED = "request.denied", "Access request denied"
         GRANT_REVOKED = "grant.revoked", "Grant revoked"
+        CREDENTIAL_REVOKED = "credential.revoked", "Credential revoked by its issuer"
+        CREDENTIAL_SUSPENDED = "credential.suspended", "Credential suspended by its issuer"
+        CREDENTIAL_REINSTATED = "credential.reinstated", "Credential's suspension lifted by its issuer"
 
     class Outcome(models.TextChoices):
         ALLOWED = "allowed", "Allowed"

@@ -1,0 +1,9 @@
+"""What credentials tells the apps above it, without knowing them (they import us, never the reverse)."""
+
+from django.dispatch import Signal
+
+# Sent by statuslist.set_status inside its transaction, after a credential's status bit changed,
+# with keyword arguments ``issuer`` (the Organisation), ``credential_id``, ``purpose``
+# ("revocation" or "suspension") and ``value`` (the bit's new value). Receivers run in that
+# transaction: one that raises rolls the change back, so a change and its record go together.
+credential_status_changed = Signal()
