@@ -309,3 +309,16 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Hosted did:web DIDs for issuers whose keys we keep: the host name (optionally host:port) at
+# which this service is reachable over HTTPS, e.g. vault.example.be. An issuer hosted with
+# `manage.py host_issuer_did <slug>` then signs as did:web:<host>:issuers:<slug>, whose document
+# this service serves at https://<host>/issuers/<slug>/did.json. Empty (the default): hosting off.
+# did:web names a domain, never an IP address; the full grammar is checked by credentials.hosted.
+ISSUER_DID_WEB_HOST = env("ISSUER_DID_WEB_HOST").strip().lower()
+_did_web_host_name = ISSUER_DID_WEB_HOST.partition(":")[0]
+if "/" in ISSUER_DID_WEB_HOST or _did_web_host_name.replace(".", "").isdigit() or "[" in ISSUER_DID_WEB_HOST:
+    raise ImproperlyConfigured(
+        "ISSUER_DID_WEB_HOST must be a host name, optionally with a port (vault.example.be:8443), "
+        f"not a URL or an IP address: {ISSUER_DID_WEB_HOST!r}."
+    )

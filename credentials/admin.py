@@ -3,9 +3,12 @@ from django.contrib import admin, messages
 from accounts.admin import OrganisationAdmin
 from accounts.models import Organisation
 from core.admin import ReadOnlyAdmin
+from core.errors import DomainError
 
+from .didweb import did_web_to_url
+from .hosted import host_issuer_did
 from .keys import create_issuer_key
-from .models import Accreditation, ExternalIssuerDid, IssuerKey, StatusEntry, StatusList
+from .models import Accreditation, ExternalIssuerDid, HostedIssuerDid, IssuerKey, StatusEntry, StatusList
 from .statuslist import status_list_url
 
 
@@ -60,6 +63,37 @@ class ExternalIssuerDidInline(admin.TabularInline):
         return False
 
 
+class HostedIssuerDidInline(admin.TabularInline):
+    """The did:web DID we host for the organisation (the admin action or `manage.py host_issuer_did`)."""
+
+    model = HostedIssuerDid
+    fields = ("did", "document_url", "created_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="DID document")
+    def document_url(self, obj: HostedIssuerDid) -> str:
+        return did_web_to_url(obj.did)
+
+
+@admin.register(HostedIssuerDid)
+class HostedIssuerDidAdmin(ReadOnlyAdmin):
+    """Hosted did:web DIDs: permanent, since verifiers and trust registries know issuers by them."""
+
+    list_display = ("organisation", "did", "document_url", "created_at")
+    search_fields = ("did", "organisation__name", "organisation__slug")
+    fields = ("organisation", "did", "document_url", "created_at")
+    readonly_fields = fields
+
+    @admin.display(description="DID document")
+    def document_url(self, obj: HostedIssuerDid) -> str:
+        return did_web_to_url(obj.did)
+
+
 admin.site.unregister(Organisation)
 
 
@@ -67,14 +101,16 @@ admin.site.unregister(Organisation)
 class IssuingOrganisationAdmin(OrganisationAdmin):
     """Organisations, plus what credentials adds for issuers: their signing keys."""
 
-    inlines = [*OrganisationAdmin.inlines, IssuerKeyInline, ExternalIssuerDidInline]
+    inlines = [*OrganisationAdmin.inlines, IssuerKeyInline, HostedIssuerDidInline, ExternalIssuerDidInline]
 
     def get_inlines(self, request, obj):
-        # Registered DIDs are shown for an existing organisation; none exist while adding one.
+        # Registered and hosted DIDs are shown for an existing organisation; none exist while adding one.
         inlines = super().get_inlines(request, obj)
-        return inlines if obj is not None else [i for i in inlines if i is not ExternalIssuerDidInline]
+        if obj is not None:
+            return inlines
+        return [i for i in inlines if i not in (ExternalIssuerDidInline, HostedIssuerDidInline)]
 
-    actions = ["generate_signing_key"]
+    actions = ["generate_signing_key", "host_did_web"]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -94,18 +130,38 @@ class IssuingOrganisationAdmin(OrganisationAdmin):
             key = create_issuer_key(organisation=organisation)
             messages.success(request, f"{organisation}: new signing key {key.did}")
 
+    @admin.action(description="Host a did:web DID (issuers; they then sign as it)")
+    def host_did_web(self, request, queryset):
+        for organisation in queryset:
+            try:
+                hosted = host_issuer_did(organisation=organisation)
+            except DomainError as exc:
+                messages.warning(request, f"{organisation}: {exc.detail}")
+                continue
+            messages.success(request, f"{organisation} signs as {hosted.did}")
+
 
 @admin.register(StatusList)
 class StatusListAdmin(ReadOnlyAdmin):
     """Status lists change only through the issuer's revoke / suspend calls (statuslist.set_status)."""
 
-    list_display = ("id", "organisation", "status_purpose", "allocated", "size", "version", "updated_at")
+    list_display = (
+        "id",
+        "organisation",
+        "issuer_did",
+        "status_purpose",
+        "allocated",
+        "size",
+        "version",
+        "updated_at",
+    )
     list_filter = ("status_purpose",)
-    search_fields = ("id", "organisation__name", "issuer_key__did")
+    search_fields = ("id", "organisation__name", "issuer_did", "issuer_key__did")
     fields = (
         "id",
         "public_url",
         "organisation",
+        "issuer_did",
         "issuer_key",
         "status_purpose",
         "size",
@@ -179,6 +235,11 @@ class AccreditationAdmin(admin.ModelAdmin):
     def dids(self, obj: Accreditation) -> str:
         if obj.organisation_id is None:
             return "-"
-        return (
-            ", ".join(obj.organisation.signing_keys.values_list("did", flat=True)) or "(no signing key yet)"
-        )
+        dids = [
+            *HostedIssuerDid.objects.filter(organisation_id=obj.organisation_id).values_list(
+                "did", flat=True
+            ),
+            *obj.organisation.signing_keys.values_list("did", flat=True),
+            *obj.organisation.external_dids.values_list("did", flat=True),
+        ]
+        return ", ".join(dids) or "(no signing key yet)"

@@ -1,6 +1,8 @@
 """Resolving verification methods to public keys: the one entry point proofs use.
 
-``did:key`` is resolved locally (credentials.multikey). ``did:web`` resolves from a pinned
+``did:key`` is resolved locally (credentials.multikey). A ``did:web`` on our own host
+(ISSUER_DID_WEB_HOST) is one of the issuer DIDs we host: its document is built from the database
+(credentials.hosted), never fetched from ourselves. Any other ``did:web`` resolves from a pinned
 document when there is one (credentials.pinned), which always wins; otherwise over HTTPS
 (credentials.didweb) unless ``DID_WEB_NETWORK`` is off (air-gapped deployments).
 """
@@ -12,6 +14,7 @@ from .diddocument import DidDocument, check_purpose
 from .didweb import PREFIX as DID_WEB_PREFIX
 from .didweb import did_web_to_url, fetch_did_document
 from .errors import UnresolvableKey
+from .hosted import hosted_document
 from .multikey import resolve_verification_method as _resolve_did_key
 from .pinned import pinned_document
 
@@ -55,12 +58,16 @@ def resolve_verification_method(
 
 
 def resolve_did_document(did: str) -> DidDocument:
-    """The checked DID document of a did:web DID: pinned if pinned, else fetched (and cached).
+    """The checked DID document of a did:web DID: ours from the database, else pinned if pinned,
+    else fetched (and cached).
 
-    Raises UnresolvableKey (or DidDocumentInvalid): never falls back to the network for a
-    pinned DID, and never goes to the network when DID_WEB_NETWORK is off.
+    Raises UnresolvableKey (or DidDocumentInvalid): never goes to the network for a DID on our
+    own host or a pinned DID, nor at all when DID_WEB_NETWORK is off.
     """
     did_web_to_url(did)  # refuse a malformed DID before looking anywhere
+    hosted = hosted_document(did)
+    if hosted is not None:
+        return hosted
     pinned = pinned_document(did)
     if pinned is not None:
         return pinned

@@ -150,3 +150,16 @@ class NotVerified(Invalid):
 class AccreditationInvalid(Invalid):
     code = "invalid-accreditation"
     title = "The accreditation cannot be recorded"
+
+
+# Hosted did:web issuer DIDs (credentials.hosted).
+
+
+class DidHostingRefused(Invalid):
+    code = "did-hosting-refused"
+    title = "This service cannot host a did:web DID for that organisation"
+
+
+class UnknownIssuerDid(NotFound):
+    code = "unknown-issuer-did"
+    title = "This service hosts no DID for that issuer"

@@ -2,7 +2,8 @@
 
 Unlike issuance into a pod (credentials.services.sign_credential), the credential is returned to
 the caller, not stored: it may have any subject(s) and any type, VCDM 2.0 or 1.1. What stays
-fixed is who signs: the calling organisation's active key, and ``issuer`` must be its DID.
+fixed is who signs: the calling organisation's active key, and ``issuer`` must be its current DID
+(its hosted did:web, else the key's did:key).
 """
 
 from typing import Any
@@ -16,7 +17,7 @@ from .dataintegrity import CRYPTOSUITE, SUPPORTED_CRYPTOSUITES, add_proof
 from .datamodel import parse_datetime_stamp, validate_credential
 from .errors import CredentialInvalid, UnknownContext, UnsupportedOption
 from .jsonld import CREDENTIALS_V1, CREDENTIALS_V2, EXAMPLES_V2, context_references, is_absolute_iri
-from .keys import active_issuer_key, unseal_private_key
+from .keys import SigningIdentity, current_identity, unseal_private_key
 from .statuslist import allocate_status_entries, credential_status_of, set_status
 from .types import ISSUABLE_CONTEXTS
 
@@ -66,7 +67,7 @@ def _with_data_integrity_context(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def _allocated_status(
-    document: dict[str, Any], *, key: Any, credential_id: str | None
+    document: dict[str, Any], *, identity: SigningIdentity, credential_id: str | None
 ) -> list[dict[str, str]]:
     if "credentialStatus" in document:
         raise _invalid("/credentialStatus", "must be absent when options.credentialStatus asks us to add it")
@@ -82,7 +83,7 @@ def _allocated_status(
             "POST /credentials/status names.",
             option="credentialStatus",
         )
-    return credential_status_of(allocate_status_entries(key=key, credential_id=name))
+    return credential_status_of(allocate_status_entries(identity=identity, credential_id=name))
 
 
 @transaction.atomic
@@ -108,11 +109,12 @@ def issue_credential(
 ) -> dict[str, Any]:
     """Sign ``credential`` with the organisation's active key and return the verifiable credential.
 
-    ``issuer`` (a string or an object's ``id``) must be the organisation's DID, or absent (it is
-    filled in). ``credential_id`` is the VCALM ``credentialId`` option: a URI naming a
-    credential that has no ``id``. With ``with_status`` a revocation and a suspension
-    BitstringStatusListEntry are allocated and added (VCDM 2.0 only, and the credential needs an
-    id or credentialId: that is what POST /credentials/status names). Only those entries are
+    ``issuer`` (a string or an object's ``id``) must be the organisation's current DID (its hosted
+    did:web, else the active key's did:key), or absent (it is filled in). ``credential_id`` is the
+    VCALM ``credentialId`` option: a URI naming a credential that has no ``id``. With
+    ``with_status`` a revocation and a suspension BitstringStatusListEntry are allocated and added
+    (VCDM 2.0 only, and the credential needs an id or credentialId: that is what
+    POST /credentials/status names). Only those entries are
     stored, never the credential. Raises CredentialInvalid, UnknownContext, UnsupportedOption,
     NoSigningKey or a strict JSON-LD error; signs nothing then.
     """
@@ -140,12 +142,12 @@ def issue_credential(
     if "proof" in credential:
         raise _invalid("/proof", "must be absent; send the credential unsigned, the service signs it")
 
-    key = active_issuer_key(organisation)
+    identity = current_identity(organisation)
     document = dict(credential)
-    issuer = document.setdefault("issuer", key.did)
+    issuer = document.setdefault("issuer", identity.did)
     issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
-    if issuer_id != key.did:
-        raise _invalid("/issuer", f"must be {key.did}, the DID of the organisation signing, or absent")
+    if issuer_id != identity.did:
+        raise _invalid("/issuer", f"must be {identity.did}, the DID of the organisation signing, or absent")
 
     contexts = document.get("@context")
     if not isinstance(contexts, list) or not contexts or contexts[0] not in (CREDENTIALS_V2, CREDENTIALS_V1):
@@ -155,12 +157,14 @@ def issue_credential(
     _check_contexts(document)
     document = _with_data_integrity_context(document)
     if with_status:
-        document["credentialStatus"] = _allocated_status(document, key=key, credential_id=credential_id)
+        document["credentialStatus"] = _allocated_status(
+            document, identity=identity, credential_id=credential_id
+        )
     validate_credential(document)
     return add_proof(
         document,
-        private_key=unseal_private_key(key),
-        verification_method=key.verification_method,
+        private_key=unseal_private_key(identity.key),
+        verification_method=identity.verification_method,
         cryptosuite=cryptosuite,
         created=created,
     )

@@ -1,6 +1,11 @@
-"""Issuer signing keys: generated here, stored sealed under the key-encryption key ring."""
+"""Issuer signing keys: generated here, stored sealed under the key-encryption key ring.
+
+An organisation signs as one DID at a time (``current_identity``): its hosted did:web when it
+has one (credentials.hosted), else the did:key of its active key.
+"""
 
 import uuid
+from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.db import transaction
@@ -10,7 +15,7 @@ from accounts.models import Organisation
 from core.keyring import WrappedSecret, keyring
 
 from .errors import NoSigningKey
-from .models import IssuerKey
+from .models import HostedIssuerDid, IssuerKey
 from .multikey import did_key_for
 
 
@@ -46,6 +51,30 @@ def active_issuer_key(organisation: Organisation) -> IssuerKey:
     if key is None:
         raise NoSigningKey(f"{organisation.name} has no active signing key; an operator must create one.")
     return key
+
+
+@dataclass(frozen=True)
+class SigningIdentity:
+    """Who signs: ``did`` is the issuer named in what is signed, ``key`` the key making the proof."""
+
+    did: str
+    key: IssuerKey
+
+    @property
+    def verification_method(self) -> str:
+        """``<did>#<publicKeyMultibase>``: a did:key's own method, and a stable method id per key
+        in a hosted did:web document."""
+        return f"{self.did}#{self.key.public_key_multibase}"
+
+
+def current_identity(organisation: Organisation) -> SigningIdentity:
+    """The DID ``organisation`` signs as now, with its active key; raises NoSigningKey.
+
+    Its hosted did:web DID when it has one, else the did:key of the active key.
+    """
+    key = active_issuer_key(organisation)
+    hosted = HostedIssuerDid.objects.filter(organisation=organisation).values_list("did", flat=True).first()
+    return SigningIdentity(did=hosted or key.did, key=key)
 
 
 def unseal_private_key(key: IssuerKey) -> Ed25519PrivateKey:

@@ -56,14 +56,18 @@ class StatusList(models.Model):
     """One Bitstring Status List of an issuer, for one purpose, published at a stable URL.
 
     Bit ``i`` (MSB-first: index 0 is the left-most bit of byte 0) is set when the credential
-    allocated index ``i`` is revoked or suspended. The list belongs to the signing key whose
-    DID is the issuer of the credentials it covers, so it is signed as that same issuer even
-    after the organisation rotates to a new key (new credentials then get new lists).
+    allocated index ``i`` is revoked or suspended. The list belongs to one issuer identity,
+    ``issuer_did``: the issuer of every credential it covers, and of the list credential itself.
+    For a did:key that is the DID of ``issuer_key``, which alone can sign it, so after a rotation
+    the list stays signed by its retired key and new credentials get new lists. For a hosted
+    did:web (HostedIssuerDid) the DID outlives rotations: its lists keep taking entries and are
+    signed by the organisation's current key. ``issuer_key`` is the key the list was opened with.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="status_lists")
     issuer_key = models.ForeignKey(IssuerKey, on_delete=models.PROTECT, related_name="status_lists")
+    issuer_did = models.CharField(max_length=255)
     status_purpose = models.CharField(max_length=16, choices=StatusPurpose.choices)
     size = models.PositiveIntegerField(default=MIN_STATUS_LIST_SIZE)
     bitstring = models.BinaryField(editable=False)
@@ -75,8 +79,12 @@ class StatusList(models.Model):
 
     class Meta:
         ordering = ["created_at"]
-        indexes = [models.Index(fields=["issuer_key", "status_purpose"], name="status_list_key_purpose")]
+        indexes = [models.Index(fields=["issuer_did", "status_purpose"], name="status_list_did_purpose")]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(issuer_did__startswith="did:key:") | Q(issuer_did__startswith="did:web:"),
+                name="status_list_issuer_is_did_key_or_did_web",
+            ),
             models.CheckConstraint(
                 condition=Q(status_purpose__in=["revocation", "suspension"]),
                 name="status_list_purpose_valid",
@@ -149,6 +157,32 @@ class ExternalIssuerDid(models.Model):
             models.CheckConstraint(
                 condition=Q(did__startswith="did:web:") | Q(did__startswith="did:key:"),
                 name="external_issuer_did_is_did_web_or_did_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation}: {self.did}"
+
+
+class HostedIssuerDid(models.Model):
+    """The did:web DID this service hosts for an issuer whose keys it keeps.
+
+    ``did:web:<ISSUER_DID_WEB_HOST>:issuers:<slug>``, served at ``/issuers/<slug>/did.json``
+    (credentials.hosted). Its document lists every IssuerKey of the organisation, retired ones
+    included, so the DID stays the same across key rotations. Once hosted, the organisation
+    signs as this DID instead of its keys' did:key.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.OneToOneField(Organisation, on_delete=models.PROTECT, related_name="hosted_did")
+    did = models.CharField(max_length=255, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "hosted issuer DID"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(did__startswith="did:web:"), name="hosted_issuer_did_is_did_web"
             ),
         ]
 

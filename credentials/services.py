@@ -13,12 +13,12 @@ from .dataintegrity import add_proof, utc_now_xsd
 from .datamodel import validate_credential
 from .errors import AccreditationInvalid, CredentialInvalid, UnknownContext
 from .jsonld import context_references
-from .keys import active_issuer_key, create_issuer_key, unseal_private_key
-from .models import Accreditation, ExternalIssuerDid, IssuerKey
+from .keys import active_issuer_key, create_issuer_key, current_identity, unseal_private_key
+from .models import Accreditation, ExternalIssuerDid, HostedIssuerDid, IssuerKey
 from .statuslist import allocate_status_entries, credential_status_of
 from .types import ISSUABLE_CONTEXTS, CredentialType, credential_type_of
 
-__all__ = ["accredit_issuer", "active_issuer_key", "create_issuer_key", "sign_credential"]
+__all__ = ["accredit_issuer", "active_issuer_key", "create_issuer_key", "current_identity", "sign_credential"]
 
 _private_key = unseal_private_key  # the name callers and tests have used
 
@@ -57,7 +57,8 @@ def sign_credential(
 ) -> tuple[dict[str, Any], CredentialType]:
     """Complete an issuer's unsigned credential and sign it with eddsa-rdfc-2022.
 
-    Fills in ``issuer`` (the organisation's did:key), ``id`` (a urn:uuid) and ``validFrom``
+    Fills in ``issuer`` (the organisation's current DID: its hosted did:web, else the did:key of
+    its active key; a given ``issuer`` must be that DID), ``id`` (a urn:uuid) and ``validFrom``
     (now) when absent, binds the subject to ``subject_id``, and adds a ``credentialStatus``
     with a revocation and a suspension entry (random indexes in the issuer's status lists).
     Raises CredentialInvalid, UnknownCredentialType, UnknownContext, UndefinedTerm or
@@ -77,11 +78,13 @@ def sign_credential(
         raise _issuance_error(
             refused, "is not accepted", "a credential describes its one subject, the holder"
         )
-    key = active_issuer_key(organisation)
+    identity = current_identity(organisation)
     document = dict(credential)
-    if "issuer" in document and document["issuer"] not in (key.did, {"id": key.did}):
-        raise _issuance_error("/issuer", f"must be {key.did}", "your organisation's DID, or leave it out")
-    document.setdefault("issuer", key.did)
+    if "issuer" in document and document["issuer"] not in (identity.did, {"id": identity.did}):
+        raise _issuance_error(
+            "/issuer", f"must be {identity.did}", "your organisation's current DID, or leave it out"
+        )
+    document.setdefault("issuer", identity.did)
     document.setdefault("id", f"urn:uuid:{uuid.uuid4()}")
     document.setdefault("validFrom", utc_now_xsd())
 
@@ -117,10 +120,12 @@ def sign_credential(
         )
     # Allocated last, after every check: a refused credential takes no index. The transaction
     # gives the indexes back if signing itself fails (e.g. an undefined term).
-    entries = allocate_status_entries(key=key, credential_id=document["id"])
+    entries = allocate_status_entries(identity=identity, credential_id=document["id"])
     document["credentialStatus"] = credential_status_of(entries)
     signed = add_proof(
-        document, private_key=unseal_private_key(key), verification_method=key.verification_method
+        document,
+        private_key=unseal_private_key(identity.key),
+        verification_method=identity.verification_method,
     )
     return signed, credential_type
 
@@ -169,13 +174,17 @@ def register_external_did(
     registry counts its accreditations for credentials signed with it.
 
     Raises AccreditationInvalid for a non-issuer, a DID that is not did:web or did:key, or one that
-    already belongs to an organisation (a key of ours, or registered before).
+    already belongs to an organisation (a key of ours, a did:web we host, or registered before).
     """
     if organisation.kind != Organisation.Kind.ISSUER:
         raise AccreditationInvalid(f"{organisation.name} is not an issuer; only issuers sign credentials.")
     if not isinstance(did, str) or not _DID.match(did) or "#" in did:
         raise AccreditationInvalid("Give a did:web or did:key DID, without a fragment.")
-    if IssuerKey.objects.filter(did=did).exists() or ExternalIssuerDid.objects.filter(did=did).exists():
+    if (
+        IssuerKey.objects.filter(did=did).exists()
+        or HostedIssuerDid.objects.filter(did=did).exists()
+        or ExternalIssuerDid.objects.filter(did=did).exists()
+    ):
         raise AccreditationInvalid(f"{did} already belongs to an organisation in the registry.")
     return ExternalIssuerDid.objects.create(
         organisation=organisation, did=did, registered_by=registered_by, notes=notes

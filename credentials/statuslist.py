@@ -1,6 +1,8 @@
 """Bitstring Status List 1.0: revocation and suspension of the credentials we issue.
 
-Each issuing key has one list per purpose (revocation, suspension) of at least 131,072 bits.
+Each issuer identity (the DID credentials are issued as: a key's did:key, or a hosted did:web
+that outlives key rotations) has one open list per purpose (revocation, suspension) of at least
+131,072 bits.
 A credential gets a random index in each (``allocate_status_entries``), drawn with the
 ``secrets`` module, so neither the list nor the order of issuance says who holds which bit.
 A list takes new entries until it is half full (``FILL_LIMIT``): a random draw then finds a
@@ -43,7 +45,7 @@ from .errors import (
     UnsupportedStatusPurpose,
 )
 from .jsonld import CREDENTIALS_V2, is_absolute_iri
-from .keys import unseal_private_key
+from .keys import SigningIdentity, unseal_private_key
 from .models import MIN_STATUS_LIST_SIZE, IssuerKey, StatusEntry, StatusList, StatusPurpose
 from .signals import credential_status_changed
 
@@ -129,16 +131,20 @@ def _purpose(purpose: Any) -> str:
     return str(purpose)
 
 
-def _open_list(key: IssuerKey, purpose: str) -> StatusList:
-    """The key's list for ``purpose`` that still takes entries, locked; a new one when all are full."""
+def _open_list(identity: SigningIdentity, purpose: str) -> StatusList:
+    """The identity's list for ``purpose`` that still takes entries, locked; a new one when all are full."""
     open_lists = StatusList.objects.select_for_update().filter(
-        issuer_key=key, status_purpose=purpose, allocated__lt=F("size") * FILL_LIMIT
+        organisation_id=identity.key.organisation_id,
+        issuer_did=identity.did,
+        status_purpose=purpose,
+        allocated__lt=F("size") * FILL_LIMIT,
     )
     status_list = open_lists.order_by("created_at").first()
     if status_list is None:
         status_list = StatusList.objects.create(
-            organisation=key.organisation,
-            issuer_key=key,
+            organisation_id=identity.key.organisation_id,
+            issuer_key=identity.key,
+            issuer_did=identity.did,
             status_purpose=purpose,
             size=MIN_STATUS_LIST_SIZE,
             bitstring=bytes(MIN_STATUS_LIST_SIZE // 8),
@@ -168,32 +174,37 @@ def _draw_index(status_list: StatusList, *, credential_id: str) -> StatusEntry:
 
 
 @transaction.atomic
-def allocate_status_entries(*, key: IssuerKey, credential_id: str) -> list[StatusEntry]:
-    """A revocation and a suspension entry for a credential signed with ``key``.
+def allocate_status_entries(*, identity: SigningIdentity, credential_id: str) -> list[StatusEntry]:
+    """A revocation and a suspension entry for a credential issued as ``identity.did``, in lists
+    of that issuer DID.
 
     A credential id that already has entries (the same credential signed again) keeps them, so
     its status cannot be reset by re-issuing it. Raises CredentialInvalid when those entries
-    belong to a list of an earlier key (its status list would name another issuer).
+    belong to a list of another issuer DID (an earlier did:key): the list would name another issuer.
     """
     entries = []
     for purpose in PURPOSES:
         existing = (
             StatusEntry.objects.select_related("status_list")
-            .filter(organisation_id=key.organisation_id, credential_id=credential_id, status_purpose=purpose)
+            .filter(
+                organisation_id=identity.key.organisation_id,
+                credential_id=credential_id,
+                status_purpose=purpose,
+            )
             .first()
         )
         if existing is not None:
-            if existing.status_list.issuer_key_id != key.pk:
+            if existing.status_list.issuer_did != identity.did:
                 raise CredentialInvalid(
-                    f"/id {credential_id} was issued before with an earlier signing key; issue it under "
-                    "a new id.",
+                    f"/id {credential_id} was issued before as {existing.status_list.issuer_did}, "
+                    f"not {identity.did}; issue it under a new id.",
                     errors=[
-                        {"path": "/id", "rule": "issuance", "detail": "already issued under another key"}
+                        {"path": "/id", "rule": "issuance", "detail": "already issued as another issuer DID"}
                     ],
                 )
             entries.append(existing)
             continue
-        entries.append(_draw_index(_open_list(key, purpose), credential_id=credential_id))
+        entries.append(_draw_index(_open_list(identity, purpose), credential_id=credential_id))
     return entries
 
 
@@ -271,20 +282,36 @@ def _xsd(moment: datetime) -> str:
     return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def sign_status_list(status_list: StatusList, *, now: datetime | None = None) -> dict[str, Any]:
-    """The list as a BitstringStatusListCredential, signed with the key it belongs to.
+def list_signer(status_list: StatusList) -> SigningIdentity:
+    """Who signs ``status_list``: always as its recorded issuer DID, with a key of that identity.
 
-    That key's DID is the issuer of every credential in the list, so verifiers can check the
-    list and the credential have the same issuer, even after the organisation rotated keys.
+    A did:key list is signed by its own key, retired or not: no other key can speak for that
+    DID. A hosted did:web list is signed by the organisation's current key, which the DID's
+    document lists beside the retired ones (credentials.hosted); the DID itself never changed.
+    """
+    key = status_list.issuer_key
+    if status_list.issuer_did != key.did:
+        current = IssuerKey.objects.filter(
+            organisation_id=status_list.organisation_id, retired_at__isnull=True
+        ).first()
+        key = current or key
+    return SigningIdentity(did=status_list.issuer_did, key=key)
+
+
+def sign_status_list(status_list: StatusList, *, now: datetime | None = None) -> dict[str, Any]:
+    """The list as a BitstringStatusListCredential, signed as the issuer DID it belongs to.
+
+    That DID is the issuer of every credential in the list, so verifiers can check the list and
+    the credential have the same issuer, even after the organisation rotated keys (list_signer).
     """
     now = now or timezone.now()
-    key = status_list.issuer_key
+    signer = list_signer(status_list)
     url = status_list_url(status_list.id)
     document = {
         "@context": [CREDENTIALS_V2],
         "id": url,
         "type": ["VerifiableCredential", LIST_CREDENTIAL_TYPE],
-        "issuer": key.did,
+        "issuer": signer.did,
         "validFrom": _xsd(now),
         "validUntil": _xsd(now + LIST_VALIDITY),
         "credentialSubject": {
@@ -297,8 +324,8 @@ def sign_status_list(status_list: StatusList, *, now: datetime | None = None) ->
     }
     return add_proof(
         document,
-        private_key=unseal_private_key(key),
-        verification_method=key.verification_method,
+        private_key=unseal_private_key(signer.key),
+        verification_method=signer.verification_method,
         created=_xsd(now),
     )
 
@@ -425,12 +452,10 @@ def _own_list_id(url: str) -> uuid.UUID | None:
 def _resolve_list(url: str, *, now: datetime) -> _ResolvedList:
     own_id = _own_list_id(url)
     if own_id is not None:
-        status_list = StatusList.objects.select_related("issuer_key").filter(pk=own_id).first()
+        status_list = StatusList.objects.filter(pk=own_id).first()
         if status_list is None:
             raise StatusListInvalid(f"There is no status list at {url}.")
-        return _ResolvedList(
-            status_list.issuer_key.did, status_list.status_purpose, bytes(status_list.bitstring)
-        )
+        return _ResolvedList(status_list.issuer_did, status_list.status_purpose, bytes(status_list.bitstring))
     cache_key = "statuslist:remote:" + hashlib.sha256(url.encode()).hexdigest()
     cached = cache.get(cache_key)
     if cached is not None:

@@ -1,8 +1,9 @@
 """The trust registry: is an issuer accredited for the credential types it issued?
 
 Accreditations are kept per organisation (credentials.models.Accreditation) and cover every
-DID the organisation signs with: each of its keys here, retired ones included, and the DIDs it
-signs with elsewhere (ExternalIssuerDid, e.g. the did:web of a university's own site).
+DID the organisation signs with: each of its keys here, retired ones included, the did:web we
+host for it (HostedIssuerDid), and the DIDs it signs with elsewhere (ExternalIssuerDid, e.g. the
+did:web of a university's own site).
 """
 
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from django.db.models import Q
 
 from accounts.models import Organisation
 
-from .models import Accreditation, ExternalIssuerDid, IssuerKey
+from .models import Accreditation, ExternalIssuerDid, HostedIssuerDid, IssuerKey
 
 BASE_TYPE = "VerifiableCredential"
 
@@ -24,10 +25,14 @@ class TrustResult:
 
 
 def organisation_of_did(did: str) -> Organisation | None:
-    """The issuer organisation a DID belongs to: one of our keys for it, or a DID it registered."""
+    """The issuer organisation a DID belongs to: one of our keys for it, the did:web we host for
+    it, or a DID it registered."""
     key = IssuerKey.objects.select_related("organisation").filter(did=did).first()
     if key is not None:
         return key.organisation
+    hosted = HostedIssuerDid.objects.select_related("organisation").filter(did=did).first()
+    if hosted is not None:
+        return hosted.organisation
     external = ExternalIssuerDid.objects.select_related("organisation").filter(did=did).first()
     return external.organisation if external is not None else None
 

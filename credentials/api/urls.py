@@ -1,8 +1,9 @@
 from django.urls import path
 
-from .views import ContextView, StatusListView
+from .views import ContextView, IssuerDidDocumentView, StatusListView
 
 urlpatterns = [
     path("contexts/<slug:name>", ContextView.as_view(), name="context"),
     path("status-lists/<path:list_id>", StatusListView.as_view(), name="status-list"),
+    path("issuers/<str:slug>/did.json", IssuerDidDocumentView.as_view(), name="issuer-did-document"),
 ]

@@ -7,6 +7,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
 from ..errors import UnknownStatusList
+from ..hosted import published_did_document
 from ..jsonld import CONTEXTS
 from ..statuslist import MAX_CACHE_SECONDS, published_status_list
 
@@ -54,4 +55,32 @@ class StatusListView(APIView):
             json.dumps(document, ensure_ascii=False), content_type="application/vc+ld+json"
         )
         response["Cache-Control"] = f"public, max-age={MAX_CACHE_SECONDS}"
+        return response
+
+
+# A rotation shows in the document within this long; verifiers cache it (DID_WEB_CACHE_SECONDS) too.
+DID_DOCUMENT_CACHE_SECONDS = 300
+
+
+class IssuerDidDocumentView(APIView):
+    """The DID document of an issuer's did:web DID hosted here (credentials.hosted).
+
+    Public by design: did:web resolution is an anonymous HTTPS GET. It lists every key of the
+    issuer, retired ones included, so credentials signed before a rotation keep verifying.
+    """
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        responses={(200, "application/did+ld+json"): OpenApiTypes.OBJECT},
+        tags=["credentials"],
+        operation_id="issuer_did_document_retrieve",
+    )
+    def get(self, request, slug: str):
+        document = published_did_document(slug)
+        response = HttpResponse(
+            json.dumps(document, ensure_ascii=False), content_type="application/did+ld+json"
+        )
+        response["Cache-Control"] = f"public, max-age={DID_DOCUMENT_CACHE_SECONDS}"
         return response

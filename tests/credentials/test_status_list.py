@@ -22,7 +22,7 @@ from credentials.errors import (
     UnknownCredentialStatus,
     UnsupportedStatusPurpose,
 )
-from credentials.keys import active_issuer_key, create_issuer_key
+from credentials.keys import active_issuer_key, create_issuer_key, current_identity
 from credentials.models import MIN_STATUS_LIST_SIZE, StatusEntry, StatusList
 from credentials.statuslist import (
     FILL_LIMIT,
@@ -133,6 +133,7 @@ def test_signed_credential_carries_a_revocation_and_a_suspension_entry(issuer, s
         }
         assert stored.status_list.status_purpose == entry["statusPurpose"]
         assert stored.status_list.issuer_key == active_issuer_key(issuer)
+        assert stored.status_list.issuer_did == signed["issuer"] == active_issuer_key(issuer).did
 
 
 def test_a_refused_credential_takes_no_index(issuer):
@@ -148,8 +149,10 @@ def test_a_credential_status_sent_by_the_issuer_is_refused(issuer):
 
 
 def test_indexes_are_drawn_at_random_and_never_shared(issuer):
-    key = active_issuer_key(issuer)
-    allocations = [allocate_status_entries(key=key, credential_id=f"urn:uuid:{n}") for n in range(1500)]
+    identity = current_identity(issuer)
+    allocations = [
+        allocate_status_entries(identity=identity, credential_id=f"urn:uuid:{n}") for n in range(1500)
+    ]
     revocation = [entries[0].index for entries in allocations]
     suspension = [entries[1].index for entries in allocations]
     assert len(set(revocation)) == len(revocation) == 1500
@@ -166,7 +169,7 @@ def test_indexes_are_drawn_at_random_and_never_shared(issuer):
 
 
 def test_the_database_refuses_two_credentials_on_one_index(issuer):
-    [entry, _] = allocate_status_entries(key=active_issuer_key(issuer), credential_id="urn:uuid:first")
+    [entry, _] = allocate_status_entries(identity=current_identity(issuer), credential_id="urn:uuid:first")
     with pytest.raises(IntegrityError), transaction.atomic():
         StatusEntry.objects.create(
             status_list=entry.status_list,
@@ -178,12 +181,12 @@ def test_the_database_refuses_two_credentials_on_one_index(issuer):
 
 
 def test_a_list_filled_to_its_limit_gives_way_to_a_new_list(issuer):
-    key = active_issuer_key(issuer)
-    [first, _] = allocate_status_entries(key=key, credential_id="urn:uuid:1")
+    identity = current_identity(issuer)
+    [first, _] = allocate_status_entries(identity=identity, credential_id="urn:uuid:1")
     StatusList.objects.filter(pk=first.status_list_id).update(
         allocated=int(MIN_STATUS_LIST_SIZE * FILL_LIMIT)
     )
-    [second, _] = allocate_status_entries(key=key, credential_id="urn:uuid:2")
+    [second, _] = allocate_status_entries(identity=identity, credential_id="urn:uuid:2")
     assert second.status_list_id != first.status_list_id
     assert second.status_list.size == MIN_STATUS_LIST_SIZE
 
@@ -395,7 +398,7 @@ def test_a_fetched_list_must_verify(list_credential):
     url = status_list_url(status_list.id)
     listing, valid_until = verify_status_list_credential(document, url=url, now=_now())
     assert listing.purpose == "revocation"
-    assert listing.issuer == status_list.issuer_key.did
+    assert listing.issuer == status_list.issuer_did == status_list.issuer_key.did
     assert valid_until is not None
 
     tampered = json.loads(json.dumps(document))

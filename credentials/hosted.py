@@ -1,0 +1,151 @@
+"""did:web DIDs this service hosts for the issuers whose keys it keeps.
+
+A hosted issuer signs as ``did:web:<ISSUER_DID_WEB_HOST>:issuers:<slug>`` (the port's ``:``
+written ``%3A``, as the did:web method says), whose document is served at
+``https://<ISSUER_DID_WEB_HOST>/issuers/<slug>/did.json``. The document is built from the
+database each time: one Multikey per IssuerKey of the organisation, retired ones included, all
+listed under ``assertionMethod``. A key rotation therefore adds a key to the document and keeps
+the DID, so verifiers and trust registries keep knowing the issuer, and credentials signed before
+keep verifying. Our own hosted DIDs are resolved from the database by the same builder
+(``hosted_document``, used by credentials.dids), never over the network to ourselves.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+
+from accounts.models import Organisation
+
+from .diddocument import DidDocument, parse_did_document
+from .didweb import PREFIX, did_web_to_url
+from .errors import DidHostingRefused, UnknownIssuerDid, UnresolvableKey
+from .models import ExternalIssuerDid, HostedIssuerDid, IssuerKey
+
+DID_CONTEXTS = ("https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1")
+PATH_SEGMENT = "issuers"  # the documents live under /issuers/<slug>/did.json
+
+
+def hosting_authority() -> str | None:
+    """ISSUER_DID_WEB_HOST as the host part of a did:web DID (``host`` or ``host%3Aport``).
+
+    None when hosting is off (the setting is empty). Raises ImproperlyConfigured when the setting
+    is not a domain name with an optional port.
+    """
+    host = settings.ISSUER_DID_WEB_HOST.strip().lower()
+    if not host:
+        return None
+    authority = host.replace(":", "%3A", 1)
+    try:
+        did_web_to_url(PREFIX + authority)
+    except UnresolvableKey as exc:
+        raise ImproperlyConfigured(
+            f"ISSUER_DID_WEB_HOST={host!r} cannot name a did:web DID: {exc.detail}"
+        ) from exc
+    return authority
+
+
+def _did_for(authority: str, slug: str) -> str:
+    return f"{PREFIX}{authority}:{PATH_SEGMENT}:{slug}"
+
+
+def is_on_our_host(did: str) -> bool:
+    """Whether ``did`` is a did:web DID on ISSUER_DID_WEB_HOST (false when hosting is off)."""
+    authority = hosting_authority()
+    if authority is None or not did.startswith(PREFIX):
+        return False
+    return did.removeprefix(PREFIX).split(":", 1)[0].lower() == authority.lower()
+
+
+@transaction.atomic
+def host_issuer_did(*, organisation: Organisation) -> HostedIssuerDid:
+    """Host a did:web DID for an issuer; from then on it signs as that DID, with the keys we keep.
+
+    Idempotent: an organisation already hosted gets its record back. Raises DidHostingRefused
+    when hosting is off (ISSUER_DID_WEB_HOST empty), for a non-issuer, for a slug that cannot be a
+    did:web path segment, for a DID already registered to an organisation, or when the
+    organisation is hosted under another host name (a DID never moves).
+    """
+    authority = hosting_authority()
+    if authority is None:
+        raise DidHostingRefused(
+            "Hosting did:web DIDs is off on this service: set ISSUER_DID_WEB_HOST to the host name "
+            "it is served at over HTTPS."
+        )
+    if organisation.kind != Organisation.Kind.ISSUER:
+        raise DidHostingRefused(f"{organisation.name} is not an issuer; only issuers sign credentials.")
+    did = _did_for(authority, organisation.slug)
+    existing = HostedIssuerDid.objects.select_for_update().filter(organisation=organisation).first()
+    if existing is not None:
+        if not is_on_our_host(existing.did):
+            raise DidHostingRefused(
+                f"{organisation.name} is hosted as {existing.did}, which is not on ISSUER_DID_WEB_HOST "
+                f"({settings.ISSUER_DID_WEB_HOST}); a DID cannot move to another host."
+            )
+        return existing
+    try:
+        did_web_to_url(did)
+    except UnresolvableKey as exc:
+        raise DidHostingRefused(
+            f"The slug {organisation.slug!r} of {organisation.name} cannot be part of a did:web DID "
+            "(letters, digits, '.', '_', '~' and '-' only).",
+            did=did,
+        ) from exc
+    if (
+        HostedIssuerDid.objects.filter(did=did).exists()
+        or ExternalIssuerDid.objects.filter(did=did).exists()
+        or IssuerKey.objects.filter(did=did).exists()
+    ):
+        raise DidHostingRefused(f"{did} already belongs to an organisation in the registry.", did=did)
+    return HostedIssuerDid.objects.create(organisation=organisation, did=did)
+
+
+def did_document(hosted: HostedIssuerDid) -> dict[str, Any]:
+    """The DID document of a hosted DID: every key of the organisation, oldest first, as a
+    Multikey listed (by reference) under assertionMethod."""
+    did = hosted.did
+    keys = IssuerKey.objects.filter(organisation_id=hosted.organisation_id).order_by("created_at", "id")
+    methods = [
+        {
+            "id": f"{did}#{key.public_key_multibase}",
+            "type": "Multikey",
+            "controller": did,
+            "publicKeyMultibase": key.public_key_multibase,
+        }
+        for key in keys
+    ]
+    return {
+        "@context": list(DID_CONTEXTS),
+        "id": did,
+        "verificationMethod": methods,
+        "assertionMethod": [method["id"] for method in methods],
+    }
+
+
+def published_did_document(slug: str) -> dict[str, Any]:
+    """The document served at ``/issuers/<slug>/did.json``; raises UnknownIssuerDid (404) when
+    hosting is off or no issuer is hosted there."""
+    authority = hosting_authority()
+    hosted = (
+        HostedIssuerDid.objects.filter(did=_did_for(authority, slug)).first()
+        if authority is not None
+        else None
+    )
+    if hosted is None:
+        raise UnknownIssuerDid(f"This service hosts no issuer DID at /{PATH_SEGMENT}/{slug}/did.json.")
+    return did_document(hosted)
+
+
+def hosted_document(did: str) -> DidDocument | None:
+    """The checked DID document of ``did`` when it is on our host, from the database; None when
+    it is not on our host (resolve it elsewhere).
+
+    Raises UnresolvableKey for a DID on our host that we do not host: it has no document anywhere.
+    """
+    if not is_on_our_host(did):
+        return None
+    hosted = HostedIssuerDid.objects.filter(did=did).first()
+    if hosted is None:
+        raise UnresolvableKey(f"{did} is on this service's host but is not an issuer DID it hosts.", did=did)
+    return parse_did_document(did, did_document(hosted))

@@ -1,0 +1,27 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.models import Organisation
+from core.errors import DomainError
+from credentials.didweb import did_web_to_url
+from credentials.hosted import host_issuer_did
+
+
+class Command(BaseCommand):
+    help = (
+        "Host a did:web DID for an issuer whose keys this service keeps (needs ISSUER_DID_WEB_HOST). "
+        "From then on the issuer signs as that DID, which survives key rotations."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("organisation", help="the issuer's slug")
+
+    def handle(self, organisation, **options):
+        issuer = Organisation.objects.filter(slug=organisation).first()
+        if issuer is None:
+            raise CommandError(f"There is no organisation with slug {organisation!r}.")
+        try:
+            hosted = host_issuer_did(organisation=issuer)
+        except DomainError as exc:
+            raise CommandError(exc.detail) from exc
+        self.stdout.write(f"{issuer.name} signs as {hosted.did}")
+        self.stdout.write(f"DID document: {did_web_to_url(hosted.did)}")
