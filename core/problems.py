@@ -141,6 +141,8 @@ API_PREFIXES = (
     "/credentials/",
     "/presentations/",
     "/status-lists/",
+    "/oauth2/",
+    "/.well-known/",
 )  # where clients expect problem documents, not pages
 
 

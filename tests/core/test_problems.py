@@ -257,6 +257,26 @@ def test_an_unknown_context_is_a_404_problem(anonymous):
     assert_problem(anonymous.get("/contexts/no-such-context"), 404, "not-found")
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/credentials/nothing",
+        "/presentations/nothing",
+        "/status-lists/",
+        "/oauth2/nothing",
+        "/.well-known/nothing",
+    ],
+)
+def test_unknown_urls_under_the_machine_facing_prefixes_are_404_problems(anonymous, path):
+    assert_problem(anonymous.get(path), 404, "not-found")
+
+
+def test_a_portal_url_that_does_not_exist_is_a_page_not_a_problem(anonymous):
+    response = anonymous.get("/portal/nothing-here/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+
+
 def test_a_wrong_method_is_a_405_problem(citizen):
     response = citizen.client.delete("/api/v1/pod/log")
     assert_problem(response, 405, "method-not-allowed")
