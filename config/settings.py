@@ -322,3 +322,24 @@ if "/" in ISSUER_DID_WEB_HOST or _did_web_host_name.replace(".", "").isdigit() o
         "ISSUER_DID_WEB_HOST must be a host name, optionally with a port (vault.example.be:8443), "
         f"not a URL or an IP address: {ISSUER_DID_WEB_HOST!r}."
     )
+
+# Batch issuance, robustness: a task stopped by a database or broker failure is retried with
+# exponential backoff (BATCH_RETRY_BACKOFF_SECONDS, doubling, at most …_MAX_SECONDS) up to
+# BATCH_MAX_ATTEMPTS runs, then the batch fails with a reason. Celery beat runs the sweeper
+# every BATCH_SWEEP_SECONDS: it resends the task of a batch left queued, or running past its
+# lease, for BATCH_STALL_SECONDS (`manage.py resume_batches` does the same by hand).
+# GET /issuer/batches/{id} shows the first BATCH_ERRORS_SHOWN errors; /errors pages them all.
+BATCH_MAX_ATTEMPTS = int(env("BATCH_MAX_ATTEMPTS", "6"))
+BATCH_RETRY_BACKOFF_SECONDS = int(env("BATCH_RETRY_BACKOFF_SECONDS", "15"))
+BATCH_RETRY_BACKOFF_MAX_SECONDS = int(env("BATCH_RETRY_BACKOFF_MAX_SECONDS", "600"))
+BATCH_STALL_SECONDS = int(env("BATCH_STALL_SECONDS", "300"))
+BATCH_SWEEP_SECONDS = int(env("BATCH_SWEEP_SECONDS", "60"))
+BATCH_ERRORS_SHOWN = int(env("BATCH_ERRORS_SHOWN", "100"))
+if min(BATCH_MAX_ATTEMPTS, BATCH_STALL_SECONDS, BATCH_SWEEP_SECONDS, BATCH_ERRORS_SHOWN) <= 0:
+    raise ImproperlyConfigured("The BATCH_* attempts, seconds and counts must be positive.")
+CELERY_BEAT_SCHEDULE = {
+    "resume-stalled-batches": {
+        "task": "vault.tasks.resume_stalled_batches",
+        "schedule": float(BATCH_SWEEP_SECONDS),
+    },
+}

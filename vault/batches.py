@@ -1,39 +1,62 @@
 """Batch issuance: an issuer hands in a CSV of diplomas; a Celery task issues it row by row.
 
-The upload is sealed under the KEK ring in a BatchUpload row (it names citizens and holds claim
-values); the task gets only the batch id, issues each row through ``services.issue_into_pod`` (one
-transaction per row), records a bad row by line and goes on, and checkpoints its progress every
-``PROGRESS_EVERY`` rows. The batch and its errors never hold a national id or a claim value.
+The upload is sealed under a data key of its own in a BatchUpload row (it names citizens and
+holds claim values); only that key is wrapped by the KEK ring. The task gets only the batch id,
+issues each row through ``services.issue_into_pod`` (one transaction per row), records a bad
+row by line and goes on, and checkpoints its progress every ``PROGRESS_EVERY`` rows. The batch
+and its errors never hold a national id or a claim value, nor do the logs.
 
-Running the task twice is safe: a batch that is done stays done, a live lease keeps a second
-worker out, and a credential's id is derived from the batch and the line, so a row issued just
-before a crash (after the last checkpoint) is recognised on the next run instead of issued twice.
+Running the task twice, or two workers at once, is safe:
+- a run claims the batch with a lease and a fresh run token; every checkpoint and the end write
+  only while the token is still theirs (fencing), so a run that lost its lease stops instead of
+  doubling anything; a task that finds a live lease is told how long to wait (BatchHeld);
+- a credential's id is derived from the issuer, the upload and the line, so a row issued just
+  before a crash (after the last checkpoint) is recognised on the next run instead of issued twice;
+- a database or broker failure (TRANSIENT_ERRORS) does not fail a row: the run stops, releases
+  its lease and raises BatchInterrupted for the task to retry; the sweeper (``resume_stalled``)
+  re-sends the task for any batch left queued, or running past its lease.
 """
 
-import csv
-import io
+import hashlib
+import hmac
 import logging
+import os
 import re
+import time
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import QuerySet
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db.models import Q
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 
-from accounts.errors import CitizenNotFound, InvalidNationalId
-from accounts.identity import normalise_national_id
+from accounts.errors import CitizenNotFound
 from accounts.models import Organisation
-from core.errors import DomainError, NotFound
-from core.keyring import DecryptionError, WrappedSecret, keyring
-from credentials.jsonld import CREDENTIALS_V2, EDUCATION_V1
+from core.errors import DomainError
+from core.keyring import KEY_BYTES, DecryptionError, WrappedSecret, keyring, seal, unseal
 from credentials.services import active_issuer_key
 
-from . import services
-from .errors import DuplicateCredential
+from . import selectors, services
+from .batchcsv import (
+    COLUMN_NAMES,
+    PATH_COLUMNS,
+    RowError,
+    check_row,
+    check_upload_size,
+    credential_for,
+    read_csv,
+    row_credential_id,
+)
+from .errors import (
+    DuplicateCredential,
+    IdempotencyKeyInvalid,
+    IdempotencyKeyReused,
+    OrganisationSuspended,
+)
 from .models import Batch, BatchRowError, BatchUpload
 from .tasks import issue_batch
 
@@ -41,282 +64,255 @@ logger = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 100  # rows between two progress checkpoints
 LEASE = timedelta(minutes=5)  # how long a silent worker keeps the batch before another may resume it
-MAX_CELL_CHARS = 200
+# A checkpoint also renews the lease: one is written at least this often, however slow the rows.
+RENEW_EVERY_SECONDS = LEASE.total_seconds() / 3
 
-DEGREE_TYPES = ("BachelorDegree", "MasterDegree", "DoctoralDegree", "ProfessionalQualification")
+# Failures of the database or the broker, not of the row: the run is retried, the row is not failed.
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError, BrokerError)
+# What a failed attempt to send the task raises (the broker is down or unreachable).
+_SEND_ERRORS: tuple[type[Exception], ...] = (BrokerError, OSError)
 
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    required: bool
-    description: str
-
-
-COLUMNS: tuple[Column, ...] = (
-    Column("national_id", True, "the citizen's national identifier, COUNTRY:NUMBER (e.g. BE:85073003328)"),
-    Column("given_name", True, "credentialSubject.givenName"),
-    Column("family_name", True, "credentialSubject.familyName"),
-    Column("degree_type", True, f"credentialSubject.degree.type: one of {', '.join(DEGREE_TYPES)}"),
-    Column("degree_name", True, "credentialSubject.degree.name"),
-    Column("awarded_on", True, "credentialSubject.awardedOn, a date YYYY-MM-DD"),
-    Column("field_of_study", False, "credentialSubject.fieldOfStudy"),
-    Column("qualification_level", False, "credentialSubject.qualificationLevel"),
-    Column("grade", False, "credentialSubject.grade"),
-)
-COLUMN_NAMES = tuple(c.name for c in COLUMNS)
-REQUIRED_COLUMNS = tuple(c.name for c in COLUMNS if c.required)
-
-# Where a credential path points back to a column, errors name the column the issuer can fix.
-_PATH_COLUMNS = {
-    "/credentialSubject/givenName": "given_name",
-    "/credentialSubject/familyName": "family_name",
-    "/credentialSubject/degree/type": "degree_type",
-    "/credentialSubject/degree/name": "degree_name",
-    "/credentialSubject/awardedOn": "awarded_on",
-    "/credentialSubject/fieldOfStudy": "field_of_study",
-    "/credentialSubject/qualificationLevel": "qualification_level",
-    "/credentialSubject/grade": "grade",
-}
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+SUSPENDED_REASON = "organisation suspended: no further rows are issued."
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
 
-class BatchCsvInvalid(DomainError):
-    code = "invalid-batch-csv"
-    title = "The CSV cannot be read as a batch"
-    status = 400
+class BatchHeld(Exception):
+    """Another run holds the batch's lease; ``retry_in`` seconds from now it will have lapsed."""
+
+    def __init__(self, retry_in: float) -> None:
+        super().__init__(f"The batch is held by another run for {retry_in:.0f} s more.")
+        self.retry_in = retry_in
 
 
-class BatchTooLarge(DomainError):
-    code = "payload-too-large"
-    title = "Payload too large"
-    status = 413
+class BatchInterrupted(Exception):
+    """A database or broker failure stopped the run at ``line``; the batch stays running with its
+    lease released, so a retry resumes it from the last checkpoint."""
+
+    def __init__(self, line: int, cause: BaseException) -> None:
+        self.line = line
+        self.cause = type(cause).__name__  # the class only: messages of library errors may quote values
+        super().__init__(f"Interrupted at line {line} by {self.cause}.")
 
 
-class BatchNotFound(NotFound):
-    code = "batch-not-found"
-    title = "No batch"
+class _LeaseLost(Exception):
+    """Another run has claimed the batch since this one did: this run writes nothing more."""
 
 
 @dataclass(frozen=True)
-class Row:
-    """One data record of the CSV: where it starts (1-based line) and its cells."""
-
-    line: int
-    cells: list[str]
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    column: str
-    code: str
-    reason: str
-
-
-# --- reading the CSV ---------------------------------------------------------------------------
-
-
-def _header(cells: list[str]) -> list[str]:
-    names = [cell.strip().lower() for cell in cells]
-    expected = {"expectedColumns": list(COLUMN_NAMES), "requiredColumns": list(REQUIRED_COLUMNS)}
-    duplicates = sorted({name for name in names if names.count(name) > 1})
-    if duplicates:
-        raise BatchCsvInvalid(f"Line 1 names these columns twice: {', '.join(duplicates)}.", **expected)
-    unknown = [name for name in names if name not in COLUMN_NAMES]
-    if unknown:
-        raise BatchCsvInvalid(
-            f"Line 1 names unknown columns: {', '.join(unknown) or '(blank)'}; "
-            f"the columns are {', '.join(COLUMN_NAMES)}.",
-            unknownColumns=unknown,
-            **expected,
-        )
-    missing = [name for name in REQUIRED_COLUMNS if name not in names]
-    if missing:
-        raise BatchCsvInvalid(
-            f"Line 1 lacks the required columns: {', '.join(missing)}.", missingColumns=missing, **expected
-        )
-    return names
-
-
-def read_csv(data: bytes) -> tuple[list[str], list[Row]]:
-    """Split an upload into its header (column names) and data rows; blank lines are skipped.
-
-    Raises BatchCsvInvalid (not UTF-8, broken quoting, a wrong header, no rows) or BatchTooLarge
-    (more than BATCH_MAX_ROWS rows). Rows are not checked here: a bad row is reported by line.
-    """
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise BatchCsvInvalid(f"The CSV is not UTF-8 text (byte {exc.start} is not).") from exc
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    header: list[str] | None = None
-    rows: list[Row] = []
-    line = 1
-    try:
-        for record in reader:
-            start, line = line, reader.line_num + 1
-            if not any(cell.strip() for cell in record):
-                continue
-            if header is None:
-                if start != 1:
-                    raise BatchCsvInvalid("Line 1 must name the columns; it is blank.")
-                header = _header(record)
-                continue
-            rows.append(Row(start, record))
-            if len(rows) > settings.BATCH_MAX_ROWS:
-                raise BatchTooLarge(
-                    f"The CSV has more than {settings.BATCH_MAX_ROWS} rows; split it into several batches."
-                )
-    except csv.Error as exc:
-        raise BatchCsvInvalid(f"Line {reader.line_num}: the CSV is malformed ({exc}).") from exc
-    if header is None:
-        raise BatchCsvInvalid(f"The CSV is empty; line 1 must name the columns: {', '.join(COLUMN_NAMES)}.")
-    if not rows:
-        raise BatchCsvInvalid("The CSV has a header but no rows.")
-    return header, rows
-
-
-def _check_row(header: list[str], row: Row) -> tuple[dict[str, str], list[RowError]]:
-    """The row's cells by column, and what is wrong with them (naming rules, never values)."""
-    if len(row.cells) != len(header):
-        reason = f"has {len(row.cells)} fields; the header names {len(header)} columns"
-        return {}, [RowError(row.line, "", "wrong-field-count", reason)]
-    cells = {name: value.strip() for name, value in zip(header, row.cells, strict=True)}
-    errors = []
-
-    def refuse(column: str, code: str, reason: str) -> None:
-        errors.append(RowError(row.line, column, code, reason))
-
-    for column in COLUMN_NAMES:
-        value = cells.get(column, "")
-        if not value:
-            if column in REQUIRED_COLUMNS:
-                refuse(column, "required", "is required")
-        elif len(value) > MAX_CELL_CHARS:
-            refuse(column, "too-long", f"is longer than {MAX_CELL_CHARS} characters")
-    if cells.get("national_id") and len(cells["national_id"]) <= MAX_CELL_CHARS:
-        try:
-            cells["national_id"] = normalise_national_id(cells["national_id"])
-        except InvalidNationalId as exc:
-            refuse("national_id", exc.code, exc.detail)
-    if cells.get("degree_type") and cells["degree_type"] not in DEGREE_TYPES:
-        refuse("degree_type", "invalid-choice", f"must be one of {', '.join(DEGREE_TYPES)}")
-    if cells.get("awarded_on") and not _is_date(cells["awarded_on"]):
-        refuse("awarded_on", "invalid-date", "must be a calendar date written YYYY-MM-DD")
-    return cells, errors
-
-
-def _is_date(value: str) -> bool:
-    if not _DATE.match(value):
-        return False
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
-
-
-def credential_for(cells: dict[str, str], *, credential_id: str) -> dict[str, Any]:
-    """The unsigned DiplomaCredential a checked row describes (the vault signs it on issuance)."""
-    subject: dict[str, Any] = {
-        "givenName": cells["given_name"],
-        "familyName": cells["family_name"],
-        "degree": {"type": cells["degree_type"], "name": cells["degree_name"]},
-        "awardedOn": cells["awarded_on"],
-    }
-    for column, term in (
-        ("field_of_study", "fieldOfStudy"),
-        ("qualification_level", "qualificationLevel"),
-        ("grade", "grade"),
-    ):
-        if cells.get(column):
-            subject[term] = cells[column]
-    return {
-        "@context": [CREDENTIALS_V2, EDUCATION_V1],
-        "id": credential_id,
-        "type": ["VerifiableCredential", "DiplomaCredential"],
-        "credentialSubject": subject,
-    }
-
-
-def row_credential_id(batch_id: uuid.UUID, line: int) -> str:
-    """The id of the credential a batch issues for a line: the same on every run of the batch."""
-    return f"urn:uuid:{uuid.uuid5(batch_id, f'line:{line}')}"
+class Submission:
+    batch: Batch
+    created: bool  # False: an earlier batch of the same upload (or Idempotency-Key) was returned
 
 
 # --- submitting --------------------------------------------------------------------------------
 
 
-def _upload_aad(batch_id: uuid.UUID) -> bytes:
-    return f"citizen-vault/batch-upload/v1|batch:{batch_id}".encode()
+def upload_digest(data: bytes) -> str:
+    """HMAC-SHA256 of an upload, keyed by a key derived from LOOKUP_HASH_KEY.
 
-
-def submit_batch(*, issuer: Organisation, data: bytes) -> Batch:
-    """Accept an issuer's CSV as a batch: check its size and header, store it sealed, and enqueue
-    the task after commit.
-
-    Raises BatchTooLarge (over BATCH_MAX_BYTES or BATCH_MAX_ROWS), BatchCsvInvalid, or
-    NoSigningKey (refused once here rather than on every row).
+    Keyed, because a plain SHA-256 of a one-row CSV would let anyone reading the database confirm
+    a guess of who was awarded what.
     """
-    if len(data) > settings.BATCH_MAX_BYTES:
-        raise BatchTooLarge(f"The CSV is {len(data)} bytes; the limit is {settings.BATCH_MAX_BYTES} bytes.")
+    key = hmac.new(
+        settings.LOOKUP_HASH_KEY.encode(), b"citizen-vault/batch-upload-digest/v1", hashlib.sha256
+    ).digest()
+    return hmac.new(key, data, hashlib.sha256).hexdigest()
+
+
+def _upload_aad(batch_id: uuid.UUID) -> bytes:
+    return f"citizen-vault/batch-upload/v2|batch:{batch_id}".encode()
+
+
+def _upload_key_aad(batch_id: uuid.UUID) -> bytes:
+    return f"citizen-vault/batch-upload-key/v2|batch:{batch_id}".encode()
+
+
+def _checked_idempotency_key(value: str | None) -> str:
+    if value is None:
+        return ""
+    key = value.strip()
+    if len(key) >= 2 and key[0] == key[-1] == '"':  # an RFC 8941 sf-string, as the IETF draft writes it
+        key = key[1:-1]
+    if not _IDEMPOTENCY_KEY.match(key):
+        raise IdempotencyKeyInvalid(
+            "The Idempotency-Key header must be 1 to 255 visible ASCII characters (e.g. a UUID)."
+        )
+    return key
+
+
+def _earlier_submission(issuer: Organisation, digest: str, idempotency_key: str) -> Batch | None:
+    """The batch this upload repeats, if any; raises IdempotencyKeyReused for another file's key."""
+    if idempotency_key:
+        earlier = Batch.objects.filter(issuer=issuer, idempotency_key=idempotency_key).first()
+        if earlier is not None:
+            if earlier.upload_digest != digest:
+                raise IdempotencyKeyReused(
+                    "This Idempotency-Key was sent with another file; use a new key for a new upload.",
+                    batchId=str(earlier.pk),
+                )
+            return earlier
+    return (
+        Batch.objects.filter(issuer=issuer, upload_digest=digest)
+        .exclude(status=Batch.Status.FAILED)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def submit_batch(*, issuer: Organisation, data: bytes, idempotency_key: str | None = None) -> Submission:
+    """Accept an issuer's CSV as a batch: check it, store it sealed, and send the task after commit.
+
+    The same file from the same issuer while an earlier batch of it is queued, running or done,
+    or the same Idempotency-Key, returns that batch (``created`` False) and issues nothing.
+    Raises BatchTooLarge, BatchCsvInvalid, IdempotencyKeyInvalid, IdempotencyKeyReused,
+    OrganisationSuspended, or NoSigningKey (refused once here rather than on every row). If the
+    broker cannot take the task, the batch stays queued for the sweeper (the failure is logged).
+    """
+    check_upload_size(len(data))
+    key = _checked_idempotency_key(idempotency_key)
+    if not issuer.is_active:
+        raise OrganisationSuspended("Your organisation is suspended; it cannot issue credentials.")
+    digest = upload_digest(data)
+    earlier = _earlier_submission(issuer, digest, key)
+    if earlier is not None:
+        return Submission(earlier, created=False)
     active_issuer_key(issuer)
     _, rows = read_csv(data)
-    with transaction.atomic():
-        batch = Batch.objects.create(issuer=issuer, total=len(rows))
-        wrapped = keyring().wrap(data, aad=_upload_aad(batch.pk))
-        BatchUpload.objects.create(batch=batch, kek_id=wrapped.kek_id, sealed=wrapped.sealed)
-        transaction.on_commit(lambda: issue_batch.delay(str(batch.pk)))
-    return batch
+    try:
+        with transaction.atomic():
+            batch = Batch.objects.create(
+                issuer=issuer,
+                total=len(rows),
+                upload_digest=digest,
+                idempotency_key=key,
+                enqueued_at=timezone.now(),
+            )
+            data_key = os.urandom(KEY_BYTES)
+            wrapped = keyring().wrap(data_key, aad=_upload_key_aad(batch.pk))
+            BatchUpload.objects.create(
+                batch=batch,
+                kek_id=wrapped.kek_id,
+                data_key_sealed=wrapped.sealed,
+                sealed=seal(data_key, data, aad=_upload_aad(batch.pk)),
+            )
+            transaction.on_commit(lambda: enqueue(batch.pk))
+    except IntegrityError:
+        # The same upload (or key) handed in concurrently: the other request's batch won.
+        earlier = _earlier_submission(issuer, digest, key)
+        if earlier is None:
+            raise
+        return Submission(earlier, created=False)
+    return Submission(batch, created=True)
+
+
+def enqueue(batch_id: Any) -> bool:
+    """Send the batch's task; False (logged) if the broker cannot take it: the sweeper resends it."""
+    try:
+        issue_batch.delay(str(batch_id))
+    except _SEND_ERRORS as exc:
+        logger.error(
+            "Batch %s: the task could not be sent (%s); the stalled-batch sweeper will resend it.",
+            batch_id,
+            type(exc).__name__,
+        )
+        return False
+    return True
+
+
+def resume_stalled(*, stalled_for: timedelta | None = None) -> list[uuid.UUID]:
+    """Send the task again for every batch left behind: unfinished, no live lease, and its task
+    last sent more than ``stalled_for`` ago (default BATCH_STALL_SECONDS). Returns their ids.
+
+    Sending twice is harmless (a second task finds the lease held, or the batch done); two sweepers
+    at once each take a batch only if the other has not just sent it.
+    """
+    now = timezone.now()
+    if stalled_for is None:
+        stalled_for = timedelta(seconds=settings.BATCH_STALL_SECONDS)
+    sent_before = now - stalled_for
+    stalled = selectors.stalled_batches(now=now, sent_before=sent_before)
+    resent = []
+    for batch_id in list(stalled.values_list("pk", flat=True)):
+        if stalled.filter(pk=batch_id).update(enqueued_at=now):  # not just taken by another sweeper
+            logger.info("Batch %s had stalled; its task is sent again.", batch_id)
+            enqueue(batch_id)
+            resent.append(batch_id)
+    return resent
 
 
 # --- running -----------------------------------------------------------------------------------
 
 
 def _claim(batch_id: Any) -> Batch | None:
-    """Take the batch for this run, or None: it is gone, finished, or another worker holds it."""
+    """Take the batch for this run with a fresh token, or None if it is gone or finished.
+
+    Raises BatchHeld while another run's lease is live.
+    """
     with transaction.atomic():
         batch = Batch.objects.select_for_update().select_related("issuer").filter(pk=batch_id).first()
         if batch is None or batch.status in (Batch.Status.DONE, Batch.Status.FAILED):
             return None
         now = timezone.now()
         if batch.status == Batch.Status.RUNNING and batch.lease_expires_at and batch.lease_expires_at > now:
-            return None
+            raise BatchHeld(max(1.0, (batch.lease_expires_at - now).total_seconds() + 1))
         batch.status = Batch.Status.RUNNING
         batch.started_at = batch.started_at or now
         batch.lease_expires_at = now + LEASE
-        batch.save(update_fields=["status", "started_at", "lease_expires_at"])
+        batch.run_token = uuid.uuid4()
+        batch.save(update_fields=["status", "started_at", "lease_expires_at", "run_token"])
         return batch
+
+
+def _mine(batch: Batch) -> Any:
+    """The batch's row, if this run still holds it (the fence every write of a run goes through)."""
+    return Batch.objects.filter(pk=batch.pk, run_token=batch.run_token, status=Batch.Status.RUNNING)
 
 
 def _open_upload(batch: Batch) -> bytes | None:
     upload = BatchUpload.objects.filter(batch=batch).first()
     if upload is None:
         return None
-    return keyring().unwrap(WrappedSecret(upload.kek_id, bytes(upload.sealed)), aad=_upload_aad(batch.pk))
+    data_key = keyring().unwrap(
+        WrappedSecret(upload.kek_id, bytes(upload.data_key_sealed)), aad=_upload_key_aad(batch.pk)
+    )
+    return unseal(data_key, bytes(upload.sealed), aad=_upload_aad(batch.pk))
 
 
 def _end(batch: Batch, status: str, failure_reason: str = "") -> None:
-    """Close the batch (done or failed) and delete its upload, together."""
+    """Close the batch (done or failed) and delete its upload, together; raises _LeaseLost if
+    another run holds it now."""
     with transaction.atomic():
-        Batch.objects.filter(pk=batch.pk).update(
+        ended = _mine(batch).update(
             status=status,
-            failure_reason=failure_reason,
+            failure_reason=failure_reason[:200],
             finished_at=timezone.now(),
             lease_expires_at=None,
         )
+        if not ended:
+            raise _LeaseLost
         BatchUpload.objects.filter(batch=batch).delete()
     batch.refresh_from_db()
 
 
+def _release(batch: Batch) -> None:
+    """Let the next run claim at once (after a transient failure); best effort."""
+    try:
+        _mine(batch).update(lease_expires_at=timezone.now())
+    except TRANSIENT_ERRORS as exc:
+        logger.warning(
+            "Batch %s: its lease could not be released (%s); it lapses.", batch.pk, type(exc).__name__
+        )
+
+
 class _Progress:
-    """Counts and errors since the last checkpoint; a checkpoint writes them in one transaction."""
+    """Counts and errors since the last checkpoint; a checkpoint writes them in one transaction,
+    renews the lease, and raises _LeaseLost if another run holds the batch now."""
 
     def __init__(self, batch: Batch) -> None:
         self.batch = batch
         self.processed, self.issued, self.failed = batch.processed, batch.issued, batch.failed
         self.pending: list[RowError] = []
+        self.last_checkpoint = time.monotonic()
 
     def issued_one(self) -> None:
         self.processed += 1
@@ -327,28 +323,54 @@ class _Progress:
         self.failed += 1
         self.pending.extend(errors)
 
+    def due(self) -> bool:
+        return (
+            self.processed % PROGRESS_EVERY == 0
+            or time.monotonic() - self.last_checkpoint >= RENEW_EVERY_SECONDS
+        )
+
     def checkpoint(self) -> None:
         with transaction.atomic():
-            BatchRowError.objects.bulk_create(
-                BatchRowError(batch=self.batch, line=e.line, column=e.column, code=e.code, reason=e.reason)
-                for e in self.pending
-            )
-            Batch.objects.filter(pk=self.batch.pk).update(
+            written = _mine(self.batch).update(
                 processed=self.processed,
                 issued=self.issued,
                 failed=self.failed,
                 lease_expires_at=timezone.now() + LEASE,
             )
+            if not written:
+                raise _LeaseLost
+            BatchRowError.objects.bulk_create(
+                BatchRowError(batch=self.batch, line=e.line, column=e.column, code=e.code, reason=e.reason)
+                for e in self.pending
+            )
         self.pending = []
+        self.last_checkpoint = time.monotonic()
+
+    def checkpoint_if_possible(self) -> None:
+        """The checkpoint of an error path: a database still down must not hide the first error."""
+        try:
+            self.checkpoint()
+        except TRANSIENT_ERRORS as exc:
+            logger.warning(
+                "Batch %s: progress since the last checkpoint not saved (%s); the next run redoes it.",
+                self.batch.pk,
+                type(exc).__name__,
+            )
 
 
 def _issue_row(batch: Batch, line: int, cells: dict[str, str]) -> list[RowError]:
-    """Issue one checked row into its citizen's pod (its own transaction); the errors, if refused."""
-    credential = credential_for(cells, credential_id=row_credential_id(batch.pk, line))
+    """Issue one checked row into its citizen's pod (its own transaction); the errors, if refused.
+
+    Raises OrganisationSuspended and TRANSIENT_ERRORS: they are about the batch, not the row.
+    """
+    credential_id = row_credential_id(batch.issuer_id, batch.upload_digest, line)
+    credential = credential_for(cells, credential_id=credential_id)
     try:
         services.issue_into_pod(issuer=batch.issuer, national_id=cells["national_id"], credential=credential)
     except DuplicateCredential:
-        return []  # this batch issued the line on an earlier run, after its last checkpoint
+        return []  # issued for this upload by an earlier run, after its last checkpoint
+    except OrganisationSuspended:
+        raise
     except CitizenNotFound as exc:
         return [RowError(line, "national_id", exc.code, exc.detail)]
     except DomainError as exc:
@@ -368,20 +390,48 @@ def _column_of(exc: DomainError) -> str:
         path = errors[0].get("path")
     if not isinstance(path, str):
         return ""
-    return _PATH_COLUMNS.get(path, path[:100])
+    return PATH_COLUMNS.get(path, path[:100])
+
+
+def _raised_at(exc: BaseException) -> str:
+    """Where an exception was raised (module:line): enough to find the bug, nothing of the data."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return "?"
+    return f"{tb.tb_frame.f_globals.get('__name__', '?')}:{tb.tb_lineno}"
 
 
 def run_batch(batch_id: Any) -> Batch | None:
-    """Issue a batch's rows from where the last run left off; None if there is nothing to do.
+    """Issue a batch's rows from where the last run left off; None if there is nothing to do
+    (the batch is gone or finished, or another run took it over during this one).
 
-    A bad row (a missing or malformed field, an unknown citizen, a repeat of an earlier line, a
-    credential the issuance service refuses) is recorded by line and the rest go on. The batch
-    ends done (its upload deleted) or, if its upload cannot be opened or an unexpected error
-    stops it, failed with a reason (the error is logged for the operator).
+    A bad row (a missing, malformed or control-character field, an unknown citizen, a repeat of an
+    earlier line, a credential the issuance service refuses) is recorded by line and the rest go
+    on. The batch ends done (its upload deleted) or failed with a reason: its issuer is suspended,
+    its upload cannot be opened, or an unexpected error stopped it (logged by class and place,
+    never by message). Raises BatchHeld (another run's lease is live) and BatchInterrupted (a
+    database or broker failure: retry later).
     """
-    batch = _claim(batch_id)
-    if batch is None:
+    try:
+        batch = _claim(batch_id)
+        if batch is None:
+            return None
+        _run(batch)
+    except _LeaseLost:
+        logger.warning("Batch %s: another run took it over; this run stops.", batch_id)
         return None
+    except TRANSIENT_ERRORS as exc:  # outside a row: claiming, opening the upload, ending
+        logger.warning("Batch %s interrupted by %s; it will be retried.", batch_id, type(exc).__name__)
+        raise BatchInterrupted(0, exc) from None
+    return batch
+
+
+def _run(batch: Batch) -> None:
+    if not batch.issuer.is_active:
+        _end(batch, Batch.Status.FAILED, SUSPENDED_REASON)
+        return
     try:
         data = _open_upload(batch)
     except DecryptionError:
@@ -389,7 +439,7 @@ def run_batch(batch_id: Any) -> Batch | None:
         data = None
     if data is None:
         _end(batch, Batch.Status.FAILED, "The upload could not be opened; the operator has been alerted.")
-        return batch
+        return
 
     progress = _Progress(batch)
     seen: dict[tuple[str, ...], int] = {}
@@ -398,7 +448,7 @@ def run_batch(batch_id: Any) -> Batch | None:
         header, rows = read_csv(data)
         for index, row in enumerate(rows):
             line = row.line
-            cells, errors = _check_row(header, row)
+            cells, errors = check_row(header, row)
             if not errors:
                 key = tuple(cells.get(column, "") for column in COLUMN_NAMES)
                 first = seen.setdefault(key, line)
@@ -412,33 +462,65 @@ def run_batch(batch_id: Any) -> Batch | None:
                 progress.failed_one(errors)
             else:
                 progress.issued_one()
-            if progress.processed % PROGRESS_EVERY == 0:
+            if progress.due():
                 progress.checkpoint()
         progress.checkpoint()
-    except Exception:
-        logger.exception("Batch %s stopped at line %s.", batch.pk, line)
-        progress.checkpoint()
+    except _LeaseLost:
+        raise
+    except OrganisationSuspended:
+        progress.checkpoint_if_possible()
+        _end(batch, Batch.Status.FAILED, SUSPENDED_REASON)
+        return
+    except TRANSIENT_ERRORS as exc:
+        logger.warning(
+            "Batch %s interrupted at line %s by %s; it will be retried.", batch.pk, line, type(exc).__name__
+        )
+        progress.checkpoint_if_possible()
+        _release(batch)
+        raise BatchInterrupted(line, exc) from None
+    except Exception as exc:
+        # Class and place only: a library's message or traceback text may quote a claim value.
+        logger.error(
+            "Batch %s stopped at line %s by %s raised at %s.",
+            batch.pk,
+            line,
+            type(exc).__name__,
+            _raised_at(exc),
+        )
+        progress.checkpoint_if_possible()
         _end(
             batch,
             Batch.Status.FAILED,
             f"Stopped by an internal error at line {line}; the operator has been alerted.",
         )
-        return batch
+        return
     _end(batch, Batch.Status.DONE)
-    return batch
 
 
-# --- reading -----------------------------------------------------------------------------------
+def give_up(batch_id: Any, *, attempts: int, interruption: BatchInterrupted) -> bool:
+    """End a batch failed after its last retry of a transient failure, unless a run holds it now.
 
-
-def batches_of(issuer: Organisation) -> QuerySet[Batch]:
-    """The issuer's batches, newest first."""
-    return Batch.objects.filter(issuer=issuer).order_by("-created_at")
-
-
-def batch_of(issuer: Organisation, batch_id: Any) -> Batch:
-    """One of the issuer's batches with its errors; raises BatchNotFound for anyone else's."""
-    batch = Batch.objects.prefetch_related("row_errors").filter(pk=batch_id, issuer=issuer).first()
-    if batch is None:
-        raise BatchNotFound("Your organisation has no batch with that id.")
-    return batch
+    Returns whether it was ended. The upload is deleted; handing in the same file again resumes
+    the work without issuing twice what was issued (the credential ids are the same).
+    """
+    now = timezone.now()
+    reason = (
+        f"Stopped at line {interruption.line}: the database or message broker stayed unavailable "
+        f"through {attempts} attempts; hand in the same file again to finish it."
+    )
+    with transaction.atomic():
+        ended = (
+            Batch.objects.filter(pk=batch_id, status__in=[Batch.Status.QUEUED, Batch.Status.RUNNING])
+            .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=now))
+            .update(
+                status=Batch.Status.FAILED,
+                failure_reason=reason[:200],
+                finished_at=now,
+                lease_expires_at=None,
+            )
+        )
+        if ended:
+            BatchUpload.objects.filter(batch_id=batch_id).delete()
+    if ended:
+        logger.error("Batch %s failed after %s attempts (last: %s).", batch_id, attempts, interruption.cause)
+    return bool(ended)

@@ -1,4 +1,4 @@
-from core.errors import Conflict, NotFound
+from core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 
 
 class PodNotFound(NotFound):
@@ -9,3 +9,36 @@ class PodNotFound(NotFound):
 class DuplicateCredential(Conflict):
     code = "duplicate-credential"
     title = "This pod already holds a credential with that id"
+
+
+class OrganisationSuspended(Forbidden):
+    code = "organisation-suspended"
+    title = "The organisation is suspended"
+
+
+class BatchCsvInvalid(DomainError):
+    code = "invalid-batch-csv"
+    title = "The CSV cannot be read as a batch"
+    status = 400
+
+
+class BatchTooLarge(DomainError):
+    code = "payload-too-large"
+    title = "Payload too large"
+    status = 413
+
+
+class BatchNotFound(NotFound):
+    code = "batch-not-found"
+    title = "No batch"
+
+
+class IdempotencyKeyInvalid(DomainError):
+    code = "invalid-idempotency-key"
+    title = "The Idempotency-Key header is not acceptable"
+    status = 400
+
+
+class IdempotencyKeyReused(Invalid):
+    code = "idempotency-key-reused"
+    title = "The Idempotency-Key was used for another upload"

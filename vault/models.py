@@ -132,14 +132,42 @@ class Batch(models.Model):
     failure_reason = models.CharField(max_length=200, blank=True)
     # A running task holds the batch until then; past it, a redelivered task may take over.
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # Drawn anew by each run that claims the batch: a run writes progress only while the token
+    # is still its own, so a run that lost its lease to another cannot double anything.
+    run_token = models.UUIDField(null=True, blank=True, editable=False)
+    # When a task was last sent for it: the sweeper re-sends a batch left queued past this.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    # Keyed HMAC-SHA256 of the uploaded bytes (never the bytes): the same file from the same
+    # issuer while an earlier batch of it is live or done returns that batch.
+    upload_digest = models.CharField(max_length=64, editable=False)
+    # The client's Idempotency-Key header, if any: unique per issuer.
+    idempotency_key = models.CharField(max_length=255, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["issuer", "-created_at"], name="batch_issuer_created")]
+        indexes = [
+            models.Index(fields=["issuer", "-created_at"], name="batch_issuer_created"),
+            # The sweeper's question: which unfinished batches have stalled?
+            models.Index(
+                fields=["status", "lease_expires_at"],
+                condition=Q(status__in=["queued", "running"]),
+                name="batch_unfinished",
+            ),
+        ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["issuer", "upload_digest"],
+                condition=Q(status__in=["queued", "running", "done"]) & ~Q(upload_digest=""),
+                name="batch_upload_once_per_issuer",
+            ),
+            models.UniqueConstraint(
+                fields=["issuer", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="batch_idempotency_key_unique_per_issuer",
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=["queued", "running", "done", "failed"]), name="batch_status_valid"
             ),
@@ -175,7 +203,8 @@ class BatchRowError(models.Model):
 
 
 class BatchUpload(models.Model):
-    """The uploaded CSV, sealed under the KEK ring (it holds national ids and claim values).
+    """The uploaded CSV (it holds national ids and claim values), sealed under a data key of its
+    own; only that 32-byte key is wrapped by the KEK ring (a KMS takes small payloads).
 
     The Celery message carries only the batch id; the task reads this row and deletes it when the
     batch ends.
@@ -183,6 +212,7 @@ class BatchUpload(models.Model):
 
     batch = models.OneToOneField(Batch, primary_key=True, on_delete=models.CASCADE, related_name="upload")
     kek_id = models.CharField(max_length=64)
+    data_key_sealed = models.BinaryField(editable=False)
     sealed = models.BinaryField(editable=False)
 
     def __str__(self) -> str:

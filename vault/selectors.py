@@ -1,12 +1,16 @@
-from django.db.models import QuerySet
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from accounts.errors import NO_POD_FOR_CITIZEN, CitizenNotFound
-from accounts.models import User
+from accounts.models import Organisation, User
 from accounts.selectors import citizen_by_national_id
 
 from . import accesslog
-from .errors import PodNotFound
-from .models import AccessEvent, Pod, PodCredential
+from .errors import BatchNotFound, PodNotFound
+from .models import AccessEvent, Batch, BatchRowError, Pod, PodCredential
 
 
 def pod_of(user: User) -> Pod:
@@ -39,3 +43,46 @@ def verify_access_log(pod: Pod) -> accesslog.ChainCheck:
 def credentials_in(pod: Pod) -> QuerySet[PodCredential]:
     """Metadata of the pod's credentials (type, issuer, dates): nothing is decrypted."""
     return PodCredential.objects.filter(pod=pod).select_related("issuer").order_by("-created_at")
+
+
+def batches_of(issuer: Organisation) -> QuerySet[Batch]:
+    """The issuer's batches, newest first."""
+    return Batch.objects.filter(issuer=issuer).order_by("-created_at")
+
+
+def batch_of(issuer: Organisation, batch_id: Any) -> Batch:
+    """One of the issuer's batches, with ``error_count`` and its first ``BATCH_ERRORS_SHOWN`` errors
+    (``first_errors``); raises BatchNotFound for anyone else's."""
+    batch = (
+        batches_of(issuer)
+        .annotate(error_count=Count("row_errors"))
+        .prefetch_related(
+            Prefetch(
+                "row_errors",
+                queryset=BatchRowError.objects.order_by("line", "id")[: settings.BATCH_ERRORS_SHOWN],
+                to_attr="first_errors",
+            )
+        )
+        .filter(pk=batch_id)
+        .first()
+    )
+    if batch is None:
+        raise BatchNotFound("Your organisation has no batch with that id.")
+    return batch
+
+
+def batch_errors(issuer: Organisation, batch_id: Any) -> QuerySet[BatchRowError]:
+    """All the per-line errors of one of the issuer's batches, by line; raises BatchNotFound."""
+    if not batches_of(issuer).filter(pk=batch_id).exists():
+        raise BatchNotFound("Your organisation has no batch with that id.")
+    return BatchRowError.objects.filter(batch_id=batch_id).order_by("line", "id")
+
+
+def stalled_batches(*, now: datetime, sent_before: datetime) -> QuerySet[Batch]:
+    """Unfinished batches no run holds (no lease, or a lapsed one) whose task was last sent
+    before ``sent_before``: lost messages, dead workers, a broker that was down at submission."""
+    return Batch.objects.filter(
+        Q(status__in=[Batch.Status.QUEUED, Batch.Status.RUNNING]),
+        Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=now),
+        Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=sent_before),
+    ).order_by("created_at")

@@ -16,7 +16,7 @@ from credentials.verification import verify_issuer_proof
 
 from . import accesslog, crypto, selectors
 from .access import AccessContext
-from .errors import DuplicateCredential, PodNotFound
+from .errors import DuplicateCredential, OrganisationSuspended, PodNotFound
 from .models import AccessEvent, Pod, PodCredential
 from .tasks import notify_new_credential
 
@@ -79,8 +79,12 @@ def issue_into_pod(
     """Sign an issuer's credential for a citizen, verify it, and store it encrypted in their pod.
 
     The store and its log entry commit together; the citizen is notified after commit.
-    Raises CitizenNotFound, the credentials errors (nothing is stored then) or DuplicateCredential.
+    Raises OrganisationSuspended (the issuer is deactivated, as the database says now, not as the
+    caller's copy says), CitizenNotFound, the credentials errors (nothing is stored then) or
+    DuplicateCredential.
     """
+    if not Organisation.objects.filter(pk=issuer.pk, is_active=True).exists():
+        raise OrganisationSuspended("Your organisation is suspended; it cannot issue credentials.")
     pod = selectors.pod_for_national_id(national_id)
     signed, credential_type = sign_credential(
         organisation=issuer, credential=credential, subject_id=pod.holder_did

@@ -1,8 +1,12 @@
 """Vault tasks. They take ids, reload what they need, and never carry pod plaintext."""
 
-from celery import shared_task
+import logging
+
+from celery import Task, shared_task
 from django.conf import settings
 from django.core.mail import send_mail
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(ignore_result=True)
@@ -25,9 +29,45 @@ def notify_new_credential(resource_id: str) -> bool:
     return True
 
 
-@shared_task(ignore_result=True, acks_late=True)
-def issue_batch(batch_id: str) -> None:
-    """Issue a batch's rows into the citizens' pods (vault.batches.run_batch); safe to run twice."""
-    from .batches import run_batch
+def retry_delay(attempt: int) -> int:
+    """Seconds before retry number ``attempt + 1`` of a batch a transient failure stopped."""
+    return int(
+        min(settings.BATCH_RETRY_BACKOFF_SECONDS * 2**attempt, settings.BATCH_RETRY_BACKOFF_MAX_SECONDS)
+    )
 
-    run_batch(batch_id)
+
+# acks_late + reject_on_worker_lost: a worker killed mid-batch (OOM, SIGKILL) leaves the message
+# on the queue for another worker, instead of acknowledging a batch nobody finishes.
+@shared_task(bind=True, ignore_result=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
+def issue_batch(self: Task, batch_id: str, attempt: int = 0) -> None:
+    """Issue a batch's rows into the citizens' pods (vault.batches.run_batch); safe to run twice.
+
+    Another run's live lease: retried when the lease lapses. A database or broker failure:
+    retried with backoff, ``attempt`` counting them; after BATCH_MAX_ATTEMPTS the batch fails
+    with a reason. Eagerly (no broker), nothing can wait: the sweeper or `manage.py
+    resume_batches` picks the batch up.
+    """
+    from .batches import BatchHeld, BatchInterrupted, give_up, run_batch
+
+    try:
+        run_batch(batch_id)
+    except BatchHeld as held:
+        if self.request.is_eager:
+            logger.info("Batch %s is held by another run; left to the sweeper.", batch_id)
+            return
+        raise self.retry(countdown=held.retry_in) from None
+    except BatchInterrupted as interruption:
+        if attempt + 1 >= settings.BATCH_MAX_ATTEMPTS:
+            give_up(batch_id, attempts=attempt + 1, interruption=interruption)
+            return
+        raise self.retry(
+            args=(batch_id,), kwargs={"attempt": attempt + 1}, countdown=retry_delay(attempt)
+        ) from None
+
+
+@shared_task(ignore_result=True)
+def resume_stalled_batches() -> int:
+    """Periodic (Celery beat): send the task again for batches left queued or past their lease."""
+    from .batches import resume_stalled
+
+    return len(resume_stalled())

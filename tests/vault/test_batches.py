@@ -1,7 +1,6 @@
 """Batch issuance: a CSV of diplomas in, each good row issued into its citizen's pod, each bad
 row reported by line, the progress visible to the issuing organisation only."""
 
-import uuid
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -15,6 +14,7 @@ from credentials.verification import verify_credential
 from tests.conftest import Actor, make_organisation
 from tests.support import assert_problem, role_matrix
 from vault import batches
+from vault.batchcsv import row_credential_id
 from vault.models import Batch, BatchRowError, BatchUpload, Pod, PodCredential
 from vault.services import read_own_credentials
 
@@ -97,7 +97,8 @@ def test_good_rows_are_issued_and_bad_rows_reported_by_line(
         "grade": "cum laude",
     }
     assert bart_diploma["credentialSubject"]["familyName"] == "Janssens"
-    assert an_diploma["id"] == batches.row_credential_id(uuid.UUID(batch_id), 2)
+    batch = Batch.objects.get(pk=batch_id)
+    assert an_diploma["id"] == row_credential_id(university.organisation.pk, batch.upload_digest, 2)
 
 
 def test_the_batch_keeps_no_national_id_nor_claim_value(
@@ -129,24 +130,29 @@ def test_the_upload_waits_sealed_until_the_task_runs(university, citizen):
     assert not BatchUpload.objects.filter(batch=batch).exists()
 
 
-def test_a_text_csv_body_with_bom_crlf_and_multiline_cells(
+def test_a_text_csv_body_with_bom_crlf_quotes_and_a_multiline_cell(
     university, citizen, other_citizen, django_capture_on_commit_callbacks
 ):
     csv_text = (
         "\ufeff"
         + HEADER.replace("\n", "\r\n")
-        + f'{AN},An,Peeters,MasterDegree,"Master of Science\r\nin Computer Science",2024-06-28,\r\n'  # 2-3
-        + "\r\n"  # 4: blank, skipped
-        + f"{BART},Bart,,MasterDegree,Master,2024-06-28,\r\n"  # 5: no family name
+        + f'{AN},An,Peeters,MasterDegree,"Master of Science, ""Computer Science""",2024-06-28,\r\n'  # 2
+        + f'{BART},Bart,Janssens,MasterDegree,"Master of\r\nScience",2024-06-28,\r\n'  # 3-4
+        + "\r\n"  # 5: blank, skipped
+        + f"{BART},Bart,,MasterDegree,Master,2024-06-28,\r\n"  # 6: no family name
     )
     response = upload(university, csv_text, django_capture_on_commit_callbacks, as_file=False)
 
     assert response.status_code == 202, response.json()
     body = university.get(response["Location"]).json()
-    assert (body["total"], body["issued"], body["failed"]) == (2, 1, 1)
-    assert [(e["line"], e["column"]) for e in body["errors"]] == [(5, "family_name")]
+    assert (body["total"], body["issued"], body["failed"]) == (3, 1, 2)
+    # A line break inside a quoted cell is read as CSV, and refused as a control character.
+    assert [(e["line"], e["column"], e["code"]) for e in body["errors"]] == [
+        (3, "degree_name", "control-character"),
+        (6, "family_name", "required"),
+    ]
     [diploma] = diplomas_of(citizen)
-    assert diploma["credentialSubject"]["degree"]["name"] == "Master of Science\r\nin Computer Science"
+    assert diploma["credentialSubject"]["degree"]["name"] == 'Master of Science, "Computer Science"'
     assert "grade" not in diploma["credentialSubject"]  # an empty optional cell is left out
 
 
@@ -260,9 +266,12 @@ def test_an_issuer_without_a_signing_key_is_refused_up_front(db, citizen):
 
 def _submitted(university, text) -> tuple[Batch, BatchUpload]:
     """A batch handed in but not yet run, and a copy of its sealed upload."""
-    batch = batches.submit_batch(issuer=university.organisation, data=text.encode())
-    upload_row = BatchUpload.objects.get(batch=batch)
-    return batch, BatchUpload(batch=batch, kek_id=upload_row.kek_id, sealed=bytes(upload_row.sealed))
+    batch = batches.submit_batch(issuer=university.organisation, data=text.encode()).batch
+    row = BatchUpload.objects.get(batch=batch)
+    copy = BatchUpload(
+        batch=batch, kek_id=row.kek_id, data_key_sealed=bytes(row.data_key_sealed), sealed=bytes(row.sealed)
+    )
+    return batch, copy
 
 
 def test_running_a_finished_batch_again_does_nothing(university, citizen, other_citizen):
@@ -307,7 +316,9 @@ def test_a_batch_another_worker_holds_is_left_alone(university, citizen):
     Batch.objects.filter(pk=batch.pk).update(
         status=Batch.Status.RUNNING, lease_expires_at=timezone.now() + batches.LEASE
     )
-    assert batches.run_batch(batch.pk) is None
+    with pytest.raises(batches.BatchHeld) as held:
+        batches.run_batch(batch.pk)
+    assert 0 < held.value.retry_in <= batches.LEASE.total_seconds() + 1
     batch.refresh_from_db()
     assert (batch.status, batch.processed) == (Batch.Status.RUNNING, 0)
     assert not PodCredential.objects.exists()
@@ -325,10 +336,12 @@ def test_a_batch_whose_upload_is_gone_fails_with_a_reason(university, citizen):
 
 
 def test_an_upload_moved_to_another_batch_does_not_open(university, citizen):
-    first, _ = _submitted(university, HEADER + good())
-    second, _ = _submitted(university, HEADER + good())
-    sealed = bytes(BatchUpload.objects.get(batch=first).sealed)
-    BatchUpload.objects.filter(batch=second).update(sealed=sealed)
+    _, moved = _submitted(university, HEADER + good())
+    second, _ = _submitted(university, HEADER + good(awarded="2023-06-30"))
+    # The whole sealed upload, its wrapped data key included, copied onto the other batch.
+    BatchUpload.objects.filter(batch=second).update(
+        kek_id=moved.kek_id, data_key_sealed=moved.data_key_sealed, sealed=moved.sealed
+    )
     batches.run_batch(second.pk)
     second.refresh_from_db()
     assert second.status == Batch.Status.FAILED

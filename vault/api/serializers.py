@@ -1,3 +1,4 @@
+from django.urls import reverse
 from rest_framework import serializers
 
 from ..models import AccessEvent, Batch, BatchRowError
@@ -118,13 +119,23 @@ class BatchSerializer(serializers.ModelSerializer):
 
 
 class BatchDetailSerializer(BatchSerializer):
-    """A batch with its per-line ``errors`` (line, column, a stable code and a reason)."""
+    """A batch with ``errorCount``, its first per-line ``errors`` (line, column, a stable code and
+    a reason; at most BATCH_ERRORS_SHOWN) and ``errorsUrl``, where all of them are paged."""
+
+    errorCount = serializers.IntegerField(source="error_count")
+    errorsUrl = serializers.SerializerMethodField()
+
+    class Meta(BatchSerializer.Meta):
+        fields = [*BatchSerializer.Meta.fields, "errorCount", "errorsUrl"]
 
     def get_fields(self):
         # Added here, not declared: a field attribute named "errors" would shadow Serializer.errors.
         fields = super().get_fields()
-        fields["errors"] = BatchRowErrorSerializer(source="row_errors", many=True, read_only=True)
+        fields["errors"] = BatchRowErrorSerializer(source="first_errors", many=True, read_only=True)
         return fields
+
+    def get_errorsUrl(self, batch: Batch) -> str:
+        return reverse("issuer-batch-errors", kwargs={"batch_id": batch.pk})
 
 
 class BatchUploadSerializer(serializers.Serializer):

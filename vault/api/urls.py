@@ -6,6 +6,11 @@ urlpatterns = [
     path("issuer/credentials", views.IssueCredentialView.as_view(), name="issue-credential"),
     path("issuer/batches", views.IssuerBatchesView.as_view(), name="issuer-batches"),
     path("issuer/batches/<uuid:batch_id>", views.IssuerBatchView.as_view(), name="issuer-batch"),
+    path(
+        "issuer/batches/<uuid:batch_id>/errors",
+        views.IssuerBatchErrorsView.as_view(),
+        name="issuer-batch-errors",
+    ),
     path("pod", views.PodView.as_view(), name="pod"),
     path("pod/credentials", views.PodCredentialsView.as_view(), name="pod-credentials"),
     path("pod/log", views.AccessLogView.as_view(), name="pod-log"),

@@ -1,9 +1,8 @@
 from types import SimpleNamespace
 
-from django.conf import settings
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -13,10 +12,12 @@ from accounts.permissions import IsCitizen, IsIssuer
 from accounts.principals import acting_citizen, acting_organisation
 
 from .. import batches, selectors, services
+from ..batchcsv import check_upload_size
 from .parsers import BoundedMultiPartParser, CsvParser
 from .serializers import (
     AccessEventSerializer,
     BatchDetailSerializer,
+    BatchRowErrorSerializer,
     BatchSerializer,
     BatchUploadSerializer,
     ChainCheckSerializer,
@@ -62,10 +63,7 @@ def _uploaded_csv(request) -> bytes:
             raise ValidationError(
                 {"file": "Send the CSV as a multipart file part named 'file', or as a text/csv body."}
             )
-        if upload.size > settings.BATCH_MAX_BYTES:
-            raise batches.BatchTooLarge(
-                f"The CSV is {upload.size} bytes; the limit is {settings.BATCH_MAX_BYTES} bytes."
-            )
+        check_upload_size(upload.size)  # before reading it into memory
         data = upload.read()
     if not data:
         raise ValidationError({"file": "The CSV is empty."})
@@ -80,7 +78,7 @@ class IssuerBatchesView(generics.ListAPIView):
     serializer_class = BatchSerializer
 
     def get_queryset(self):
-        return batches.batches_of(acting_organisation(self.request))
+        return selectors.batches_of(acting_organisation(self.request))
 
     @extend_schema(tags=["issuance"])
     def get(self, request, *args, **kwargs):
@@ -88,26 +86,63 @@ class IssuerBatchesView(generics.ListAPIView):
 
     @extend_schema(
         request={"multipart/form-data": BatchUploadSerializer, "text/csv": OpenApiTypes.STR},
-        responses={202: BatchSerializer},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description=(
+                    "Optional, 1 to 255 visible ASCII characters, unique per organisation: an upload "
+                    "repeating a key answers 200 with the batch the key made (422 with another file)."
+                ),
+            )
+        ],
+        responses={
+            202: OpenApiResponse(BatchSerializer, description="A new batch, queued."),
+            200: OpenApiResponse(
+                BatchSerializer,
+                description="This file (or Idempotency-Key) made this batch earlier; nothing new is issued.",
+            ),
+        },
         tags=["issuance"],
     )
     def post(self, request):
-        batch = batches.submit_batch(issuer=acting_organisation(request), data=_uploaded_csv(request))
-        location = reverse("issuer-batch", kwargs={"batch_id": batch.pk})
+        submission = batches.submit_batch(
+            issuer=acting_organisation(request),
+            data=_uploaded_csv(request),
+            idempotency_key=request.headers.get("Idempotency-Key"),
+        )
+        location = reverse("issuer-batch", kwargs={"batch_id": submission.batch.pk})
         return Response(
-            BatchSerializer(batch).data, status=status.HTTP_202_ACCEPTED, headers={"Location": location}
+            BatchSerializer(submission.batch).data,
+            status=status.HTTP_202_ACCEPTED if submission.created else status.HTTP_200_OK,
+            headers={"Location": location},
         )
 
 
 class IssuerBatchView(APIView):
-    """Issuers: one of your batches, its progress and its per-line errors."""
+    """Issuers: one of your batches, its progress, its error count and first errors."""
 
     permission_classes = [IsIssuer]
 
     @extend_schema(responses=BatchDetailSerializer, tags=["issuance"])
     def get(self, request, batch_id):
-        batch = batches.batch_of(acting_organisation(request), batch_id)
+        batch = selectors.batch_of(acting_organisation(request), batch_id)
         return Response(BatchDetailSerializer(batch).data)
+
+
+class IssuerBatchErrorsView(generics.ListAPIView):
+    """Issuers: every per-line error of one of your batches, by line, a page at a time."""
+
+    permission_classes = [IsIssuer]
+    serializer_class = BatchRowErrorSerializer
+
+    def get_queryset(self):
+        return selectors.batch_errors(acting_organisation(self.request), self.kwargs["batch_id"])
+
+    @extend_schema(tags=["issuance"])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
 
 class PodView(APIView):
