@@ -3,14 +3,9 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from .models import ApiToken, Membership, OAuthClient, Organisation, User
-from .oauth import (
-    SCOPES,
-    InvalidClientScope,
-    clean_client_scopes,
-    register_oauth_client,
-    revoke_oauth_client,
-)
+from .oauth import register_oauth_client, revoke_oauth_client
 from .portal.forms import ThrottledAdminAuthenticationForm
+from .scopes import SCOPES, InvalidClientScope, clean_client_scopes
 from .services import issue_api_token, revoke_api_token
 
 admin.site.login_form = ThrottledAdminAuthenticationForm

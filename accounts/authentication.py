@@ -1,15 +1,11 @@
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from .oauth import (
-    SCOPES,
-    InsufficientScope,
-    authenticate_access_token,
-    is_access_token,
-    principal_for,
-    view_scopes,
-)
+from .challenges import bearer_challenge
+from .oauth import authenticate_access_token, is_access_token, principal_for
+from .permissions import InsufficientScope, view_scopes
 from .principals import OrganisationPrincipal
+from .scopes import SCOPES
 from .services import authenticate_token
 
 
@@ -18,20 +14,28 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
 
     API tokens act with the full rights of their holder. OAuth access tokens act for their
     client's organisation within their scopes, and only on views that name what they need with
-    ``accounts.oauth.HasScope``: elsewhere they are refused (403 insufficient_scope), so a token
+    ``accounts.permissions.HasScope``: elsewhere they are refused (403 insufficient_scope), so a token
     minted for one job cannot reach endpoints nobody scoped.
+
+    A 401 names the Bearer scheme (RFC 6750 §3), with ``error="invalid_token"`` when a bearer
+    token was presented and refused (unknown, expired, revoked, malformed), and without an error
+    code when none was.
     """
 
     keyword = "Bearer"
 
-    def authenticate(self, request):
+    def _presented_token(self, request) -> str | None:
+        """What follows ``Bearer`` in the Authorization header, or None for no Bearer credential."""
         header = authentication.get_authorization_header(request).decode("latin-1")
-        if not header:
-            return None
         scheme, _, token = header.partition(" ")
-        if scheme.lower() != self.keyword.lower():
+        if not header or scheme.lower() != self.keyword.lower():
             return None
-        token = token.strip()
+        return token.strip()
+
+    def authenticate(self, request):
+        token = self._presented_token(request)
+        if token is None:
+            return None
         if not token or " " in token:
             raise exceptions.AuthenticationFailed("Malformed Authorization header.")
         if is_access_token(token):
@@ -52,7 +56,10 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         return principal_for(row), row
 
     def authenticate_header(self, request):
-        return f'{self.keyword} realm="citizen-vault"'
+        # DRF asks for the challenge only when answering 401. A Bearer credential was then
+        # refused by authenticate() above (a good one would have authenticated the request).
+        refused = self._presented_token(request) is not None
+        return bearer_challenge("invalid_token" if refused else "")
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):

@@ -1,10 +1,11 @@
 """Who is acting: a citizen (a User) or an organisation (through its API token).
 
 DRF wants ``request.user`` to be authenticated; an organisation's token authenticates as an
-OrganisationPrincipal, which is not a database user and can never log into the admin.
+OrganisationPrincipal, which is not a database user and can never log into the admin. An OAuth
+access token authenticates as a ScopedOrganisationPrincipal: the organisation, within scopes.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from rest_framework.exceptions import PermissionDenied
@@ -64,3 +65,17 @@ def acting_organisation(request: Any) -> Organisation:
     if organisation is None:
         raise PermissionDenied("Only an organisation may do this.")
     return organisation
+
+
+@dataclass(frozen=True, eq=False)
+class ScopedOrganisationPrincipal(OrganisationPrincipal):
+    """An organisation acting through an OAuth access token: only within ``scopes``."""
+
+    scopes: frozenset[str] = field(default_factory=frozenset)
+
+
+def granted_scopes(principal: object) -> frozenset[str] | None:
+    """The scopes a principal is limited to, or None when it is not limited (API tokens, sessions)."""
+    if isinstance(principal, ScopedOrganisationPrincipal):
+        return principal.scopes
+    return None

@@ -151,6 +151,10 @@ LOGOUT_REDIRECT_URL = "portal:login"
 OAUTH_ACCESS_TOKEN_SECONDS = int(env("OAUTH_ACCESS_TOKEN_SECONDS", "600"))
 if OAUTH_ACCESS_TOKEN_SECONDS <= 0:
     raise ImproperlyConfigured("OAUTH_ACCESS_TOKEN_SECONDS must be a positive number of seconds.")
+# At most this many live access tokens per client: issuing one more deletes the oldest.
+OAUTH_MAX_LIVE_TOKENS_PER_CLIENT = int(env("OAUTH_MAX_LIVE_TOKENS_PER_CLIENT", "20"))
+if OAUTH_MAX_LIVE_TOKENS_PER_CLIENT <= 0:
+    raise ImproperlyConfigured("OAUTH_MAX_LIVE_TOKENS_PER_CLIENT must be a positive number.")
 OAUTH_ISSUER = env("OAUTH_ISSUER", SITE_URL).rstrip("/")
 
 LANGUAGE_CODE = "en"

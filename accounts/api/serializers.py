@@ -19,6 +19,17 @@ class TokenRequestSerializer(serializers.Serializer):
     client_secret = serializers.CharField(required=False, help_text="client_secret_post")
 
 
+class RevocationRequestSerializer(serializers.Serializer):
+    """RFC 7009 §2.1, form-encoded. The client authenticates as at the token endpoint."""
+
+    token = serializers.CharField(help_text="the access token to revoke")
+    token_type_hint = serializers.CharField(
+        required=False, help_text="ignored: only access tokens are revoked"
+    )
+    client_id = serializers.CharField(required=False, help_text="client_secret_post (or to name the client)")
+    client_secret = serializers.CharField(required=False, help_text="client_secret_post")
+
+
 class TokenResponseSerializer(serializers.Serializer):
     """RFC 6749 §5.1."""
 
@@ -40,6 +51,7 @@ class OAuthErrorSerializer(serializers.Serializer):
             "unsupported_grant_type",
             "invalid_scope",
             "temporarily_unavailable",
+            "unsupported_token_type",
         ]
     )
     error_description = serializers.CharField()
@@ -52,5 +64,7 @@ class AuthorizationServerMetadataSerializer(serializers.Serializer):
     token_endpoint = serializers.URLField()
     grant_types_supported = serializers.ListField(child=serializers.CharField())
     token_endpoint_auth_methods_supported = serializers.ListField(child=serializers.CharField())
+    revocation_endpoint = serializers.URLField()
+    revocation_endpoint_auth_methods_supported = serializers.ListField(child=serializers.CharField())
     scopes_supported = serializers.ListField(child=serializers.CharField())
     response_types_supported = serializers.ListField(child=serializers.CharField())

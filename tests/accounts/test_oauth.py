@@ -10,17 +10,22 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from rest_framework.response import Response
 from rest_framework.test import APIClient, APIRequestFactory
 from rest_framework.views import APIView
 
-from accounts.models import OAuthAccessToken, OAuthClient, Organisation
+from accounts.api.oauth import OAuthError, basic_credentials, error_description
+from accounts.models import ApiToken, OAuthAccessToken, OAuthClient, Organisation
 from accounts.oauth import (
     ISSUE_CREDENTIALS,
     READ_GRANTS,
     UPDATE_CREDENTIAL_STATUS,
     HasScope,
     InvalidClientScope,
+    issue_access_token,
     register_oauth_client,
     revoke_oauth_client,
 )
@@ -28,7 +33,9 @@ from tests.accounts.test_tokens import as_text, raw_rows
 from tests.support import assert_problem
 
 TOKEN = "/oauth2/token"
+REVOKE = "/oauth2/revoke"
 WHOAMI = "/api/v1/whoami"
+INVALID_TOKEN_CHALLENGE = 'Bearer realm="citizen-vault", error="invalid_token"'
 FORM = "application/x-www-form-urlencoded"
 
 
@@ -63,14 +70,19 @@ def bearer(token: str) -> dict[str, str]:
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
 
+# RFC 6749 §5.2: error_description = 1*( %x20-21 / %x23-5B / %x5D-7E )
+DESCRIPTION_CHARS = frozenset(map(chr, [0x20, 0x21, *range(0x23, 0x5C), *range(0x5D, 0x7F)]))
+
+
 def assert_oauth_error(response, status: int, error: str) -> dict:
-    """An RFC 6749 §5.2 error: plain JSON with `error`, never cached."""
+    """An RFC 6749 §5.2 error: plain JSON with `error`, never cached, a description in §5.2's charset."""
     assert response.status_code == status, (response.status_code, response.content[:300])
     assert response["Content-Type"] == "application/json"
     assert response["Cache-Control"] == "no-store"
     body = response.json()
     assert body["error"] == error, body
     assert body["error_description"]
+    assert set(body["error_description"]) <= DESCRIPTION_CHARS, body["error_description"]
     return body
 
 
@@ -351,7 +363,9 @@ def test_an_expired_access_token_is_refused(client_and_secret):
     token = get_token(client_and_secret)["access_token"]
     assert APIClient().get(WHOAMI, **bearer(token)).status_code == 200
     OAuthAccessToken.objects.update(expires_at=timezone.now())
-    assert_problem(APIClient().get(WHOAMI, **bearer(token)), 401, "authentication-failed")
+    response = APIClient().get(WHOAMI, **bearer(token))
+    assert_problem(response, 401, "authentication-failed")
+    assert response["WWW-Authenticate"] == INVALID_TOKEN_CHALLENGE
 
 
 def test_revoking_the_client_stops_its_access_tokens_at_once(client_and_secret):
@@ -445,6 +459,8 @@ def test_the_metadata_names_the_token_endpoint_and_what_it_supports(db, settings
         "token_endpoint": "https://vault.example/oauth2/token",
         "grant_types_supported": ["client_credentials"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "revocation_endpoint": "https://vault.example/oauth2/revoke",
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "scopes_supported": ["issue:credentials", "update:credential-status", "read:grants"],
         "response_types_supported": [],
     }
@@ -522,3 +538,262 @@ def test_the_command_prints_the_client_id_and_secret_once(university):
 def test_the_command_explains_what_is_wrong(employer, organisation, scope, message):
     with pytest.raises(CommandError, match=message):
         call_command("create_oauth_client", organisation, "--scope", scope, stdout=StringIO())
+
+
+# --- review findings: hostile input, RFC 6750 challenges, error descriptions -----------------------
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        "Basic \u00e9\u00e9\u00e9\u00e9",
+        "Basic YWJj\u00ff",
+        "Basic  \u00e9",
+        "Basic \u00e9:\u00e9",
+        "B\u00e4sic YWJj",
+    ],
+)
+def test_non_ascii_basic_credentials_are_invalid_client_not_a_crash(db, authorization):
+    # base64.b64decode(str) raises a plain ValueError for non-ASCII text, not binascii.Error.
+    client = APIClient(raise_request_exception=False)
+    response = client.post(
+        TOKEN,
+        urlencode({"grant_type": "client_credentials"}),
+        content_type=FORM,
+        HTTP_AUTHORIZATION=authorization,
+    )
+    body = assert_oauth_error(response, 401, "invalid_client")
+    assert response["WWW-Authenticate"].startswith('Basic realm="citizen-vault"')
+    assert "\u00e9" not in body["error_description"]
+
+
+@given(st.text(max_size=80))
+@hypothesis_settings(max_examples=300, deadline=None)
+def test_any_authorization_header_is_parsed_or_refused_as_invalid_client(authorization):
+    try:
+        credentials = basic_credentials(authorization)
+    except OAuthError as exc:
+        assert exc.error == "invalid_client"
+        assert exc.status == 401
+        assert set(exc.description) <= DESCRIPTION_CHARS
+    else:
+        assert credentials is None or all(isinstance(part, str) for part in credentials)
+
+
+@given(st.text())
+def test_any_description_is_kept_within_the_rfc_6749_charset(text):
+    assert set(OAuthError("invalid_request", text).description) <= DESCRIPTION_CHARS
+    assert set(error_description(text)) <= DESCRIPTION_CHARS
+
+
+def test_descriptions_keep_their_wording_but_not_quotes_or_backslashes():
+    assert error_description('say "no" to C:\\x, \u00a7 4.4') == "say 'no' to C:?x, ? 4.4"
+
+
+@pytest.mark.parametrize("grant_type", ['x"\\y', "password\u00e9", "<script>"])
+def test_an_unsupported_grant_type_is_not_echoed(client_and_secret, grant_type):
+    client, secret = client_and_secret
+    response = token_request({"grant_type": grant_type}, **basic(client.client_id, secret))
+    body = assert_oauth_error(response, 400, "unsupported_grant_type")
+    assert grant_type not in body["error_description"]
+    assert "client_credentials" in body["error_description"]
+
+
+def test_an_unsupported_authentication_scheme_is_not_echoed(db):
+    response = token_request({"grant_type": "client_credentials"}, HTTP_AUTHORIZATION='Digest"\\ x')
+    body = assert_oauth_error(response, 401, "invalid_client")
+    assert "Digest" not in body["error_description"]
+
+
+def test_unknown_scopes_are_counted_not_echoed_and_known_ones_named(client_and_secret):
+    client, secret = client_and_secret
+    scope = f"{ISSUE_CREDENTIALS} {READ_GRANTS} <made-up> admin"
+    response = token_request(
+        {"grant_type": "client_credentials", "scope": scope}, **basic(client.client_id, secret)
+    )
+    body = assert_oauth_error(response, 400, "invalid_scope")
+    assert READ_GRANTS in body["error_description"]  # ours, so named
+    assert "2 unknown scope(s)" in body["error_description"]
+    assert "made-up" not in body["error_description"]
+    assert "admin" not in body["error_description"]
+
+
+@pytest.mark.parametrize("method", ["get", "put", "delete"])
+def test_other_methods_are_refused_without_quoting_them(db, method):
+    for path in (TOKEN, REVOKE):
+        response = getattr(APIClient(), method)(path)
+        body = assert_oauth_error(response, 405, "invalid_request")
+        assert method.upper() not in body["error_description"]
+        assert "POST" in body["error_description"]
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        "Bearer cva_" + "x" * 43,  # unknown access token
+        "Bearer cvt_0123456789ab_" + "x" * 43,  # unknown API token
+        "Bearer not-a-token-at-all",
+        "Bearer two words",  # malformed
+        "Bearer ",  # nothing after the scheme
+        "bearer cva_\u00e9\u00e9",
+    ],
+)
+def test_a_refused_bearer_token_gets_an_invalid_token_challenge_and_a_problem(db, authorization):
+    response = APIClient().get(WHOAMI, HTTP_AUTHORIZATION=authorization)
+    assert_problem(response, 401, "authentication-failed")
+    assert response["WWW-Authenticate"] == INVALID_TOKEN_CHALLENGE
+
+
+def test_a_revoked_api_token_gets_an_invalid_token_challenge(university):
+    ApiToken.objects.filter(organisation=university.organisation).update(revoked_at=timezone.now())
+    response = APIClient().get(WHOAMI, **bearer(university.token))
+    assert_problem(response, 401, "authentication-failed")
+    assert response["WWW-Authenticate"] == INVALID_TOKEN_CHALLENGE
+
+
+@pytest.mark.parametrize("headers", [{}, {"HTTP_AUTHORIZATION": "Basic dXNlcjpwYXNz"}])
+def test_without_a_bearer_token_the_challenge_names_no_error(db, headers):
+    # RFC 6750 §3.1: no error code when the request carries no bearer credential at all.
+    response = APIClient().get(WHOAMI, **headers)
+    assert_problem(response, 401, "not-authenticated")
+    assert response["WWW-Authenticate"] == 'Bearer realm="citizen-vault"'
+
+
+# --- live tokens per client --------------------------------------------------------------------------
+
+
+def test_a_client_holds_at_most_the_cap_of_live_tokens_and_the_oldest_go(client_and_secret, settings):
+    settings.OAUTH_MAX_LIVE_TOKENS_PER_CLIENT = 3
+    tokens = [get_token(client_and_secret)["access_token"] for _ in range(5)]
+    assert OAuthAccessToken.objects.count() == 3
+    for old in tokens[:2]:
+        response = APIClient().get(WHOAMI, **bearer(old))
+        assert_problem(response, 401, "authentication-failed")
+        assert response["WWW-Authenticate"] == INVALID_TOKEN_CHALLENGE
+    for live in tokens[2:]:
+        assert APIClient().get(WHOAMI, **bearer(live)).status_code == 200
+
+
+def test_the_default_cap_is_twenty_live_tokens_per_client(client_and_secret, settings):
+    assert settings.OAUTH_MAX_LIVE_TOKENS_PER_CLIENT == 20
+    client, _ = client_and_secret
+    for _ in range(30):
+        issue_access_token(client=client, scopes=[ISSUE_CREDENTIALS])
+    assert OAuthAccessToken.objects.filter(client=client).count() == 20
+
+
+def test_the_cap_counts_each_client_apart(client_and_secret, university, settings):
+    settings.OAUTH_MAX_LIVE_TOKENS_PER_CLIENT = 2
+    client, _ = client_and_secret
+    other, _ = register_oauth_client(organisation=university.organisation, scopes=[ISSUE_CREDENTIALS])
+    _, others_token = issue_access_token(client=other, scopes=[ISSUE_CREDENTIALS])
+    for _ in range(4):
+        issue_access_token(client=client, scopes=[ISSUE_CREDENTIALS])
+    assert OAuthAccessToken.objects.filter(client=client).count() == 2
+    assert APIClient().get(WHOAMI, **bearer(others_token)).status_code == 200
+
+
+# --- revocation (RFC 7009) ---------------------------------------------------------------------------
+
+
+def revoke_request(params: dict[str, str], **headers):
+    return APIClient().post(REVOKE, urlencode(params), content_type=FORM, **headers)
+
+
+def test_a_client_revokes_its_access_token_which_stops_at_once(client_and_secret):
+    client, secret = client_and_secret
+    token = get_token(client_and_secret)["access_token"]
+    kept = get_token(client_and_secret)["access_token"]
+    response = revoke_request(
+        {"token": token, "token_type_hint": "access_token"}, **basic(client.client_id, secret)
+    )
+    assert response.status_code == 200
+    assert response.content == b""
+    assert response["Cache-Control"] == "no-store"
+    response = APIClient().get(WHOAMI, **bearer(token))
+    assert_problem(response, 401, "authentication-failed")
+    assert response["WWW-Authenticate"] == INVALID_TOKEN_CHALLENGE
+    assert APIClient().get(WHOAMI, **bearer(kept)).status_code == 200
+
+
+def test_revocation_accepts_client_secret_post(client_and_secret):
+    client, secret = client_and_secret
+    token = get_token(client_and_secret)["access_token"]
+    response = revoke_request({"token": token, "client_id": client.client_id, "client_secret": secret})
+    assert response.status_code == 200
+    assert not OAuthAccessToken.objects.exists()
+
+
+@pytest.mark.parametrize("token", ["cva_" + "x" * 43, "whatever", 'cva_"\\'])
+def test_revoking_an_unknown_token_succeeds_quietly(client_and_secret, token):
+    client, secret = client_and_secret
+    live = get_token(client_and_secret)["access_token"]
+    response = revoke_request({"token": token}, **basic(client.client_id, secret))
+    assert response.status_code == 200
+    assert APIClient().get(WHOAMI, **bearer(live)).status_code == 200
+
+
+def test_revoking_an_expired_token_succeeds(client_and_secret):
+    client, secret = client_and_secret
+    token = get_token(client_and_secret)["access_token"]
+    OAuthAccessToken.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert revoke_request({"token": token}, **basic(client.client_id, secret)).status_code == 200
+
+
+def test_a_client_cannot_revoke_another_clients_token(client_and_secret, university):
+    other, other_secret = register_oauth_client(
+        organisation=university.organisation, scopes=[ISSUE_CREDENTIALS]
+    )
+    token = get_token(client_and_secret)["access_token"]
+    response = revoke_request({"token": token}, **basic(other.client_id, other_secret))
+    assert_oauth_error(response, 400, "unauthorized_client")
+    assert APIClient().get(WHOAMI, **bearer(token)).status_code == 200
+
+
+def test_revocation_needs_the_clients_own_credentials(client_and_secret):
+    client, _ = client_and_secret
+    token = get_token(client_and_secret)["access_token"]
+    response = revoke_request({"token": token}, **basic(client.client_id, "cvs_wrong"))
+    assert_oauth_error(response, 401, "invalid_client")
+    assert_oauth_error(revoke_request({"token": token}), 401, "invalid_client")
+    assert APIClient().get(WHOAMI, **bearer(token)).status_code == 200
+
+
+def test_revocation_failures_share_the_clients_failure_budget(client_and_secret, settings):
+    settings.LOGIN_MAX_FAILURES = 2
+    client, secret = client_and_secret
+    token = get_token(client_and_secret)["access_token"]
+    for _ in range(2):
+        revoke_request({"token": token}, **basic(client.client_id, "cvs_wrong"))
+    response = token_request({"grant_type": "client_credentials"}, **basic(client.client_id, secret))
+    assert_oauth_error(response, 429, "temporarily_unavailable")
+    assert_oauth_error(
+        revoke_request({"token": token}, **basic(client.client_id, secret)), 429, "temporarily_unavailable"
+    )
+
+
+def test_revocation_without_a_token_is_invalid_request(client_and_secret):
+    client, secret = client_and_secret
+    body = assert_oauth_error(revoke_request({}, **basic(client.client_id, secret)), 400, "invalid_request")
+    assert "'token'" in body["error_description"]
+
+
+def test_an_api_token_is_not_revoked_here(client_and_secret, university):
+    client, secret = client_and_secret
+    response = revoke_request({"token": university.token}, **basic(client.client_id, secret))
+    assert_oauth_error(response, 400, "unsupported_token_type")
+    assert university.get(WHOAMI).status_code == 200
+
+
+# --- the split: old imports keep working -------------------------------------------------------------
+
+
+def test_other_apps_imports_from_accounts_oauth_still_resolve():
+    from accounts import oauth, permissions, scopes
+
+    assert oauth.HasScope is permissions.HasScope
+    assert (oauth.ISSUE_CREDENTIALS, oauth.UPDATE_CREDENTIAL_STATUS, oauth.READ_GRANTS) == (
+        scopes.ISSUE_CREDENTIALS,
+        scopes.UPDATE_CREDENTIAL_STATUS,
+        scopes.READ_GRANTS,
+    )

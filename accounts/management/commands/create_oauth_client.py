@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Organisation
-from accounts.oauth import SCOPES, InvalidClientScope, register_oauth_client
+from accounts.oauth import register_oauth_client
+from accounts.scopes import SCOPES, InvalidClientScope
 
 
 class Command(BaseCommand):
