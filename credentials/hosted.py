@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from accounts.models import Organisation
 
@@ -98,7 +98,17 @@ def host_issuer_did(*, organisation: Organisation) -> HostedIssuerDid:
         or IssuerKey.objects.filter(did=did).exists()
     ):
         raise DidHostingRefused(f"{did} already belongs to an organisation in the registry.", did=did)
-    return HostedIssuerDid.objects.create(organisation=organisation, did=did)
+    try:
+        with transaction.atomic():  # without a row lock (SQLite), the unique constraints decide
+            return HostedIssuerDid.objects.create(organisation=organisation, did=did)
+    except IntegrityError:
+        # Hosted by a concurrent call in the meantime: the same DID is the same answer.
+        concurrent = HostedIssuerDid.objects.filter(organisation=organisation, did=did).first()
+        if concurrent is None:
+            raise DidHostingRefused(
+                f"{did} already belongs to an organisation in the registry.", did=did
+            ) from None
+        return concurrent
 
 
 def did_document(hosted: HostedIssuerDid) -> dict[str, Any]:

@@ -194,7 +194,8 @@ class Accreditation(models.Model):
     """The trust registry: an issuer organisation accredited to issue one credential type.
 
     Every DID of the organisation (each of its signing keys, retired ones included, so older
-    credentials keep their standing, and its registered external DIDs) is trusted for
+    credentials keep their standing, the did:web we host for it, and its registered external
+    DIDs) is trusted for
     ``credential_type`` between ``valid_from`` and ``valid_until`` (open-ended when empty).
     """
 

@@ -12,6 +12,7 @@ from accounts.models import Organisation, User
 from .dataintegrity import add_proof, utc_now_xsd
 from .datamodel import validate_credential
 from .errors import AccreditationInvalid, CredentialInvalid, UnknownContext
+from .hosted import is_on_our_host
 from .jsonld import context_references
 from .keys import active_issuer_key, create_issuer_key, current_identity, unseal_private_key
 from .models import Accreditation, ExternalIssuerDid, HostedIssuerDid, IssuerKey
@@ -173,13 +174,18 @@ def register_external_did(
     """Record that an issuer organisation signs with ``did`` outside this service, so the trust
     registry counts its accreditations for credentials signed with it.
 
-    Raises AccreditationInvalid for a non-issuer, a DID that is not did:web or did:key, or one that
+    Raises AccreditationInvalid for a non-issuer, a DID that is not did:web or did:key, a did:web
+    on our own host (ISSUER_DID_WEB_HOST: those are hosted, credentials.hosted), or one that
     already belongs to an organisation (a key of ours, a did:web we host, or registered before).
     """
     if organisation.kind != Organisation.Kind.ISSUER:
         raise AccreditationInvalid(f"{organisation.name} is not an issuer; only issuers sign credentials.")
     if not isinstance(did, str) or not _DID.match(did) or "#" in did:
         raise AccreditationInvalid("Give a did:web or did:key DID, without a fragment.")
+    if is_on_our_host(did):
+        raise AccreditationInvalid(
+            f"{did} is on this service's own host: host the issuer's DID with host_issuer_did instead."
+        )
     if (
         IssuerKey.objects.filter(did=did).exists()
         or HostedIssuerDid.objects.filter(did=did).exists()

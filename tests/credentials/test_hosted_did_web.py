@@ -354,15 +354,23 @@ def test_the_trust_registry_knows_the_hosted_did(hosted):
     assert organisation_of_did(DID) == hosted
 
 
-def test_a_hosted_did_cannot_be_registered_as_an_external_did(hosted, other_issuer):
+def test_a_did_on_our_host_cannot_be_registered_as_an_external_did(hosted, other_issuer, settings):
+    with pytest.raises(AccreditationInvalid, match="own host"):
+        register_external_did(organisation=other_issuer, did=DID)
+    with pytest.raises(AccreditationInvalid, match="own host"):
+        register_external_did(organisation=other_issuer, did=f"did:web:{HOST}:issuers:{other_issuer.slug}")
+    settings.ISSUER_DID_WEB_HOST = "other.example.be"  # even if the host setting were changed
     with pytest.raises(AccreditationInvalid, match="already belongs"):
         register_external_did(organisation=other_issuer, did=DID)
 
 
-def test_a_did_registered_elsewhere_cannot_be_hosted(issuer, other_issuer, hosting):
+def test_a_did_registered_before_hosting_was_on_cannot_be_hosted(issuer, other_issuer, settings):
+    settings.ISSUER_DID_WEB_HOST = ""
     register_external_did(organisation=other_issuer, did=DID)
+    settings.ISSUER_DID_WEB_HOST = HOST
     with pytest.raises(DidHostingRefused, match="already belongs"):
         host_issuer_did(organisation=issuer)
+    assert not HostedIssuerDid.objects.exists()
 
 
 # The VC API and issuance into a pod.
