@@ -297,7 +297,8 @@ def _end(batch: Batch, status: str, failure_reason: str = "") -> None:
 def _release(batch: Batch) -> None:
     """Let the next run claim at once (after a transient failure); best effort."""
     try:
-        _mine(batch).update(lease_expires_at=timezone.now())
+        with transaction.atomic():  # within a caller's transaction, a failure here must not spoil it
+            _mine(batch).update(lease_expires_at=timezone.now())
     except TRANSIENT_ERRORS as exc:
         logger.warning(
             "Batch %s: its lease could not be released (%s); it lapses.", batch.pk, type(exc).__name__

@@ -44,25 +44,29 @@ def issue_batch(self: Task, batch_id: str, attempt: int = 0) -> None:
 
     Another run's live lease: retried when the lease lapses. A database or broker failure:
     retried with backoff, ``attempt`` counting them; after BATCH_MAX_ATTEMPTS the batch fails
-    with a reason. Eagerly (no broker), nothing can wait: the sweeper or `manage.py
-    resume_batches` picks the batch up.
+    with a reason. Eagerly (no broker) nothing can wait: a held batch is left to the sweeper or
+    `manage.py resume_batches`, and a failed attempt is followed by the next at once.
     """
     from .batches import BatchHeld, BatchInterrupted, give_up, run_batch
 
-    try:
-        run_batch(batch_id)
-    except BatchHeld as held:
-        if self.request.is_eager:
-            logger.info("Batch %s is held by another run; left to the sweeper.", batch_id)
+    while True:
+        try:
+            run_batch(batch_id)
             return
-        raise self.retry(countdown=held.retry_in) from None
-    except BatchInterrupted as interruption:
-        if attempt + 1 >= settings.BATCH_MAX_ATTEMPTS:
-            give_up(batch_id, attempts=attempt + 1, interruption=interruption)
-            return
-        raise self.retry(
-            args=(batch_id,), kwargs={"attempt": attempt + 1}, countdown=retry_delay(attempt)
-        ) from None
+        except BatchHeld as held:
+            if self.request.is_eager:
+                logger.info("Batch %s is held by another run; left to the sweeper.", batch_id)
+                return
+            raise self.retry(countdown=held.retry_in) from None
+        except BatchInterrupted as interruption:
+            attempt += 1
+            if attempt >= settings.BATCH_MAX_ATTEMPTS:
+                give_up(batch_id, attempts=attempt, interruption=interruption)
+                return
+            if not self.request.is_eager:
+                raise self.retry(
+                    args=(batch_id,), kwargs={"attempt": attempt}, countdown=retry_delay(attempt - 1)
+                ) from None
 
 
 @shared_task(ignore_result=True)
