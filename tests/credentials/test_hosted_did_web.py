@@ -471,3 +471,49 @@ def test_existing_status_lists_get_their_keys_did_key_as_issuer_did():
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
     assert IssuerKey.objects.filter(did="did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK").exists()
+
+
+# The admin.
+
+
+@pytest.fixture
+def operator(db, django_user_model):
+    from django.test import Client
+
+    django_user_model.objects.create_superuser("operator", "operator@example.org", "operator password 123")
+    client = Client()
+    assert client.login(username="operator", password="operator password 123")
+    return client
+
+
+def test_the_admin_action_hosts_issuers_and_skips_the_others(operator, university, employer, hosting):
+    response = operator.post(
+        "/admin/accounts/organisation/",
+        {
+            "action": "host_did_web",
+            "_selected_action": [university.organisation.pk, employer.organisation.pk],
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    shown = [str(m) for m in response.context["messages"]]
+    assert any(DID in m for m in shown)
+    assert any("not an issuer" in m for m in shown)
+    assert list(HostedIssuerDid.objects.values_list("did", flat=True)) == [DID]
+
+
+def test_the_admin_shows_the_hosted_did_and_its_document_read_only(operator, accredited):
+    page = operator.get(f"/admin/accounts/organisation/{accredited.pk}/change/")
+    assert page.status_code == 200
+    assert f"https://{HOST}{DOCUMENT_PATH}".encode() in page.content
+    accreditation = Accreditation.objects.get(organisation=accredited)
+    covered = operator.get(f"/admin/credentials/accreditation/{accreditation.pk}/change/")
+    assert DID.encode() in covered.content  # the DIDs the accreditation covers
+    listing = operator.get("/admin/credentials/hostedissuerdid/")
+    assert listing.status_code == 200
+    assert DID.encode() in listing.content
+    hosted_did = HostedIssuerDid.objects.get()
+    change = f"/admin/credentials/hostedissuerdid/{hosted_did.pk}/change/"
+    assert operator.post(change, {"did": "did:web:elsewhere.example"}).status_code == 403
+    assert operator.post(f"/admin/credentials/hostedissuerdid/{hosted_did.pk}/delete/").status_code == 403
+    assert HostedIssuerDid.objects.get().did == DID
