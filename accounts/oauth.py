@@ -28,8 +28,8 @@ from django.utils import timezone
 from core.errors import Forbidden
 
 from .models import OAuthAccessToken, OAuthClient, Organisation
-from .permissions import HasScope, InsufficientScope
-from .principals import ScopedOrganisationPrincipal, granted_scopes
+from .permissions import HasScope
+from .principals import ScopedOrganisationPrincipal
 from .scopes import (
     ISSUE_CREDENTIALS,
     READ_GRANTS,
@@ -46,13 +46,10 @@ __all__ = [
     "SCOPES",
     "UPDATE_CREDENTIAL_STATUS",
     "HasScope",
-    "InsufficientScope",
     "InvalidClientScope",
-    "ScopedOrganisationPrincipal",
     "TokenOfAnotherClient",
     "authenticate_access_token",
     "authenticate_client",
-    "granted_scopes",
     "is_access_token",
     "issue_access_token",
     "principal_for",

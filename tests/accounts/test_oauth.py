@@ -627,6 +627,18 @@ def test_other_methods_are_refused_without_quoting_them(db, method):
         assert "POST" in body["error_description"]
 
 
+def test_the_anonymous_rate_limit_is_an_oauth_error(client_and_secret, monkeypatch):
+    from rest_framework.throttling import AnonRateThrottle
+
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "2/minute"})
+    client, secret = client_and_secret
+    for _ in range(2):
+        get_token(client_and_secret)
+    response = token_request({"grant_type": "client_credentials"}, **basic(client.client_id, secret))
+    assert_oauth_error(response, 429, "temporarily_unavailable")
+    assert 0 < int(response["Retry-After"]) <= 60
+
+
 @pytest.mark.parametrize(
     "authorization",
     [
