@@ -7,6 +7,7 @@ from accounts.throttling import ADDRESS_FACTOR, FailureBudget, client_address
 
 # tests/conftest.py empties the cache before every test.
 
+
 def test_an_account_is_exhausted_after_the_limit_from_that_address_only(settings):
     settings.LOGIN_MAX_FAILURES = 3
     here = FailureBudget(scope="portal-login", who="an@example.org", address="203.0.113.9")
