@@ -317,7 +317,7 @@ def test_a_bad_token_is_a_401_with_a_bearer_challenge(db, anonymous, header):
     response = anonymous.get("/api/v1/whoami", HTTP_AUTHORIZATION=header)
     assert response.status_code == 401
     assert response["Content-Type"] == "application/problem+json"
-    assert response["WWW-Authenticate"] == 'Bearer realm="citizen-vault"'
+    assert response["WWW-Authenticate"] == 'Bearer realm="citizen-vault", error="invalid_token"'
 
 
 def test_a_token_with_the_right_prefix_but_a_wrong_secret_is_a_401(employer, anonymous):
@@ -331,7 +331,7 @@ def test_a_revoked_token_is_a_401(employer):
     revoke_api_token(token=ApiToken.objects.get(organisation=employer.organisation))
     response = employer.get("/api/v1/whoami")
     assert_problem(response, 401, "authentication-failed")
-    assert response["WWW-Authenticate"] == 'Bearer realm="citizen-vault"'
+    assert response["WWW-Authenticate"] == 'Bearer realm="citizen-vault", error="invalid_token"'
 
 
 def test_an_expired_token_is_a_401(employer, anonymous):
