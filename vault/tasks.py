@@ -47,7 +47,7 @@ def issue_batch(self: Task, batch_id: str, attempt: int = 0) -> None:
     with a reason. Eagerly (no broker) nothing can wait: a held batch is left to the sweeper or
     `manage.py resume_batches`, and a failed attempt is followed by the next at once.
     """
-    from .batches import BatchHeld, BatchInterrupted, give_up, run_batch
+    from .batches import TRANSIENT_ERRORS, BatchHeld, BatchInterrupted, give_up, run_batch
 
     while True:
         try:
@@ -61,7 +61,10 @@ def issue_batch(self: Task, batch_id: str, attempt: int = 0) -> None:
         except BatchInterrupted as interruption:
             attempt += 1
             if attempt >= settings.BATCH_MAX_ATTEMPTS:
-                give_up(batch_id, attempts=attempt, interruption=interruption)
+                try:
+                    give_up(batch_id, attempts=attempt, interruption=interruption)
+                except TRANSIENT_ERRORS as exc:  # still down: the sweeper comes back to it
+                    logger.error("Batch %s: could not be ended (%s).", batch_id, type(exc).__name__)
                 return
             if not self.request.is_eager:
                 raise self.retry(
