@@ -1,7 +1,6 @@
 """Batch issuance: a CSV of diplomas in, each good row issued into its citizen's pod, each bad
 row reported by line, the progress visible to the issuing organisation only."""
 
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
