@@ -163,3 +163,21 @@ class DidHostingRefused(Invalid):
 class UnknownIssuerDid(NotFound):
     code = "unknown-issuer-did"
     title = "This service hosts no DID for that issuer"
+
+
+# Issuer keys reported compromised (credentials.keys.mark_key_compromised).
+
+
+class KeyCompromiseInvalid(Invalid):
+    code = "invalid-key-compromise"
+    title = "The key compromise cannot be recorded"
+
+
+# Presentations (credentials.presentations): who presents is not always whom the credentials are about.
+
+
+class HolderNotSubject(PresentationInvalid):
+    """The presentation's holder is missing or is not the subject of one of its credentials."""
+
+    code = "holder-not-subject"
+    title = "The presentation's holder is not the subject of its credentials"

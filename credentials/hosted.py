@@ -6,10 +6,13 @@ written ``%3A``, as the did:web method says), whose document is served at
 database each time: one Multikey per IssuerKey of the organisation, retired ones included, all
 listed under ``assertionMethod``. A key rotation therefore adds a key to the document and keeps
 the DID, so verifiers and trust registries keep knowing the issuer, and credentials signed before
-keep verifying. Our own hosted DIDs are resolved from the database by the same builder
-(``hosted_document``, used by credentials.dids), never over the network to ourselves.
+keep verifying. A key reported compromised (credentials.keys.mark_key_compromised) is left out
+entirely, so no verifier anywhere resolves it any more. Our own hosted DIDs are resolved from
+the database by the same builder (``hosted_document``, used by credentials.dids), never over the
+network to ourselves; there a compromised key resolves to no public key and says why.
 """
 
+from dataclasses import replace
 from typing import Any
 
 from django.conf import settings
@@ -18,9 +21,10 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import Organisation
 
-from .diddocument import DidDocument, parse_did_document
+from .diddocument import DidDocument, VerificationMethod, parse_did_document
 from .didweb import PREFIX, did_web_to_url
 from .errors import DidHostingRefused, UnknownIssuerDid, UnresolvableKey
+from .keys import compromise_reason
 from .models import ExternalIssuerDid, HostedIssuerDid, IssuerKey
 
 DID_CONTEXTS = ("https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1")
@@ -112,10 +116,12 @@ def host_issuer_did(*, organisation: Organisation) -> HostedIssuerDid:
 
 
 def did_document(hosted: HostedIssuerDid) -> dict[str, Any]:
-    """The DID document of a hosted DID: every key of the organisation, oldest first, as a
-    Multikey listed (by reference) under assertionMethod."""
+    """The DID document of a hosted DID: every key of the organisation not reported compromised,
+    oldest first, as a Multikey listed (by reference) under assertionMethod."""
     did = hosted.did
-    keys = IssuerKey.objects.filter(organisation_id=hosted.organisation_id).order_by("created_at", "id")
+    keys = IssuerKey.objects.filter(
+        organisation_id=hosted.organisation_id, compromised_at__isnull=True
+    ).order_by("created_at", "id")
     methods = [
         {
             "id": f"{did}#{key.public_key_multibase}",
@@ -158,4 +164,25 @@ def hosted_document(did: str) -> DidDocument | None:
     hosted = HostedIssuerDid.objects.filter(did=did).first()
     if hosted is None:
         raise UnresolvableKey(f"{did} is on this service's host but is not an issuer DID it hosts.", did=did)
-    return parse_did_document(did, did_document(hosted))
+    return _with_compromised_keys(hosted, parse_did_document(did, did_document(hosted)))
+
+
+def _with_compromised_keys(hosted: HostedIssuerDid, document: DidDocument) -> DidDocument:
+    """``document`` plus the organisation's compromised keys, each without a public key: asking
+    for one fails (UnresolvableKey) with the reason instead of "no such method"."""
+    compromised = list(
+        IssuerKey.objects.select_related("organisation")
+        .filter(organisation_id=hosted.organisation_id, compromised_at__isnull=False)
+        .order_by("created_at", "id")
+    )
+    if not compromised:
+        return document
+    methods = dict(document.methods)
+    assertion = set(document.relationships.get("assertionMethod", frozenset()))
+    for key in compromised:
+        method_id = f"{hosted.did}#{key.public_key_multibase}"
+        reason = f"{compromise_reason(key)}; {hosted.did} no longer lists it."
+        methods[method_id] = VerificationMethod(method_id, "Multikey", hosted.did, None, reason)
+        assertion.add(method_id)
+    relationships = {**document.relationships, "assertionMethod": frozenset(assertion)}
+    return replace(document, methods=methods, relationships=relationships)

@@ -11,7 +11,9 @@ class IssuerKey(models.Model):
     """An organisation's Ed25519 signing key, identified by its did:key.
 
     The private key is stored only sealed under the key-encryption key ring; a retired key
-    stays here (public part) so credentials it signed keep verifying.
+    stays here (public part) so credentials it signed keep verifying. A key its issuer reported
+    compromised (``compromised_at``, set by credentials.keys.mark_key_compromised) is retired and
+    no longer trusted for anything, whatever date a proof claims.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -22,6 +24,10 @@ class IssuerKey(models.Model):
     private_key_sealed = models.BinaryField(editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     retired_at = models.DateTimeField(null=True, blank=True)
+    compromised_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the issuer reported the private key compromised."
+    )
+    compromise_note = models.TextField(blank=True, help_text="What was reported, by whom, and why.")
 
     class Meta:
         constraints = [
@@ -29,7 +35,11 @@ class IssuerKey(models.Model):
                 fields=["organisation"],
                 condition=Q(retired_at__isnull=True),
                 name="one_active_signing_key_per_organisation",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(compromised_at__isnull=True) | Q(retired_at__isnull=False),
+                name="compromised_signing_key_is_retired",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -169,8 +179,8 @@ class HostedIssuerDid(models.Model):
 
     ``did:web:<ISSUER_DID_WEB_HOST>:issuers:<slug>``, served at ``/issuers/<slug>/did.json``
     (credentials.hosted). Its document lists every IssuerKey of the organisation, retired ones
-    included, so the DID stays the same across key rotations. Once hosted, the organisation
-    signs as this DID instead of its keys' did:key.
+    included, so the DID stays the same across key rotations; compromised keys are left out.
+    Once hosted, the organisation signs as this DID instead of its keys' did:key.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -195,7 +205,7 @@ class Accreditation(models.Model):
 
     Every DID of the organisation (each of its signing keys, retired ones included, so older
     credentials keep their standing, the did:web we host for it, and its registered external
-    DIDs) is trusted for
+    DIDs; credentials.trust says which keys no longer count) is trusted for
     ``credential_type`` between ``valid_from`` and ``valid_until`` (open-ended when empty).
     """
 

@@ -4,8 +4,14 @@ Accreditations are kept per organisation (credentials.models.Accreditation) and 
 DID the organisation signs with: each of its keys here, retired ones included, the did:web we
 host for it (HostedIssuerDid), and the DIDs it signs with elsewhere (ExternalIssuerDid, e.g. the
 did:web of a university's own site).
+
+A credential is judged by the key that signed it too (``is_trusted_credential``), since a proof's
+``created`` is whatever the signer wrote: a key its issuer reported compromised is trusted for
+nothing, and a retired key of ours only for credentials its issuer can still revoke (they carry
+status entries we allocated in one of its lists).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,7 +19,9 @@ from django.db.models import Q
 
 from accounts.models import Organisation
 
-from .models import Accreditation, ExternalIssuerDid, HostedIssuerDid, IssuerKey
+from .keys import compromise_reason, issuer_key_of
+from .models import Accreditation, ExternalIssuerDid, HostedIssuerDid, IssuerKey, StatusEntry
+from .statuslist import StatusResult, status_list_url
 
 BASE_TYPE = "VerifiableCredential"
 
@@ -41,14 +49,19 @@ def is_accredited(issuer_did: str, credential_types: list[str], at: datetime) ->
     """Whether ``issuer_did`` was accredited at ``at`` for every specific type of a credential.
 
     ``credential_types`` is the credential's ``type`` list; VerifiableCredential alone says
-    nothing, so a credential without a more specific type is not trusted. The reason names the
-    issuer and what is missing.
+    nothing, so a credential without a more specific type is not trusted. A did:key of ours
+    reported compromised is trusted for nothing: the DID is the key. The reason names the issuer
+    and what is missing. To judge a signed credential, use ``is_trusted_credential``, which also
+    looks at the key that signed it.
     """
     specific = sorted({t for t in credential_types if t != BASE_TYPE})
     if not specific:
         return TrustResult(
             False, "The credential names no type besides VerifiableCredential to be accredited for."
         )
+    key = issuer_key_of(issuer_did) if issuer_did.startswith("did:key:") else None
+    if key is not None and key.compromised_at is not None:
+        return TrustResult(False, f"The credential is {compromise_reason(key)}.")
     organisation = organisation_of_did(issuer_did)
     if organisation is None:
         return TrustResult(False, f"{issuer_did} is not in the trust registry.")
@@ -69,3 +82,45 @@ def is_accredited(issuer_did: str, credential_types: list[str], at: datetime) ->
             f"at {at.isoformat()}.",
         )
     return TrustResult(True, f"{organisation.name} is accredited for {', '.join(specific)}.")
+
+
+def is_trusted_credential(
+    *,
+    issuer_did: str,
+    verification_method: str,
+    credential_types: list[str],
+    at: datetime,
+    statuses: Sequence[StatusResult],
+) -> TrustResult:
+    """Whether a credential whose proof verified can be trusted: its signing key still counts,
+    and its issuer is accredited (``is_accredited``).
+
+    ``verification_method`` is the issuer's proof's method; ``statuses`` the credential's status
+    entries as read by credentials.statuslist.check_status. For a key of ours (IssuerKey):
+    compromised, the credential is not trusted whatever its date; retired, it must carry a
+    status entry allocated in one of the issuer's lists. External issuers' keys are not ours to
+    judge and only the registry applies.
+    """
+    key = issuer_key_of(verification_method)
+    if key is not None:
+        if key.compromised_at is not None:
+            return TrustResult(False, f"The credential is {compromise_reason(key)}.")
+        if key.retired_at is not None and not _has_our_status(key, statuses):
+            return TrustResult(
+                False,
+                "The credential is signed with a retired key and carries no status the issuer can "
+                f"change: {key.organisation.name} retired {verification_method} on "
+                f"{key.retired_at.isoformat()} and could not revoke this credential.",
+            )
+    return is_accredited(issuer_did, credential_types, at)
+
+
+def _has_our_status(key: IssuerKey, statuses: Sequence[StatusResult]) -> bool:
+    """Whether one of ``statuses`` is an entry we allocated in a list of ``key``'s organisation."""
+    for status in statuses:
+        entries = StatusEntry.objects.filter(
+            organisation_id=key.organisation_id, status_purpose=status.purpose, index=status.index
+        ).values_list("status_list_id", flat=True)
+        if any(status_list_url(list_id) == status.status_list_credential for list_id in entries):
+            return True
+    return False

@@ -29,9 +29,10 @@ from .errors import (
 )
 from .models import StatusPurpose
 from .statuslist import StatusResult, check_status
-from .trust import is_accredited
+from .trust import is_accredited, is_trusted_credential
 
 CHECKS = ("proof", "issuer_trusted", "validity", "status")
+UNTRUSTED_STATUS_DETAIL = "Not checked: the issuer is not trusted; its status lists are not fetched."
 
 
 @dataclass(frozen=True)
@@ -140,8 +141,10 @@ def verify_credential(document: dict[str, Any], *, now: datetime | None = None) 
     """Verify a credential and report each check separately (see the module docstring).
 
     When the proof fails nothing else is checked: claims that are not signed by their issuer
-    are not worth a trust-registry lookup, and we never fetch a status list they point to.
-    Raises nothing for a bad credential.
+    are not worth a trust-registry lookup, and we never fetch a status list they point to. When
+    the issuer is not in the trust registry for the credential's types, its status lists are not
+    fetched either (status ``not-checked``): anyone can sign a credential pointing at hundreds of
+    URLs, and we fetch only for issuers we would trust. Raises nothing for a bad credential.
     """
     now = now or timezone.now()
     try:
@@ -150,10 +153,17 @@ def verify_credential(document: dict[str, Any], *, now: datetime | None = None) 
         skipped = Check(Outcome.NOT_CHECKED, "Not checked: the proof did not verify.")
         return VerificationResult(Check.failed(exc), skipped, skipped, skipped)
     proof = Check.ok(f"Signed by {verified.issuer} with {verified.verification_method}.")
-    status, statuses = _status_check(document, now)
+    types = types_of(document)
+    registry = is_accredited(verified.issuer, types, now)  # the registry alone: no network
+    if registry.trusted:
+        status, statuses = _status_check(document, now)
+        issuer_trusted = _trust_check(verified, types, now, statuses)
+    else:
+        status, statuses = Check(Outcome.NOT_CHECKED, UNTRUSTED_STATUS_DETAIL), []
+        issuer_trusted = Check.failed(IssuerNotTrusted(registry.reason))
     return VerificationResult(
         proof=proof,
-        issuer_trusted=_trust_check(verified.issuer, types_of(document), now),
+        issuer_trusted=issuer_trusted,
         validity=_validity_check(document, now),
         status=status,
         issuer=verified.issuer,
@@ -171,8 +181,17 @@ def require_verified(
     return result
 
 
-def _trust_check(issuer: str, types: list[str], now: datetime) -> Check:
-    trust = is_accredited(issuer, types, now)
+def _trust_check(
+    verified: VerifiedCredential, types: list[str], now: datetime, statuses: list[StatusResult]
+) -> Check:
+    # The signing key counts as well as the issuer: a compromised or unrevocable retired key is refused.
+    trust = is_trusted_credential(
+        issuer_did=verified.issuer,
+        verification_method=verified.verification_method,
+        credential_types=types,
+        at=now,
+        statuses=statuses,
+    )
     return Check.ok(trust.reason) if trust.trusted else Check.failed(IssuerNotTrusted(trust.reason))
 
 
