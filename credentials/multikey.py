@@ -17,9 +17,18 @@ BASE58BTC = "z"  # multibase prefix
 _BASE58_ALPHABET = frozenset(base58.BITCOIN_ALPHABET.decode("ascii"))
 
 
+# base58 decoding is quadratic in the length; nothing we decode (a 64-byte signature, a 34-byte
+# Multikey) takes more than 90 characters, so a longer value is refused before any work.
+MAX_BASE58_CHARACTERS = 128
+
+
 def _decode_multibase(value: object) -> bytes:
     if not isinstance(value, str) or not value.startswith(BASE58BTC):
         raise UnresolvableKey("Expected a base58btc multibase value (starting with 'z').")
+    if len(value) > MAX_BASE58_CHARACTERS + 1:
+        raise UnresolvableKey(
+            f"A base58btc value this long ({len(value)} characters) is not a key or signature."
+        )
     # The base58 library strips surrounding whitespace; accept only alphabet characters, so each
     # byte string has exactly one spelling (base58 with '1' for each leading zero byte is
     # one-to-one).

@@ -20,7 +20,7 @@ import rfc8785
 
 from .. import jcs
 from ..errors import JsonLdInvalid, NotCanonicalizable, ProofInvalid, ProofOptionsInvalid
-from ..jsonld import canonicalize, check_contexts
+from ..jsonld import canonicalize, check_contexts, check_property_names
 
 DATA_INTEGRITY_PROOF = "DataIntegrityProof"
 ED25519_2020_CONTEXT = "https://w3id.org/security/suites/ed25519-2020/v1"
@@ -173,3 +173,4 @@ def check_shipped_contexts(document: dict[str, Any]) -> None:
     if "@context" not in document:
         raise JsonLdInvalid("The document has no @context.", path="/@context")
     check_contexts(document)
+    check_property_names(document)

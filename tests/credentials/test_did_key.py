@@ -200,3 +200,12 @@ def test_an_unknown_relationship_is_refused(purpose):
 def test_the_entry_point_refuses_what_it_cannot_resolve(verification_method):
     with pytest.raises(UnresolvableKey):
         dids.resolve_verification_method(verification_method, purpose="assertionMethod")
+
+
+def test_an_overlong_base58_value_is_refused_before_decoding():
+    # Found in review: base58 decoding is quadratic; a 250,000-character proofValue took 25 s.
+    from credentials.multikey import MAX_BASE58_CHARACTERS, decode_multibase
+
+    with pytest.raises(UnresolvableKey, match="is not a key or signature"):
+        decode_multibase("z" + "2" * 250_000)
+    assert len(decode_multibase("z" + "2" * MAX_BASE58_CHARACTERS)) > 0

@@ -160,3 +160,71 @@ def test_a_revoked_or_suspended_diploma_fails_only_the_status_check(diploma, acc
     assert result.status.outcome == Outcome.FAILED
     assert result.status.error.code == problem
     assert not result.verified
+
+
+# The same signed statements under other JSON spellings (an RDFC signature covers the RDF, not
+# the JSON): a verifier that reads `credentialStatus`, `validUntil` or `expires` must find them
+# where it looks, or refuse the document.
+
+CRED = "https://www.w3.org/2018/credentials#"
+XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
+
+
+@pytest.fixture
+def expired(accredited) -> dict:
+    from tests.conftest import diploma as unsigned_diploma
+
+    credential = unsigned_diploma()
+    credential.update(validFrom="2019-01-01T00:00:00Z", validUntil="2020-01-01T00:00:00Z")
+    signed = sign(accredited, credential)
+    assert verify_credential(signed).validity.outcome == Outcome.FAILED
+    return signed
+
+
+def test_a_revoked_status_renamed_to_its_iri_is_refused_not_hidden(diploma, accredited):
+    set_status(issuer=accredited, credential_id=diploma["id"], purpose="revocation", value=True)
+    forged = copy.deepcopy(diploma)
+    forged[CRED + "credentialStatus"] = forged.pop("credentialStatus")
+    result = verify_credential(forged)
+    assert not result.verified
+    assert result.proof.error.code == "invalid-json-ld"
+    assert "IRI used as a property name" in result.proof.detail
+
+
+def test_a_compact_iri_property_name_is_refused(diploma):
+    forged = copy.deepcopy(diploma)
+    forged["cred:credentialStatus"] = forged.pop("credentialStatus")
+    assert "IRI used as a property name" in verify_credential(forged).proof.detail
+
+
+@pytest.mark.parametrize("key", ["validUntil", "validFrom"])
+def test_an_inline_alias_of_a_validity_date_is_refused(expired, key):
+    forged = copy.deepcopy(expired)
+    forged["@context"].append({"alias": {"@id": CRED + key, "@type": XSD_DATETIME}})
+    forged["alias"] = forged.pop(key)
+    result = verify_credential(forged)
+    assert not result.verified
+    assert "would be another name for" in result.proof.detail
+
+
+def test_an_inline_alias_of_a_proofs_expiry_is_refused(diploma, accredited):
+    from credentials.keys import active_issuer_key, unseal_private_key
+
+    key = active_issuer_key(accredited)
+    unsigned = {k: v for k, v in diploma.items() if k != "proof"}
+    signed = add_proof(
+        unsigned,
+        private_key=unseal_private_key(key),
+        verification_method=key.verification_method,
+        expires="2021-01-01T00:00:00Z",
+        created="2020-01-01T00:00:00Z",
+    )
+    assert not verify_credential(signed).proof.passed  # the proof expired
+    forged = copy.deepcopy(signed)
+    forged["@context"].append(
+        {"zzExpiry": {"@id": "https://w3id.org/security#expiration", "@type": XSD_DATETIME}}
+    )
+    forged["proof"]["zzExpiry"] = forged["proof"].pop("expires")
+    result = verify_credential(forged)
+    assert not result.verified
+    assert "would be another name for" in result.proof.detail

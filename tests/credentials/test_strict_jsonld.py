@@ -328,7 +328,7 @@ def test_inline_context_nested_in_a_subject_is_held_to_the_same_rules():
 
 def test_blank_node_property_is_refused():
     document = issued_diploma(**{"_:grade": "A"})
-    with pytest.raises(UndefinedTerm, match="blank node"):
+    with pytest.raises(JsonLdInvalid, match="IRI used as a property name"):
         expand_strict(document)
 
 
@@ -414,3 +414,32 @@ def test_a_list_of_distinct_items_and_an_empty_list_are_signed():
     canonical = canonicalize(document)
     assert canonical.count("http://www.w3.org/1999/02/22-rdf-syntax-ns#first") == 150
     assert "http://www.w3.org/1999/02/22-rdf-syntax-ns#nil" in canonical
+
+
+def test_a_thousand_equal_list_items_are_a_clear_refusal_not_a_crash():
+    # Found in review: RDFC-1.0's recursion over a long chain of look-alike list nodes exhausted
+    # Python's stack (a 500) before the work budget was spent.
+    document = issued_diploma(grade={"@list": ["x"] * 1000})
+    with pytest.raises(JsonLdInvalid):
+        canonicalize(document)
+
+
+def test_lists_are_bounded_in_all():
+    document = issued_diploma(grade={"@list": [f"module {i}: A" for i in range(1025)]})
+    with pytest.raises(JsonLdInvalid, match="more than 1024 items"):
+        expand_strict(document)
+
+
+def test_a_nested_context_is_checked_after_its_nodes_own_context_whatever_the_key_order():
+    # The top-level @context defines 'motto'; a nested context that comes first in key order
+    # must still be judged against it (and may not redefine it).
+    document = {"credentialSubject": {"@context": {"motto": "https://evil.example/#motto"}}}
+    document.update(issued_diploma(motto="Lux"))
+    document["@context"] = [CREDENTIALS_V2, EDUCATION_V1, {"motto": "https://university.example/terms#motto"}]
+    document["credentialSubject"] = {
+        "@context": {"motto": "https://evil.example/#motto"},
+        **document["credentialSubject"],
+    }
+    with pytest.raises(JsonLdInvalid, match="redefines 'motto'") as excinfo:
+        expand_strict(document)
+    assert excinfo.value.extra["path"].startswith("/credentialSubject/@context")
