@@ -1,4 +1,13 @@
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 
 from accounts.admin import OrganisationAdmin
 from accounts.models import Organisation
@@ -7,21 +16,42 @@ from core.errors import DomainError
 
 from .didweb import did_web_to_url
 from .hosted import host_issuer_did
-from .keys import create_issuer_key
+from .keys import create_issuer_key, mark_key_compromised
 from .models import Accreditation, ExternalIssuerDid, HostedIssuerDid, IssuerKey, StatusEntry, StatusList
 from .statuslist import status_list_url
+
+
+class CompromiseForm(forms.Form):
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        help_text="Who reported the compromise, when and how it was found (kept with the key).",
+    )
 
 
 @admin.register(IssuerKey)
 class IssuerKeyAdmin(admin.ModelAdmin):
     """Public key material only: the sealed private key is never shown."""
 
-    list_display = ("organisation", "did", "kek_id", "created_at", "retired_at")
-    list_filter = ("retired_at",)
+    list_display = ("organisation", "did", "kek_id", "created_at", "retired_at", "compromised_at")
+    list_filter = ("retired_at", "compromised_at")
     search_fields = ("did", "organisation__name")
-    fields = ("organisation", "did", "public_key_multibase", "kek_id", "created_at", "retired_at")
+    fields = (
+        "organisation",
+        "did",
+        "public_key_multibase",
+        "kek_id",
+        "created_at",
+        "retired_at",
+        "compromised_at",
+        "compromise_note",
+    )
     readonly_fields = fields
-    actions = ["rotate"]
+    actions = ["rotate", "mark_compromised"]
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.mark_compromised_view)
+        own = [path("<uuid:key_id>/compromised/", view, name="credentials_issuerkey_compromised")]
+        return own + super().get_urls()
 
     def has_add_permission(self, request):
         return False  # keys are generated with the action below or `manage.py onboard_organisation`
@@ -36,10 +66,58 @@ class IssuerKeyAdmin(admin.ModelAdmin):
             key = create_issuer_key(organisation=organisation)
             messages.success(request, f"{organisation}: new key {key.did}")
 
+    @admin.action(description="Mark as compromised (rotates an active key; nothing it signed is trusted)")
+    def mark_compromised(self, request: HttpRequest, queryset: QuerySet[IssuerKey]) -> HttpResponse | None:
+        return self._confirm_compromise(request, list(queryset.select_related("organisation")), action=True)
+
+    def mark_compromised_view(self, request: HttpRequest, key_id: str) -> HttpResponse:
+        """One key, from its page or the organisation's key list: confirm, then mark it."""
+        key = get_object_or_404(IssuerKey.objects.select_related("organisation"), pk=key_id)
+        response = self._confirm_compromise(request, [key], action=False)
+        if response is not None:
+            return response
+        return HttpResponseRedirect(reverse("admin:credentials_issuerkey_change", args=[key.pk]))
+
+    def _confirm_compromise(
+        self, request: HttpRequest, keys: list[IssuerKey], *, action: bool
+    ) -> HttpResponse | None:
+        """The confirmation page with its note until it is posted back confirmed; then mark each key."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        form = CompromiseForm(request.POST if request.POST.get("confirm") == "yes" else None)
+        if not form.is_valid():
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": "Mark signing keys as compromised",
+                "keys": keys,
+                "form": form,
+                "action": "mark_compromised" if action else "",
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/credentials/issuerkey/mark_compromised.html", context)
+        note = f"{form.cleaned_data['note']} (recorded by {request.user} in the admin)"
+        for key in keys:
+            if key.compromised_at is not None:
+                messages.info(request, f"{key.did} was already reported compromised on {key.compromised_at}.")
+                continue
+            try:
+                mark_key_compromised(key=key, note=note)
+            except DomainError as exc:
+                messages.error(request, f"{key.did}: {exc.detail}")
+                continue
+            messages.warning(
+                request,
+                f"{key.organisation}: {key.did} is marked compromised; nothing it signed is trusted now.",
+            )
+        return None
+
 
 class IssuerKeyInline(admin.TabularInline):
+    """The organisation's keys and their state; marking one compromised asks for confirmation."""
+
     model = IssuerKey
-    fields = ("did", "kek_id", "created_at", "retired_at")
+    fields = ("did", "kek_id", "created_at", "retired_at", "compromise")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -47,6 +125,13 @@ class IssuerKeyInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="compromised")
+    def compromise(self, obj: IssuerKey) -> str:
+        if obj.compromised_at is not None:
+            return format_html("reported {}: {}", obj.compromised_at.isoformat(), obj.compromise_note)
+        url = reverse("admin:credentials_issuerkey_compromised", args=[obj.pk])
+        return format_html('no (<a href="{}">mark as compromised…</a>)', url)
 
 
 class ExternalIssuerDidInline(admin.TabularInline):
