@@ -3,6 +3,11 @@
 The presentation holds the credentials as they were issued (their own proofs untouched) and is
 signed by the holder with proof purpose ``authentication``, over the verifier's ``challenge``
 (a nonce, so it cannot be replayed) and ``domain`` (the verifier, so it cannot be redirected).
+
+The holder's proof says who presented, not that the credentials are about them: anyone can wrap
+someone else's diploma in a presentation signed with their own key. ``verify_presentation``
+reports whether the holder is the subject of every credential (``holder_bound``), and refuses a
+presentation where it is not when asked to (``require_holder_binding``).
 """
 
 import copy
@@ -17,7 +22,7 @@ from core.errors import DomainError
 
 from .dataintegrity import CRYPTOSUITE, VerifiedProof, add_proof, verify_proofs
 from .datamodel import validate_presentation
-from .errors import PresentationInvalid, ProofInvalid, ProofOptionsInvalid
+from .errors import HolderNotSubject, PresentationInvalid, ProofInvalid, ProofOptionsInvalid
 from .jsonld import CREDENTIALS_V2, is_absolute_iri
 
 PRESENTATION_TYPE = "VerifiablePresentation"
@@ -28,12 +33,14 @@ SECTION = "VCDM 2.0 §4.13 Verifiable Presentations"
 class CredentialResult:
     """The outcome of verifying one credential of a presentation: what the verifier returned, or
     the domain error it raised. A returned result whose ``verified`` (attribute or key) is False
-    counts as failed."""
+    counts as failed. ``holder_is_subject``: the presentation names a holder and every
+    ``credentialSubject`` of this credential has that holder as its ``id``."""
 
     index: int
     credential_id: str | None
     result: Any = None
     error: DomainError | None = None
+    holder_is_subject: bool = False
 
     @property
     def verified(self) -> bool:
@@ -49,13 +56,31 @@ class VerifiedPresentation:
     """A presentation whose shape and holder proof verified, with each credential's outcome.
 
     ``credential_results`` is empty when no credential verifier was given: then nothing is known
-    about the credentials, and ``credentials_verified`` is False.
+    about the credentials, and ``credentials_verified`` is False. ``holder_bound`` is whether a
+    holder is named and is the subject of every credential (see ``holder_is_subject``); without
+    it, the presenter may be showing someone else's credentials, and a relying party that needs
+    "these are the presenter's own" must check it.
     """
 
     holder: str | None
     proofs: tuple[VerifiedProof, ...]
     credentials: tuple[dict[str, Any], ...]
     credential_results: tuple[CredentialResult, ...] = ()
+
+    @property
+    def holder_bound(self) -> bool:
+        return self.holder is not None and all(
+            holder_is_subject(credential, self.holder) for credential in self.credentials
+        )
+
+    @property
+    def unbound_credentials(self) -> list[int]:
+        """The indexes of the credentials whose subject is not the holder (all, without a holder)."""
+        return [
+            index
+            for index, credential in enumerate(self.credentials)
+            if not holder_is_subject(credential, self.holder)
+        ]
 
     @property
     def credentials_verified(self) -> bool:
@@ -117,12 +142,26 @@ def create_presentation(
     )
 
 
+def holder_is_subject(credential: Any, holder: str | None) -> bool:
+    """Whether ``holder`` is given and is the ``id`` of every ``credentialSubject`` of ``credential``.
+
+    A subject without an ``id`` (or a credential without subjects) is bound to nobody: False.
+    """
+    if holder is None or not isinstance(credential, dict):
+        return False
+    subjects = _as_list(credential.get("credentialSubject"))
+    return bool(subjects) and all(
+        isinstance(subject, dict) and subject.get("id") == holder for subject in subjects
+    )
+
+
 def verify_presentation(
     presentation: dict[str, Any],
     *,
     challenge: str | None,
     domain: str | None,
     verify_credential: Callable[[dict[str, Any]], Any] | None = None,
+    require_holder_binding: bool = False,
 ) -> VerifiedPresentation:
     """Verify a presentation: its shape, the holder's proof, then each credential it holds.
 
@@ -130,14 +169,22 @@ def verify_presentation(
     ``domain`` the verifier issued (both required: without them a replayed or redirected
     presentation would pass), and be made with a key of the ``holder`` when there is one.
     ``verify_credential`` (the caller's full credential verifier) is called on each embedded
-    credential; its domain errors are collected per credential, not raised. Raises
-    PresentationInvalid (every shape violation, by path), ProofInvalid, UnresolvableKey, or the
-    canonicalization errors.
+    credential; its domain errors are collected per credential, not raised. Whether the holder is
+    the subject of each credential is reported (``holder_bound``, ``holder_is_subject``); with
+    ``require_holder_binding`` a presentation without a holder, or holding a credential about
+    someone else, is refused before its proof is checked. Raises HolderNotSubject (a
+    PresentationInvalid naming each unbound credential), PresentationInvalid (every shape
+    violation, by path), ProofInvalid, UnresolvableKey, or the canonicalization errors.
     """
     errors = _shape_errors(presentation)
     if errors:
         raise PresentationInvalid(_summary(errors), errors=errors)
     holder = _holder_id(presentation)
+    credentials = tuple(_as_list(presentation.get("verifiableCredential", [])))
+    if require_holder_binding:
+        binding_errors = _binding_errors(credentials, holder)
+        if binding_errors:
+            raise HolderNotSubject(_summary(binding_errors), errors=binding_errors)
     proofs = verify_proofs(
         presentation, expected_purpose="authentication", challenge=challenge, domain=domain
     )
@@ -150,15 +197,17 @@ def verify_presentation(
                     rule="holder",
                     proofIndex=index,
                 )
-    credentials = tuple(_as_list(presentation.get("verifiableCredential", [])))
     results: list[CredentialResult] = []
     if verify_credential is not None:
         for index, credential in enumerate(credentials):
             credential_id = credential.get("id") if isinstance(credential.get("id"), str) else None
+            bound = holder_is_subject(credential, holder)
             try:
-                results.append(CredentialResult(index, credential_id, result=verify_credential(credential)))
+                outcome = verify_credential(credential)
             except DomainError as exc:
-                results.append(CredentialResult(index, credential_id, error=exc))
+                results.append(CredentialResult(index, credential_id, error=exc, holder_is_subject=bound))
+                continue
+            results.append(CredentialResult(index, credential_id, result=outcome, holder_is_subject=bound))
     return VerifiedPresentation(
         holder=holder, proofs=tuple(proofs), credentials=credentials, credential_results=tuple(results)
     )
@@ -190,6 +239,34 @@ def _credential_errors(credentials: list[Any]) -> list[dict[str, str]]:
             errors.append(_error(path, f"The same credential as /verifiableCredential/{seen[key]}."))
         seen.setdefault(key, index)
     return errors
+
+
+def _binding_errors(credentials: tuple[Any, ...], holder: str | None) -> list[dict[str, str]]:
+    if holder is None:
+        return [
+            _error(
+                "/holder",
+                "The presentation names no holder, so nothing binds its credentials to whoever "
+                "presented them; a holder who is the subject of every credential is required.",
+            )
+        ]
+    return [
+        _error(
+            f"/verifiableCredential/{index}/credentialSubject",
+            f"The credential is about {_subject_ids(credential)}, not about the holder {holder} who "
+            "presented it.",
+        )
+        for index, credential in enumerate(credentials)
+        if not holder_is_subject(credential, holder)
+    ]
+
+
+def _subject_ids(credential: Any) -> str:
+    subjects = _as_list(credential.get("credentialSubject")) if isinstance(credential, dict) else []
+    ids = [subject.get("id") if isinstance(subject, dict) else None for subject in subjects]
+    named = sorted({str(subject_id) for subject_id in ids if isinstance(subject_id, str)})
+    unnamed = "a subject without an id" if any(not isinstance(i, str) for i in ids) or not ids else ""
+    return ", ".join([*named, *([unnamed] if unnamed else [])])
 
 
 def _holder_id(presentation: dict[str, Any]) -> str | None:

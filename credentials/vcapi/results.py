@@ -6,17 +6,24 @@ status and validity periods (and, for us, the trust registry), are reported, and
 decision to the caller. ``credentials.verification`` answers each check; this module only sorts
 its answers into that shape. A result with errors is raised as NotVerified (422 problem+json
 carrying the same members), so a failed verification is never a 2xx.
+
+A presentation whose holder is missing or is not the subject of a credential it holds gets a
+``holder-not-subject`` warning, not an error: the proofs are sound, but nothing says the
+credentials are the presenter's own, and a relying party that needs that must check it.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.errors import DomainError
 from core.problems import PROBLEM_BASE
 
 from ..dataintegrity import verify_proofs
-from ..errors import NotVerified
+from ..errors import HolderNotSubject, NotVerified
 from ..verification import Outcome, VerificationResult
 from ..verification import verify_credential as verify_credential_checks
+
+if TYPE_CHECKING:
+    from ..presentations import VerifiedPresentation
 
 # The checks whose failure is an error; the others' failures are warnings (VCALM).
 ERROR_CHECKS = frozenset({"proof"})
@@ -92,7 +99,9 @@ def verify_presentation(
 
     The presentation's own proof (authentication, bound to ``challenge`` and ``domain``) and its
     shape are checked by credentials.presentations; each credential inside gets its own result
-    in ``credentialResults``, and an error in any of them is an error of the whole.
+    in ``credentialResults``, and an error in any of them is an error of the whole. A holder that
+    is missing, or is not the subject of a credential, is a ``holder-not-subject`` warning
+    (``check: holder_binding``; one per credential, or one for the whole without a holder).
     """
     from ..presentations import verify_presentation as verify_presentation_proof
 
@@ -107,11 +116,14 @@ def verify_presentation(
     warnings: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
     try:
-        verify_presentation_proof(
+        verified = verify_presentation_proof(
             presentation, challenge=challenge, domain=domain, verify_credential=verify_embedded
         )
     except DomainError as exc:
         errors.append(problem_details(exc, check="presentation"))
+    else:
+        checks.append("holder_binding")
+        warnings.extend(_holder_binding_warnings(verified))
     for index, result in enumerate(credential_results):
         errors.extend({**error, "credential": index} for error in result["errors"])
         warnings.extend({**warning, "credential": index} for warning in result["warnings"])
@@ -127,3 +139,25 @@ def verify_presentation(
     return _respond(
         body, detail="The presentation did not verify:", return_problem_details=return_problem_details
     )
+
+
+def _holder_binding_warnings(verified: "VerifiedPresentation") -> list[dict[str, Any]]:
+    """``holder-not-subject`` warnings for a verified presentation (see verify_presentation)."""
+    if not verified.credentials:
+        return []
+    if verified.holder is None:
+        error = HolderNotSubject(
+            "The presentation names no holder: nothing binds its credentials to whoever presented them."
+        )
+        return [problem_details(error, check="holder_binding")]
+    return [
+        problem_details(
+            HolderNotSubject(
+                f"The holder {verified.holder} is not the subject of this credential: it may be "
+                "someone else's."
+            ),
+            check="holder_binding",
+            credential=index,
+        )
+        for index in verified.unbound_credentials
+    ]

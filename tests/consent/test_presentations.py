@@ -3,13 +3,14 @@ proofs, signed by the citizen's holder key over the employer's challenge and dom
 replayed or redirected presentation fails verification."""
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.db import transaction
 
 from consent.services import read_under_grant
 from credentials.dataintegrity import verify_proofs
-from credentials.errors import ProofInvalid, ProofOptionsInvalid
-from credentials.multikey import resolve_verification_method
-from credentials.presentations import verify_presentation
+from credentials.errors import HolderNotSubject, ProofInvalid, ProofOptionsInvalid
+from credentials.multikey import did_key_for, resolve_verification_method
+from credentials.presentations import create_presentation, verify_presentation
 from tests.support import assert_problem, pointers
 from vault import services as vault
 from vault.models import AccessEvent, Pod
@@ -74,6 +75,34 @@ def test_a_credential_altered_inside_the_presentation_fails(employer, issued, gr
     presentation["verifiableCredential"][0]["credentialSubject"]["familyName"] = "Someone Else"
     with pytest.raises(ProofInvalid):
         verify_presentation(presentation, challenge=CHALLENGE, domain=DOMAIN)
+
+
+def test_a_grant_read_is_bound_to_its_holder_and_a_rewrapped_copy_is_not(employer, citizen, issued, grant):
+    presentation = read(employer, grant)
+    result = verify_presentation(
+        presentation,
+        challenge=CHALLENGE,
+        domain=DOMAIN,
+        verify_credential=issuer_proofs,
+        require_holder_binding=True,
+    )
+    assert result.holder_bound
+    assert [r.holder_is_subject for r in result.credential_results] == [True]
+
+    # Whoever got the presentation wraps the citizen's credentials in one of their own.
+    attacker_key = Ed25519PrivateKey.generate()
+    attacker = did_key_for(attacker_key.public_key())
+    rewrapped = create_presentation(
+        presentation["verifiableCredential"],
+        holder=attacker.did,
+        private_key=attacker_key,
+        verification_method=attacker.verification_method,
+        challenge=CHALLENGE,
+        domain=DOMAIN,
+    )
+    assert not verify_presentation(rewrapped, challenge=CHALLENGE, domain=DOMAIN).holder_bound
+    with pytest.raises(HolderNotSubject, match=f"is about {citizen.pod.holder_did}, not about the holder"):
+        verify_presentation(rewrapped, challenge=CHALLENGE, domain=DOMAIN, require_holder_binding=True)
 
 
 def test_an_empty_read_is_a_signed_presentation_with_no_credentials(employer, citizen):

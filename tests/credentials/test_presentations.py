@@ -8,10 +8,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from credentials.dataintegrity import add_proof, verify_proofs
-from credentials.errors import PresentationInvalid, ProofInvalid, ProofOptionsInvalid
+from credentials.errors import HolderNotSubject, PresentationInvalid, ProofInvalid, ProofOptionsInvalid
 from credentials.jsonld import CREDENTIALS_V2, EDUCATION_V1
 from credentials.multikey import did_key_for
-from credentials.presentations import create_presentation, verify_presentation
+from credentials.presentations import create_presentation, holder_is_subject, verify_presentation
 
 ISSUER_KEY = Ed25519PrivateKey.from_private_bytes(bytes([1]) * 32)
 HOLDER_KEY = Ed25519PrivateKey.from_private_bytes(bytes([2]) * 32)
@@ -328,3 +328,154 @@ def test_create_presentation_does_not_change_the_credentials_given():
     presentation = _present(credentials)
     presentation["verifiableCredential"][0]["credentialSubject"]["givenName"] = "Changed"
     assert credentials == original
+
+
+# Holder binding: the holder's proof says who presented, not whom the credentials are about.
+
+
+def _wrapped_by(key: Ed25519PrivateKey, credentials: list[dict]) -> dict:
+    """Someone else's credentials in a presentation signed by ``key`` as the holder."""
+    did_key = did_key_for(key.public_key())
+    return _present(
+        credentials, holder=did_key.did, private_key=key, verification_method=did_key.verification_method
+    )
+
+
+def _without_holder(credentials: list[dict], key: Ed25519PrivateKey = OTHER_KEY) -> dict:
+    presentation: dict = {"@context": [CREDENTIALS_V2], "type": ["VerifiablePresentation"]}
+    if credentials:
+        presentation["verifiableCredential"] = credentials
+    return add_proof(
+        presentation,
+        private_key=key,
+        verification_method=did_key_for(key.public_key()).verification_method,
+        proof_purpose="authentication",
+        challenge=CHALLENGE,
+        domain=DOMAIN,
+    )
+
+
+def test_the_holders_own_credentials_are_bound_to_the_holder():
+    result = verify_presentation(
+        _present([_issued("An"), _issued("Bert")]),
+        challenge=CHALLENGE,
+        domain=DOMAIN,
+        verify_credential=issuer_verifier,
+        require_holder_binding=True,
+    )
+    assert result.holder_bound
+    assert result.unbound_credentials == []
+    assert [r.holder_is_subject for r in result.credential_results] == [True, True]
+
+
+def test_someone_elses_credential_rewrapped_by_an_attacker_is_not_bound():
+    presentation = _wrapped_by(OTHER_KEY, [_issued()])  # the diploma is about HOLDER, signed by OTHER
+
+    result = verify_presentation(
+        presentation, challenge=CHALLENGE, domain=DOMAIN, verify_credential=issuer_verifier
+    )
+    assert result.credentials_verified  # both proofs are sound: only the binding says it is stolen
+    assert result.holder == OTHER.did
+    assert not result.holder_bound
+    assert result.unbound_credentials == [0]
+    assert [r.holder_is_subject for r in result.credential_results] == [False]
+
+    with pytest.raises(HolderNotSubject) as caught:
+        verify_presentation(presentation, challenge=CHALLENGE, domain=DOMAIN, require_holder_binding=True)
+    assert isinstance(caught.value, PresentationInvalid)
+    assert caught.value.code == "holder-not-subject"
+    assert f"is about {HOLDER.did}, not about the holder {OTHER.did}" in caught.value.detail
+    assert [e["path"] for e in caught.value.extra["errors"]] == ["/verifiableCredential/0/credentialSubject"]
+
+
+def test_a_presentation_without_a_holder_is_not_bound():
+    presentation = _without_holder([_issued()])
+
+    result = verify_presentation(
+        presentation, challenge=CHALLENGE, domain=DOMAIN, verify_credential=issuer_verifier
+    )
+    assert result.holder is None
+    assert not result.holder_bound
+    assert result.unbound_credentials == [0]
+    assert [r.holder_is_subject for r in result.credential_results] == [False]
+    with pytest.raises(HolderNotSubject, match=r"^/holder: The presentation names no holder") as caught:
+        verify_presentation(presentation, challenge=CHALLENGE, domain=DOMAIN, require_holder_binding=True)
+    assert [e["path"] for e in caught.value.extra["errors"]] == ["/holder"]
+
+
+def test_one_foreign_credential_among_the_holders_own_breaks_the_binding_and_is_named():
+    foreign = add_proof(
+        {
+            **_diploma("Carla"),
+            "credentialSubject": {**_diploma()["credentialSubject"], "id": "did:example:carla"},
+        },
+        private_key=ISSUER_KEY,
+        verification_method=ISSUER.verification_method,
+    )
+    presentation = _present([_issued("An"), foreign])
+
+    result = verify_presentation(
+        presentation, challenge=CHALLENGE, domain=DOMAIN, verify_credential=issuer_verifier
+    )
+    assert not result.holder_bound
+    assert result.unbound_credentials == [1]
+    assert [r.holder_is_subject for r in result.credential_results] == [True, False]
+    with pytest.raises(
+        HolderNotSubject, match=r"^/verifiableCredential/1/credentialSubject: .*did:example:carla"
+    ):
+        verify_presentation(presentation, challenge=CHALLENGE, domain=DOMAIN, require_holder_binding=True)
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        [{"id": HOLDER.did, "givenName": "An"}, {"id": "did:example:carla", "givenName": "Carla"}],
+        {"givenName": "An"},
+        [],
+        "did:key:not-an-object",
+    ],
+    ids=["one of two subjects is someone else", "a subject without id", "no subject", "not an object"],
+)
+def test_a_credential_is_bound_only_when_every_subject_is_the_holder(subject):
+    credential = {**_diploma(), "credentialSubject": subject}
+    assert not holder_is_subject(credential, HOLDER.did)
+    assert holder_is_subject(_diploma(), HOLDER.did)
+    assert holder_is_subject({**_diploma(), "credentialSubject": [{"id": HOLDER.did}] * 2}, HOLDER.did)
+    assert not holder_is_subject(_diploma(), None)
+
+
+def test_a_holder_given_as_an_object_binds_too():
+    presentation = _present([_issued()])
+    presentation = add_proof(
+        {**{k: v for k, v in presentation.items() if k != "proof"}, "holder": {"id": HOLDER.did}},
+        private_key=HOLDER_KEY,
+        verification_method=HOLDER.verification_method,
+        proof_purpose="authentication",
+        challenge=CHALLENGE,
+        domain=DOMAIN,
+    )
+    result = verify_presentation(
+        presentation, challenge=CHALLENGE, domain=DOMAIN, require_holder_binding=True
+    )
+    assert result.holder_bound
+
+
+def test_a_presentation_with_no_credentials_is_bound_when_it_names_its_holder():
+    assert verify_presentation(
+        _present([]), challenge=CHALLENGE, domain=DOMAIN, require_holder_binding=True
+    ).holder_bound
+    with pytest.raises(HolderNotSubject, match="names no holder"):
+        verify_presentation(
+            _without_holder([]), challenge=CHALLENGE, domain=DOMAIN, require_holder_binding=True
+        )
+
+
+def test_holder_binding_is_checked_before_the_proof():
+    # A stolen credential in a presentation whose proof is also broken: the binding is the cheap
+    # refusal, made before anything is canonicalized or resolved.
+    presentation = _wrapped_by(OTHER_KEY, [_issued()])
+    presentation["proof"]["proofValue"] = "z" + "1" * 86
+    with pytest.raises(HolderNotSubject):
+        verify_presentation(presentation, challenge=CHALLENGE, domain=DOMAIN, require_holder_binding=True)
+    with pytest.raises(ProofInvalid):
+        verify_presentation(presentation, challenge=CHALLENGE, domain=DOMAIN)

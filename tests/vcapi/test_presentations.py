@@ -3,6 +3,8 @@
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from credentials.dataintegrity import add_proof
+from credentials.jsonld import CREDENTIALS_V2
 from credentials.multikey import did_key_for
 from credentials.presentations import create_presentation
 from tests.support import assert_problem
@@ -89,3 +91,70 @@ def test_a_presentation_without_proof_is_refused(anonymous, issue, present):
 @pytest.mark.parametrize("body", [{}, {"verifiablePresentation": "vp"}, "vp"])
 def test_malformed_request_is_a_400(anonymous, body):
     assert_problem(anonymous.post("/presentations/verify", body, format="json"), 400)
+
+
+# Holder binding: reported as a warning (VCALM keeps errors for the cryptography and data model).
+
+HOLDER_NOT_SUBJECT = "https://w3id.org/citizen-vault/problems#holder-not-subject"
+
+
+def _holder_warnings(body):
+    return [warning for warning in body["warnings"] if warning["type"] == HOLDER_NOT_SUBJECT]
+
+
+def test_someone_elses_credential_verifies_with_a_holder_not_subject_warning(
+    anonymous, issue, present, holder
+):
+    alices = issue(plain_credential(credentialSubject={"id": "did:example:alice", "name": "Alice"}))
+
+    response = _verify(anonymous, present([alices]))
+
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["verified"] is True and body["errors"] == []
+    assert "holder_binding" in body["checks"]
+    [warning] = _holder_warnings(body)
+    assert (warning["check"], warning["credential"]) == ("holder_binding", 0)
+    assert f"holder {holder[1]} is not the subject" in warning["detail"]
+
+
+def test_the_holders_own_credentials_get_no_holder_warning(anonymous, issue, present, holder):
+    _, did, _ = holder
+    own = issue(plain_credential(credentialSubject={"id": did, "name": "Holder"}))
+    alices = issue(plain_credential(credentialSubject={"id": "did:example:alice", "name": "Alice"}))
+
+    assert _holder_warnings(_verify(anonymous, present([own])).json()) == []
+    mixed = _verify(anonymous, present([own, alices])).json()
+    assert [warning["credential"] for warning in _holder_warnings(mixed)] == [1]
+
+
+def test_a_presentation_without_a_holder_gets_one_holder_warning(anonymous, issue, holder):
+    private_key, _, method = holder
+    credential = issue(plain_credential())
+    presentation = add_proof(
+        {
+            "@context": [CREDENTIALS_V2],
+            "type": ["VerifiablePresentation"],
+            "verifiableCredential": [credential],
+        },
+        private_key=private_key,
+        verification_method=method,
+        proof_purpose="authentication",
+        challenge=CHALLENGE,
+        domain=DOMAIN,
+    )
+
+    response = _verify(anonymous, presentation)
+
+    assert response.status_code == 200, response.json()
+    [warning] = _holder_warnings(response.json())
+    assert "credential" not in warning
+    assert "names no holder" in warning["detail"]
+
+
+def test_a_presentation_that_fails_its_proof_reports_no_holder_binding(anonymous, issue, present):
+    body = assert_problem(
+        _verify(anonymous, present([issue(plain_credential())]), challenge="replayed"), 422, "not-verified"
+    )
+    assert "holder_binding" not in body["checks"]
+    assert _holder_warnings(body) == []
