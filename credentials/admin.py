@@ -21,6 +21,14 @@ from .models import Accreditation, ExternalIssuerDid, HostedIssuerDid, IssuerKey
 from .statuslist import status_list_url
 
 
+def compromise_state(obj: IssuerKey) -> str:
+    """Whether the key is reported compromised (when, and the note), else a link to report it."""
+    if obj.compromised_at is not None:
+        return format_html("reported {}: {}", obj.compromised_at.isoformat(), obj.compromise_note)
+    url = reverse("admin:credentials_issuerkey_compromised", args=[obj.pk])
+    return format_html('no (<a href="{}">mark as compromised…</a>)', url)
+
+
 class CompromiseForm(forms.Form):
     note = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
@@ -42,11 +50,14 @@ class IssuerKeyAdmin(admin.ModelAdmin):
         "kek_id",
         "created_at",
         "retired_at",
-        "compromised_at",
-        "compromise_note",
+        "compromise",
     )
     readonly_fields = fields
     actions = ["rotate", "mark_compromised"]
+
+    @admin.display(description="compromised")
+    def compromise(self, obj: IssuerKey) -> str:
+        return compromise_state(obj)
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.mark_compromised_view)
@@ -128,10 +139,7 @@ class IssuerKeyInline(admin.TabularInline):
 
     @admin.display(description="compromised")
     def compromise(self, obj: IssuerKey) -> str:
-        if obj.compromised_at is not None:
-            return format_html("reported {}: {}", obj.compromised_at.isoformat(), obj.compromise_note)
-        url = reverse("admin:credentials_issuerkey_compromised", args=[obj.pk])
-        return format_html('no (<a href="{}">mark as compromised…</a>)', url)
+        return compromise_state(obj)
 
 
 class ExternalIssuerDidInline(admin.TabularInline):

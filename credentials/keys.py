@@ -128,8 +128,9 @@ def compromise_reason(key: IssuerKey) -> str:
 def mark_key_compromised(*, key: IssuerKey, note: str, at: datetime | None = None) -> IssuerKey:
     """Record that ``key``'s private half is compromised; from then on nothing it signed is trusted.
 
-    The active key is rotated first (credentials.keys.create_issuer_key), so the issuer keeps
-    issuing with a new key. ``at`` (default now) is when the compromise was reported or found.
+    The active key is rotated first (create_issuer_key), so the issuer keeps issuing with a new
+    key (an organisation that is no longer an issuer only has it retired). ``at`` (default now) is
+    when the compromise was reported or found.
     Idempotent: a key already marked keeps its first report. Signed copies of the organisation's
     hosted did:web status lists are invalidated, so the next copy is signed with the new key
     (credentials.statuslist.list_signer). Raises KeyCompromiseInvalid for an empty note or an
@@ -153,11 +154,14 @@ def mark_key_compromised(*, key: IssuerKey, note: str, at: datetime | None = Non
             f"({locked.created_at.isoformat()})."
         )
     if locked.retired_at is None:
-        create_issuer_key(organisation=locked.organisation)
-        locked.refresh_from_db(fields=["retired_at"])
+        if locked.organisation.kind == Organisation.Kind.ISSUER:
+            create_issuer_key(organisation=locked.organisation)
+            locked.refresh_from_db(fields=["retired_at"])
+        else:  # no longer an issuer: it needs no new key
+            locked.retired_at = now
     locked.compromised_at = at
     locked.compromise_note = note
-    locked.save(update_fields=["compromised_at", "compromise_note"])
+    locked.save(update_fields=["retired_at", "compromised_at", "compromise_note"])
     # A hosted did:web list is signed by the current key; a new version is never served from the
     # cache of copies the compromised key signed. A did:key list has no other key to sign with.
     StatusList.objects.filter(organisation_id=locked.organisation_id).exclude(

@@ -188,6 +188,15 @@ def test_an_unusable_report_is_refused_and_changes_nothing(accredited, note, at,
     assert active_issuer_key(accredited) == key
 
 
+def test_a_key_of_an_organisation_no_longer_issuing_is_retired_without_a_new_one(accredited):
+    key = active_issuer_key(accredited)
+    Organisation.objects.filter(pk=accredited.pk).update(kind=Organisation.Kind.EMPLOYER)
+    key.refresh_from_db()
+    marked = mark_key_compromised(key=key, note=NOTE)
+    assert marked.retired_at is not None and marked.compromised_at is not None
+    assert list(IssuerKey.objects.filter(organisation=accredited)) == [marked]
+
+
 def test_the_database_refuses_a_compromised_key_still_in_use(accredited):
     with pytest.raises(IntegrityError), transaction.atomic():
         IssuerKey.objects.filter(organisation=accredited).update(compromised_at=timezone.now())
@@ -320,6 +329,7 @@ def operator(db, django_user_model) -> Client:
 def test_the_admin_action_asks_for_confirmation_then_marks_and_rotates(operator, accredited):
     key = active_issuer_key(accredited)
     changelist = "/admin/credentials/issuerkey/"
+    assert "Mark as compromised" in operator.get(changelist).content.decode()
     page = operator.post(changelist, {"action": "mark_compromised", "_selected_action": [key.pk]})
     assert page.status_code == 200
     assert "This cannot be undone" in page.content.decode()
@@ -352,6 +362,7 @@ def test_the_organisation_page_shows_key_state_and_links_to_the_confirmation(ope
     organisation_page = f"/admin/accounts/organisation/{accredited.pk}/change/"
     link = f"/admin/credentials/issuerkey/{key.pk}/compromised/"
     assert link in operator.get(organisation_page).content.decode()
+    assert link in operator.get(f"/admin/credentials/issuerkey/{key.pk}/change/").content.decode()
 
     confirmation = operator.get(link)
     assert confirmation.status_code == 200 and "This cannot be undone" in confirmation.content.decode()
@@ -361,10 +372,11 @@ def test_the_organisation_page_shows_key_state_and_links_to_the_confirmation(ope
     key.refresh_from_db()
     assert key.compromised_at is not None
 
-    page = operator.get(organisation_page).content.decode()
-    assert link not in page
-    assert f"reported {key.compromised_at.isoformat()}" in page
-    assert "private key found in a public repository" in page.lower()
+    for page_url in (organisation_page, f"/admin/credentials/issuerkey/{key.pk}/change/"):
+        page = operator.get(page_url).content.decode()
+        assert link not in page
+        assert f"reported {key.compromised_at.isoformat()}" in page
+        assert "private key found in a public repository" in page.lower()
 
 
 def test_only_operators_reach_the_confirmation(accredited, django_user_model):
