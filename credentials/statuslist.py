@@ -67,6 +67,9 @@ PUBLISH_CACHE_SECONDS = 30
 # The largest bitstring we decode from someone else's list: 16 Mi entries (2 MiB). GZIP
 # compresses a run of zeros about a thousandfold, so this bounds a decompression bomb.
 MAX_DECODED_BYTES = 2 * 1024 * 1024
+# The most status entries of one credential we check. Ours carry two (revocation, suspension);
+# each entry of someone else's may cost a fetch, so a credential cannot make us fetch hundreds.
+MAX_STATUS_ENTRIES = 4
 
 
 # The bitstring.
@@ -371,15 +374,23 @@ def check_status(credential: dict[str, Any], *, now: datetime | None = None) -> 
 
     Our own lists are read from the database; others are fetched (credentials.remote), must
     verify, be issued by the credential's issuer and be within their validity period, and are
-    cached at most MAX_CACHE_SECONDS. Raises StatusListInvalid (naming the entry and the rule),
-    RemoteFetchFailed, or the proof errors of a remote list. A credential without
-    ``credentialStatus`` has no entries: the result is empty.
+    cached at most MAX_CACHE_SECONDS. Raises StatusListInvalid (naming the entry and the rule, or
+    more than MAX_STATUS_ENTRIES entries, before any is read), RemoteFetchFailed, or the proof
+    errors of a remote list. A credential without ``credentialStatus`` has no entries: the result
+    is empty.
     """
     now = now or timezone.now()
     declared = credential.get("credentialStatus")
     if declared is None:
         return []
     entries = declared if isinstance(declared, list) else [declared]
+    if len(entries) > MAX_STATUS_ENTRIES:
+        raise StatusListInvalid(
+            f"/credentialStatus: the credential has {len(entries)} status entries; at most "
+            f"{MAX_STATUS_ENTRIES} are checked.",
+            path="/credentialStatus",
+            maxStatusEntries=MAX_STATUS_ENTRIES,
+        )
     issuer = credential.get("issuer")
     issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
     results = []

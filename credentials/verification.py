@@ -8,6 +8,7 @@ hard failure use ``require_verified`` (or ``result.raise_first_error()``), which
 failed check's domain error.
 """
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,7 +29,7 @@ from .errors import (
     ProofInvalid,
 )
 from .models import StatusPurpose
-from .statuslist import StatusResult, check_status
+from .statuslist import StatusResult, check_status, status_list_url
 from .trust import is_accredited, is_trusted_credential
 
 CHECKS = ("proof", "issuer_trusted", "validity", "status")
@@ -143,8 +144,9 @@ def verify_credential(document: dict[str, Any], *, now: datetime | None = None) 
     When the proof fails nothing else is checked: claims that are not signed by their issuer
     are not worth a trust-registry lookup, and we never fetch a status list they point to. When
     the issuer is not in the trust registry for the credential's types, its status lists are not
-    fetched either (status ``not-checked``): anyone can sign a credential pointing at hundreds of
-    URLs, and we fetch only for issuers we would trust. Raises nothing for a bad credential.
+    fetched either (status ``not-checked``; lists of ours, read from the database, are still
+    read): anyone can sign a credential pointing at other servers, and we fetch only for issuers
+    we would trust. Raises nothing for a bad credential.
     """
     now = now or timezone.now()
     try:
@@ -159,8 +161,11 @@ def verify_credential(document: dict[str, Any], *, now: datetime | None = None) 
         status, statuses = _status_check(document, now)
         issuer_trusted = _trust_check(verified, types, now, statuses)
     else:
-        status, statuses = Check(Outcome.NOT_CHECKED, UNTRUSTED_STATUS_DETAIL), []
         issuer_trusted = Check.failed(IssuerNotTrusted(registry.reason))
+        if _only_our_status_lists(document):
+            status, statuses = _status_check(document, now)
+        else:
+            status, statuses = Check(Outcome.NOT_CHECKED, UNTRUSTED_STATUS_DETAIL), []
     return VerificationResult(
         proof=proof,
         issuer_trusted=issuer_trusted,
@@ -210,6 +215,22 @@ def _validity_check(document: dict[str, Any], now: datetime) -> Check:
     if end is None:
         return Check.ok("Within its validity period (no end date).")
     return Check.ok(f"Within its validity period (until {document[end_key]}).")
+
+
+def _only_our_status_lists(document: dict[str, Any]) -> bool:
+    """Whether every status entry names a list we publish (read from the database, never fetched)."""
+    declared = document.get("credentialStatus")
+    entries = declared if isinstance(declared, list) else [] if declared is None else [declared]
+    prefix = status_list_url("")
+    for entry in entries:
+        url = entry.get("statusListCredential") if isinstance(entry, dict) else None
+        if not isinstance(url, str) or not url.startswith(prefix):
+            return False
+        try:
+            uuid.UUID(url.removeprefix(prefix))
+        except ValueError:
+            return False
+    return True
 
 
 _SET_STATUS_ERRORS = {

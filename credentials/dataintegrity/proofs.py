@@ -5,6 +5,10 @@ without ``proof`` (VC Data Integrity 1.0 §2.1.2); a proof with ``previousProof`
 document whose ``proof`` is exactly the list of proofs it names, in the document's order, as the
 spec's algorithm collects them from the proof set (§2.1.3, §4.2). Verification checks EVERY
 proof: one bad proof fails the document, whatever the others say.
+
+Each proof may cost a network fetch (a did:web key) and a canonicalization, so a document carries
+at most MAX_PROOFS proofs, every proof passes the cheap checks before any is resolved, and proofs
+are then resolved and verified one by one: the first failure stops the rest.
 """
 
 import copy
@@ -13,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from core.errors import DomainError
 
@@ -29,6 +33,10 @@ CRYPTOSUITE = "eddsa-rdfc-2022"
 AUTHENTICATION = "authentication"
 # How far in the future a proof's `created` may be: clocks of issuers and holders drift.
 CLOCK_SKEW = timedelta(minutes=5)
+# The most proofs one document may carry. Real documents carry one or two (the W3C eddsa suite's
+# sets and chains at most four); each proof may cost a key fetch and a canonicalization, so a
+# document with hundreds of them would make us fetch and hash on an attacker's behalf.
+MAX_PROOFS = 8
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,10 @@ def add_proof(
         if value is not None and (not isinstance(value, str) or not value):
             raise ProofOptionsInvalid(f"The {name} must be a non-empty string.")
     existing = _proofs_of(document) if "proof" in document else []
+    if len(existing) >= MAX_PROOFS:
+        raise ProofOptionsInvalid(
+            f"The document already carries {len(existing)} proofs; verifiers accept at most {MAX_PROOFS}."
+        )
     created = created or utc_now_xsd()
     created_at = _option_datetime("created", created)
     if expires is not None and _option_datetime("expires", expires) <= created_at:
@@ -148,15 +160,13 @@ def _option_datetime(name: str, value: Any) -> datetime:
 
 @dataclass(frozen=True)
 class _CheckedProof:
-    """A proof whose members passed the cheap checks; its signature is still to be verified."""
+    """A proof whose members passed the cheap checks; its key and signature are still to be checked."""
 
     index: int
     proof: dict[str, Any]
     suite: Cryptosuite
     previous_ids: tuple[str, ...]
     signature: bytes
-    controller: str
-    public_key: Ed25519PublicKey
 
 
 def verify_proofs(
@@ -167,7 +177,8 @@ def verify_proofs(
     domain: str | None = None,
     now: datetime | None = None,
 ) -> list[VerifiedProof]:
-    """Verify every proof of ``document`` (one, a set, or chains) and return them in order.
+    """Verify every proof of ``document`` (one, a set, or chains; at most MAX_PROOFS) and return
+    them in order.
 
     Each proof must: be of a suite we verify, have ``expected_purpose``, not be expired at ``now``
     nor created after it (beyond CLOCK_SKEW), match ``challenge``/``domain`` when given (for
@@ -184,8 +195,10 @@ def verify_proofs(
         raise ProofInvalid("The document has no @context.", rule="@context")
     now = now or datetime.now(UTC)
     by_id = _proofs_by_id(proofs)
-    # Every cheap check on every proof first: nothing is canonicalized or resolved for a document
-    # that one malformed proof already condemns.
+    unsecured = {key: value for key, value in document.items() if key != "proof"}
+    # Every cheap check on every proof first (the document's contexts included): nothing is
+    # canonicalized or resolved for a document that one malformed proof already condemns.
+    checked_suites: set[str] = set()
     checked = []
     for index, proof in enumerate(proofs):
         with _naming(index, proof):
@@ -194,32 +207,27 @@ def verify_proofs(
             _check_members(proof, document)
             _check_purpose(proof, expected_purpose, challenge, domain)
             _check_dates(proof, now)
-            previous_ids = _previous_ids(proof, by_id)
+            previous_ids = _previous_ids(proof, by_id, len(proofs))
             signature = _signature(proof)
-        checked.append((index, proof, suite, previous_ids, signature))
+            if suite.name not in checked_suites:
+                suite.check_document(unsecured)
+                checked_suites.add(suite.name)
+        checked.append(_CheckedProof(index, proof, suite, previous_ids, signature))
 
-    resolved = []
-    for index, proof, suite, previous_ids, signature in checked:
-        with _naming(index, proof):
-            # The key must be listed under the proof's purpose in its DID document: a key a
-            # university keeps only for logging in must not sign diplomas.
-            controller, public_key = resolve_verification_method(
-                proof["verificationMethod"], purpose=proof["proofPurpose"]
-            )
-        resolved.append(_CheckedProof(index, proof, suite, previous_ids, signature, controller, public_key))
-
-    unsecured = {key: value for key, value in document.items() if key != "proof"}
-    checked_suites: set[str] = set()
     # One canonical form per (canonicalization, proofs in place): a proof set of N proofs of one
     # canonicalization costs one document canonicalization, not N.
     canonical_documents: dict[tuple[str, tuple[str, ...]], bytes] = {}
     verified = []
-    for item in resolved:
+    # Proof by proof, in order: a proof that fails stops the rest, so a forged proof costs us at
+    # most one key resolution (a did:web fetch) and one canonicalization before it is refused.
+    for item in checked:
         suite = item.suite
-        if suite.name not in checked_suites:
-            with _naming(item.index, item.proof):
-                suite.check_document(unsecured)
-            checked_suites.add(suite.name)
+        with _naming(item.index, item.proof):
+            # The key must be listed under the proof's purpose in its DID document: a key a
+            # university keeps only for logging in must not sign diplomas.
+            controller, public_key = resolve_verification_method(
+                item.proof["verificationMethod"], purpose=item.proof["proofPurpose"]
+            )
         key = (suite.canonicalization, item.previous_ids)
         if key not in canonical_documents:
             previous = _named_proofs(by_id, item.previous_ids)
@@ -227,13 +235,13 @@ def verify_proofs(
         with _naming(item.index, item.proof):
             canonical_config = suite.canonicalize(suite.proof_config(unsecured, item.proof))
             try:
-                item.public_key.verify(item.signature, suite.hash(canonical_config, canonical_documents[key]))
+                public_key.verify(item.signature, suite.hash(canonical_config, canonical_documents[key]))
             except InvalidSignature as exc:
                 raise ProofInvalid("The signature does not match the document.", rule="signature") from exc
         verified.append(
             VerifiedProof(
                 verification_method=item.proof["verificationMethod"],
-                controller=item.controller,
+                controller=controller,
                 proof_purpose=item.proof["proofPurpose"],
                 created=item.proof.get("created"),
                 cryptosuite=suite.name,
@@ -287,6 +295,12 @@ def _proofs_of(document: dict[str, Any]) -> list[dict[str, Any]]:
     if proof is None:
         raise ProofInvalid("The document carries no proof.", rule="proof")
     proofs = proof if isinstance(proof, list) else [proof]
+    if len(proofs) > MAX_PROOFS:
+        raise ProofInvalid(
+            f"The document carries {len(proofs)} proofs; at most {MAX_PROOFS} are verified.",
+            rule="proof",
+            maxProofs=MAX_PROOFS,
+        )
     if not proofs or not all(isinstance(item, dict) for item in proofs):
         raise ProofInvalid("'proof' must be a proof object or a non-empty list of them.", rule="proof")
     return proofs
@@ -374,8 +388,15 @@ def _check_dates(proof: dict[str, Any], now: datetime) -> None:
         raise ProofInvalid("The proof expires before it was created.", rule="expires")
 
 
-def _previous_ids(proof: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> tuple[str, ...]:
+def _previous_ids(
+    proof: dict[str, Any], by_id: dict[str, dict[str, Any]], proof_count: int
+) -> tuple[str, ...]:
     previous = _as_id_list(proof.get("previousProof"))
+    if len(previous) > proof_count:  # refused before each name is looked up
+        raise ProofInvalid(
+            f"'previousProof' names {len(previous)} proofs; the document carries only {proof_count}.",
+            rule="previousProof",
+        )
     for proof_ref in previous:
         if proof_ref == proof.get("id"):
             raise ProofInvalid("The proof names itself in 'previousProof'.", rule="previousProof")

@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from credentials.dataintegrity import CLOCK_SKEW, add_proof, verify_proof, verify_proofs
 from credentials.dataintegrity import suites as suites_module
+from credentials.dataintegrity.proofs import MAX_PROOFS
 from credentials.errors import ProofInvalid, ProofOptionsInvalid, UnresolvableKey
 from credentials.multikey import decode_multibase, did_key_for, encode_multibase, multikey_to_private_key
 from tests.conftest import VECTORS
@@ -485,3 +486,76 @@ def test_add_proof_with_malformed_options_is_refused(options, match):
     arguments = {"private_key": KEYS[0], "verification_method": _vm(KEYS[0]), **options}
     with pytest.raises(ProofOptionsInvalid, match=match):
         add_proof(UNSIGNED, **arguments)
+
+
+# Bounds: each proof may cost a key fetch and a canonicalization, so a document carries at most
+# MAX_PROOFS, and a failing proof stops the others from being resolved.
+
+
+def _signed_by(keys: list[Ed25519PrivateKey]) -> dict:
+    document = UNSIGNED
+    for key in keys:
+        document = add_proof(document, private_key=key, verification_method=_vm(key))
+    return document
+
+
+EIGHT_KEYS = [Ed25519PrivateKey.from_private_bytes(bytes([n]) * 32) for n in range(1, MAX_PROOFS + 1)]
+
+
+def _counting_canonicalizations(monkeypatch) -> list[str]:
+    canonicalized: list[str] = []
+    real = suites_module.canonicalize
+
+    def counting(data):
+        canonicalized.append("proof config" if "proofPurpose" in data else "document")
+        return real(data)
+
+    monkeypatch.setattr(suites_module, "canonicalize", counting)
+    return canonicalized
+
+
+def test_a_document_with_the_most_proofs_allowed_verifies(monkeypatch):
+    document = _signed_by(EIGHT_KEYS)
+    canonicalized = _counting_canonicalizations(monkeypatch)
+    assert len(verify_proofs(document)) == MAX_PROOFS == 8
+    assert canonicalized.count("document") == 1
+    assert canonicalized.count("proof config") == MAX_PROOFS
+
+
+def test_a_document_with_more_proofs_is_refused_before_any_canonicalization(monkeypatch):
+    document = _signed_by(EIGHT_KEYS)
+    ninth = add_proof(UNSIGNED, private_key=KEYS[0], verification_method=_vm(KEYS[0]))["proof"]
+    document["proof"].append(ninth)  # a valid proof: only the count is wrong
+    canonicalized = _counting_canonicalizations(monkeypatch)
+    with pytest.raises(ProofInvalid, match="carries 9 proofs; at most 8 are verified") as caught:
+        verify_proofs(document)
+    assert caught.value.extra == {"rule": "proof", "maxProofs": 8}
+    assert canonicalized == []
+
+
+def test_add_proof_refuses_a_proof_beyond_the_most_a_verifier_accepts():
+    with pytest.raises(ProofOptionsInvalid, match="already carries 8 proofs; verifiers accept at most 8"):
+        add_proof(_signed_by(EIGHT_KEYS), private_key=KEYS[0], verification_method=_vm(KEYS[0]))
+
+
+def test_a_previous_proof_list_longer_than_the_proof_set_is_refused():
+    document = _json("signedProofChain1")
+    document["proof"][2]["previousProof"] = [document["proof"][0]["id"]] * 4
+    with pytest.raises(
+        ProofInvalid, match="'previousProof' names 4 proofs; the document carries only 3"
+    ) as caught:
+        verify_proofs(document)
+    assert caught.value.extra["rule"] == "previousProof"
+
+
+def test_the_first_failing_proof_stops_the_others_from_being_resolved():
+    # Proof 0 is forged; proof 1 names a key nobody can resolve. Proof by proof, the forgery is
+    # found first and proof 1's key is never looked up (with did:web, never fetched).
+    document = _json("signedProofSet2")
+    _flip(document["proof"][0])
+    document["proof"][1]["verificationMethod"] = "did:example:nobody#key-1"
+    with pytest.raises(
+        ProofInvalid, match=r"^Proof 0 \(urn:uuid:26329423.*signature does not match"
+    ) as caught:
+        verify_proofs(document)
+    assert caught.value.extra["proofIndex"] == 0
