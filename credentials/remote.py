@@ -8,7 +8,9 @@ documents, remote status lists). It is deliberately narrow:
 - The host name is resolved once, every address must be public (or inside
   ``REMOTE_FETCH_ALLOWED_NETWORKS``), and we connect to the checked address itself while TLS still
   verifies the name: a DNS answer that changes between check and connect cannot reach an internal
-  service (SSRF, DNS rebinding).
+  service (SSRF, DNS rebinding). An IPv6 address that carries an IPv4 one (NAT64, 6to4) is judged
+  by that IPv4 address too; tunnelling and deprecated ranges (Teredo, local-use NAT64,
+  IPv4-compatible, site-local) are refused outright.
 - No redirects, no proxies from the environment, no compressed bodies (no decompression bombs).
 - A hard size cap counted on the bytes actually read (Content-Length is only a hint), and a
   deadline for the whole exchange that a slowly trickling server cannot stretch.
@@ -135,14 +137,53 @@ def _allowed_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
     return networks
 
 
+# IPv6 ranges that reach an IPv4 address named in their low bits: the IPv4 rules apply to it.
+NAT64_WELL_KNOWN = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052: the low 32 bits
+SIX_TO_FOUR = ipaddress.IPv6Network("2002::/16")  # RFC 3056: bits 16-47
+# Ranges refused unless REMOTE_FETCH_ALLOWED_NETWORKS names them: no public DID or status list
+# host lives there, and what they reach depends on a translator or tunnel we cannot see.
+REFUSED_IPV6_NETWORKS = (
+    ipaddress.IPv6Network("64:ff9b:1::/48"),  # local-use NAT64 (RFC 8215): the operator's own
+    ipaddress.IPv6Network("2001::/32"),  # Teredo (RFC 4380): a tunnel to a host behind a NAT
+    ipaddress.IPv6Network("::/96"),  # IPv4-compatible (RFC 4291 §2.5.5.1, deprecated)
+    ipaddress.IPv6Network("fec0::/10"),  # site-local (RFC 3879, deprecated)
+)
+
+
 def address_is_allowed(address: IPAddress, *, host: str) -> bool:
-    """Whether we may connect to ``address`` (resolved from ``host``): public, or allowed by settings."""
+    """Whether we may connect to ``address`` (resolved from ``host``): public, or allowed by settings.
+
+    An IPv4 address embedded in an IPv6 one (IPv4-mapped, NAT64 64:ff9b::/96, 6to4 2002::/16) must
+    pass the IPv4 rules as well; the ranges of REFUSED_IPV6_NETWORKS are refused.
+    """
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
-    if any(address in network for network in _allowed_networks()):
+    networks = _allowed_networks()
+    if any(address in network for network in networks):
         return True
     if settings.REMOTE_FETCH_ALLOW_INSECURE_LOCALHOST and host in LOCALHOST_NAMES and address.is_loopback:
         return True
+    if not _is_public(address):
+        return False
+    if isinstance(address, ipaddress.IPv6Address):
+        if any(address in network for network in REFUSED_IPV6_NETWORKS):
+            return False
+        embedded = embedded_ipv4(address)
+        if embedded is not None:
+            return any(embedded in network for network in networks) or _is_public(embedded)
+    return True
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address a NAT64 (64:ff9b::/96) or 6to4 (2002::/16) address leads to, else None."""
+    if address in NAT64_WELL_KNOWN:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    if address in SIX_TO_FOUR:
+        return address.sixtofour
+    return None
+
+
+def _is_public(address: IPAddress) -> bool:
     return address.is_global and not address.is_multicast
 
 

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from credentials.errors import RemoteFetchFailed
-from credentials.remote import address_is_allowed, fetch_json
+from credentials.remote import address_is_allowed, embedded_ipv4, fetch_json
 from tests.credentials.localserver import (
     make_certificates,
     respond,
@@ -272,3 +272,64 @@ def test_https_refuses_an_untrusted_certificate(tls_server, settings):
     with pytest.raises(RemoteFetchFailed, match="certificate verify failed"):
         fetch_json(tls_server.url("/doc", host="localhost"))
     assert tls_server.seen == []
+
+
+# IPv6 addresses that lead to an IPv4 one: judged by that address too, or refused outright.
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "64:ff9b::7f00:1",  # NAT64 (RFC 6052) to 127.0.0.1
+        "64:ff9b::a9fe:a9fe",  # NAT64 to 169.254.169.254, cloud metadata
+        "64:ff9b::a00:1",  # NAT64 to 10.0.0.1
+        "64:ff9b:1::a00:1",  # local-use NAT64 (RFC 8215)
+        "64:ff9b:1:ffff::808:808",  # local-use NAT64, whatever it embeds
+        "2002:7f00:1::1",  # 6to4 (RFC 3056) to 127.0.0.1
+        "2002:a9fe:a9fe::1",  # 6to4 to 169.254.169.254
+        "2002:c0a8:101::1",  # 6to4 to 192.168.1.1
+        "2001:0:4136:e378:8000:63bf:3fff:fdd2",  # Teredo (RFC 4380)
+        "2001:0:808:808:0:0:f7f7:f7f7",  # Teredo, server and client public
+        "::7f00:1",  # IPv4-compatible (deprecated) 127.0.0.1
+        "::808:808",  # IPv4-compatible 8.8.8.8: deprecated, refused whatever it embeds
+        "fec0::1",  # site-local (deprecated)
+        "feff:ffff::1",  # site-local, top of the range
+    ],
+)
+def test_ipv6_transition_addresses_are_refused_unless_they_lead_somewhere_public(settings, address):
+    settings.REMOTE_FETCH_ALLOW_INSECURE_LOCALHOST = True  # even then: loopback only as localhost
+    settings.REMOTE_FETCH_ALLOWED_NETWORKS = []
+    assert not address_is_allowed(ipaddress.ip_address(address), host="issuer.example")
+    assert not address_is_allowed(ipaddress.ip_address(address), host="localhost")
+
+
+@pytest.mark.parametrize(
+    ("address", "ipv4"),
+    [
+        ("64:ff9b::808:808", "8.8.8.8"),
+        ("2002:808:808::1", "8.8.8.8"),
+        ("64:ff9b::5db8:d70e", "93.184.215.14"),
+    ],
+)
+def test_nat64_and_6to4_addresses_of_public_hosts_are_allowed(settings, address, ipv4):
+    settings.REMOTE_FETCH_ALLOW_INSECURE_LOCALHOST = False
+    settings.REMOTE_FETCH_ALLOWED_NETWORKS = []
+    assert embedded_ipv4(ipaddress.IPv6Address(address)) == ipaddress.IPv4Address(ipv4)
+    assert address_is_allowed(ipaddress.ip_address(address), host="issuer.example")
+    assert address_is_allowed(ipaddress.ip_address("2606:4700::1111"), host="issuer.example")  # plain IPv6
+
+
+def test_allowed_networks_can_open_a_transition_range_or_what_it_embeds(settings):
+    settings.REMOTE_FETCH_ALLOW_INSECURE_LOCALHOST = False
+    settings.REMOTE_FETCH_ALLOWED_NETWORKS = ["64:ff9b:1::/48", "10.20.0.0/16"]
+    assert address_is_allowed(ipaddress.ip_address("64:ff9b:1::a00:1"), host="issuer.internal")
+    assert address_is_allowed(ipaddress.ip_address("64:ff9b::a14:304"), host="issuer.internal")  # 10.20.3.4
+    assert not address_is_allowed(ipaddress.ip_address("64:ff9b::a15:304"), host="issuer.internal")
+
+
+@pytest.mark.parametrize("host", ["[64:ff9b::7f00:1]", "[2002:7f00:1::1]", "[::7f00:1]", "[fec0::1]"])
+def test_a_url_naming_a_transition_address_is_refused_before_connecting(settings, host):
+    settings.REMOTE_FETCH_ALLOW_INSECURE_LOCALHOST = False
+    settings.REMOTE_FETCH_ALLOWED_NETWORKS = []
+    with pytest.raises(RemoteFetchFailed, match="non-public address"):
+        fetch_json(f"https://{host}/did.json")
