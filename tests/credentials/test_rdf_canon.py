@@ -104,7 +104,7 @@ def test_poison_clique_graph_is_refused_before_canonicalization():
     clique cannot even be expressed; as RDF it meets the work budget (next test)."""
     entry = next(e for e in MANIFEST if e["type"] == "rdfc:RDFC10NegativeEvalTest")
     expanded = pyld_jsonld.from_rdf(_input(entry), {"format": "application/n-quads", "useRdfType": True})
-    with pytest.raises(JsonLdInvalid, match="blank node|IRI used as a property name"):
+    with pytest.raises(JsonLdInvalid, match=r"blank node|IRI used as a property name"):
         canonicalize({"@graph": expanded})
 
 
