@@ -91,6 +91,7 @@ def is_trusted_credential(
     credential_types: list[str],
     at: datetime,
     statuses: Sequence[StatusResult],
+    registry: TrustResult | None = None,
 ) -> TrustResult:
     """Whether a credential whose proof verified can be trusted: its signing key still counts,
     and its issuer is accredited (``is_accredited``).
@@ -99,7 +100,8 @@ def is_trusted_credential(
     entries as read by credentials.statuslist.check_status. For a key of ours (IssuerKey):
     compromised, the credential is not trusted whatever its date; retired, it must carry a
     status entry allocated in one of the issuer's lists. External issuers' keys are not ours to
-    judge and only the registry applies.
+    judge and only the registry applies. ``registry`` is ``is_accredited``'s answer when the
+    caller already has it (it is not asked twice).
     """
     key = issuer_key_of(verification_method)
     if key is not None:
@@ -112,7 +114,7 @@ def is_trusted_credential(
                 f"change: {key.organisation.name} retired {verification_method} on "
                 f"{key.retired_at.isoformat()} and could not revoke this credential.",
             )
-    return is_accredited(issuer_did, credential_types, at)
+    return registry if registry is not None else is_accredited(issuer_did, credential_types, at)
 
 
 def _has_our_status(key: IssuerKey, statuses: Sequence[StatusResult]) -> bool:

@@ -30,7 +30,7 @@ from .errors import (
 )
 from .models import StatusPurpose
 from .statuslist import StatusResult, check_status, status_list_url
-from .trust import is_accredited, is_trusted_credential
+from .trust import TrustResult, is_accredited, is_trusted_credential
 
 CHECKS = ("proof", "issuer_trusted", "validity", "status")
 UNTRUSTED_STATUS_DETAIL = "Not checked: the issuer is not trusted; its status lists are not fetched."
@@ -159,7 +159,7 @@ def verify_credential(document: dict[str, Any], *, now: datetime | None = None) 
     registry = is_accredited(verified.issuer, types, now)  # the registry alone: no network
     if registry.trusted:
         status, statuses = _status_check(document, now)
-        issuer_trusted = _trust_check(verified, types, now, statuses)
+        issuer_trusted = _trust_check(verified, types, now, statuses, registry)
     else:
         issuer_trusted = Check.failed(IssuerNotTrusted(registry.reason))
         if _only_our_status_lists(document):
@@ -187,7 +187,11 @@ def require_verified(
 
 
 def _trust_check(
-    verified: VerifiedCredential, types: list[str], now: datetime, statuses: list[StatusResult]
+    verified: VerifiedCredential,
+    types: list[str],
+    now: datetime,
+    statuses: list[StatusResult],
+    registry: TrustResult,
 ) -> Check:
     # The signing key counts as well as the issuer: a compromised or unrevocable retired key is refused.
     trust = is_trusted_credential(
@@ -196,6 +200,7 @@ def _trust_check(
         credential_types=types,
         at=now,
         statuses=statuses,
+        registry=registry,
     )
     return Check.ok(trust.reason) if trust.trusted else Check.failed(IssuerNotTrusted(trust.reason))
 
