@@ -22,7 +22,6 @@ Every failure is a RemoteFetchFailed whose detail names the URL and the reason.
 import contextlib
 import http.client
 import ipaddress
-import json
 import socket
 import threading
 import time
@@ -31,10 +30,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from rest_framework.exceptions import ParseError
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
 from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.response import BaseHTTPResponse
+
+from core.parsers import loads_strict as loads_api_json
 
 from .errors import RemoteFetchFailed
 
@@ -329,35 +331,18 @@ def _check_headers(
         )
 
 
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"duplicate key {key!r}")
-        result[key] = value
-    return result
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 def loads_strict(body: bytes) -> Any:
-    """Parse UTF-8 JSON refusing duplicate keys, NaN and Infinity. Raises ValueError saying why."""
+    """Parse UTF-8 JSON as strictly as the API parses request bodies (core.parsers.loads_strict:
+    no duplicate keys, NaN, Infinity or out-of-range numbers, no lone surrogates, bounded
+    nesting). Raises ValueError saying why."""
     try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValueError("not UTF-8") from exc
-    try:
-        return json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constant)
-    except RecursionError as exc:
-        raise ValueError("nested too deeply") from exc
-    except ValueError as exc:
-        raise ValueError(f"not valid JSON: {exc}") from exc
+        return loads_api_json(body)
+    except ParseError as exc:
+        raise ValueError(str(exc.detail)) from exc
 
 
 def _parse_json(url: str, body: bytes) -> Any:
     try:
         return loads_strict(body)
     except ValueError as exc:
-        raise RemoteFetchFailed(f"The response from {url} is {exc}.", url=url) from exc
+        raise RemoteFetchFailed(f"The response from {url} is not acceptable JSON: {exc}", url=url) from exc

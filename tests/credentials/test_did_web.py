@@ -506,8 +506,8 @@ def test_command_keeps_earlier_pins_and_replaces_a_repinned_document(tmp_path, s
         pytest.param(
             DID, json.dumps(_with(id="did:web:other.example")), "not the DID", id="another DID's document"
         ),
-        pytest.param(DID, '{"id": "x", "id": "y"}', "duplicate key", id="duplicate keys"),
-        pytest.param(DID, "not json", "not valid JSON", id="not JSON"),
+        pytest.param(DID, '{"id": "x", "id": "y"}', "Duplicate key", id="duplicate keys"),
+        pytest.param(DID, "not json", "Malformed JSON", id="not JSON"),
         pytest.param(
             "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK", "{}", "not a did:web", id="did:key"
         ),

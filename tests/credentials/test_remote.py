@@ -94,13 +94,15 @@ def test_non_json_answers_are_refused(server, headers, reason):
 @pytest.mark.parametrize(
     ("body", "reason"),
     [
-        pytest.param(b'{"id": 1', "not valid JSON", id="truncated"),
-        pytest.param(b'{"id": 1, "id": 2}', "duplicate key 'id'", id="duplicate key"),
-        pytest.param(b'{"n": NaN}', "NaN is not JSON", id="NaN"),
-        pytest.param(b'{"n": -Infinity}', "Infinity is not JSON", id="Infinity"),
+        pytest.param(b'{"id": 1', "Malformed JSON", id="truncated"),
+        pytest.param(b'{"id": 1, "id": 2}', "Duplicate key 'id'", id="duplicate key"),
+        pytest.param(b'{"n": NaN}', "NaN is not valid JSON", id="NaN"),
+        pytest.param(b'{"n": -Infinity}', "Infinity is not valid JSON", id="Infinity"),
+        pytest.param(b'{"n": 1e999}', "out of range", id="number out of range"),
+        pytest.param(b'{"s": "\\ud800"}', "lone surrogate", id="lone surrogate"),
         pytest.param('{"name": "Zoë"}'.encode("latin-1"), "not UTF-8", id="latin-1 bytes"),
-        pytest.param(b"[" * 100_000 + b"]" * 100_000, "nested too deeply", id="deep nesting"),
-        pytest.param(b"", "not valid JSON", id="empty"),
+        pytest.param(b"[" * 100_000 + b"]" * 100_000, "nested deeper than", id="deep nesting"),
+        pytest.param(b"", "Malformed JSON", id="empty"),
     ],
 )
 def test_bodies_that_are_not_strict_json_are_refused(server, body, reason):
