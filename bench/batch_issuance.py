@@ -35,12 +35,11 @@ import django
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
 from django.core import mail  # noqa: E402
 from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
+from harness import throwaway_database  # noqa: E402
 
 from vault.batches import credential_for  # noqa: E402
 
@@ -121,10 +120,7 @@ def main() -> None:
     parser.add_argument("--single", type=int, default=200)
     args = parser.parse_args()
 
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    settings.DEBUG = False  # no query logging while measuring
-    try:
+    with throwaway_database():
         started = time.perf_counter()
         token = seed(max(args.rows, args.single))
         seeding = time.perf_counter() - started
@@ -133,8 +129,6 @@ def main() -> None:
         single_rate = single(client, token, args.single)
         elapsed, state = batch(client, token, args.rows)
         mails = len(mail.outbox)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
     if state["status"] != "done" or state["issued"] != args.rows:
         raise SystemExit(f"the batch did not issue every row: {state}")

@@ -33,11 +33,10 @@ import django
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from harness import throwaway_database  # noqa: E402
 
 
 def seed() -> tuple[str, str]:
@@ -94,10 +93,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=50)
     args = parser.parse_args()
 
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    settings.DEBUG = False  # no query logging while measuring
-    try:
+    with throwaway_database():
         token, grant_id = seed()
         client = Client()
         bare = measure(client, "/api/v1/whoami", token, args.requests, args.warmup)
@@ -106,8 +102,6 @@ def main() -> None:
             "&challenge=bench-challenge-0001&domain=https://hr.bench.example"
         )
         read = measure(client, read_path, token, args.requests, args.warmup)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
     print(f"database: {connection.vendor}, requests per endpoint: {args.requests}, in-process client")
     print(f"{'endpoint':<44}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}")

@@ -108,16 +108,11 @@ def main() -> None:
     }
     legacy = json.loads((VECTORS / "Ed25519Signature2020" / "signedEdSig.json").read_text())
 
-    from django.db import connection
-    from django.test.utils import setup_test_environment
+    from harness import throwaway_database
 
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
+    with throwaway_database():
         full = issued_by_the_vault()
         run(args, key, signed, legacy, full)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 def issued_by_the_vault() -> dict:
