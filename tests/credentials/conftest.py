@@ -1,8 +1,12 @@
 """Fixtures for the credentials tests: issuers, and diplomas signed the way the vault signs them."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from accounts.models import Organisation
+from credentials.models import Accreditation
 from credentials.services import sign_credential
 from tests.conftest import diploma, make_organisation
 
@@ -17,6 +21,25 @@ def issuer(university) -> Organisation:
 @pytest.fixture
 def other_issuer(db) -> Organisation:
     return make_organisation("Other Demo University", Organisation.Kind.ISSUER).organisation
+
+
+def accredit(organisation, credential_type="DiplomaCredential", *, since_days=365, until_days=None):
+    """Put ``organisation`` in the trust registry for ``credential_type``, from a while ago."""
+    now = timezone.now()
+    return Accreditation.objects.create(
+        organisation=organisation,
+        credential_type=credential_type,
+        valid_from=now - timedelta(days=since_days),
+        valid_until=None if until_days is None else now + timedelta(days=until_days),
+        notes="Register of higher-education institutions",
+    )
+
+
+@pytest.fixture
+def accredited(issuer) -> Organisation:
+    """The issuer, accredited for diplomas."""
+    accredit(issuer)
+    return issuer
 
 
 def sign(organisation, credential=None):

@@ -7,32 +7,19 @@ four checks, so a failure here is the forgery's doing, not the fixture's.
 
 import copy
 from collections.abc import Callable
-from datetime import timedelta
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from django.utils import timezone
 
 from credentials.dataintegrity import add_proof
 from credentials.jsonld import EXAMPLES_V2
 from credentials.keys import active_issuer_key, unseal_private_key
-from credentials.models import Accreditation
 from credentials.multikey import decode_multibase, did_key_for, encode_multibase
 from credentials.statuslist import set_status
 from credentials.verification import Outcome, verify_credential
 from tests.credentials.conftest import sign
 
 Forgery = Callable[[dict], None]
-
-
-@pytest.fixture
-def accredited(issuer):
-    Accreditation.objects.create(
-        organisation=issuer,
-        credential_type="DiplomaCredential",
-        valid_from=timezone.now() - timedelta(days=1),
-    )
-    return issuer
 
 
 @pytest.fixture

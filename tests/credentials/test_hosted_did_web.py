@@ -5,7 +5,6 @@ Everything here resolves from the database: DID_WEB_NETWORK is off (pytest-env),
 verification of our own issuers.
 """
 
-from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -31,7 +30,7 @@ from credentials.statuslist import set_status, status_list_url, verify_status_li
 from credentials.trust import organisation_of_did
 from credentials.verification import CHECKS, Outcome, verify_credential
 from tests.conftest import diploma
-from tests.credentials.conftest import HOLDER, sign
+from tests.credentials.conftest import HOLDER, accredit, sign
 from tests.support import assert_problem, role_matrix
 
 HOST = "vault.example.be"
@@ -65,12 +64,7 @@ def hosted(issuer, hosting) -> Organisation:
 
 @pytest.fixture
 def accredited(hosted) -> Organisation:
-    Accreditation.objects.create(
-        organisation=hosted,
-        credential_type="DiplomaCredential",
-        valid_from=timezone.now() - timedelta(days=365),
-        notes="Register of higher-education institutions",
-    )
+    accredit(hosted)
     return hosted
 
 

@@ -30,7 +30,7 @@ from credentials.keys import (
     mark_key_compromised,
     unseal_private_key,
 )
-from credentials.models import Accreditation, IssuerKey, StatusEntry, StatusList
+from credentials.models import IssuerKey, StatusEntry, StatusList
 from credentials.multikey import did_key_for
 from credentials.services import register_external_did
 from credentials.statuslist import published_status_list, status_list_url
@@ -56,20 +56,6 @@ def no_network(monkeypatch, settings):
     settings.DID_WEB_NETWORK = False
     monkeypatch.setattr("credentials.didweb.fetch_json", refuse)
     monkeypatch.setattr("credentials.remote.fetch_json", refuse)
-
-
-def accredit(organisation: Organisation) -> None:
-    Accreditation.objects.create(
-        organisation=organisation,
-        credential_type="DiplomaCredential",
-        valid_from=timezone.now() - timedelta(days=365),
-    )
-
-
-@pytest.fixture
-def accredited(issuer) -> Organisation:
-    accredit(issuer)
-    return issuer
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from credentials.models import Accreditation
 from credentials.services import accredit_issuer
 from credentials.trust import is_accredited
 from tests.conftest import make_organisation
+from tests.credentials.conftest import accredit
 
 DIPLOMA = ["VerifiableCredential", "DiplomaCredential"]
 
@@ -22,17 +23,6 @@ DIPLOMA = ["VerifiableCredential", "DiplomaCredential"]
 @pytest.fixture
 def did(issuer) -> str:
     return active_issuer_key(issuer).did
-
-
-def accredit(organisation, credential_type="DiplomaCredential", *, since_days=365, until_days=None):
-    now = timezone.now()
-    return Accreditation.objects.create(
-        organisation=organisation,
-        credential_type=credential_type,
-        valid_from=now - timedelta(days=since_days),
-        valid_until=None if until_days is None else now + timedelta(days=until_days),
-        notes="Register of higher-education institutions",
-    )
 
 
 def test_an_accredited_issuer_is_trusted_for_its_type(issuer, did):

@@ -6,7 +6,6 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.models import Organisation
 from credentials.dataintegrity import add_proof
 from credentials.datamodel import parse_datetime_stamp
 from credentials.errors import (
@@ -18,22 +17,10 @@ from credentials.errors import (
     RemoteFetchFailed,
 )
 from credentials.keys import active_issuer_key, unseal_private_key
-from credentials.models import Accreditation
 from credentials.statuslist import set_status
 from credentials.verification import CHECKS, Outcome, require_verified, verify_credential
 from tests.conftest import diploma
 from tests.credentials.conftest import HOLDER, sign
-
-
-@pytest.fixture
-def accredited(issuer) -> Organisation:
-    Accreditation.objects.create(
-        organisation=issuer,
-        credential_type="DiplomaCredential",
-        valid_from=timezone.now() - timedelta(days=365),
-        notes="Register of higher-education institutions",
-    )
-    return issuer
 
 
 def xsd(moment):
