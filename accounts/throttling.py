@@ -12,13 +12,12 @@ the door shut: refusing every login would turn a cache outage into a full outage
 """
 
 import hashlib
-import logging
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
 
-logger = logging.getLogger(__name__)
+from core.throttling import CACHE_UNREACHABLE, cache_outage
 
 ADDRESS_FACTOR = 10  # an address (an office behind one NAT) gets more tries than one account
 
@@ -68,9 +67,10 @@ class FailureBudget:
         counters = self._counters()
         try:
             counts = cache.get_many([key for key, _limit in counters])
-        except Exception:
-            logger.exception("Failure throttle (%s) unavailable: the cache did not answer.", self.scope)
+        except CACHE_UNREACHABLE as exc:
+            cache_outage.failed(f"failure budget {self.scope}", exc)
             return False
+        cache_outage.answered()
         return any(counts.get(key, 0) >= limit for key, limit in counters)
 
     def record_failure(self) -> None:
@@ -82,13 +82,13 @@ class FailureBudget:
                 cache.incr(key)
             except ValueError:  # expired between add and incr
                 cache.set(key, 1, timeout=self.window)
-            except Exception:
-                logger.exception("Failure throttle (%s) unavailable: the cache did not answer.", self.scope)
+            except CACHE_UNREACHABLE as exc:
+                cache_outage.failed(f"failure budget {self.scope}", exc)
                 return
 
     def record_success(self) -> None:
         """A success forgives this account's failures from this address, not the address's."""
         try:
             cache.delete(self._counters()[0][0])
-        except Exception:
-            logger.exception("Failure throttle (%s) unavailable: the cache did not answer.", self.scope)
+        except CACHE_UNREACHABLE as exc:
+            cache_outage.failed(f"failure budget {self.scope}", exc)

@@ -1,4 +1,4 @@
-from rest_framework.throttling import UserRateThrottle
+from core.throttling import UserRateThrottle
 
 
 class FileAccessRequestThrottle(UserRateThrottle):

@@ -9,13 +9,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.authentication import ApiTokenAuthentication
 from accounts.oauth import ISSUE_CREDENTIALS, UPDATE_CREDENTIAL_STATUS, HasScope
 from accounts.permissions import IsIssuer
 from accounts.principals import acting_organisation
+from core.throttling import ScopedRateThrottle
 
 from .. import issuing
 from . import results

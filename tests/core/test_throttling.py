@@ -1,0 +1,105 @@
+"""Rate limits fail open, logged, when their cache (Redis) cannot be reached.
+
+The cache is a real Redis client pointed at a port nothing listens on: what production meets
+when Redis is down, not a mock of it.
+"""
+
+import logging
+import socket
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+import core.throttling
+from core.throttling import CacheOutageLog
+from tests.conftest import diploma
+
+AN = "BE:85073003328"
+
+
+def closed_port() -> int:
+    """A local port that nothing listens on (bound by the kernel, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def redis_down(settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
+        }
+    }
+
+
+@pytest.fixture
+def outage_log(monkeypatch):
+    """A fresh outage record, so an outage met by an earlier test does not hide this one's warning."""
+    log = CacheOutageLog()
+    monkeypatch.setattr(core.throttling, "cache_outage", log)
+    return log
+
+
+def outage_warnings(caplog) -> list[logging.LogRecord]:
+    return [
+        r
+        for r in caplog.records
+        if r.name == "core.throttling" and r.levelno == logging.WARNING and "Cache unreachable" in r.message
+    ]
+
+
+def test_with_redis_down_reads_and_writes_still_answer(
+    redis_down, outage_log, university, citizen, employer, caplog
+):
+    caplog.set_level(logging.INFO, logger="core.throttling")
+    issued = university.post(
+        "/api/v1/issuer/credentials", {"recipient": {"nationalId": AN}, "credential": diploma()}
+    )
+    assert issued.status_code == 201, issued.content
+    filed = employer.post(
+        "/api/v1/access-requests",
+        {
+            "citizen": {"nationalId": AN},
+            "credentialTypes": ["DiplomaCredential"],
+            "purpose": "dpv:HumanResourceManagement",
+            "purposeDescription": "Checking the degree.",
+            "validUntil": (timezone.now() + timedelta(days=30)).isoformat(),
+        },
+    )
+    assert filed.status_code == 201, filed.content
+    listed = citizen.get("/api/v1/pod/credentials")
+    assert listed.status_code == 200, listed.content
+    assert len(listed.json()) == 1
+
+    warnings = outage_warnings(caplog)
+    assert len(warnings) == 1  # one warning for the outage, not one per request
+    assert "ConnectionError" in warnings[0].message
+
+
+def test_with_redis_down_the_public_verifier_still_answers(redis_down, outage_log, caplog):
+    """Anonymous and scoped throttles (POST /credentials/verify) fail open too."""
+    caplog.set_level(logging.WARNING, logger="core.throttling")
+    response = APIClient().post("/credentials/verify", {"verifiableCredential": {}}, format="json")
+    assert response.status_code < 500, response.content
+    assert response.status_code != 429
+    assert outage_warnings(caplog)
+
+
+def test_the_end_of_an_outage_is_logged_and_limits_apply_again(settings, outage_log, citizen, caplog):
+    caplog.set_level(logging.INFO, logger="core.throttling")
+    working = settings.CACHES
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
+        }
+    }
+    assert citizen.get("/api/v1/pod").status_code == 200
+    settings.CACHES = working
+    assert citizen.get("/api/v1/pod").status_code == 200
+    assert [r.levelname for r in caplog.records if r.name == "core.throttling"] == ["WARNING", "INFO"]
+    assert "answers again" in caplog.records[-1].message
