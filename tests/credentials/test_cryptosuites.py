@@ -1,5 +1,5 @@
 """eddsa-jcs-2022 and Ed25519Signature2020 against the official vectors (VC DI EdDSA 1.0, App. B.3
-and B.4), step by step as /work/shared/vectors/README.md lists them; byte-for-byte reproduction
+and B.4), step by step as App. B lays them out (tests/vectors/PROVENANCE.md); byte-for-byte reproduction
 of every signed vector; and what tells the suites apart (swapped names, mismatched types)."""
 
 import copy

@@ -1,5 +1,5 @@
 """eddsa-rdfc-2022 against the official vectors (VC DI EdDSA 1.0, App. B.1 and B.2), step by
-step as /work/shared/vectors/README.md lists them, then tampering with every signed field."""
+step as App. B lays them out (tests/vectors/PROVENANCE.md), then tampering with every signed field."""
 
 import copy
 import hashlib

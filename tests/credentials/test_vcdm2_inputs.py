@@ -1,4 +1,4 @@
-"""The W3C VCDM 2.0 test suite's input fixtures (../shared/vectors/vcdm2-inputs), every one.
+"""The W3C VCDM 2.0 test suite's input fixtures (tests/vectors/vcdm2-inputs), every one.
 
 Each file is prepared as the suite sends it (it fills in the issuer and the dates it generates),
 then judged by both layers a document passes through: the data model
