@@ -145,3 +145,29 @@ class OAuthAccessToken(models.Model):
 
     def __str__(self) -> str:
         return f"access token of {self.client.client_id} until {self.expires_at:%Y-%m-%d %H:%M:%S}"
+
+
+class IdempotencyKey(models.Model):
+    """An organisation's Idempotency-Key for one kind of write, and what that write made.
+
+    Created in the write's own transaction, before the write: a second request with the same
+    key waits on the unique constraint until the first commits (or rolls back, freeing the key).
+    Holds a digest of the request body, never the body.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(max_length=40)  # which write, e.g. "issuer-credentials"
+    key = models.CharField(max_length=255)
+    request_digest = models.CharField(max_length=64)  # SHA-256 of the canonical JSON body
+    result_id = models.UUIDField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "scope", "key"], name="idempotency_key_unique_per_org_scope"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"

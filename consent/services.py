@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organisation, User
+from core.tasks import enqueue_on_commit
 from credentials.errors import ProofOptionsInvalid
 from credentials.presentations import create_presentation
 from credentials.types import check_type_name
@@ -84,7 +85,7 @@ def file_access_request(
                 action=AccessEvent.Action.REQUEST_FILED,
                 credential_type=name,
             )
-        transaction.on_commit(lambda: notify_access_request.delay(str(request.pk)))
+        enqueue_on_commit(notify_access_request, str(request.pk))
     return request
 
 

@@ -9,9 +9,9 @@ from django.db import transaction
 
 from accounts.models import Organisation, User
 
-from .dataintegrity import add_proof, utc_now_xsd
+from .dataintegrity import CRYPTOSUITE, SUPPORTED_CRYPTOSUITES, add_proof, utc_now_xsd
 from .datamodel import validate_credential
-from .errors import AccreditationInvalid, CredentialInvalid, UnknownContext
+from .errors import AccreditationInvalid, CredentialInvalid, UnknownContext, UnsupportedOption
 from .hosted import is_on_our_host
 from .jsonld import context_references
 from .keys import active_issuer_key, create_issuer_key, current_identity, unseal_private_key
@@ -54,19 +54,31 @@ def _refused_keyword_path(node: Any, path: str = "") -> str | None:
 
 @transaction.atomic
 def sign_credential(
-    *, organisation: Organisation, credential: dict[str, Any], subject_id: str
+    *,
+    organisation: Organisation,
+    credential: dict[str, Any],
+    subject_id: str,
+    cryptosuite: str = CRYPTOSUITE,
 ) -> tuple[dict[str, Any], CredentialType]:
-    """Complete an issuer's unsigned credential and sign it with eddsa-rdfc-2022.
+    """Complete an issuer's unsigned credential and sign it with ``cryptosuite`` (eddsa-rdfc-2022).
 
     Fills in ``issuer`` (the organisation's current DID: its hosted did:web, else the did:key of
     its active key; a given ``issuer`` must be that DID), ``id`` (a urn:uuid) and ``validFrom``
     (now) when absent, binds the subject to ``subject_id``, and adds a ``credentialStatus``
     with a revocation and a suspension entry (random indexes in the issuer's status lists).
-    Raises CredentialInvalid, UnknownCredentialType, UnknownContext, UndefinedTerm or
-    NoSigningKey; signs nothing and allocates nothing then.
+    Raises CredentialInvalid, UnknownCredentialType, UnknownContext, UndefinedTerm,
+    UnsupportedOption (an unknown cryptosuite) or NoSigningKey; signs nothing and allocates
+    nothing then.
     """
     if not isinstance(credential, dict):
         raise CredentialInvalid("The credential must be a JSON object.", errors=[])
+    if cryptosuite not in SUPPORTED_CRYPTOSUITES:
+        raise UnsupportedOption(
+            f"options.cryptosuite {cryptosuite!r} is not supported; "
+            f"use one of {list(SUPPORTED_CRYPTOSUITES)}.",
+            option="cryptosuite",
+            supported=list(SUPPORTED_CRYPTOSUITES),
+        )
     if "proof" in credential:
         raise _issuance_error(
             "/proof", "must be absent", "send the credential unsigned, the service signs it"
@@ -127,6 +139,7 @@ def sign_credential(
         document,
         private_key=unseal_private_key(identity.key),
         verification_method=identity.verification_method,
+        cryptosuite=cryptosuite,
     )
     return signed, credential_type
 

@@ -21,7 +21,6 @@ import hashlib
 import hmac
 import logging
 import os
-import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from accounts.errors import CitizenNotFound
+from accounts.idempotency import IdempotencyKeyReused, checked_key
 from accounts.models import Organisation
 from core.errors import DomainError
 from core.keyring import KEY_BYTES, DecryptionError, WrappedSecret, keyring, seal, unseal
@@ -51,12 +51,7 @@ from .batchcsv import (
     read_csv,
     row_credential_id,
 )
-from .errors import (
-    DuplicateCredential,
-    IdempotencyKeyInvalid,
-    IdempotencyKeyReused,
-    OrganisationSuspended,
-)
+from .errors import DuplicateCredential, OrganisationSuspended
 from .models import Batch, BatchRowError, BatchUpload
 from .tasks import issue_batch
 
@@ -73,7 +68,6 @@ TRANSIENT_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceErro
 _SEND_ERRORS: tuple[type[Exception], ...] = (BrokerError, OSError)
 
 SUSPENDED_REASON = "organisation suspended: no further rows are issued."
-_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
 
 class BatchHeld(Exception):
@@ -127,19 +121,6 @@ def _upload_key_aad(batch_id: uuid.UUID) -> bytes:
     return f"citizen-vault/batch-upload-key/v2|batch:{batch_id}".encode()
 
 
-def _checked_idempotency_key(value: str | None) -> str:
-    if value is None:
-        return ""
-    key = value.strip()
-    if len(key) >= 2 and key[0] == key[-1] == '"':  # an RFC 8941 sf-string, as the IETF draft writes it
-        key = key[1:-1]
-    if not _IDEMPOTENCY_KEY.match(key):
-        raise IdempotencyKeyInvalid(
-            "The Idempotency-Key header must be 1 to 255 visible ASCII characters (e.g. a UUID)."
-        )
-    return key
-
-
 def _earlier_submission(issuer: Organisation, digest: str, idempotency_key: str) -> Batch | None:
     """The batch this upload repeats, if any; raises IdempotencyKeyReused for another file's key."""
     if idempotency_key:
@@ -169,7 +150,7 @@ def submit_batch(*, issuer: Organisation, data: bytes, idempotency_key: str | No
     broker cannot take the task, the batch stays queued for the sweeper (the failure is logged).
     """
     check_upload_size(len(data))
-    key = _checked_idempotency_key(idempotency_key)
+    key = checked_key(idempotency_key)
     if not issuer.is_active:
         raise OrganisationSuspended("Your organisation is suspended; it cannot issue credentials.")
     digest = upload_digest(data)

@@ -1,4 +1,4 @@
-from core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from core.errors import Conflict, DomainError, Forbidden, NotFound
 
 
 class PodNotFound(NotFound):
@@ -31,14 +31,3 @@ class BatchTooLarge(DomainError):
 class BatchNotFound(NotFound):
     code = "batch-not-found"
     title = "No batch"
-
-
-class IdempotencyKeyInvalid(DomainError):
-    code = "invalid-idempotency-key"
-    title = "The Idempotency-Key header is not acceptable"
-    status = 400
-
-
-class IdempotencyKeyReused(Invalid):
-    code = "idempotency-key-reused"
-    title = "The Idempotency-Key was used for another upload"

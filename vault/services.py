@@ -10,6 +10,8 @@ from django.db import IntegrityError, transaction
 from accounts.models import Organisation, User
 from accounts.services import create_citizen_user
 from core.keyring import DecryptionError
+from core.tasks import enqueue_on_commit
+from credentials.dataintegrity import CRYPTOSUITE
 from credentials.multikey import did_key_for
 from credentials.services import sign_credential
 from credentials.verification import verify_issuer_proof
@@ -73,21 +75,26 @@ def _encode(document: dict[str, Any]) -> bytes:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+@transaction.atomic
 def issue_into_pod(
-    *, issuer: Organisation, national_id: str, credential: dict[str, Any]
+    *,
+    issuer: Organisation,
+    national_id: str,
+    credential: dict[str, Any],
+    cryptosuite: str = CRYPTOSUITE,
 ) -> tuple[PodCredential, dict[str, Any]]:
     """Sign an issuer's credential for a citizen, verify it, and store it encrypted in their pod.
 
-    The store and its log entry commit together; the citizen is notified after commit.
-    Raises OrganisationSuspended (the issuer is deactivated, as the database says now, not as the
-    caller's copy says), CitizenNotFound, the credentials errors (nothing is stored then) or
-    DuplicateCredential.
+    One transaction: the status-list entries, the stored credential and its log entry commit
+    together or not at all; the citizen is notified after commit. Raises OrganisationSuspended
+    (the issuer is deactivated, as the database says now, not as the caller's copy says),
+    CitizenNotFound, the credentials errors or DuplicateCredential; nothing is stored then.
     """
     if not Organisation.objects.filter(pk=issuer.pk, is_active=True).exists():
         raise OrganisationSuspended("Your organisation is suspended; it cannot issue credentials.")
     pod = selectors.pod_for_national_id(national_id)
     signed, credential_type = sign_credential(
-        organisation=issuer, credential=credential, subject_id=pod.holder_did
+        organisation=issuer, credential=credential, subject_id=pod.holder_did, cryptosuite=cryptosuite
     )
     verify_issuer_proof(signed)  # verified on arrival, as any credential entering a pod is
 
@@ -95,31 +102,53 @@ def issue_into_pod(
     ciphertext = crypto.seal_for_pod(
         crypto.data_key(pod), pod.id, CREDENTIAL_KIND, resource_id, 1, _encode(signed)
     )
-    with transaction.atomic():
-        # The pod's row lock (taken first) orders concurrent issuances, so the check below holds.
-        Pod.objects.select_for_update().filter(pk=pod.pk).values_list("pk", flat=True).get()
-        if PodCredential.objects.filter(pod=pod, credential_id=signed["id"]).exists():
-            raise DuplicateCredential(f"The pod already holds a credential with id {signed['id']}.")
-        try:
-            with transaction.atomic():  # a savepoint: only this insert's constraint is read as a duplicate
-                resource = PodCredential.objects.create(
-                    id=resource_id,
-                    pod=pod,
-                    credential_id=signed["id"],
-                    credential_type=credential_type.name,
-                    issuer=issuer,
-                    ciphertext=ciphertext,
-                )
-        except IntegrityError as exc:  # SQLite takes no row lock: the unique constraint decides
-            raise DuplicateCredential(f"The pod already holds a credential with id {signed['id']}.") from exc
-        accesslog.append(
-            pod,
-            context=AccessContext.for_organisation(issuer),
-            action=AccessEvent.Action.CREDENTIAL_ISSUED,
-            resource=resource,
-        )
-        transaction.on_commit(lambda: notify_new_credential.delay(str(resource.pk)))
+    # The pod's row lock orders concurrent issuances into one pod, so the check below holds.
+    Pod.objects.select_for_update().filter(pk=pod.pk).values_list("pk", flat=True).get()
+    if PodCredential.objects.filter(pod=pod, credential_id=signed["id"]).exists():
+        raise DuplicateCredential(f"The pod already holds a credential with id {signed['id']}.")
+    try:
+        with transaction.atomic():  # a savepoint: only this insert's constraint is read as a duplicate
+            resource = PodCredential.objects.create(
+                id=resource_id,
+                pod=pod,
+                credential_id=signed["id"],
+                credential_type=credential_type.name,
+                issuer=issuer,
+                ciphertext=ciphertext,
+            )
+    except IntegrityError as exc:  # SQLite takes no row lock: the unique constraint decides
+        raise DuplicateCredential(f"The pod already holds a credential with id {signed['id']}.") from exc
+    accesslog.append(
+        pod,
+        context=AccessContext.for_organisation(issuer),
+        action=AccessEvent.Action.CREDENTIAL_ISSUED,
+        resource=resource,
+    )
+    enqueue_on_commit(notify_new_credential, str(resource.pk))
     return resource, signed
+
+
+@transaction.atomic
+def reopen_issued(*, issuer: Organisation, resource_id: Any) -> tuple[PodCredential, dict[str, Any]]:
+    """What ``issuer`` issued as ``resource_id``, to answer a retried issuance (Idempotency-Key).
+
+    The issuer sees its own credential again, so it is logged as a read by the issuer. Raises
+    PodNotFound when the credential is gone (erased since) or was not issued by ``issuer``.
+    """
+    resource = (
+        PodCredential.objects.select_related("pod", "issuer").filter(pk=resource_id, issuer=issuer).first()
+    )
+    if resource is None:
+        raise PodNotFound("The credential this Idempotency-Key issued is no longer held.")
+    document = _decrypt(resource.pod, crypto.data_key(resource.pod), resource)
+    accesslog.append(
+        resource.pod,
+        context=AccessContext.for_organisation(issuer),
+        action=AccessEvent.Action.CREDENTIAL_READ,
+        resource=resource,
+        reason="The issuer retried its issuance (same Idempotency-Key): answered with this credential.",
+    )
+    return resource, document
 
 
 def _decrypt(pod: Pod, key: bytes, resource: PodCredential) -> dict[str, Any]:

@@ -4,27 +4,28 @@ import logging
 
 from celery import Task, shared_task
 from django.conf import settings
-from django.core.mail import send_mail
+
+from core.tasks import deliver_mail, task_options
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(ignore_result=True)
-def notify_new_credential(resource_id: str) -> bool:
+@shared_task(**task_options())
+def notify_new_credential(self: Task, resource_id: str) -> bool:
     """Tell the citizen a credential arrived: the type and issuer only, never its contents."""
     from .models import PodCredential
 
     resource = PodCredential.objects.select_related("pod__owner", "issuer").filter(pk=resource_id).first()
     if resource is None:  # removed since: nothing to say
         return False
-    send_mail(
+    deliver_mail(
+        self,
         subject=f"A new {resource.credential_type} is in your pod",
         message=(
             f"{resource.issuer.name} added a {resource.credential_type} to your Citizen Vault pod.\n"
             f"See it, and who may read it, at {settings.SITE_URL}/portal/\n"
         ),
-        from_email=None,
-        recipient_list=[resource.pod.owner.email],
+        to=resource.pod.owner.email,
     )
     return True
 

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from core.serializers import StrictSerializer
 from credentials.types import supported_type_names
 from vault.api.serializers import RecipientSerializer
 
@@ -12,7 +13,7 @@ from ..services import (
 )
 
 
-class FileAccessRequestSerializer(serializers.Serializer):
+class FileAccessRequestSerializer(StrictSerializer):
     citizen = RecipientSerializer()
     credentialTypes = serializers.ListField(
         child=serializers.CharField(max_length=100),
@@ -61,7 +62,7 @@ class AccessRequestSerializer(serializers.ModelSerializer):
         return str(grant.pk) if grant else None
 
 
-class ApproveSerializer(serializers.Serializer):
+class ApproveSerializer(StrictSerializer):
     credentialTypes = serializers.ListField(
         child=serializers.CharField(max_length=100),
         required=False,
@@ -73,8 +74,12 @@ class ApproveSerializer(serializers.Serializer):
     )
 
 
-class DenySerializer(serializers.Serializer):
+class DenySerializer(StrictSerializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class RevokeSerializer(StrictSerializer):
+    """Revoking takes no parameters: the body may be absent or ``{}``."""
 
 
 class GrantSerializer(serializers.ModelSerializer):

@@ -4,9 +4,12 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api.idempotency import IDEMPOTENCY_KEY, replay_headers
+from accounts.idempotency import run_once
 from accounts.oauth import READ_GRANTS, HasScope
 from accounts.permissions import IsCitizen, IsRequester
 from accounts.principals import acting_citizen, acting_organisation
+from core.serializers import validated_body
 
 from .. import selectors, services
 from .serializers import (
@@ -17,6 +20,7 @@ from .serializers import (
     GrantSerializer,
     PresentationResultSerializer,
     ReadQuerySerializer,
+    RevokeSerializer,
 )
 from .throttles import FileAccessRequestThrottle
 
@@ -55,22 +59,38 @@ class OrganisationAccessRequestsView(generics.ListAPIView):
 
     @extend_schema(
         request=FileAccessRequestSerializer,
+        parameters=[IDEMPOTENCY_KEY],
         responses={201: AccessRequestSerializer},
         tags=["access requests"],
     )
     def post(self, request):
-        payload = FileAccessRequestSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
-        access_request = services.file_access_request(
-            requester=acting_organisation(request),
-            national_id=data["citizen"]["nationalId"],
-            credential_types=data["credentialTypes"],
-            purpose=data["purpose"],
-            purpose_description=data["purposeDescription"],
-            valid_until=data["validUntil"],
+        data = validated_body(request, FileAccessRequestSerializer)
+        requester = acting_organisation(request)
+
+        def file():
+            access_request = services.file_access_request(
+                requester=requester,
+                national_id=data["citizen"]["nationalId"],
+                credential_types=data["credentialTypes"],
+                purpose=data["purpose"],
+                purpose_description=data["purposeDescription"],
+                valid_until=data["validUntil"],
+            )
+            return access_request, access_request.pk
+
+        access_request, replayed = run_once(
+            organisation=requester,
+            scope="access-requests",
+            key=request.headers.get("Idempotency-Key"),
+            body=request.data,
+            act=file,
+            replay=lambda request_id: selectors.request_of_organisation(requester, request_id),
         )
-        return Response(AccessRequestSerializer(access_request).data, status=status.HTTP_201_CREATED)
+        return Response(
+            AccessRequestSerializer(access_request).data,
+            status=status.HTTP_201_CREATED,
+            headers=replay_headers(replayed),
+        )
 
 
 class OrganisationAccessRequestView(APIView):
@@ -133,13 +153,12 @@ class ApproveRequestView(APIView):
 
     @extend_schema(request=ApproveSerializer, responses={201: GrantSerializer}, tags=["consent"])
     def post(self, request, request_id):
-        payload = ApproveSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        data = validated_body(request, ApproveSerializer)
         grant = services.approve_request(
             citizen=acting_citizen(request),
             request_id=request_id,
-            credential_types=payload.validated_data.get("credentialTypes"),
-            valid_until=payload.validated_data.get("validUntil"),
+            credential_types=data.get("credentialTypes"),
+            valid_until=data.get("validUntil"),
         )
         return Response(GrantSerializer(grant).data, status=status.HTTP_201_CREATED)
 
@@ -151,10 +170,9 @@ class DenyRequestView(APIView):
 
     @extend_schema(request=DenySerializer, responses=AccessRequestSerializer, tags=["consent"])
     def post(self, request, request_id):
-        payload = DenySerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        data = validated_body(request, DenySerializer)
         access_request = services.deny_request(
-            citizen=acting_citizen(request), request_id=request_id, reason=payload.validated_data["reason"]
+            citizen=acting_citizen(request), request_id=request_id, reason=data["reason"]
         )
         return Response(AccessRequestSerializer(access_request).data)
 
@@ -178,7 +196,9 @@ class RevokeGrantView(APIView):
 
     permission_classes = [IsCitizen]
 
-    @extend_schema(request=None, responses=GrantSerializer, tags=["consent"])
+    @extend_schema(request=RevokeSerializer, responses=GrantSerializer, tags=["consent"])
     def post(self, request, grant_id):
+        if request.stream is not None:  # a body is optional here, but must not carry anything
+            validated_body(request, RevokeSerializer)
         grant = services.revoke_grant(citizen=acting_citizen(request), grant_id=grant_id)
         return Response(GrantSerializer(grant).data)

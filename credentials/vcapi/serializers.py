@@ -8,6 +8,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from core.serializers import StrictBooleanField, StrictSerializer
+
 from ..errors import UnsupportedOption
 from ..issuing import CRYPTOSUITES
 
@@ -47,7 +49,7 @@ class IssueOptionsSerializer(_StrictOptions):
     )
 
 
-class IssueRequestSerializer(serializers.Serializer):
+class IssueRequestSerializer(StrictSerializer):
     credential = serializers.DictField(help_text="The unsigned credential (VCDM 2.0, or 1.1).")
     options = IssueOptionsSerializer(required=False)
 
@@ -64,12 +66,12 @@ class VerifyCredentialOptionsSerializer(_StrictOptions):
     )
     challenge = serializers.CharField(required=False, help_text="Every proof must carry this challenge.")
     domain = serializers.CharField(required=False, help_text="Every proof must carry this domain.")
-    returnResults = serializers.BooleanField(required=False, default=False)
-    returnProblemDetails = serializers.BooleanField(required=False, default=False)
-    returnCredential = serializers.BooleanField(required=False, default=False)
+    returnResults = StrictBooleanField(required=False, default=False)
+    returnProblemDetails = StrictBooleanField(required=False, default=False)
+    returnCredential = StrictBooleanField(required=False, default=False)
 
 
-class VerifyCredentialRequestSerializer(serializers.Serializer):
+class VerifyCredentialRequestSerializer(StrictSerializer):
     verifiableCredential = serializers.DictField()
     options = VerifyCredentialOptionsSerializer(required=False)
 
@@ -82,11 +84,11 @@ class VerifyPresentationOptionsSerializer(_StrictOptions):
     )
     challenge = serializers.CharField(required=False, help_text="The presentation proof's challenge.")
     domain = serializers.CharField(required=False, help_text="The presentation proof's domain.")
-    returnPresentation = serializers.BooleanField(required=False, default=False)
-    returnProblemDetails = serializers.BooleanField(required=False, default=False)
+    returnPresentation = StrictBooleanField(required=False, default=False)
+    returnProblemDetails = StrictBooleanField(required=False, default=False)
 
 
-class VerifyPresentationRequestSerializer(serializers.Serializer):
+class VerifyPresentationRequestSerializer(StrictSerializer):
     verifiablePresentation = serializers.DictField()
     options = VerifyPresentationOptionsSerializer(required=False)
 
@@ -114,7 +116,7 @@ class PresentationVerificationResultSerializer(VerificationResultSerializer):
     verifiablePresentation = serializers.DictField(required=False)
 
 
-class StatusEntrySerializer(serializers.Serializer):
+class StatusEntrySerializer(StrictSerializer):
     type = serializers.ChoiceField(
         choices=["BitstringStatusListEntry", "BitstringStatusList"],
         help_text="The status mechanism; both VCALM spellings are accepted.",
@@ -132,14 +134,12 @@ class _OneOrMany(serializers.ListField):
         return super().to_internal_value(data if isinstance(data, list) else [data])
 
 
-class UpdateStatusRequestSerializer(serializers.Serializer):
+class UpdateStatusRequestSerializer(StrictSerializer):
     credentialId = serializers.CharField(
         help_text="The credential's id (or the credentialId it was issued with)."
     )
     credentialStatus = _OneOrMany(child=StatusEntrySerializer(), min_length=1, max_length=2)
-    status = serializers.BooleanField(
-        help_text="true sets the status (revoked / suspended), false clears it."
-    )
+    status = StrictBooleanField(help_text="true sets the status (revoked / suspended), false clears it.")
 
 
 class UpdateStatusResponseSerializer(serializers.Serializer):

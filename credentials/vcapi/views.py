@@ -15,6 +15,7 @@ from accounts.authentication import ApiTokenAuthentication
 from accounts.oauth import ISSUE_CREDENTIALS, UPDATE_CREDENTIAL_STATUS, HasScope
 from accounts.permissions import IsIssuer
 from accounts.principals import acting_organisation
+from core.serializers import validated_body
 from core.throttling import ScopedRateThrottle
 
 from .. import issuing
@@ -46,12 +47,11 @@ class IssueCredentialView(APIView):
         tags=TAGS,
     )
     def post(self, request):
-        payload = IssueRequestSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        options = payload.validated_data.get("options", {})
+        data = validated_body(request, IssueRequestSerializer)
+        options = data.get("options", {})
         signed = issuing.issue_credential(
             organisation=acting_organisation(request),
-            credential=payload.validated_data["credential"],
+            credential=data["credential"],
             cryptosuite=options.get("cryptosuite", issuing.DEFAULT_CRYPTOSUITE),
             created=options.get("created"),
             credential_id=options.get("credentialId"),
@@ -77,11 +77,10 @@ class VerifyCredentialView(_PublicVerifyView):
         tags=TAGS,
     )
     def post(self, request):
-        payload = VerifyCredentialRequestSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        options = payload.validated_data.get("options", {})
+        data = validated_body(request, VerifyCredentialRequestSerializer)
+        options = data.get("options", {})
         body = results.verify_credential(
-            payload.validated_data["verifiableCredential"],
+            data["verifiableCredential"],
             challenge=options.get("challenge"),
             domain=options.get("domain"),
             return_credential=options.get("returnCredential", False),
@@ -100,11 +99,10 @@ class VerifyPresentationView(_PublicVerifyView):
         tags=TAGS,
     )
     def post(self, request):
-        payload = VerifyPresentationRequestSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        options = payload.validated_data.get("options", {})
+        data = validated_body(request, VerifyPresentationRequestSerializer)
+        options = data.get("options", {})
         body = results.verify_presentation(
-            payload.validated_data["verifiablePresentation"],
+            data["verifiablePresentation"],
             challenge=options.get("challenge"),
             domain=options.get("domain"),
             return_presentation=options.get("returnPresentation", False),
@@ -126,9 +124,7 @@ class UpdateStatusView(APIView):
         tags=TAGS,
     )
     def post(self, request):
-        payload = UpdateStatusRequestSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        data = validated_body(request, UpdateStatusRequestSerializer)
         issuing.update_status(
             issuer=acting_organisation(request),
             credential_id=data["credentialId"],

@@ -1,17 +1,28 @@
 from django.urls import reverse
 from rest_framework import serializers
 
+from core.serializers import StrictSerializer
+from credentials.dataintegrity import CRYPTOSUITE, SUPPORTED_CRYPTOSUITES
+
 from ..models import AccessEvent, Batch, BatchRowError
 
 
-class RecipientSerializer(serializers.Serializer):
+class RecipientSerializer(StrictSerializer):
     nationalId = serializers.CharField(
         max_length=64,
         help_text="The citizen's national identifier as COUNTRY:NUMBER, e.g. BE:85073003328.",
     )
 
 
-class IssueCredentialSerializer(serializers.Serializer):
+class IssueOptionsSerializer(StrictSerializer):
+    cryptosuite = serializers.ChoiceField(
+        choices=list(SUPPORTED_CRYPTOSUITES),
+        default=CRYPTOSUITE,
+        help_text=f"The Data Integrity cryptosuite of the issuer's proof (default {CRYPTOSUITE}).",
+    )
+
+
+class IssueCredentialSerializer(StrictSerializer):
     recipient = RecipientSerializer()
     credential = serializers.JSONField(
         help_text=(
@@ -19,6 +30,7 @@ class IssueCredentialSerializer(serializers.Serializer):
             "and credentialSubject.id (the citizen's holder DID), then signs it."
         )
     )
+    options = IssueOptionsSerializer(required=False)
 
     def validate_credential(self, value):
         if not isinstance(value, dict):
@@ -138,7 +150,7 @@ class BatchDetailSerializer(BatchSerializer):
         return reverse("issuer-batch-errors", kwargs={"batch_id": batch.pk})
 
 
-class BatchUploadSerializer(serializers.Serializer):
+class BatchUploadSerializer(StrictSerializer):
     file = serializers.FileField(
         help_text="The CSV (UTF-8). Line 1 names the columns; see docs/api.md for them."
     )

@@ -8,8 +8,12 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api.idempotency import IDEMPOTENCY_KEY, replay_headers
+from accounts.idempotency import run_once
 from accounts.permissions import IsCitizen, IsIssuer
 from accounts.principals import acting_citizen, acting_organisation
+from core.serializers import unknown_members, validated_body
+from credentials.dataintegrity import CRYPTOSUITE
 
 from .. import batches, selectors, services
 from ..batchcsv import check_upload_size
@@ -38,19 +42,33 @@ class IssueCredentialView(APIView):
 
     @extend_schema(
         request=IssueCredentialSerializer,
+        parameters=[IDEMPOTENCY_KEY],
         responses={201: HeldCredentialSerializer},
         tags=["issuance"],
     )
     def post(self, request):
-        payload = IssueCredentialSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        resource, signed = services.issue_into_pod(
-            issuer=acting_organisation(request),
-            national_id=payload.validated_data["recipient"]["nationalId"],
-            credential=payload.validated_data["credential"],
+        data = validated_body(request, IssueCredentialSerializer)
+        issuer = acting_organisation(request)
+
+        def issue():
+            resource, signed = services.issue_into_pod(
+                issuer=issuer,
+                national_id=data["recipient"]["nationalId"],
+                credential=data["credential"],
+                cryptosuite=data.get("options", {}).get("cryptosuite", CRYPTOSUITE),
+            )
+            return (resource, signed), resource.pk
+
+        (resource, signed), replayed = run_once(
+            organisation=issuer,
+            scope="issuer-credentials",
+            key=request.headers.get("Idempotency-Key"),
+            body=request.data,
+            act=issue,
+            replay=lambda resource_id: services.reopen_issued(issuer=issuer, resource_id=resource_id),
         )
         body = HeldCredentialSerializer(SimpleNamespace(resource=resource, document=signed)).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        return Response(body, status=status.HTTP_201_CREATED, headers=replay_headers(replayed))
 
 
 def _uploaded_csv(request) -> bytes:
@@ -58,6 +76,11 @@ def _uploaded_csv(request) -> bytes:
     if isinstance(request.data, bytes):
         data = request.data
     else:
+        # Only the part named "file": another part (a misspelt name, an option we do not have)
+        # is refused by name rather than ignored.
+        unknown = unknown_members(request.data, BatchUploadSerializer())
+        if unknown:
+            raise ValidationError({name: "Unknown form part (accepted here: file)." for name in unknown})
         upload = request.FILES.get("file")
         if upload is None:
             raise ValidationError(
