@@ -4,6 +4,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 
+from core.text import validate_plain_text
+
 
 class User(AbstractUser):
     """A person: a citizen (who owns a pod) or a member of an organisation, or an operator."""
@@ -26,7 +28,7 @@ class Organisation(models.Model):
         AGENCY = "agency", "Public agency"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_plain_text])
     slug = models.SlugField(max_length=80, unique=True)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     is_active = models.BooleanField(default=True)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Organisation, User
 from core.tasks import enqueue_on_commit
+from core.text import check_plain_text
 from credentials.errors import ProofOptionsInvalid
 from credentials.presentations import create_presentation
 from credentials.types import check_type_name
@@ -52,8 +53,8 @@ def file_access_request(
 ) -> AccessRequest:
     """A requester asks a citizen for credentials of some types, for a purpose, until a date.
 
-    Raises CitizenNotFound, UnknownCredentialType or InvalidRequest. Logged in the citizen's pod;
-    the citizen is notified after commit.
+    Raises CitizenNotFound, UnknownCredentialType, InvalidRequest or HiddenCharacters (the
+    description). Logged in the citizen's pod; the citizen is notified after commit.
     """
     if not requester.is_requester:
         raise InvalidRequest("Only employers and agencies file access requests.")
@@ -63,6 +64,9 @@ def file_access_request(
         check_type_name(name)
     if purpose not in Purpose.values:
         raise InvalidRequest(f"Unknown purpose {purpose!r}.", allowedPurposes=list(Purpose.values))
+    check_plain_text(
+        purpose_description, field="/purposeDescription", label="purposeDescription", multiline=True
+    )
     now = timezone.now()
     if valid_until <= now:
         raise InvalidRequest("validUntil must be in the future.")
@@ -154,7 +158,11 @@ def approve_request(
 
 @transaction.atomic
 def deny_request(*, citizen: User, request_id: Any, reason: str = "") -> AccessRequest:
-    """The citizen denies a request. Raises RequestNotFound or InvalidTransition."""
+    """The citizen denies a request, with an optional reason the requester is shown.
+
+    Raises RequestNotFound, InvalidTransition or HiddenCharacters (the reason).
+    """
+    check_plain_text(reason, field="/reason", label="The reason", multiline=True)
     request = _pending_request_of(citizen, request_id)
     _transition(request, AccessRequest.Status.DENIED)
     request.decided_at = timezone.now()

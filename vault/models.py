@@ -2,6 +2,7 @@ import uuid
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, User
 
@@ -106,6 +107,20 @@ class AccessEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.outcome} by {self.actor_label}"
+
+    @property
+    def shown_outcome(self) -> tuple[str, str]:
+        """(badge, words) for the citizen's log. The citizen's own decisions read as what they
+        decided ("Denied by you"), not as the outcome of the act of deciding ("Allowed")."""
+        if self.actor_kind == self.ActorKind.CITIZEN:
+            decided = {
+                self.Action.REQUEST_APPROVED: ("allowed", _("Approved by you")),
+                self.Action.REQUEST_DENIED: ("denied", _("Denied by you")),
+                self.Action.GRANT_REVOKED: ("denied", _("Revoked by you")),
+            }.get(self.action)
+            if decided:
+                return decided
+        return self.outcome, str(self.get_outcome_display())
 
 
 class Batch(models.Model):

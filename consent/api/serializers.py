@@ -38,7 +38,12 @@ class AccessRequestSerializer(serializers.ModelSerializer):
     requesterId = serializers.UUIDField(source="requester.pk")
     validUntil = serializers.DateTimeField(source="requested_until")
     createdAt = serializers.DateTimeField(source="created_at")
-    decidedAt = serializers.DateTimeField(source="decided_at")
+    decidedAt = serializers.DateTimeField(
+        source="decided_at", allow_null=True, help_text="null until decided."
+    )
+    denialReason = serializers.CharField(
+        source="denial_reason", help_text="The citizen's reason, when they denied it and gave one."
+    )
     grantId = serializers.SerializerMethodField()
 
     class Meta:
@@ -54,6 +59,7 @@ class AccessRequestSerializer(serializers.ModelSerializer):
             "validUntil",
             "createdAt",
             "decidedAt",
+            "denialReason",
             "grantId",
         ]
 
@@ -91,7 +97,9 @@ class GrantSerializer(serializers.ModelSerializer):
     credentialTypes = serializers.ListField(source="credential_types", child=serializers.CharField())
     validFrom = serializers.DateTimeField(source="valid_from")
     validUntil = serializers.DateTimeField(source="valid_until")
-    revokedAt = serializers.DateTimeField(source="revoked_at")
+    revokedAt = serializers.DateTimeField(
+        source="revoked_at", allow_null=True, help_text="null until revoked."
+    )
 
     class Meta:
         model = Grant

@@ -30,8 +30,27 @@ CHECKS = [
 
 
 @pytest.fixture
-def tokens(university, employer, citizen, issued):
-    """API tokens per actor, for a world with one diploma issued.
+def world(citizen, pending):
+    """One diploma issued, one request pending (decidedAt null) and one approved into an active
+    grant (revokedAt null): responses then carry the nulls their schema must allow."""
+    from django.utils import timezone
+
+    from consent.services import approve_request, file_access_request
+
+    approved = file_access_request(
+        requester=pending.requester,
+        national_id="BE:85073003328",
+        credential_types=["DiplomaCredential"],
+        purpose="dpv:HumanResourceManagement",
+        purpose_description="A second vacancy",
+        valid_until=timezone.now() + timezone.timedelta(days=10),
+    )
+    approve_request(citizen=citizen.user, request_id=approved.pk)
+
+
+@pytest.fixture
+def tokens(university, employer, citizen, issued, world):
+    """API tokens per actor, for the world above.
 
     Calling the WSGI application directly fires request_started/finished, whose handler closes a
     connection it finds inside a transaction: the test's own. Django's test client disconnects it

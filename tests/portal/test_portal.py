@@ -305,3 +305,20 @@ def test_a_non_citizen_sees_a_page_that_lets_them_log_out(db, django_user_model)
 def test_unknown_portal_urls_are_html_and_unknown_api_urls_are_problems(browser):
     assert browser.get("/portal/nope")["Content-Type"].startswith("text/html")
     assert browser.get("/api/v1/nope")["Content-Type"] == "application/problem+json"
+
+
+def test_a_denial_reads_as_denied_with_its_reason_for_citizen_and_requester(browser, pending, employer):
+    response = browser.post(f"/portal/requests/{pending.pk}/deny", {"reason": "I took another job"})
+    assert response.status_code == 302
+
+    log = browser.get("/portal/log").content.decode()
+    row = log[log.index("Access request denied") :].split("</tr>")[0]
+    assert "Denied by you" in row
+    assert "Allowed" not in row
+    requests_page = browser.get("/portal/requests").content.decode()
+    assert "I took another job" in requests_page
+    seen_by_requester = employer.get(f"/api/v1/access-requests/{pending.pk}").json()
+    assert (seen_by_requester["status"], seen_by_requester["denialReason"]) == (
+        "denied",
+        "I took another job",
+    )
