@@ -146,7 +146,7 @@ def reopen_issued(*, issuer: Organisation, resource_id: Any) -> tuple[PodCredent
         context=AccessContext.for_organisation(issuer),
         action=AccessEvent.Action.CREDENTIAL_READ,
         resource=resource,
-        reason="The issuer retried its issuance (same Idempotency-Key): answered with this credential.",
+        reason="idempotent-replay",  # the issuer retried its issuance with the same Idempotency-Key
     )
     return resource, document
 

@@ -77,3 +77,36 @@ def test_concurrent_appends_to_one_pod_never_fork_the_chain(citizen, employer):
     seqs = list(AccessEvent.objects.filter(pod=citizen.pod).order_by("seq").values_list("seq", flat=True))
     assert seqs == list(range(1, writers * per_writer + 2))  # + the pod.opened entry
     assert verify_access_log(citizen.pod).valid
+
+
+def test_concurrent_retries_with_one_idempotency_key_issue_once(university, citizen):
+    """Four clients retrying at once with one key: one credential, four identical answers."""
+    from rest_framework.test import APIClient
+
+    from vault.models import PodCredential
+
+    barrier = threading.Barrier(4)
+    answers: list[tuple[int, str]] = []
+    body = {"recipient": {"nationalId": "BE:85073003328"}, "credential": diploma()}
+
+    def retry():
+        try:
+            client = APIClient()
+            client.credentials(HTTP_AUTHORIZATION=f"Bearer {university.token}")
+            barrier.wait(timeout=10)
+            response = client.post(
+                "/api/v1/issuer/credentials", body, format="json", HTTP_IDEMPOTENCY_KEY="retry-storm"
+            )
+            answers.append((response.status_code, response.json().get("credentialId", response.content)))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=retry) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert PodCredential.objects.count() == 1
+    credential_id = PodCredential.objects.get().credential_id
+    assert answers == [(201, credential_id)] * 4
