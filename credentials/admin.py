@@ -15,9 +15,11 @@ from core.admin import ReadOnlyAdmin
 from core.errors import DomainError
 
 from .didweb import did_web_to_url
+from .errors import AccreditationInvalid
 from .hosted import host_issuer_did
 from .keys import create_issuer_key, mark_key_compromised
 from .models import Accreditation, ExternalIssuerDid, HostedIssuerDid, IssuerKey, StatusEntry, StatusList
+from .services import accredit_issuer, amend_accreditation, check_accreditation, check_accreditation_period
 from .statuslist import status_list_url
 
 
@@ -289,14 +291,49 @@ class StatusEntryAdmin(ReadOnlyAdmin):
     readonly_fields = fields
 
 
+class AccreditationForm(forms.ModelForm):
+    """Refuses what the trust registry's services refuse, with their reason next to the field it
+    concerns; AccreditationAdmin.save_model then writes through those services."""
+
+    class Meta:
+        model = Accreditation
+        fields = ("organisation", "credential_type", "valid_from", "valid_until", "notes")
+
+    def clean(self):
+        super().clean()
+        cleaned = self.cleaned_data
+        if self.errors:
+            return cleaned
+        try:
+            if self.instance._state.adding:
+                check_accreditation(
+                    organisation=cleaned["organisation"],
+                    credential_type=cleaned["credential_type"],
+                    valid_from=cleaned["valid_from"],
+                    valid_until=cleaned.get("valid_until"),
+                )
+            else:
+                check_accreditation_period(
+                    valid_from=self.instance.valid_from, valid_until=cleaned.get("valid_until")
+                )
+        except AccreditationInvalid as exc:
+            field = exc.extra.get("field")
+            # On its field, the refusal also spares the operator the database constraint's own message.
+            self.add_error(field if field in self.fields else None, exc.detail)
+        return cleaned
+
+
 @admin.register(Accreditation)
 class AccreditationAdmin(admin.ModelAdmin):
     """The trust registry: operators record which issuers may issue which credential types.
 
-    An accreditation that ended is kept (credentials are checked against the period); end it
-    by setting valid until rather than deleting it.
+    Records are written by credentials.services (accredit_issuer, amend_accreditation), under the
+    same rules as the accredit_issuer command. Who was accredited, for what and from when is
+    fixed once recorded; an accreditation that ended is kept (credentials are checked against
+    the period): end it by setting valid until rather than deleting it.
     """
 
+    form = AccreditationForm
     list_display = ("organisation", "credential_type", "valid_from", "valid_until", "registered_by")
     list_filter = ("credential_type",)
     search_fields = ("organisation__name", "credential_type", "notes")
@@ -309,7 +346,11 @@ class AccreditationAdmin(admin.ModelAdmin):
         "dids",
         "registered_by",
     )
-    readonly_fields = ("dids", "registered_by")
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ("dids", "registered_by")
+        return ("organisation", "credential_type", "valid_from", "dids", "registered_by")
 
     def has_delete_permission(self, request, obj=None):
         return False  # the registry's history explains why past verifications answered as they did
@@ -320,9 +361,18 @@ class AccreditationAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.registered_by = request.user
-        super().save_model(request, obj, form, change)
+        if change:
+            amend_accreditation(accreditation=obj, valid_until=obj.valid_until, notes=obj.notes)
+        else:
+            obj.pk = accredit_issuer(
+                organisation=obj.organisation,
+                credential_type=obj.credential_type,
+                valid_from=obj.valid_from,
+                valid_until=obj.valid_until,
+                registered_by=request.user,
+                notes=obj.notes,
+            ).pk
+        obj.refresh_from_db()  # what the service recorded is what the admin logs and shows
 
     @admin.display(description="DIDs covered")
     def dids(self, obj: Accreditation) -> str:

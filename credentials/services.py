@@ -5,7 +5,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from accounts.models import Organisation, User
 
@@ -19,7 +19,16 @@ from .models import Accreditation, ExternalIssuerDid, HostedIssuerDid, IssuerKey
 from .statuslist import allocate_status_entries, credential_status_of
 from .types import ISSUABLE_CONTEXTS, CredentialType, credential_type_of
 
-__all__ = ["accredit_issuer", "active_issuer_key", "create_issuer_key", "current_identity", "sign_credential"]
+__all__ = [
+    "accredit_issuer",
+    "active_issuer_key",
+    "amend_accreditation",
+    "check_accreditation",
+    "check_accreditation_period",
+    "create_issuer_key",
+    "current_identity",
+    "sign_credential",
+]
 
 _private_key = unseal_private_key  # the name callers and tests have used
 
@@ -144,6 +153,54 @@ def sign_credential(
     return signed, credential_type
 
 
+def check_accreditation(
+    *,
+    organisation: Organisation,
+    credential_type: str,
+    valid_from: datetime,
+    valid_until: datetime | None = None,
+) -> None:
+    """The rules accredit_issuer applies, for a form that shows the refusal before anything is written.
+
+    Raises AccreditationInvalid for a non-issuer, an empty or generic type, a period that ends
+    before it starts, or an accreditation of the organisation for the type from that same
+    moment; its ``field`` extra names the refused argument.
+    """
+    if organisation.kind != Organisation.Kind.ISSUER:
+        raise AccreditationInvalid(
+            f"{organisation.name} is not an issuer; only issuers are accredited.", field="organisation"
+        )
+    if (
+        not isinstance(credential_type, str)
+        or not credential_type.strip()
+        or credential_type.strip() == "VerifiableCredential"
+    ):
+        raise AccreditationInvalid(
+            "Name the specific credential type, e.g. DiplomaCredential.", field="credential_type"
+        )
+    check_accreditation_period(valid_from=valid_from, valid_until=valid_until)
+    if Accreditation.objects.filter(
+        organisation=organisation, credential_type=credential_type.strip(), valid_from=valid_from
+    ).exists():
+        raise _already_accredited(organisation, credential_type.strip(), valid_from)
+
+
+def check_accreditation_period(*, valid_from: datetime, valid_until: datetime | None) -> None:
+    """Refuse a period that ends before it starts: AccreditationInvalid, ``field`` valid_until."""
+    if valid_until is not None and valid_until <= valid_from:
+        raise AccreditationInvalid("The accreditation must end after it starts.", field="valid_until")
+
+
+def _already_accredited(
+    organisation: Organisation, credential_type: str, valid_from: datetime
+) -> AccreditationInvalid:
+    return AccreditationInvalid(
+        f"{organisation.name} is already accredited for {credential_type} from {valid_from.isoformat()}.",
+        field="valid_from",
+    )
+
+
+@transaction.atomic
 def accredit_issuer(
     *,
     organisation: Organisation,
@@ -156,26 +213,45 @@ def accredit_issuer(
     """Record in the trust registry that an issuer may issue ``credential_type`` in a period.
 
     Every DID of the organisation is covered (credentials.trust). Raises AccreditationInvalid
-    for a non-issuer, an empty type, or a period that ends before it starts.
+    as check_accreditation does (a non-issuer, an empty or generic type, a period that ends
+    before it starts, the same accreditation again); records nothing then.
     """
-    if organisation.kind != Organisation.Kind.ISSUER:
-        raise AccreditationInvalid(f"{organisation.name} is not an issuer; only issuers are accredited.")
-    if (
-        not isinstance(credential_type, str)
-        or not credential_type.strip()
-        or credential_type == "VerifiableCredential"
-    ):
-        raise AccreditationInvalid("Name the specific credential type, e.g. DiplomaCredential.")
-    if valid_until is not None and valid_until <= valid_from:
-        raise AccreditationInvalid("The accreditation must end after it starts.")
-    return Accreditation.objects.create(
+    check_accreditation(
         organisation=organisation,
-        credential_type=credential_type.strip(),
+        credential_type=credential_type,
         valid_from=valid_from,
         valid_until=valid_until,
-        registered_by=registered_by,
-        notes=notes,
     )
+    try:
+        with transaction.atomic():
+            return Accreditation.objects.create(
+                organisation=organisation,
+                credential_type=credential_type.strip(),
+                valid_from=valid_from,
+                valid_until=valid_until,
+                registered_by=registered_by,
+                notes=notes,
+            )
+    except IntegrityError as exc:  # the same accreditation, recorded since the check
+        raise _already_accredited(organisation, credential_type.strip(), valid_from) from exc
+
+
+@transaction.atomic
+def amend_accreditation(
+    *, accreditation: Accreditation, valid_until: datetime | None, notes: str
+) -> Accreditation:
+    """End an accreditation (or move or remove its end) and amend its notes.
+
+    Who was accredited, for what and from when stay as recorded: past verifications were
+    answered by them. Raises AccreditationInvalid (check_accreditation_period) for an end that
+    is not after the start; changes nothing then.
+    """
+    current = Accreditation.objects.select_for_update().get(pk=accreditation.pk)
+    check_accreditation_period(valid_from=current.valid_from, valid_until=valid_until)
+    current.valid_until = valid_until
+    current.notes = notes
+    current.save(update_fields=["valid_until", "notes"])
+    return current
 
 
 _DID = re.compile(r"^did:(web|key):[A-Za-z0-9._:%-]+$")
