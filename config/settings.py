@@ -124,8 +124,21 @@ DATABASE_URL = env("DATABASE_URL")
 DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
     if DATABASE_URL
-    else {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}
+    else {"ENGINE": "django.db.backends.sqlite3", "NAME": env("SQLITE_PATH", str(BASE_DIR / "db.sqlite3"))}
 }
+# SQLite (the quick start) under a threaded server: WAL lets readers run beside the one writer;
+# IMMEDIATE makes every transaction take the write lock when it begins, so a transaction that
+# reads and then writes (every read under a grant logs it) never fails at once with "database is
+# locked" trying to upgrade its lock; and a writer waits up to SQLITE_TIMEOUT seconds for the lock.
+# Writers are serialised, which also orders each read after any revocation that committed first.
+for _database in DATABASES.values():
+    if _database["ENGINE"] == "django.db.backends.sqlite3":
+        _database["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": float(env("SQLITE_TIMEOUT", "20")),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+            **_database.get("OPTIONS", {}),
+        }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

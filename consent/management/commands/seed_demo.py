@@ -55,6 +55,13 @@ def _fresh_token(**holder) -> str:
 class Command(BaseCommand):
     help = "Seed the demo data and print where to go and what to try (DEBUG only)."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--env-file",
+            default=str(Path(settings.BASE_DIR) / "demo.env"),
+            help="Where to write $CV and the demo's API tokens (default: demo.env in the checkout).",
+        )
+
     @transaction.atomic
     def handle(self, *args, **options):
         if not settings.DEBUG:
@@ -98,7 +105,7 @@ class Command(BaseCommand):
             "CV_OTHER_EMPLOYER_TOKEN": _fresh_token(organisation=other_employer),
             "CV_CITIZEN_TOKEN": _fresh_token(user=pod.owner),
         }
-        env_file = Path(settings.BASE_DIR) / "demo.env"
+        env_file = Path(options["env_file"])
         lines = [f"export CV={settings.SITE_URL}", f"export CV_NATIONAL_ID={CITIZEN_NATIONAL_ID}"]
         lines += [f"export {name}={value}" for name, value in tokens.items()]
         env_file.write_text("\n".join(lines) + "\n")
