@@ -5,9 +5,11 @@ Domain errors and DRF's own exceptions both become ``application/problem+json`` 
 """
 
 import logging
+import sys
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
@@ -41,6 +43,57 @@ _DRF_CODES: list[tuple[type[exceptions.APIException], str, str]] = [
     (exceptions.ValidationError, "validation-error", "The request is not valid"),
     (PayloadTooLarge, "payload-too-large", "Payload too large"),
 ]
+
+
+# How long a client should wait before retrying while the database cannot be reached.
+DATABASE_RETRY_AFTER_SECONDS = 30
+
+# PostgreSQL SQLSTATEs that mean "cannot serve now", not "bad query": class 08 (connection
+# exception), too many connections, and the server shutting down or still starting.
+_UNAVAILABLE_SQLSTATE_CLASSES = ("08",)
+_UNAVAILABLE_SQLSTATES = frozenset({"53300", "57P01", "57P02", "57P03"})
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot be reached, rather than that a query failed.
+
+    True for Django's OperationalError / InterfaceError whose driver error is a lost or refused
+    PostgreSQL connection (libpq's own errors, which carry no SQLSTATE: connection refused,
+    server closed the connection, connection already closed; or a SQLSTATE above) or a SQLite
+    file that cannot be opened. False for everything else, "database is locked", deadlocks,
+    serialization failures and timeouts included: those are not an outage, and a bad query is a bug.
+    """
+    if not isinstance(exc, OperationalError | InterfaceError):
+        return False
+    cause = exc.__cause__
+    if cause is None:
+        return False
+    driver = type(cause).__module__.partition(".")[0]
+    if driver in ("psycopg", "psycopg2"):
+        sqlstate = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+        if sqlstate:
+            return sqlstate.startswith(_UNAVAILABLE_SQLSTATE_CLASSES) or sqlstate in _UNAVAILABLE_SQLSTATES
+        kind = type(cause).__name__
+        return kind == "OperationalError" or (kind == "InterfaceError" and "closed" in str(cause))
+    if driver == "sqlite3":
+        return "unable to open database file" in str(cause)
+    return False
+
+
+def _database_unavailable_problem(exc: BaseException, **extra: Any) -> dict[str, Any]:
+    cause = exc.__cause__
+    logger.error(
+        "Database unavailable (%s: %s); answered 503.",
+        type(cause).__name__,
+        str(cause).strip().splitlines()[0] if str(cause).strip() else "",
+    )
+    return problem(
+        code="service-unavailable",
+        title="Service unavailable",
+        status_code=503,
+        detail="The database cannot be reached just now; try again shortly.",
+        **extra,
+    )
 
 
 def problem(*, code: str, title: str, status_code: int, detail: str, **extra: Any) -> dict[str, Any]:
@@ -121,6 +174,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             status_code=500,
             detail="A stored record could not be opened; the operator has been alerted.",
         )
+    elif database_unavailable(exc):
+        body = _database_unavailable_problem(exc)
+        headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
     else:
         return None
 
@@ -168,9 +224,21 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
-    """500 outside a DRF view: a problem document under /api/, Django's page elsewhere."""
+    """500 outside a DRF view: a problem document under /api/, Django's page elsewhere.
+
+    Django calls this while handling the exception, so it is at hand: under /api/, a database
+    that cannot be reached is a 503 with Retry-After, as in DRF views.
+    """
     if not _is_api(request):
         return defaults.server_error(request)
+    exc = sys.exception()
+    if exc is not None and database_unavailable(exc):
+        return JsonResponse(
+            _database_unavailable_problem(exc, instance=request.path),
+            status=503,
+            content_type=PROBLEM_CONTENT_TYPE,
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+        )
     return JsonResponse(
         problem(
             code="server-error",
