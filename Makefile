@@ -12,11 +12,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	rm -f $(VENV)/.installed-* && touch $@
 
-## demo: set up a local SQLite database, seed a university, an employer and a citizen, serve on :8000
+## demo: set up a local SQLite database, seed a university, an employer and a citizen, serve on
+## :8000, or on PORT (`PORT=8110 make demo`): settings derive SITE_URL, and with it demo.env, the
+## printed links, signed status-list URLs and the OAuth issuer, from the same PORT.
+PORT ?= 8000
 demo: $(STAMP)
-	DEBUG=1 $(BIN)/python manage.py migrate --no-input
-	DEBUG=1 $(BIN)/python manage.py seed_demo
-	DEBUG=1 $(BIN)/python manage.py runserver $${PORT:-8000}
+	DEBUG=1 PORT=$(PORT) $(BIN)/python manage.py migrate --no-input
+	DEBUG=1 PORT=$(PORT) $(BIN)/python manage.py seed_demo
+	DEBUG=1 PORT=$(PORT) $(BIN)/python manage.py runserver $(PORT)
 
 ## test: the whole test suite (PostgreSQL / Redis when DATABASE_URL / REDIS_URL are set)
 test: $(STAMP)

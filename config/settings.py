@@ -70,11 +70,12 @@ if not DEBUG and ("dev-insecure" in KEY_ENCRYPTION_KEYS or LOOKUP_HASH_KEY.start
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
-# The public base URL of this service, used in links printed to users and in e-mails.
-SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The public base URL of this service, used in links printed to users and in e-mails. The
+# quick start's default follows PORT (`PORT=8110 make demo`), and so do the two below.
+SITE_URL = env("SITE_URL", f"http://127.0.0.1:{env('PORT', '8000')}").rstrip("/")
 # The base of URLs written into what we sign (status list URLs in credentials): they must stay
 # stable for as long as the credentials live, so set it once, to the public https origin.
-PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", SITE_URL).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
