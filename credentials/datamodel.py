@@ -27,6 +27,7 @@ from core.errors import Invalid
 from .errors import CredentialInvalid, PresentationInvalid
 from .jsonld import CONTEXTS, CREDENTIALS_V2, is_absolute_iri
 from .schemas import pinned_schema, schema_violations
+from .types import registered_types_of, type_values
 
 CREDENTIALS_V1 = "https://www.w3.org/2018/credentials/v1"
 
@@ -233,19 +234,6 @@ def _check_id(errors: _Collector, holder: dict[str, Any], path: str, rules: _Rul
         errors.add(path + "/id", rules["identifiers"], "An id must be a single URL.")
 
 
-def _types_of(value: Any) -> list[Any] | None:
-    """The type values if they are one or more non-empty strings, else None."""
-    types = value if isinstance(value, list) else [value]
-    if not types or not all(isinstance(t, str) and t for t in types):
-        return None
-    return types
-
-
-def types_of(node: dict[str, Any]) -> list[str]:
-    """A node's types as a list (VCDM allows one type as a plain string), [] if malformed."""
-    return _types_of(node.get("type")) or []
-
-
 def _check_type(
     errors: _Collector, holder: dict[str, Any], path: str, rule: str, *, required: str | None = None
 ) -> list[Any]:
@@ -254,7 +242,7 @@ def _check_type(
             path + "/type", rule, f"type is required{f' and must include {required!r}' if required else ''}."
         )
         return []
-    types = _types_of(holder["type"])
+    types = type_values(holder["type"])
     if types is None:
         errors.add(path + "/type", rule, "type must be one or more non-empty strings (terms or URLs).")
         return []
@@ -518,10 +506,12 @@ def _check_schemas(
     schemas: list[tuple[str, dict[str, Any]]],
     subjects: list[tuple[str, Any]],
     rule: str,
-) -> None:
+) -> set[str]:
+    """Check the subjects against each declared credentialSchema we pin; returns their URLs."""
+    checked: set[str] = set()
     for path, declared in schemas:
         schema_id = declared.get("id")
-        types = _types_of(declared.get("type")) or []
+        types = type_values(declared.get("type")) or []
         if not is_url(schema_id) or not types:
             continue  # already reported as a shape error
         if "JsonSchemaCredential" in types and "JsonSchema" not in types:
@@ -541,6 +531,7 @@ def _check_schemas(
                 Check(path, "credentialSchema", schema_id, "unchecked", "not available offline")
             )
             continue
+        checked.add(schema_id)
         failed = False
         for subject_path, subject in subjects:
             for violation in schema_violations(schema, subject):
@@ -552,6 +543,27 @@ def _check_schemas(
                 )
         if not failed:
             errors.checks.append(Check(path, "credentialSchema", schema_id, "valid"))
+    return checked
+
+
+def _check_registered_claims(
+    errors: _Collector, doc: dict[str, Any], subjects: list[tuple[str, Any]], checked: set[str]
+) -> None:
+    """A credential of a type we issue (credentials.types) is held to that type's subject schema,
+    whether or not it names it in credentialSchema: a diploma awarded on 2021-02-30 is refused
+    at issuance and at verification. A schema its credentialSchema named is not checked twice."""
+    for credential_type in registered_types_of(doc):
+        schema = pinned_schema(credential_type.subject_schema)
+        if schema is None or schema.url in checked:  # no schema: the JSON-LD terms are the rule
+            continue
+        checked.add(schema.url)
+        for subject_path, subject in subjects:
+            for violation in schema_violations(schema, subject):
+                errors.add(
+                    subject_path + violation.pointer,
+                    f"{credential_type.name} claims ({schema.url})",
+                    f"Not a valid {credential_type.name} claim: {violation.message}.",
+                )
 
 
 # --- documents ----------------------------------------------------------------------------------
@@ -610,7 +622,8 @@ def _collect_credential(doc: dict[str, Any]) -> tuple[_Collector, _Rules]:
     if "related" in rules.sections:
         _check_related_resources(errors, doc, rules)
     valid_subjects = [(path, subject) for path, subject in subjects if isinstance(subject, dict)]
-    _check_schemas(errors, schemas, valid_subjects, rules["schemas"])
+    checked = _check_schemas(errors, schemas, valid_subjects, rules["schemas"])
+    _check_registered_claims(errors, doc, valid_subjects, checked)
     return errors, rules
 
 
@@ -682,7 +695,7 @@ def validate_presentation(doc: Any) -> ValidationReport:
                     "Each verifiableCredential must be a credential object (not a string, number or URL); "
                     "wrap a secured credential of another format in an EnvelopedVerifiableCredential.",
                 )
-            elif "EnvelopedVerifiableCredential" in (_types_of(item.get("type")) or []):
+            elif "EnvelopedVerifiableCredential" in (type_values(item.get("type")) or []):
                 _check_enveloped(errors, item, path, VCDM_2_0)
             else:
                 inner, _ = _collect_credential(item)

@@ -1,11 +1,12 @@
-"""The credential types this service issues and holds, and the contexts that define them."""
+"""The credential types this service issues and holds, the contexts that define them, and the
+JSON Schema their claims must meet."""
 
 from dataclasses import dataclass
 from typing import Any
 
-from .datamodel import types_of
 from .errors import UnknownCredentialType
 from .jsonld import CREDENTIALS_V2, EDUCATION_V1
+from .schemas import DIPLOMA_SUBJECT_SCHEMA
 
 
 @dataclass(frozen=True)
@@ -13,6 +14,9 @@ class CredentialType:
     name: str
     description: str
     contexts: tuple[str, ...]
+    # The pinned schema (credentials.schemas) every credentialSubject of this type must meet,
+    # whether or not the credential names it in credentialSchema.
+    subject_schema: str | None = None
 
 
 CREDENTIAL_TYPES: dict[str, CredentialType] = {
@@ -22,6 +26,7 @@ CREDENTIAL_TYPES: dict[str, CredentialType] = {
             name="DiplomaCredential",
             description="A degree or diploma awarded by an accredited institution.",
             contexts=(CREDENTIALS_V2, EDUCATION_V1),
+            subject_schema=DIPLOMA_SUBJECT_SCHEMA,
         ),
     ]
 }
@@ -37,6 +42,31 @@ ISSUABLE_CONTEXTS = frozenset(
         "https://w3id.org/security/data-integrity/v2",
     }
 )
+
+
+def type_values(value: Any) -> list[Any] | None:
+    """The values of a ``type`` property if they are one or more non-empty strings, else None."""
+    types = value if isinstance(value, list) else [value]
+    if not types or not all(isinstance(t, str) and t for t in types):
+        return None
+    return types
+
+
+def types_of(node: dict[str, Any]) -> list[str]:
+    """A node's types as a list (VCDM allows one type as a plain string), [] if malformed."""
+    return type_values(node.get("type")) or []
+
+
+def registered_types_of(document: dict[str, Any]) -> list[CredentialType]:
+    """The registered types a credential is of: it names the type and uses every context that
+    defines it (without them the same word would be some other vocabulary's term, or none)."""
+    contexts = document.get("@context")
+    contexts = contexts if isinstance(contexts, list) else [contexts]
+    return [
+        CREDENTIAL_TYPES[name]
+        for name in types_of(document)
+        if name in CREDENTIAL_TYPES and all(c in contexts for c in CREDENTIAL_TYPES[name].contexts)
+    ]
 
 
 def supported_type_names() -> list[str]:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from core.errors import DomainError
 
 from .dataintegrity import verify_proofs
-from .datamodel import parse_datetime_stamp, types_of, validate_credential
+from .datamodel import parse_datetime_stamp, validate_credential
 from .errors import (
     CredentialNotValidNow,
     CredentialRevoked,
@@ -31,6 +31,7 @@ from .errors import (
 from .models import StatusPurpose
 from .statuslist import StatusResult, check_status, status_list_url
 from .trust import TrustResult, is_accredited, is_trusted_credential
+from .types import types_of
 
 CHECKS = ("proof", "issuer_trusted", "validity", "status")
 UNTRUSTED_STATUS_DETAIL = "Not checked: the issuer is not trusted; its status lists are not fetched."

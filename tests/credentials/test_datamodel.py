@@ -15,13 +15,13 @@ from credentials.datamodel import (
     parse_datetime_stamp,
     parse_digest_multibase,
     parse_digest_sri,
-    types_of,
     validate_credential,
     validate_presentation,
 )
 from credentials.errors import CredentialInvalid, PresentationInvalid
 from credentials.jsonld import CONTEXTS, CREDENTIALS_V2, EDUCATION_V1
 from credentials.schemas import DIPLOMA_SUBJECT_SCHEMA
+from credentials.types import types_of
 from tests.conftest import diploma
 
 ISSUER = "did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp"
@@ -37,6 +37,12 @@ def complete_diploma(**top_level):
     document.update(top_level)
     document["credentialSubject"] = {"id": "did:example:an", **document["credentialSubject"]}
     return document
+
+
+def complete_credential(**top_level):
+    """A complete diploma that is only a VerifiableCredential: the data model's rules without the
+    diploma's own subject schema (credentials.types)."""
+    return complete_diploma(type=["VerifiableCredential"], **top_level)
 
 
 def errors_of(document) -> list[dict]:
@@ -150,7 +156,7 @@ def test_date_time_stamps_are_parsed_as_aware_datetimes(value, expected):
     ],
 )
 def test_shape_violation_is_reported_at_its_path(field, value, path):
-    document = complete_diploma()
+    document = complete_credential()
     document[field] = value
     assert paths_of(document) == [path]
 
@@ -188,11 +194,11 @@ def test_a_single_type_string_is_one_type():
 
 
 def test_a_subject_named_by_its_id_alone_is_a_claim_about_it():
-    validate_credential(complete_diploma(credentialSubject={"id": "did:example:an"}))
+    validate_credential(complete_credential(credentialSubject={"id": "did:example:an"}))
 
 
 def test_several_subjects_each_with_claims_are_accepted_and_each_is_checked():
-    document = complete_diploma()
+    document = complete_credential()
     document["credentialSubject"] = [
         {"id": "did:example:an"},
         {"id": "did:example:bart", "givenName": "Bart"},
@@ -520,12 +526,38 @@ def test_every_subject_is_checked_against_the_schema():
     ids=["unknown JsonSchema", "unknown JsonSchemaCredential", "other schema type"],
 )
 def test_schema_that_cannot_be_checked_offline_is_reported_unchecked(schema, reason):
-    document = complete_diploma(credentialSchema=schema)
+    document = complete_credential(credentialSchema=schema)
     document["credentialSubject"]["favouriteColour"] = "blue"  # would fail the pinned schema
     report = validate_credential(document)
     (check,) = report.unchecked
     assert (check.target, check.outcome, check.reason) == (schema["id"], "unchecked", reason)
     assert f"schema {schema['id']}: unchecked ({reason})" in str(check)
+
+
+def test_a_diploma_is_held_to_its_subject_schema_without_naming_it():
+    document = complete_diploma()
+    document["credentialSubject"]["awardedOn"] = "2021-02-30"
+    (error,) = errors_of(document)
+    assert error["path"] == "/credentialSubject/awardedOn"
+    assert error["rule"] == f"DiplomaCredential claims ({DIPLOMA_SUBJECT_SCHEMA})"
+    assert error["detail"] == "Not a valid DiplomaCredential claim: '2021-02-30' is not a 'date'."
+
+
+def test_a_diploma_naming_a_schema_we_cannot_check_is_still_held_to_its_own():
+    document = complete_diploma(credentialSchema={"id": "https://example.org/s", "type": "JsonSchema"})
+    document["credentialSubject"]["favouriteColour"] = "blue"
+    (error,) = errors_of(document)
+    assert error["path"] == "/credentialSubject"
+    assert "favouriteColour" in error["detail"]
+
+
+def test_the_diploma_schema_applies_only_where_the_education_context_defines_the_type():
+    # Without the education context "DiplomaCredential" is another vocabulary's word (or none,
+    # which strict JSON-LD refuses): not ours to judge by our schema.
+    document = complete_diploma()
+    document["@context"] = [CREDENTIALS_V2, {"DiplomaCredential": "https://example.org/#Diploma"}]
+    document["credentialSubject"]["awardedOn"] = "soon"
+    validate_credential(document)
 
 
 # --- §4.13 presentations ------------------------------------------------------------------------

@@ -115,38 +115,55 @@ def test_credential_with_a_proof_already_present_is_refused(issuer, signed_diplo
 
 
 def test_undefined_property_is_refused(issuer):
+    credential = diploma()
+    credential["degreeName"] = "Master of Science"
     with pytest.raises(UndefinedTerm, match="degreeName"):
+        sign(issuer, credential)
+
+
+def test_a_subject_claim_that_is_no_diploma_claim_is_refused_by_name(issuer):
+    with pytest.raises(CredentialInvalid, match="'degreeName' was unexpected") as excinfo:
         sign(issuer, diploma(degreeName="Master of Science"))
+    assert [e["path"] for e in excinfo.value.extra["errors"]] == ["/credentialSubject"]
 
 
 def test_undefined_degree_type_is_refused(issuer):
-    with pytest.raises(UndefinedTerm, match="PhDDegree"):
+    with pytest.raises(CredentialInvalid, match="PhDDegree") as excinfo:
         sign(issuer, diploma(degree={"type": "PhDDegree", "name": "Doctor of Philosophy"}))
+    assert [e["path"] for e in excinfo.value.extra["errors"]] == ["/credentialSubject/degree/type"]
 
 
 def test_relative_identifier_is_refused(issuer):
-    with pytest.raises(UndefinedTerm, match="absolute IRI"):
+    with pytest.raises(CredentialInvalid) as excinfo:
         sign(issuer, diploma(degree={"id": "degrees/1", "type": "MasterDegree", "name": "MSc"}))
+    assert [e["path"] for e in excinfo.value.extra["errors"]] == ["/credentialSubject/degree/id"]
 
 
 def test_examples_context_is_not_issuable(issuer):
-    credential = diploma(degreeName="Master of Science")
+    credential = diploma()
     credential["@context"] = [CREDENTIALS_V2, EDUCATION_V1, EXAMPLES_V2]
     with pytest.raises(UnknownContext) as excinfo:
         sign(issuer, credential)
     assert excinfo.value.extra["path"] == "/@context/2"
 
 
-def test_examples_context_nested_in_the_subject_is_not_issuable(issuer):
-    credential = diploma(degreeName="Master of Science")
-    credential["credentialSubject"]["@context"] = EXAMPLES_V2
+def test_examples_context_nested_in_the_credential_is_not_issuable(issuer):
+    credential = diploma()
+    credential["evidence"] = {"@context": EXAMPLES_V2, "type": "ExampleEvidence"}
     with pytest.raises(UnknownContext) as excinfo:
         sign(issuer, credential)
-    assert excinfo.value.extra["path"] == "/credentialSubject/@context/0"
+    assert excinfo.value.extra["path"] == "/evidence/@context/0"
+
+
+def test_a_context_nested_in_the_subject_is_not_a_diploma_claim(issuer):
+    credential = diploma()
+    credential["credentialSubject"]["@context"] = EXAMPLES_V2
+    with pytest.raises(CredentialInvalid, match="'@context' was unexpected"):
+        sign(issuer, credential)
 
 
 def test_inline_context_is_refused(issuer):
-    credential = diploma(degreeName="Master of Science")
+    credential = diploma()
     credential["@context"] = [CREDENTIALS_V2, EDUCATION_V1, {"@vocab": "https://evil.example/#"}]
     with pytest.raises(UnknownContext):
         sign(issuer, credential)
@@ -206,8 +223,14 @@ def test_added_claim_after_signing_fails_verification(signed_diploma):
 
 
 def test_undefined_claim_added_after_signing_is_refused(signed_diploma):
-    signed_diploma["credentialSubject"]["degreeName"] = "Doctor of Philosophy"
+    signed_diploma["degreeName"] = "Doctor of Philosophy"
     with pytest.raises(UndefinedTerm):
+        verify_issuer_proof(signed_diploma)
+
+
+def test_a_subject_claim_added_after_signing_is_refused(signed_diploma):
+    signed_diploma["credentialSubject"]["degreeName"] = "Doctor of Philosophy"
+    with pytest.raises(CredentialInvalid, match="degreeName"):
         verify_issuer_proof(signed_diploma)
 
 
@@ -361,14 +384,22 @@ def test_an_overlong_credential_id_is_refused(issuer):
 
 @pytest.mark.parametrize("empty", [None, []])
 def test_null_and_empty_values_are_refused_because_they_would_not_be_signed(issuer, empty):
+    credential = diploma()
+    credential["renderMethod"] = empty  # defined by the v2 context; no shape rule of the data model
     with pytest.raises(JsonLdInvalid, match="would not be signed"):
-        sign(issuer, diploma(familyName=empty))
+        sign(issuer, credential)
+    with pytest.raises(CredentialInvalid, match="/credentialSubject/familyName"):
+        sign(issuer, diploma(familyName=empty))  # in the subject, the diploma schema says so first
 
 
 def test_a_null_added_after_signing_breaks_verification(issuer):
     signed = sign(issuer)
-    signed["credentialSubject"]["grade"] = None
+    signed["renderMethod"] = None
     with pytest.raises(JsonLdInvalid):
+        verify_issuer_proof(signed)
+    del signed["renderMethod"]
+    signed["credentialSubject"]["grade"] = None
+    with pytest.raises(CredentialInvalid):
         verify_issuer_proof(signed)
 
 
@@ -380,3 +411,46 @@ def test_keywords_that_describe_other_nodes_are_refused(issuer, keyword):
     with pytest.raises(CredentialInvalid) as excinfo:
         sign(issuer, credential)
     assert excinfo.value.extra["errors"][0]["path"] == f"/{keyword}"
+
+
+# The claims themselves: a type we issue is held to its subject schema, named or not.
+
+
+@pytest.mark.parametrize("awarded_on", ["2021-02-30", "not-a-date", "2024-13-01", "28/06/2024"])
+def test_an_award_date_that_is_not_a_real_date_is_refused_naming_the_field(issuer, awarded_on):
+    with pytest.raises(CredentialInvalid) as excinfo:
+        sign(issuer, diploma(awardedOn=awarded_on))
+    errors = excinfo.value.extra["errors"]
+    assert {error["path"] for error in errors} == {"/credentialSubject/awardedOn"}
+    assert any("is not a 'date'" in error["detail"] for error in errors)
+    assert "/credentialSubject/awardedOn" in excinfo.value.detail
+
+
+@pytest.mark.parametrize(
+    ("claims", "path"),
+    [
+        ({"givenName": 42}, "/credentialSubject/givenName"),
+        ({"grade": ""}, "/credentialSubject/grade"),
+        ({"name": "An Peeters"}, "/credentialSubject"),  # defined by the v2 context, not a diploma claim
+        ({"degree": {"type": "MasterDegree"}}, "/credentialSubject/degree"),
+    ],
+)
+def test_a_claim_the_diploma_schema_refuses_is_refused_without_a_credential_schema(issuer, claims, path):
+    with pytest.raises(CredentialInvalid) as excinfo:
+        sign(issuer, diploma(**claims))
+    assert [error["path"] for error in excinfo.value.extra["errors"]] == [path]
+
+
+def test_a_missing_claim_is_refused_naming_it(issuer):
+    credential = diploma()
+    del credential["credentialSubject"]["awardedOn"]
+    with pytest.raises(CredentialInvalid, match="'awardedOn' is a required property"):
+        sign(issuer, credential)
+
+
+def test_a_diploma_with_an_impossible_date_signed_elsewhere_fails_verification(issuer):
+    key = active_issuer_key(issuer)
+    unsigned = {**diploma(id=HOLDER, awardedOn="2021-02-30"), "issuer": key.did}
+    signed = add_proof(unsigned, private_key=_private_key(key), verification_method=key.verification_method)
+    with pytest.raises(CredentialInvalid, match="/credentialSubject/awardedOn"):
+        verify_issuer_proof(signed)

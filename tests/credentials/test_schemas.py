@@ -70,3 +70,10 @@ def test_the_diploma_schema_names_each_failing_claim_by_json_pointer():
     violations = list(schema_violations(schema, subject["credentialSubject"]))
     assert [v.pointer for v in violations] == ["", "/awardedOn", "/awardedOn", "/degree/name"]
     assert "'familyName' is a required property" in violations[0].message
+
+
+def test_every_registered_type_names_a_pinned_subject_schema():
+    from credentials.types import CREDENTIAL_TYPES
+
+    for credential_type in CREDENTIAL_TYPES.values():
+        assert pinned_schema(credential_type.subject_schema) is not None, credential_type.name

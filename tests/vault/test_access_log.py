@@ -268,7 +268,7 @@ def test_a_read_by_the_owner_is_logged_once_per_credential(citizen, issued):
 @pytest.mark.parametrize(
     ("credential", "status", "code"),
     [
-        (diploma(favouriteColour="blue"), 422, "undefined-term"),
+        (diploma() | {"favouriteColour": "blue"}, 422, "undefined-term"),
         (
             diploma() | {"type": ["VerifiableCredential", "PassportCredential"]},
             422,
