@@ -43,7 +43,7 @@ from credentials.dataintegrity import add_proof, verify_proofs  # noqa: E402
 from credentials.jsonld import CREDENTIALS_V2, EDUCATION_V1  # noqa: E402
 from credentials.multikey import did_key_for  # noqa: E402
 
-VECTORS = ROOT.parent / "shared" / "vectors" / "vc-di-eddsa"
+VECTORS = ROOT / "tests" / "vectors" / "vc-di-eddsa"
 
 
 def diploma(issuer: str) -> dict:

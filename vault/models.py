@@ -113,13 +113,13 @@ class AccessEvent(models.Model):
         """(badge, words) for the citizen's log. The citizen's own decisions read as what they
         decided ("Denied by you"), not as the outcome of the act of deciding ("Allowed")."""
         if self.actor_kind == self.ActorKind.CITIZEN:
-            decided = {
-                self.Action.REQUEST_APPROVED: ("allowed", _("Approved by you")),
-                self.Action.REQUEST_DENIED: ("denied", _("Denied by you")),
-                self.Action.GRANT_REVOKED: ("denied", _("Revoked by you")),
-            }.get(self.action)
-            if decided:
-                return decided
+            decided: dict[str, tuple[str, str]] = {
+                self.Action.REQUEST_APPROVED: ("allowed", str(_("Approved by you"))),
+                self.Action.REQUEST_DENIED: ("denied", str(_("Denied by you"))),
+                self.Action.GRANT_REVOKED: ("denied", str(_("Revoked by you"))),
+            }
+            if self.action in decided:
+                return decided[self.action]
         return self.outcome, str(self.get_outcome_display())
 
 

@@ -51,9 +51,9 @@ def test_malformed_json_is_a_400_problem_that_says_why(employer, body, reason):
     assert reason in problem["detail"]
 
 
-def test_an_empty_body_is_an_empty_object_and_fails_validation(employer):
-    problem = assert_problem(post_raw(employer, REQUESTS, b""), 400, "validation-error")
-    assert "/purpose" in pointers(problem)
+def test_an_empty_body_is_refused_not_read_as_an_empty_object(employer):
+    problem = assert_problem(post_raw(employer, REQUESTS, b""), 400, "malformed-request")
+    assert "no body" in problem["detail"]
 
 
 def test_duplicate_keys_are_refused_not_merged(employer):
