@@ -80,6 +80,15 @@ def pinned_schema(url: Any) -> PinnedSchema | None:
     return SCHEMAS.get(url) if isinstance(url, str) else None
 
 
+# jsonschema quotes the failing value in its message; a refusal names it, it does not echo a
+# whole submitted subtree back.
+MAX_MESSAGE_LENGTH = 240
+
+
+def _message(text: str) -> str:
+    return text if len(text) <= MAX_MESSAGE_LENGTH else text[: MAX_MESSAGE_LENGTH - 1] + "…"
+
+
 def _escape(part: str | int) -> str:
     return str(part).replace("~", "~0").replace("/", "~1")
 
@@ -92,4 +101,4 @@ def schema_violations(schema: PinnedSchema, instance: Any) -> Iterator[SchemaVio
     errors = sorted(validator.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
     for error in errors:
         pointer = "".join(f"/{_escape(part)}" for part in error.absolute_path)
-        yield SchemaViolation(pointer, error.message)
+        yield SchemaViolation(pointer, _message(error.message))

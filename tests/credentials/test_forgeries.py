@@ -53,14 +53,14 @@ def _swap_contexts(document: dict) -> None:
 
 def _with_vocab_claim(document: dict) -> None:
     document["@context"].append(EXAMPLES_V2)
-    document["credentialSubject"]["honours"] = "summa cum laude"
+    document["honours"] = "summa cum laude"
 
 
 def _poison(document: dict) -> None:
-    # Anonymous look-alikes: two identical degrees with eight identical children each, the shape
-    # that sends RDFC-1.0 into factorial work.
+    # Anonymous look-alikes: two identical nodes with eight identical children each, the shape
+    # that sends RDFC-1.0 into factorial work (as evidence: the diploma schema polices the subject).
     child = {"type": "BachelorDegree", "name": "x"}
-    document["credentialSubject"]["degree"] = [
+    document["evidence"] = [
         {"type": "MasterDegree", "name": "m", "qualificationLevel": [dict(child) for _ in range(8)]}
         for _ in range(2)
     ]
@@ -70,7 +70,12 @@ FORGERIES: dict[str, tuple[Forgery, str]] = {
     # name: (the forgery, the problem type it must be refused with)
     "changed value": (_set("credentialSubject", "familyName", "Janssens"), "invalid-proof"),
     "changed degree": (_set("credentialSubject", "degree", "name", "Doctor of Medicine"), "invalid-proof"),
-    "undefined term": (_set("credentialSubject", "honours", "summa cum laude"), "undefined-term"),
+    "undefined term": (_set("honours", "summa cum laude"), "undefined-term"),
+    "claim the diploma schema does not know": (
+        _set("credentialSubject", "honours", "summa cum laude"),
+        "invalid-credential",
+    ),
+    "impossible award date": (_set("credentialSubject", "awardedOn", "2021-02-30"), "invalid-credential"),
     "relative type": (lambda d: d["type"].append("HonoursDiploma"), "undefined-term"),
     # The @vocab trick: a context whose @vocab "defines" any term, to slip in a claim.
     "claim added under the examples @vocab": (_with_vocab_claim, "invalid-proof"),

@@ -77,3 +77,12 @@ def test_every_registered_type_names_a_pinned_subject_schema():
 
     for credential_type in CREDENTIAL_TYPES.values():
         assert pinned_schema(credential_type.subject_schema) is not None, credential_type.name
+
+
+def test_a_violation_quotes_a_long_value_only_in_part():
+    schema = pinned_schema(DIPLOMA_SUBJECT_SCHEMA)
+    subject = diploma(degree=[{"type": "MasterDegree", "name": "x" * 1000}])["credentialSubject"]
+    (violation,) = schema_violations(schema, subject)
+    assert violation.pointer == "/degree"
+    assert len(violation.message) <= schemas.MAX_MESSAGE_LENGTH
+    assert violation.message.endswith("…")
