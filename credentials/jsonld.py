@@ -12,6 +12,7 @@ or adds a ``@vocab`` that makes any typo "defined", is refused (``_check_inline_
 import copy
 import functools
 import hashlib
+import itertools
 import json
 import re
 from collections.abc import Iterator
@@ -275,18 +276,36 @@ def shipped_iris() -> dict[str, frozenset[str]]:
     return _iris_named_by_shipped_contexts()
 
 
+# JSON-LD 1.1 §9.1: a key of the form @ + letters that is not a keyword is ignored, so not signed.
+_KEYWORD_FORM = re.compile(r"^@[A-Za-z]+$")
+
+
+def _pointer_part(key: str | int) -> str:
+    return str(key).replace("~", "~0").replace("/", "~1")
+
+
 def check_property_names(node: Any, path: str = "") -> None:
-    """Every property is written as a term of the document's contexts, never as an IRI.
+    """Every property is written as a term of the document's contexts, never as an IRI, nor
+    spelt like a keyword that JSON-LD does not have.
 
     ``https://www.w3.org/2018/credentials#credentialStatus`` (or ``cred:credentialStatus``) as a
     key makes the same RDF, so an RDFC signature covers it, but whoever reads the JSON, our own
     status, validity and expiry checks included, looks for ``credentialStatus`` and finds
-    nothing. Raises JsonLdInvalid with the path. Raw JSON values (@json) are not looked into.
+    nothing. ``@honours`` is ignored by JSON-LD altogether. Raises JsonLdInvalid or UndefinedTerm
+    with the path. Raw JSON values (@json) are not looked into.
     """
     if isinstance(node, dict):
         for key, value in node.items():
             if key == "@context" or key in _RAW_JSON_TERMS:
                 continue
+            if _KEYWORD_FORM.match(key) and key not in jsonld.KEYWORDS:
+                where = f"{path}/{_pointer_part(key)}"
+                raise UndefinedTerm(
+                    f"The property '{key}' (at {where}) is spelt like a JSON-LD keyword but is not "
+                    "one, so JSON-LD ignores it and it would not be signed; use a term your contexts "
+                    "define.",
+                    path=where,
+                )
             if ":" in key:
                 raise JsonLdInvalid(
                     f"'{key}' is an IRI used as a property name; write the term your contexts "
@@ -424,8 +443,42 @@ def _check_no_empty_values(node: Any, path: str = "") -> None:
             _check_no_empty_values(item, f"{path}/{index}")
 
 
-def _refuse_dropped(term: str | None) -> None:
-    raise UndefinedTerm(f"The property '{term}' is not defined by the document's contexts.")
+def _paths_of_property(node: Any, name: str, path: str = "") -> Iterator[str]:
+    """The JSON pointer of every property called ``name`` (outside contexts and raw JSON)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "@context" or key in _RAW_JSON_TERMS:
+                continue
+            where = f"{path}/{_pointer_part(key)}"
+            if key == name:
+                yield where
+            yield from _paths_of_property(value, name, where)
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _paths_of_property(item, name, f"{path}/{index}")
+
+
+# Where an undefined property is reported: enough places to find it, not a document's worth.
+MAX_REPORTED_PATHS = 3
+
+
+def _dropped_property_refuser(document: dict[str, Any]) -> Any:
+    """pyld's on_property_dropped handler: refuse, naming the property and where it occurs.
+
+    pyld passes the property as it expanded it: for an undefined term, the term itself."""
+
+    def refuse(term: str | None) -> None:
+        if not isinstance(term, str):
+            raise UndefinedTerm("A property is not defined by the document's contexts.")
+        paths = list(itertools.islice(_paths_of_property(document, term), MAX_REPORTED_PATHS))
+        if not paths:
+            raise UndefinedTerm(f"The property '{term}' is not defined by the document's contexts.")
+        raise UndefinedTerm(
+            f"The property '{term}' (at {', '.join(paths)}) is not defined by the document's contexts.",
+            path=paths[0],
+        )
+
+    return refuse
 
 
 def expand_strict(document: dict[str, Any]) -> list[Any]:
@@ -438,7 +491,7 @@ def expand_strict(document: dict[str, Any]) -> list[Any]:
     check_contexts(document)
     check_property_names(document)
     _check_no_empty_values(document)
-    processor = jsonld.JsonLdProcessor(on_property_dropped=_refuse_dropped)
+    processor = jsonld.JsonLdProcessor(on_property_dropped=_dropped_property_refuser(document))
     try:
         expanded = processor.expand(document, _options())
     except RecursionError as exc:

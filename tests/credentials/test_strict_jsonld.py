@@ -443,3 +443,32 @@ def test_a_nested_context_is_checked_after_its_nodes_own_context_whatever_the_ke
     with pytest.raises(JsonLdInvalid, match="redefines 'motto'") as excinfo:
         expand_strict(document)
     assert excinfo.value.extra["path"].startswith("/credentialSubject/@context")
+
+
+@pytest.mark.parametrize("where", ["credentialSubject", "degree"])
+def test_a_property_spelt_like_a_keyword_is_refused_by_its_name_and_path(where):
+    document = issued_diploma()
+    holder = (
+        document["credentialSubject"]
+        if where == "credentialSubject"
+        else document["credentialSubject"]["degree"]
+    )
+    holder["@honours"] = "cum laude"
+    with pytest.raises(UndefinedTerm) as excinfo:
+        expand_strict(document)
+    path = (
+        "/credentialSubject/@honours"
+        if where == "credentialSubject"
+        else "/credentialSubject/degree/@honours"
+    )
+    assert "'@honours'" in excinfo.value.detail
+    assert "None" not in excinfo.value.detail
+    assert excinfo.value.extra["path"] == path
+
+
+def test_an_undefined_property_is_refused_with_its_path():
+    document = issued_diploma(degree={"type": "MasterDegree", "name": "MSc", "honours": "cum laude"})
+    with pytest.raises(UndefinedTerm) as excinfo:
+        expand_strict(document)
+    assert excinfo.value.extra["path"] == "/credentialSubject/degree/honours"
+    assert "/credentialSubject/degree/honours" in excinfo.value.detail
