@@ -95,6 +95,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # /static/ without a separate web server (gunicorn alone serves the portal, admin and API docs).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     # API paths answer 404 with a problem document, also under DEBUG (its 404 page lists every URL).
     "core.notfound.ApiNotFoundMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -180,6 +182,17 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# With DEBUG off, WhiteNoise serves STATIC_ROOT, which `manage.py collectstatic` fills with
+# compressed copies under content-hashed names (cached for ever by browsers). Under DEBUG, files
+# are served from the apps as they are: the quick start and the tests need no collectstatic.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
