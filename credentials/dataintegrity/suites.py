@@ -8,19 +8,22 @@ canonicalize and in which proofs they accept:
 - ``eddsa-rdfc-2022``: RDFC-1.0 N-Quads from strict JSON-LD (credentials.jsonld), so a term that
   would not be signed is refused, never silently dropped.
 - ``eddsa-jcs-2022``: RFC 8785 JSON (the ``rfc8785`` package); every byte of the JSON is signed,
-  so no expansion is needed, but the document must still name only contexts we ship.
+  but the data model still requires every term to be defined: the document is held to the same
+  strict JSON-LD expansion as for eddsa-rdfc-2022 (its verdict cached by the JCS bytes' digest).
 - ``Ed25519Signature2020``: the legacy suite (App. A), verify-only: RDFC-1.0, its own proof
   ``type`` and no ``cryptosuite``, ``created`` required, and the ed25519-2020 context.
 """
 
 import hashlib
+import threading
 from typing import Any, ClassVar
 
 import rfc8785
+from cachetools import LRUCache
 
 from .. import jcs
 from ..errors import JsonLdInvalid, NotCanonicalizable, ProofInvalid, ProofOptionsInvalid
-from ..jsonld import canonicalize, check_contexts, check_property_names
+from ..jsonld import canonicalize, check_contexts, check_property_names, expand_strict
 
 DATA_INTEGRITY_PROOF = "DataIntegrityProof"
 ED25519_2020_CONTEXT = "https://w3id.org/security/suites/ed25519-2020/v1"
@@ -72,15 +75,33 @@ class EddsaRdfc2022(Cryptosuite):
     name = "eddsa-rdfc-2022"
 
 
+# Documents that passed strict expansion, by the SHA-256 of their JCS bytes. The verdict depends
+# on the JSON alone (the contexts are shipped and pinned, nothing is fetched), and JCS bytes name
+# one JSON value (1 and 1.0 print alike, and no rule of expand_strict tells them apart); only
+# passes are kept, so a refused document is expanded, and refused, every time.
+_STRICTLY_EXPANDED: LRUCache = LRUCache(maxsize=4096)
+_STRICTLY_EXPANDED_LOCK = threading.Lock()
+
+
 class EddsaJcs2022(Cryptosuite):
-    """eddsa-jcs-2022 (VC DI EdDSA 1.0 §3.3): RFC 8785 JSON, contexts checked but not expanded."""
+    """eddsa-jcs-2022 (VC DI EdDSA 1.0 §3.3): RFC 8785 JSON, every term defined all the same."""
 
     name = "eddsa-jcs-2022"
     canonicalization = "JCS"
     proof_carries_context = True
 
     def check_document(self, document: dict[str, Any]) -> None:
+        """Contexts first (cheap), then strict JSON-LD expansion, as eddsa-rdfc-2022 does when it
+        canonicalizes: an undefined term is refused, signing or verifying. Raises UnknownContext,
+        UndefinedTerm, JsonLdInvalid or NotCanonicalizable."""
         check_shipped_contexts(document)
+        digest = hashlib.sha256(self.canonicalize(document)).digest()
+        with _STRICTLY_EXPANDED_LOCK:
+            if digest in _STRICTLY_EXPANDED:
+                return
+        expand_strict(document)
+        with _STRICTLY_EXPANDED_LOCK:
+            _STRICTLY_EXPANDED[digest] = True
 
     def canonicalize(self, data: dict[str, Any]) -> bytes:
         """RFC 8785 bytes; raises NotCanonicalizable (e.g. an integer beyond IEEE 754 precision)."""

@@ -351,19 +351,62 @@ def test_jcs_holds_inline_contexts_to_the_rdfc_rules():
         _sign_jcs(with_vocab)
 
 
-def test_jcs_does_not_expand_so_it_signs_terms_rdfc_would_refuse():
-    # Without the examples @vocab, 'degreeName' is undefined: RDFC refuses it, JCS signs its bytes.
-    document = {
-        "@context": ["https://www.w3.org/ns/credentials/v2"],
-        "type": ["VerifiableCredential"],
-        "issuer": "did:example:issuer",
-        "credentialSubject": {"id": "did:example:subject", "degreeName": "MSc"},
+def _sign_jcs_unchecked(document):
+    """Sign with eddsa-jcs-2022 as another implementation might: no term checked."""
+    suite = SUITES["eddsa-jcs-2022"]
+    options = {
+        "type": "DataIntegrityProof",
+        "cryptosuite": "eddsa-jcs-2022",
+        "created": "2024-01-01T00:00:00Z",
+        "verificationMethod": _vector_vm(),
+        "proofPurpose": "assertionMethod",
+        "@context": document["@context"],
     }
+    data = suite.hash(suite.canonicalize(suite.proof_config(document, options)), suite.canonicalize(document))
+    return {**document, "proof": {**options, "proofValue": encode_multibase(VECTOR_KEY.sign(data))}}
+
+
+UNDEFINED_TERMS = {
+    "@context": ["https://www.w3.org/ns/credentials/v2"],
+    "type": ["VerifiableCredential", "DiplomaCredential"],
+    "issuer": "did:example:issuer",
+    "credentialSubject": {"id": "did:example:subject", "degree": "MSc", "honours": "cum laude"},
+}
+
+
+@pytest.mark.parametrize("cryptosuite", ["eddsa-rdfc-2022", "eddsa-jcs-2022"])
+def test_both_suites_refuse_to_sign_terms_the_contexts_do_not_define(cryptosuite):
+    # JCS signs JSON bytes, but the data model still requires every term to be defined.
     with pytest.raises(UndefinedTerm):
-        add_proof(document, private_key=VECTOR_KEY, verification_method=_vector_vm())
-    signed = _sign_jcs(document)
+        add_proof(
+            copy.deepcopy(UNDEFINED_TERMS),
+            private_key=VECTOR_KEY,
+            verification_method=_vector_vm(),
+            cryptosuite=cryptosuite,
+        )
+
+
+def test_jcs_refuses_to_verify_terms_the_contexts_do_not_define():
+    signed = _sign_jcs_unchecked(copy.deepcopy(UNDEFINED_TERMS))
+    with pytest.raises(UndefinedTerm, match=r"DiplomaCredential|degree|honours"):
+        verify_proofs(signed)
+
+
+def test_jcs_refuses_an_undefined_term_however_often_the_same_document_is_verified():
+    defined = {**copy.deepcopy(UNDEFINED_TERMS), "type": ["VerifiableCredential"]}
+    defined["credentialSubject"] = {"id": "did:example:subject", "name": "An"}
+    good = _sign_jcs(defined)
+    bad = _sign_jcs_unchecked({**copy.deepcopy(defined), "honours": "cum laude"})
+    for _ in range(3):  # the expansion verdict may be cached: only ever for the same bytes
+        assert verify_proofs(good)
+        with pytest.raises(UndefinedTerm, match="honours"):
+            verify_proofs(bad)
+
+
+def test_jcs_signed_bytes_still_cover_every_value():
+    signed = _sign_jcs(copy.deepcopy(UNSIGNED))
     verify_proofs(signed)
-    signed["credentialSubject"]["degreeName"] = "PhD"
+    signed["credentialSubject"]["id"] = "did:example:someone-else"
     with pytest.raises(ProofInvalid, match="signature"):
         verify_proofs(signed)
 
