@@ -6,6 +6,43 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
+
+def survive_broker_outages() -> None:
+    """Keep the worker alive when the Redis broker goes away while tasks are running.
+
+    Celery 5.7.0 (with kombu 5.7.0, the latest releases) handles a lost broker connection by
+    collecting it (which detaches the Redis transport: ``transport.client = None``) and then
+    closing it. Closing the channel restores the messages of tasks still running
+    (``acks_late``), and kombu's Redis channel, rebuilding its client from the detached
+    transport, raises ``AttributeError: 'NoneType' object has no attribute 'hostname'`` in
+    ``Channel._connparams``. That is not one of the transport's connection errors, so
+    ``ignore_errors`` lets it through and the worker exits ("Unrecoverable error").
+
+    Here a channel whose transport is detached raises redis' ConnectionError instead: what every
+    caller (channel close, ack, reject) already expects from a broker that is gone, and handles by
+    logging and reconnecting. The running task goes on; its message is restored by Redis after the
+    visibility timeout, or, if Redis lost it, a stalled batch is resent by the sweeper (beat).
+    Idempotent; harmless once kombu fixes it (the detached case then never reaches here).
+    """
+    from kombu.transport import redis as redis_transport
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    channel = redis_transport.Channel
+    if getattr(channel._connparams, "survives_detached_transport", False):
+        return
+    connparams = channel._connparams
+
+    def _connparams(self, asynchronous=False):
+        if self.connection is None or self.connection.client is None:
+            raise RedisConnectionError("The broker connection of this channel is closed.")
+        return connparams(self, asynchronous=asynchronous)
+
+    _connparams.survives_detached_transport = True  # type: ignore[attr-defined]
+    channel._connparams = _connparams
+
+
+survive_broker_outages()
+
 app = Celery("citizen_vault")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
