@@ -1,6 +1,7 @@
 """The Celery application. Without REDIS_URL tasks run eagerly, in the caller's process."""
 
 import os
+from typing import Any
 
 from celery import Celery
 
@@ -27,7 +28,7 @@ def survive_broker_outages() -> None:
     from kombu.transport import redis as redis_transport
     from redis.exceptions import ConnectionError as RedisConnectionError
 
-    channel = redis_transport.Channel
+    channel: Any = redis_transport.Channel  # _connparams is private: not in the type stubs
     if getattr(channel._connparams, "survives_detached_transport", False):
         return
     connparams = channel._connparams
