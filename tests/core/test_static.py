@@ -25,6 +25,7 @@ def collected(settings, tmp_path):
     settings.DEBUG = False
     settings.STATIC_ROOT = tmp_path / "static"
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": PRODUCTION_STORAGE}}
+    settings.WHITENOISE_USE_FINDERS = settings.WHITENOISE_AUTOREFRESH = False
     call_command("collectstatic", "--no-input", verbosity=0)
     return settings
 
