@@ -89,6 +89,15 @@ class StatusListInvalid(Invalid):
     title = "The credential's status cannot be checked"
 
 
+class StatusEntryInvalid(StatusListInvalid):
+    """A credentialStatus entry cannot be checked as written: malformed, or of a type or purpose
+    this service does not check. ``errors`` lists each violation as {path, rule, detail}; ``path``
+    is the first. It is the credential's own data that fails, so verification counts it an error."""
+
+    code = "invalid-status-entry"
+    title = "A status entry of the credential cannot be checked"
+
+
 class CredentialRevoked(Invalid):
     code = "credential-revoked"
     title = "The credential has been revoked by its issuer"
@@ -137,6 +146,14 @@ class UnsupportedOption(Invalid):
 
     code = "unsupported-option"
     title = "An option is unknown or its value is not supported"
+    status = 400
+
+
+class IssuerRequired(Invalid):
+    """VC API issuance: the caller names the issuer (VCALM); a credential without one is a 400."""
+
+    code = "issuer-required"
+    title = "The credential names no issuer"
     status = 400
 
 

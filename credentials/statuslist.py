@@ -39,6 +39,7 @@ from .datamodel import parse_datetime_stamp
 from .errors import (
     CredentialInvalid,
     RevocationIsFinal,
+    StatusEntryInvalid,
     StatusListInvalid,
     UnknownCredentialStatus,
     UnknownStatusList,
@@ -48,6 +49,7 @@ from .jsonld import CREDENTIALS_V2, is_absolute_iri
 from .keys import SigningIdentity, unseal_private_key
 from .models import MIN_STATUS_LIST_SIZE, IssuerKey, StatusEntry, StatusList, StatusPurpose
 from .signals import credential_status_changed
+from .types import types_of
 
 ENTRY_TYPE = "BitstringStatusListEntry"
 LIST_CREDENTIAL_TYPE = "BitstringStatusListCredential"
@@ -369,34 +371,121 @@ class _ResolvedList:
     bits: bytes
 
 
-def check_status(credential: dict[str, Any], *, now: datetime | None = None) -> list[StatusResult]:
-    """Read every BitstringStatusListEntry of ``credential`` from its status list.
+@dataclass(frozen=True)
+class ParsedStatusEntry:
+    """A BitstringStatusListEntry as written in a credential, every member well formed."""
 
-    Our own lists are read from the database; others are fetched (credentials.remote), must
-    verify, be issued by the credential's issuer and be within their validity period, and are
-    cached at most MAX_CACHE_SECONDS. Raises StatusListInvalid (naming the entry and the rule, or
-    more than MAX_STATUS_ENTRIES entries, before any is read), RemoteFetchFailed, or the proof
-    errors of a remote list. A credential without ``credentialStatus`` has no entries: the result
-    is empty.
+    path: str
+    purpose: str
+    index: int
+    status_list_credential: str
+
+
+ENTRY_RULE = "Bitstring Status List 1.0 §2.1"
+
+
+def parse_status_entries(
+    credential: dict[str, Any], *, other_types_allowed: bool = False
+) -> list[ParsedStatusEntry]:
+    """Every ``credentialStatus`` entry of ``credential``, parsed as this service checks it.
+
+    An entry can be checked when it is a BitstringStatusListEntry with a purpose we check
+    (revocation, suspension), a 1-bit status, a ``statusListIndex`` that is a non-negative integer
+    written as a string, and a ``statusListCredential`` URL; a credential has at most
+    MAX_STATUS_ENTRIES. With ``other_types_allowed`` entries of other types are passed over
+    (an issuer may use another status method) instead of refused. Nothing is fetched. Raises
+    StatusEntryInvalid listing every violation by path.
     """
-    now = now or timezone.now()
     declared = credential.get("credentialStatus")
     if declared is None:
         return []
     entries = declared if isinstance(declared, list) else [declared]
     if len(entries) > MAX_STATUS_ENTRIES:
-        raise StatusListInvalid(
-            f"/credentialStatus: the credential has {len(entries)} status entries; at most "
-            f"{MAX_STATUS_ENTRIES} are checked.",
+        detail = (
+            f"the credential has {len(entries)} status entries; at most {MAX_STATUS_ENTRIES} are checked."
+        )
+        raise StatusEntryInvalid(
+            f"/credentialStatus: {detail}",
             path="/credentialStatus",
+            errors=[{"path": "/credentialStatus", "rule": ENTRY_RULE, "detail": detail}],
             maxStatusEntries=MAX_STATUS_ENTRIES,
         )
+    violations: list[dict[str, str]] = []
+    parsed = []
+    for position, entry in enumerate(entries):
+        path = "/credentialStatus" + (f"/{position}" if isinstance(declared, list) else "")
+        found = _entry_violations(entry, path, other_types_allowed=other_types_allowed)
+        if found is None:
+            continue  # another status method, passed over
+        if found:
+            violations += [{"path": where, "rule": ENTRY_RULE, "detail": why} for where, why in found]
+            continue
+        parsed.append(
+            ParsedStatusEntry(
+                path, entry["statusPurpose"], int(entry["statusListIndex"]), entry["statusListCredential"]
+            )
+        )
+    if violations:
+        raise StatusEntryInvalid(
+            "; ".join(f"{v['path']}: {v['detail']}" for v in violations),
+            path=violations[0]["path"],
+            errors=violations,
+        )
+    return parsed
+
+
+def _entry_violations(entry: Any, path: str, *, other_types_allowed: bool) -> list[tuple[str, str]] | None:
+    """What makes one entry uncheckable, as (path, reason); None for another status method when
+    those are allowed."""
+    if not isinstance(entry, dict):
+        return [(path, f"a status entry must be an object; only {ENTRY_TYPE} entries can be checked.")]
+    if ENTRY_TYPE not in types_of(entry):
+        if other_types_allowed:
+            return None
+        return [(path + "/type", f"only {ENTRY_TYPE} status entries can be checked.")]
+    found = []
+    purpose = entry.get("statusPurpose")
+    if purpose not in PURPOSES:
+        found.append(
+            (path + "/statusPurpose", f"{purpose!r} cannot be checked; this service checks {list(PURPOSES)}.")
+        )
+    if entry.get("statusSize", 1) != 1:
+        found.append((path + "/statusSize", "only 1-bit statuses are supported."))
+    raw_index = entry.get("statusListIndex")
+    if (
+        not isinstance(raw_index, str)
+        or not raw_index.isascii()
+        or not raw_index.isdigit()
+        or len(raw_index) > 9
+    ):
+        found.append(
+            (
+                path + "/statusListIndex",
+                'must be a non-negative integer written as a string, e.g. "94567".',
+            )
+        )
+    url = entry.get("statusListCredential")
+    if not isinstance(url, str) or not is_absolute_iri(url):
+        found.append((path + "/statusListCredential", "must be the URL of the status list credential."))
+    return found
+
+
+def check_status(credential: dict[str, Any], *, now: datetime | None = None) -> list[StatusResult]:
+    """Read every BitstringStatusListEntry of ``credential`` from its status list.
+
+    Our own lists are read from the database; others are fetched (credentials.remote), must
+    verify, be issued by the credential's issuer and be within their validity period, and are
+    cached at most MAX_CACHE_SECONDS. Raises StatusEntryInvalid (an entry that cannot be checked,
+    or more than MAX_STATUS_ENTRIES entries: before any list is read), StatusListInvalid (naming
+    the entry and the rule), RemoteFetchFailed, or the proof errors of a remote list. A credential
+    without ``credentialStatus`` has no entries: the result is empty.
+    """
+    now = now or timezone.now()
     issuer = credential.get("issuer")
     issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
     results = []
-    for position, entry in enumerate(entries):
-        path = "/credentialStatus" + (f"/{position}" if isinstance(declared, list) else "")
-        purpose, index, url = _parse_entry(entry, path)
+    for entry in parse_status_entries(credential):
+        path, purpose, index, url = entry.path, entry.purpose, entry.index, entry.status_list_credential
         listing = _resolve_list(url, now=now)
         if listing.issuer != issuer_id:
             raise StatusListInvalid(
@@ -418,36 +507,6 @@ def check_status(credential: dict[str, Any], *, now: datetime | None = None) -> 
             )
         results.append(StatusResult(purpose, url, index, bit_is_set(listing.bits, index)))
     return results
-
-
-def _parse_entry(entry: Any, path: str) -> tuple[str, int, str]:
-    if not isinstance(entry, dict) or entry.get("type") != ENTRY_TYPE:
-        raise StatusListInvalid(f"{path}: only {ENTRY_TYPE} status entries can be checked.", path=path)
-    purpose = entry.get("statusPurpose")
-    if purpose not in PURPOSES:
-        raise StatusListInvalid(
-            f"{path}/statusPurpose: {purpose!r} cannot be checked; this service checks {list(PURPOSES)}.",
-            path=f"{path}/statusPurpose",
-        )
-    if entry.get("statusSize", 1) != 1:
-        raise StatusListInvalid(f"{path}/statusSize: only 1-bit statuses are supported.", path=path)
-    raw_index = entry.get("statusListIndex")
-    if (
-        not isinstance(raw_index, str)
-        or not raw_index.isascii()
-        or not raw_index.isdigit()
-        or len(raw_index) > 9
-    ):
-        raise StatusListInvalid(
-            f'{path}/statusListIndex must be a non-negative integer written as a string, e.g. "94567".',
-            path=f"{path}/statusListIndex",
-        )
-    url = entry.get("statusListCredential")
-    if not isinstance(url, str) or not is_absolute_iri(url):
-        raise StatusListInvalid(
-            f"{path}/statusListCredential must be a URL.", path=f"{path}/statusListCredential"
-        )
-    return purpose, int(raw_index), url
 
 
 def _own_list_id(url: str) -> uuid.UUID | None:

@@ -27,9 +27,10 @@ from .errors import (
     CredentialSuspended,
     IssuerNotTrusted,
     ProofInvalid,
+    StatusEntryInvalid,
 )
 from .models import StatusPurpose
-from .statuslist import StatusResult, check_status, status_list_url
+from .statuslist import StatusResult, check_status, parse_status_entries, status_list_url
 from .trust import TrustResult, is_accredited, is_trusted_credential
 from .types import types_of
 
@@ -143,11 +144,12 @@ def verify_credential(document: dict[str, Any], *, now: datetime | None = None) 
     """Verify a credential and report each check separately (see the module docstring).
 
     When the proof fails nothing else is checked: claims that are not signed by their issuer
-    are not worth a trust-registry lookup, and we never fetch a status list they point to. When
-    the issuer is not in the trust registry for the credential's types, its status lists are not
-    fetched either (status ``not-checked``; lists of ours, read from the database, are still
-    read): anyone can sign a credential pointing at other servers, and we fetch only for issuers
-    we would trust. Raises nothing for a bad credential.
+    are not worth a trust-registry lookup, and we never fetch a status list they point to. A
+    status entry that cannot be checked as written (StatusEntryInvalid) fails the status check
+    whoever the issuer. When the issuer is not in the trust registry for the credential's types,
+    its status lists are not fetched (status ``not-checked``; lists of ours, read from the
+    database, are still read): anyone can sign a credential pointing at other servers, and we
+    fetch only for issuers we would trust. Raises nothing for a bad credential.
     """
     now = now or timezone.now()
     try:
@@ -158,15 +160,18 @@ def verify_credential(document: dict[str, Any], *, now: datetime | None = None) 
     proof = Check.ok(f"Signed by {verified.issuer} with {verified.verification_method}.")
     types = types_of(document)
     registry = is_accredited(verified.issuer, types, now)  # the registry alone: no network
-    if registry.trusted:
+    unusable = _unusable_status_entries(document)
+    statuses: list[StatusResult]
+    if unusable is not None:
+        status, statuses = unusable, []
+    elif registry.trusted or _only_our_status_lists(document):
         status, statuses = _status_check(document, now)
+    else:
+        status, statuses = Check(Outcome.NOT_CHECKED, UNTRUSTED_STATUS_DETAIL), []
+    if registry.trusted:
         issuer_trusted = _trust_check(verified, types, now, statuses, registry)
     else:
         issuer_trusted = Check.failed(IssuerNotTrusted(registry.reason))
-        if _only_our_status_lists(document):
-            status, statuses = _status_check(document, now)
-        else:
-            status, statuses = Check(Outcome.NOT_CHECKED, UNTRUSTED_STATUS_DETAIL), []
     return VerificationResult(
         proof=proof,
         issuer_trusted=issuer_trusted,
@@ -221,6 +226,16 @@ def _validity_check(document: dict[str, Any], now: datetime) -> Check:
     if end is None:
         return Check.ok("Within its validity period (no end date).")
     return Check.ok(f"Within its validity period (until {document[end_key]}).")
+
+
+def _unusable_status_entries(document: dict[str, Any]) -> Check | None:
+    """A failed status check when an entry cannot be checked as written, whoever the issuer (no
+    list is read for that): a status we cannot check is never passed over in silence."""
+    try:
+        parse_status_entries(document)
+    except StatusEntryInvalid as exc:
+        return Check.failed(exc)
+    return None
 
 
 def _only_our_status_lists(document: dict[str, Any]) -> bool:

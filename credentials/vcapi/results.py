@@ -3,8 +3,10 @@
 VCALM (§ "Verification Errors vs. Warnings") splits problems in two: errors concern the
 cryptography, the data model and the contexts, and make ``verified`` false; warnings concern
 status and validity periods (and, for us, the trust registry), are reported, and leave the
-decision to the caller. ``credentials.verification`` answers each check; this module only sorts
-its answers into that shape. A result with errors is raised as NotVerified (422 problem+json
+decision to the caller. A status entry that cannot be checked as written (malformed, or of a
+method or purpose we do not check) is the credential's data failing: an error, not a warning.
+``credentials.verification`` answers each check; this module only sorts its answers into that
+shape. A result with errors is raised as NotVerified (422 problem+json
 carrying the same members), so a failed verification is never a 2xx.
 
 A presentation whose holder is missing or is not the subject of a credential it holds gets a
@@ -18,8 +20,8 @@ from core.errors import DomainError
 from core.problems import PROBLEM_BASE
 
 from ..dataintegrity import verify_proofs
-from ..errors import HolderNotSubject, NotVerified
-from ..verification import Outcome, VerificationResult
+from ..errors import HolderNotSubject, NotVerified, StatusEntryInvalid
+from ..verification import Check, Outcome, VerificationResult
 from ..verification import verify_credential as verify_credential_checks
 
 if TYPE_CHECKING:
@@ -27,6 +29,13 @@ if TYPE_CHECKING:
 
 # The checks whose failure is an error; the others' failures are warnings (VCALM).
 ERROR_CHECKS = frozenset({"proof"})
+# Failures of other checks that are errors all the same: a status entry that cannot be checked as
+# written is the credential's data failing (VCALM's "data model" errors), not a status to weigh.
+ERROR_TYPES: tuple[type[DomainError], ...] = (StatusEntryInvalid,)
+
+
+def _is_error(name: str, check: Check) -> bool:
+    return name in ERROR_CHECKS or isinstance(check.error, ERROR_TYPES)
 
 
 def problem_details(error: DomainError, **extra: Any) -> dict[str, Any]:
@@ -43,7 +52,7 @@ def _sorted(result: VerificationResult) -> tuple[list[str], list[dict[str, Any]]
             continue
         checks.append(name)
         if check.error is not None:
-            (errors if name in ERROR_CHECKS else warnings).append(problem_details(check.error, check=name))
+            (errors if _is_error(name, check) else warnings).append(problem_details(check.error, check=name))
     return checks, warnings, errors
 
 

@@ -15,12 +15,13 @@ from credentials.errors import (
     IssuerNotTrusted,
     ProofInvalid,
     RemoteFetchFailed,
+    StatusEntryInvalid,
 )
 from credentials.keys import active_issuer_key, unseal_private_key
 from credentials.statuslist import set_status
 from credentials.verification import CHECKS, Outcome, require_verified, verify_credential
 from tests.conftest import diploma
-from tests.credentials.conftest import HOLDER, sign
+from tests.credentials.conftest import HOLDER, accredit, sign
 
 
 def xsd(moment):
@@ -180,3 +181,23 @@ def test_a_status_list_that_cannot_be_read_fails_the_status_check(accredited):
 def test_unknown_check_names_are_a_programming_error(accredited):
     with pytest.raises(ValueError, match="Unknown checks"):
         verify_credential(sign(accredited)).raise_first_error(checks=("signature",))
+
+
+@pytest.mark.parametrize("accredit_first", [True, False], ids=["accredited", "not accredited"])
+def test_a_status_entry_that_cannot_be_checked_fails_the_status_check_trusted_or_not(issuer, accredit_first):
+    if accredit_first:
+        accredit(issuer)
+    key = active_issuer_key(issuer)
+    unsigned = {
+        **diploma(id=HOLDER),
+        "issuer": key.did,
+        "credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"},
+    }
+    signed = add_proof(
+        unsigned, private_key=unseal_private_key(key), verification_method=key.verification_method
+    )
+    result = verify_credential(signed)
+    assert result.status.outcome == Outcome.FAILED
+    assert isinstance(result.status.error, StatusEntryInvalid)
+    assert "/credentialStatus/statusListIndex" in result.status.detail
+    assert not result.verified

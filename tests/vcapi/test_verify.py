@@ -3,6 +3,10 @@
 import pytest
 from rest_framework.test import APIClient
 
+from credentials.dataintegrity import add_proof
+from credentials.dataintegrity.suites import SUITES
+from credentials.keys import current_identity, unseal_private_key
+from credentials.multikey import encode_multibase
 from tests.support import assert_problem
 
 from .conftest import plain_credential, vcdm11_credential
@@ -31,8 +35,10 @@ def test_a_credential_we_issued_verifies_without_a_token(issue, verify, cryptosu
     assert "credential" not in body
 
 
-def test_a_vcdm_1_1_credential_verifies(issue, verify, issuer_did):
-    assert verify(issue(vcdm11_credential(issuer=issuer_did))).status_code == 200
+@pytest.mark.parametrize("cryptosuite", ["eddsa-rdfc-2022", "eddsa-jcs-2022"])
+def test_a_vcdm_1_1_credential_verifies(issue, verify, issuer_did, cryptosuite):
+    signed = issue(vcdm11_credential(issuer=issuer_did), cryptosuite=cryptosuite)
+    assert verify(signed).status_code == 200
 
 
 def test_unaccredited_issuer_is_a_warning_not_an_error(issue, verify):
@@ -138,3 +144,70 @@ def test_verify_is_throttled_per_client(issue, settings):
     finally:
         ScopedRateThrottle.THROTTLE_RATES = original
     assert statuses == [200, 200, 429]
+
+
+# Verification refuses what issuance refuses.
+
+
+def _signed_unchecked(university, document, cryptosuite):
+    """Sign as another implementation might, with the university's key: nothing checked but JSON."""
+    suite = SUITES[cryptosuite]
+    identity = current_identity(university.organisation)
+    options = {
+        "type": "DataIntegrityProof",
+        "cryptosuite": cryptosuite,
+        "created": "2024-01-01T00:00:00Z",
+        "verificationMethod": identity.verification_method,
+        "proofPurpose": "assertionMethod",
+        "@context": document["@context"],
+    }
+    data = suite.hash(suite.canonicalize(suite.proof_config(document, options)), suite.canonicalize(document))
+    proof_value = encode_multibase(unseal_private_key(identity.key).sign(data))
+    return {**document, "proof": {**options, "proofValue": proof_value}}
+
+
+def test_a_jcs_credential_with_undefined_terms_is_a_422(university, issuer_did, verify):
+    document = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential", "DiplomaCredential"],
+        "issuer": issuer_did,
+        "credentialSubject": {"id": "did:example:an", "degree": "MSc", "honours": "cum laude"},
+    }
+    signed = _signed_unchecked(university, document, "eddsa-jcs-2022")
+
+    body = assert_problem(verify(signed), 422, "not-verified")
+    assert body["verified"] is False
+    assert body["errors"][0]["check"] == "proof"
+    assert body["errors"][0]["type"].endswith("#undefined-term")
+
+
+def test_a_status_entry_that_cannot_be_checked_is_an_error_naming_it(university, verify, issuer_did):
+    entry = {"type": "BitstringStatusListEntry", "statusPurpose": "revocation", "statusListIndex": True}
+    unsigned = plain_credential(issuer=issuer_did, credentialStatus=entry)
+    identity = current_identity(university.organisation)
+    signed = add_proof(
+        unsigned,
+        private_key=unseal_private_key(identity.key),
+        verification_method=identity.verification_method,
+    )
+
+    body = assert_problem(verify(signed), 422, "not-verified")
+    assert body["verified"] is False
+    (error,) = [error for error in body["errors"] if error["check"] == "status"]
+    assert error["type"].endswith("#invalid-status-entry")
+    assert "/credentialStatus/statusListIndex" in error["detail"]
+    assert "/credentialStatus/statusListCredential" in error["detail"]
+    assert "status" in body["checks"]
+
+
+def test_a_status_entry_of_a_method_we_do_not_check_is_an_error_not_silence(issue, verify):
+    entry = {"id": "did:example:status", "type": "CredentialStatusList2017"}
+    credential = plain_credential(credentialStatus=entry)
+    credential["@context"] = [
+        *credential["@context"],
+        {"CredentialStatusList2017": "https://example.org/examples#CredentialStatusList2017"},
+    ]
+    body = assert_problem(verify(issue(credential)), 422, "not-verified")
+    (error,) = body["errors"]
+    assert error["check"] == "status"
+    assert "/credentialStatus" in error["detail"]
