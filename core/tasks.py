@@ -11,6 +11,7 @@ from typing import Any
 from celery import Task
 from django.core.mail import send_mail
 from django.db import transaction
+from kombu.exceptions import OperationalError as BrokerError
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +29,8 @@ def enqueue_on_commit(task: Task, *args: str) -> None:
     def send() -> None:
         try:
             task.delay(*args)
+        except (BrokerError, OSError) as exc:  # the broker is down: one line, not a traceback a row
+            logger.error("Side effect %s%r could not be queued (%s); not sent", task.name, args, exc)
         except Exception:
             logger.exception("Side effect %s%r after a committed write failed", task.name, args)
 
