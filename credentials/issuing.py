@@ -15,10 +15,10 @@ from accounts.models import Organisation
 
 from .dataintegrity import CRYPTOSUITE, SUPPORTED_CRYPTOSUITES, add_proof
 from .datamodel import parse_datetime_stamp, validate_credential
-from .errors import CredentialInvalid, UnknownContext, UnsupportedOption
+from .errors import CredentialInvalid, IssuerRequired, StatusEntryInvalid, UnknownContext, UnsupportedOption
 from .jsonld import CREDENTIALS_V1, CREDENTIALS_V2, EXAMPLES_V2, context_references, is_absolute_iri
 from .keys import SigningIdentity, current_identity, unseal_private_key
-from .statuslist import allocate_status_entries, credential_status_of, set_status
+from .statuslist import allocate_status_entries, credential_status_of, parse_status_entries, set_status
 from .types import ISSUABLE_CONTEXTS
 
 DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
@@ -66,6 +66,17 @@ def _with_data_integrity_context(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
+def _check_status_entries(document: dict[str, Any]) -> None:
+    """The caller's own BitstringStatusListEntry entries must be ones a verifier can check.
+
+    Entries of other status methods are the issuer's business (the W3C VCDM 2.0 suite issues a
+    CredentialStatusList2017 entry and expects it signed); verifying them is another matter."""
+    try:
+        parse_status_entries(document, other_types_allowed=True)
+    except StatusEntryInvalid as exc:
+        raise CredentialInvalid(exc.detail, errors=exc.extra["errors"]) from exc
+
+
 def _allocated_status(
     document: dict[str, Any], *, identity: SigningIdentity, credential_id: str | None
 ) -> list[dict[str, str]]:
@@ -110,13 +121,15 @@ def issue_credential(
     """Sign ``credential`` with the organisation's active key and return the verifiable credential.
 
     ``issuer`` (a string or an object's ``id``) must be the organisation's current DID (its hosted
-    did:web, else the active key's did:key), or absent (it is filled in). ``credential_id`` is the
+    did:web, else the active key's did:key); without it the request is refused (IssuerRequired,
+    a 400: the VC API caller names its issuer). ``credential_id`` is the
     VCALM ``credentialId`` option: a URI naming a credential that has no ``id``. With
     ``with_status`` a revocation and a suspension BitstringStatusListEntry are allocated and added
     (VCDM 2.0 only, and the credential needs an id or credentialId: that is what
     POST /credentials/status names). Only those entries are
-    stored, never the credential. Raises CredentialInvalid, UnknownContext, UnsupportedOption,
-    NoSigningKey or a strict JSON-LD error; signs nothing then.
+    stored, never the credential. A ``credentialStatus`` the caller wrote must be checkable
+    (statuslist.parse_status_entries). Raises IssuerRequired, CredentialInvalid, UnknownContext,
+    UnsupportedOption, NoSigningKey or a strict JSON-LD error; signs nothing then.
     """
     if not isinstance(credential, dict):
         raise CredentialInvalid("The credential must be a JSON object.", errors=[])
@@ -144,10 +157,15 @@ def issue_credential(
 
     identity = current_identity(organisation)
     document = dict(credential)
-    issuer = document.setdefault("issuer", identity.did)
+    if "issuer" not in document:
+        detail = f"is required: name the issuer, {identity.did}, the DID of the organisation signing."
+        raise IssuerRequired(
+            f"/credential/issuer {detail}", errors=[{"pointer": "/credential/issuer", "detail": detail}]
+        )
+    issuer = document["issuer"]
     issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
     if issuer_id != identity.did:
-        raise _invalid("/issuer", f"must be {identity.did}, the DID of the organisation signing, or absent")
+        raise _invalid("/issuer", f"must be {identity.did}, the DID of the organisation signing")
 
     contexts = document.get("@context")
     if not isinstance(contexts, list) or not contexts or contexts[0] not in (CREDENTIALS_V2, CREDENTIALS_V1):
@@ -161,6 +179,7 @@ def issue_credential(
             document, identity=identity, credential_id=credential_id
         )
     validate_credential(document)
+    _check_status_entries(document)
     return add_proof(
         document,
         private_key=unseal_private_key(identity.key),

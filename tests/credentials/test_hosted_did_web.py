@@ -379,6 +379,7 @@ def test_the_vc_api_issues_as_the_did_web(university, hosting):
                 "@context": ["https://www.w3.org/ns/credentials/v2"],
                 "id": "urn:uuid:5e3b7b1e-2b7e-4c1a-8e63-0f4c2c7f4b11",
                 "type": ["VerifiableCredential"],
+                "issuer": DID,
                 "credentialSubject": {"id": "did:example:alice", "name": "Alice"},
             },
             "options": {"credentialStatus": {"type": "BitstringStatusListEntry"}},

@@ -256,7 +256,12 @@ def test_a_retired_key_diploma_with_our_status_entries_stays_trusted(accredited)
 
 def test_a_retired_key_credential_without_status_is_no_longer_trusted(accredited):
     unrevocable = issue_credential(
-        organisation=accredited, credential={**diploma(), "id": "urn:uuid:" + str(uuid.uuid4())}
+        organisation=accredited,
+        credential={
+            **diploma(),
+            "id": "urn:uuid:" + str(uuid.uuid4()),
+            "issuer": active_issuer_key(accredited).did,
+        },
     )
     assert "credentialStatus" not in unrevocable
     assert verify_credential(unrevocable).verified  # the active key's word still counts

@@ -39,10 +39,12 @@ def other_university(db):
 
 
 @pytest.fixture
-def issue(university):
-    """POST /credentials/issue as the university; returns the signed credential."""
+def issue(university, issuer_did):
+    """POST /credentials/issue as the university (its DID as issuer unless the credential names
+    one); returns the signed credential."""
 
     def _issue(credential, **options):
+        credential = {"issuer": issuer_did, **credential}
         body = {"credential": credential, **({"options": options} if options else {})}
         response = university.post("/credentials/issue", body)
         assert response.status_code == 201, response.json()

@@ -6,6 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.oauth import ISSUE_CREDENTIALS, UPDATE_CREDENTIAL_STATUS, register_oauth_client
+from credentials.keys import active_issuer_key
 from tests.support import assert_problem
 from tests.vcapi.conftest import plain_credential
 
@@ -25,6 +26,7 @@ def token_for(organisation, *scopes: str) -> str:
 
 
 def issue(token: str, credential: dict):
+    """POST /credentials/issue with ``token``; the credential names the token's organisation as issuer."""
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
     return client.post("/credentials/issue", {"credential": credential}, format="json")
@@ -32,7 +34,7 @@ def issue(token: str, credential: dict):
 
 def test_a_token_with_the_issue_scope_issues(university):
     token = token_for(university.organisation, ISSUE_CREDENTIALS)
-    response = issue(token, plain_credential())
+    response = issue(token, plain_credential(issuer=active_issuer_key(university.organisation).did))
     assert response.status_code == 201, response.content
     assert response.json()["verifiableCredential"]["proof"]["proofPurpose"] == "assertionMethod"
 
@@ -52,7 +54,10 @@ def test_status_updates_need_their_own_scope(university, scope, status):
     issued = issuer.post(
         "/credentials/issue",
         {
-            "credential": plain_credential(id="urn:uuid:3f4e1c1e-0000-4000-8000-000000000001"),
+            "credential": plain_credential(
+                id="urn:uuid:3f4e1c1e-0000-4000-8000-000000000001",
+                issuer=active_issuer_key(university.organisation).did,
+            ),
             "options": {"credentialStatus": {"type": "BitstringStatusListEntry"}},
         },
         format="json",
