@@ -5,7 +5,9 @@ demo.env it writes, the links it prints, the OAuth metadata (RFC 8414: the issue
 metadata is served) and the status-list URLs signed into credentials all name that port.
 """
 
+import os
 import re
+import shlex
 import shutil
 import subprocess
 
@@ -31,18 +33,19 @@ def demo(tmp_path_factory):
     manage(environment, "migrate", "--no-input")
     seeded = manage(environment, "seed_demo", "--env-file", str(directory / "demo.env"))
     with runserver(environment, port) as base:
-        yield base, seeded.stdout, read_env_file(directory / "demo.env")
+        yield base, seeded.stdout, read_env_file(directory / "demo.env"), directory / "demo.env"
 
 
 def test_demo_env_and_printed_links_name_the_port_served(demo):
-    base, printed, demo_env = demo
+    base, printed, demo_env, env_file = demo
     assert demo_env["CV"] == base
     links = re.findall(r"https?://[^\s/]+", printed)
     assert links and set(links) == {base}
+    assert f"source {shlex.quote(os.path.relpath(env_file, REPOSITORY))}\n" in printed
 
 
 def test_oauth_metadata_names_the_port_served(demo):
-    base, _, _ = demo
+    base, _, _, _ = demo
     status, _, metadata = call("GET", f"{base}/.well-known/oauth-authorization-server")
     assert status == 200, metadata
     assert metadata["issuer"] == base
@@ -50,7 +53,7 @@ def test_oauth_metadata_names_the_port_served(demo):
 
 
 def test_status_lists_signed_into_credentials_are_served_where_they_point(demo):
-    base, _, demo_env = demo
+    base, _, demo_env, _ = demo
     status, _, held = call("GET", f"{base}/api/v1/pod/credentials", token=demo_env["CV_CITIZEN_TOKEN"])
     assert status == 200, held
     (diploma,) = held["results"] if isinstance(held, dict) else held

@@ -4,6 +4,8 @@ Safe to run again: it reuses what exists and issues fresh demo tokens (the old o
 written to demo.env for the README's walk-through.
 """
 
+import os
+import shlex
 from datetime import timedelta
 from pathlib import Path
 
@@ -110,6 +112,7 @@ class Command(BaseCommand):
         lines += [f"export {name}={value}" for name, value in tokens.items()]
         env_file.write_text("\n".join(lines) + "\n")
         env_file.chmod(0o600)
+        shown = shlex.quote(os.path.relpath(env_file))
 
         self.stdout.write(
             f"""
@@ -125,8 +128,8 @@ Citizen Vault demo is ready.
   Citizen An Peeters, national id {CITIZEN_NATIONAL_ID}, a diploma in the pod and a request
   from Other Employer waiting in the portal
 
-API tokens for the walk-through were written to demo.env. In another terminal:
-  source demo.env
+API tokens for the walk-through were written to {shown}. In another terminal:
+  source {shown}
   curl -s -H "Authorization: Bearer $CV_CITIZEN_TOKEN" $CV/api/v1/pod/credentials
 Then follow "Walk-through" in README.md: request, approve, read, revoke, read the log.
 """
