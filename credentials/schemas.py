@@ -6,6 +6,7 @@ checked offline, and callers report it as unchecked rather than valid. Validatio
 Draft 2020-12 (``jsonschema``), formats asserted, ``$ref`` resolved only among pinned schemas.
 """
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterator
@@ -93,10 +94,22 @@ def _escape(part: str | int) -> str:
     return str(part).replace("~", "~0").replace("/", "~1")
 
 
+@functools.cache
+def _validator(url: str) -> Draft202012Validator:
+    """One validator per pinned schema, made once: every credential of a registered type meets one."""
+    return Draft202012Validator(
+        SCHEMAS[url].document, registry=_REGISTRY, format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
+
+
 def schema_violations(schema: PinnedSchema, instance: Any) -> Iterator[SchemaViolation]:
     """Every way ``instance`` breaks ``schema`` (Draft 2020-12, formats asserted), in document order."""
-    validator = Draft202012Validator(
-        schema.document, registry=_REGISTRY, format_checker=Draft202012Validator.FORMAT_CHECKER
+    validator = (
+        _validator(schema.url)
+        if SCHEMAS.get(schema.url) is schema
+        else Draft202012Validator(
+            schema.document, registry=_REGISTRY, format_checker=Draft202012Validator.FORMAT_CHECKER
+        )
     )
     errors = sorted(validator.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
     for error in errors:
