@@ -416,7 +416,10 @@ def test_keywords_that_describe_other_nodes_are_refused(issuer, keyword):
 # The claims themselves: a type we issue is held to its subject schema, named or not.
 
 
-@pytest.mark.parametrize("awarded_on", ["2021-02-30", "not-a-date", "2024-13-01", "28/06/2024"])
+@pytest.mark.parametrize(
+    "awarded_on",
+    ["2021-02-30", "not-a-date", "2024-13-01", "28/06/2024", "2024-06-28\n", "٢٠٢٤-٠٦-٢٨", "2024-W26-5"],
+)
 def test_an_award_date_that_is_not_a_real_date_is_refused_naming_the_field(issuer, awarded_on):
     with pytest.raises(CredentialInvalid) as excinfo:
         sign(issuer, diploma(awardedOn=awarded_on))
