@@ -118,14 +118,18 @@ class OAuthClientForm(forms.ModelForm):
         return cleaned
 
 
-@admin.register(OAuthClient)
 class OAuthClientAdmin(admin.ModelAdmin):
-    """Clients are registered here; the secret is shown once in a message, and only its digest kept."""
+    """Clients are registered here; the secret is shown once in a message, and only its hash kept.
 
-    list_display = ("client_id", "name", "organisation", "scope", "created_at", "last_used_at", "revoked_at")
+    django-oauth-toolkit registers it for the application model (OAUTH2_PROVIDER
+    ``APPLICATION_ADMIN_CLASS``), in place of its own admin, which would let an operator
+    choose grant types, redirect URIs and an unhashed secret.
+    """
+
+    list_display = ("client_id", "name", "organisation", "scope", "created", "revoked_at")
     list_filter = ("revoked_at",)
     search_fields = ("client_id", "name", "organisation__name")
-    fields = ("client_id", "name", "organisation", "scope", "created_at", "last_used_at", "revoked_at")
+    fields = ("client_id", "name", "organisation", "scope", "created", "revoked_at")
     readonly_fields = fields
     actions = ["revoke"]
 

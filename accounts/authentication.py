@@ -47,7 +47,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         return principal, row
 
     def _authenticate_access_token(self, request, token: str):
-        row = authenticate_access_token(token)
+        row = authenticate_access_token(token, request.build_absolute_uri())
         if row is None:
             raise exceptions.AuthenticationFailed("Unknown, expired or revoked OAuth access token.")
         view = (getattr(request, "parser_context", None) or {}).get("view")

@@ -3,11 +3,14 @@ import uuid
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from oauth2_provider.models import AbstractApplication
 
 from core.text import validate_plain_text
 
 
-class User(AbstractUser):
+# django-stubs cannot type the reverse managers of OAuthClient (its base, django-oauth-toolkit's
+# AbstractApplication, ships no type information): hence the two ignores below.
+class User(AbstractUser):  # type: ignore[django-manager-missing]
     """A person: a citizen (who owns a pod) or a member of an organisation, or an operator."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -21,7 +24,7 @@ class User(AbstractUser):
         return self.national_id_digest is not None
 
 
-class Organisation(models.Model):
+class Organisation(models.Model):  # type: ignore[django-manager-missing]
     class Kind(models.TextChoices):
         ISSUER = "issuer", "Issuer (university, training provider, register)"
         EMPLOYER = "employer", "Employer"
@@ -104,49 +107,37 @@ class ApiToken(models.Model):
         return f"cvt_{self.prefix}_… ({holder})"
 
 
-class OAuthClient(models.Model):
-    """An OAuth 2.0 client of an organisation (RFC 6749 §2), for the client-credentials grant.
+class OAuthClient(AbstractApplication):
+    """An OAuth 2.0 client of an organisation (RFC 6749 §2): django-oauth-toolkit's application.
 
-    ``client_id`` is public; the secret is kept only as a SHA-256 digest (it is 256 random bits,
-    as API tokens are). ``scope`` holds the space-separated scopes the client may ask for.
+    Swapped in for ``oauth2_provider.Application`` (``OAUTH2_PROVIDER_APPLICATION_MODEL``), so
+    the database holds what we rely on: every client belongs to an organisation, is confidential
+    and uses the client-credentials grant only, and has at least one scope. The secret is
+    stored hashed by django-oauth-toolkit (Django's password hasher); access tokens
+    (``oauth2_provider.AccessToken``) only as their SHA-256. ``scope`` holds the
+    space-separated scopes the client may ask for (``accounts.scopes``).
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="oauth_clients")
-    name = models.CharField(max_length=100, blank=True)
-    client_id = models.CharField(max_length=40, unique=True, editable=False)
-    secret_digest = models.CharField(max_length=64, editable=False)
     scope = models.CharField(max_length=500)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
+    class Meta(AbstractApplication.Meta):
         verbose_name = "OAuth client"
-        constraints = [models.CheckConstraint(condition=~Q(scope=""), name="oauth_client_has_a_scope")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(scope=""), name="oauth_client_has_a_scope"),
+            models.CheckConstraint(
+                condition=Q(client_type="confidential", authorization_grant_type="client-credentials"),
+                name="oauth_client_is_confidential_client_credentials",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.client_id} ({self.organisation})"
 
-
-class OAuthAccessToken(models.Model):
-    """A short-lived access token issued to an OAuth client; only its SHA-256 digest is stored."""
-
-    client = models.ForeignKey(OAuthClient, on_delete=models.CASCADE, related_name="access_tokens")
-    digest = models.CharField(max_length=64, unique=True, editable=False)
-    scope = models.CharField(max_length=500)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-
-    class Meta:
-        verbose_name = "OAuth access token"
-        indexes = [models.Index(fields=["client", "expires_at"], name="oauth_token_client_expiry")]
-        constraints = [
-            models.CheckConstraint(condition=~Q(scope=""), name="oauth_access_token_has_a_scope"),
-        ]
-
-    def __str__(self) -> str:
-        return f"access token of {self.client.client_id} until {self.expires_at:%Y-%m-%d %H:%M:%S}"
+    def is_usable(self, request) -> bool:
+        """django-oauth-toolkit asks before authenticating the client and before honouring a token."""
+        return self.revoked_at is None
 
 
 class IdempotencyKey(models.Model):

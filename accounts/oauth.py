@@ -1,22 +1,21 @@
-"""OAuth 2.0 client credentials (RFC 6749 §4.4): clients and access tokens, as services.
+"""OAuth 2.0 client credentials (RFC 6749 §4.4): our clients and their access tokens, as services.
 
-An operator registers a client for an organisation (``register_oauth_client``); the client
-trades its ``client_id`` and secret at ``POST /oauth2/token`` (protocol in
-``accounts.api.oauth``) for an opaque access token (``issue_access_token``) that expires after
-``OAUTH_ACCESS_TOKEN_SECONDS``, carries scopes (``accounts.scopes``) and can be revoked early at
-``POST /oauth2/revoke`` (``revoke_access_token``). The Bearer authentication class resolves it
-with ``authenticate_access_token``; views that accept such tokens say which scopes they need
-with ``HasScope.of(...)`` (``accounts.permissions``).
+The protocol is django-oauth-toolkit's (``oauth2_provider``), configured in
+``accounts.oauth_provider``: it authenticates clients, hashes their secrets, mints, stores
+(as SHA-256 only), checks, revokes and introspects access tokens. This module holds what is
+ours: an operator registers a client for an organisation (``register_oauth_client``) or
+revokes it (``revoke_oauth_client``); a client holds at most
+``OAUTH_MAX_LIVE_TOKENS_PER_CLIENT`` live tokens (``make_room_for_a_token``); the Bearer
+authentication class resolves an access token (``authenticate_access_token``) to the
+organisation it acts for, within its scopes (``principal_for``). Views say which scopes they
+need with ``HasScope.of(...)`` (``accounts.permissions``).
 
-Secrets and access tokens are 256 random bits and stored as SHA-256 digests, like API tokens.
-A client holds at most ``OAUTH_MAX_LIVE_TOKENS_PER_CLIENT`` live tokens: issuing one more
-deletes the oldest.
+Identifiers carry a public prefix (``cvc_`` client ids, ``cvs_`` secrets, ``cva_`` access
+tokens) so a leaked one is recognisable (secret scanners, logs) and an access token is told
+from an API token (``cvt_``) without a lookup.
 """
 
-import hashlib
-import hmac
 import logging
-import re
 import secrets
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
@@ -24,10 +23,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from oauth2_provider.generators import BaseHashGenerator
+from oauth2_provider.models import get_access_token_model, set_token_value
+from oauth2_provider.settings import oauth2_settings
+from oauthlib.common import Request as OAuthlibRequest
 
-from core.errors import Forbidden
-
-from .models import OAuthAccessToken, OAuthClient, Organisation
+from .models import OAuthClient, Organisation
 from .permissions import HasScope
 from .principals import ScopedOrganisationPrincipal
 from .scopes import (
@@ -47,14 +48,12 @@ __all__ = [
     "UPDATE_CREDENTIAL_STATUS",
     "HasScope",
     "InvalidClientScope",
-    "TokenOfAnotherClient",
     "authenticate_access_token",
-    "authenticate_client",
     "is_access_token",
     "issue_access_token",
+    "make_room_for_a_token",
     "principal_for",
     "register_oauth_client",
-    "revoke_access_token",
     "revoke_oauth_client",
 ]
 
@@ -64,14 +63,34 @@ CLIENT_ID_PREFIX = "cvc"
 CLIENT_SECRET_PREFIX = "cvs"  # noqa: S105 - a public marker, not a secret
 ACCESS_TOKEN_PREFIX = "cva"  # noqa: S105 - a public marker, not a secret
 
-
-class TokenOfAnotherClient(Forbidden):
-    code = "oauth-token-of-another-client"
-    title = "The access token was issued to another client"
+AccessToken = get_access_token_model()
 
 
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
+# --- identifiers (django-oauth-toolkit's generator hooks) -------------------------------------------
+
+
+class ClientIdGenerator(BaseHashGenerator):
+    """``cvc_`` and 128 random bits in hex (OAUTH2_PROVIDER CLIENT_ID_GENERATOR_CLASS)."""
+
+    def hash(self) -> str:
+        return f"{CLIENT_ID_PREFIX}_{secrets.token_hex(16)}"
+
+
+class ClientSecretGenerator(BaseHashGenerator):
+    """``cvs_`` and 256 random bits (OAUTH2_PROVIDER CLIENT_SECRET_GENERATOR_CLASS)."""
+
+    def hash(self) -> str:
+        return f"{CLIENT_SECRET_PREFIX}_{secrets.token_urlsafe(32)}"
+
+
+def generate_access_token(request: object = None) -> str:
+    """``cva_`` and 256 random bits (OAUTH2_PROVIDER ACCESS_TOKEN_GENERATOR; oauthlib passes its request)."""
+    return f"{ACCESS_TOKEN_PREFIX}_{secrets.token_urlsafe(32)}"
+
+
+def is_access_token(token: str) -> bool:
+    """Whether a bearer token has the shape of our OAuth access tokens (not of an API token)."""
+    return token.startswith(f"{ACCESS_TOKEN_PREFIX}_")
 
 
 # --- clients ------------------------------------------------------------------------------------
@@ -84,65 +103,45 @@ def register_oauth_client(
     """Register a client for an organisation; returns the row and the secret, shown only once.
 
     Raises InvalidClientScope for no scope, an unknown one, or one that does not fit the
-    organisation's kind (issuers issue, requesters read).
+    organisation's kind (issuers issue, requesters read). The secret is stored hashed.
     """
     cleaned = clean_client_scopes(organisation, scopes)
-    secret = f"{CLIENT_SECRET_PREFIX}_{secrets.token_urlsafe(32)}"
+    secret = ClientSecretGenerator().hash()
     client = OAuthClient.objects.create(
         organisation=organisation,
         name=name,
-        client_id=f"{CLIENT_ID_PREFIX}_{secrets.token_hex(16)}",
-        secret_digest=_digest(secret),
         scope=" ".join(cleaned),
+        client_type=OAuthClient.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=OAuthClient.GRANT_CLIENT_CREDENTIALS,
+        client_secret=secret,  # hashed on save (django-oauth-toolkit's ClientSecretField)
+        hash_client_secret=True,
     )
     return client, secret
 
 
+@transaction.atomic
 def revoke_oauth_client(*, client: OAuthClient) -> None:
-    """Revoke a client: no new tokens, and its outstanding access tokens stop working at once."""
+    """Revoke a client: no new tokens, and its outstanding access tokens are deleted at once."""
     OAuthClient.objects.filter(pk=client.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
-
-
-_CLIENT_ID = re.compile(rf"{CLIENT_ID_PREFIX}_[0-9a-f]{{32}}")
-# A digest to compare against when the client_id is unknown, so that case costs the same.
-_NO_CLIENT_DIGEST = _digest(secrets.token_urlsafe(32))
-
-
-def authenticate_client(*, client_id: str, client_secret: str) -> OAuthClient | None:
-    """The live (not revoked) client with these credentials, or None. Constant-time comparison."""
-    client = None
-    if _CLIENT_ID.fullmatch(client_id):  # never send arbitrary text (a NUL byte) to the database
-        client = (
-            OAuthClient.objects.select_related("organisation")
-            .filter(client_id=client_id, revoked_at__isnull=True)
-            .first()
-        )
-    expected = client.secret_digest if client is not None else _NO_CLIENT_DIGEST
-    if not hmac.compare_digest(expected, _digest(client_secret)) or client is None:
-        return None
-    return client
+    AccessToken.objects.filter(application=client).delete()
 
 
 # --- access tokens ------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def issue_access_token(*, client: OAuthClient, scopes: Sequence[str]) -> tuple[OAuthAccessToken, str]:
-    """Mint an access token for a client with the given (already granted) scopes.
+def make_room_for_a_token(client: OAuthClient) -> None:
+    """Before a client gets a new token: delete its expired ones, and its oldest live ones beyond
+    ``OAUTH_MAX_LIVE_TOKENS_PER_CLIENT - 1``, so a client asking for a token per call cannot fill
+    the table; its oldest tokens simply stop working (401 invalid_token).
 
-    Returns the row and the token, which is never stored. Deletes the client's expired tokens,
-    and its oldest live ones beyond ``OAUTH_MAX_LIVE_TOKENS_PER_CLIENT`` (counting the new one),
-    so a client that asks for a token per call cannot fill the table: its oldest tokens simply
-    stop working (401 invalid_token).
+    Call it inside the transaction that saves the new token: it locks the client's row, so
+    concurrent issuances for one client take turns and together cannot overshoot the cap.
     """
-    now = timezone.now()
-    # The UPDATE locks the client's row (PostgreSQL) until commit: concurrent issuances for one
-    # client take turns, so together they cannot overshoot the cap.
-    OAuthClient.objects.filter(pk=client.pk).update(last_used_at=now)
-    tokens = OAuthAccessToken.objects.filter(client=client)
-    tokens.filter(expires_at__lte=now).delete()
+    OAuthClient.objects.select_for_update().filter(pk=client.pk).values_list("pk", flat=True).first()
+    tokens = AccessToken.objects.filter(application=client)
+    tokens.filter(expires__lte=timezone.now()).delete()
     keep = settings.OAUTH_MAX_LIVE_TOKENS_PER_CLIENT - 1
-    oldest = list(tokens.order_by("-created_at", "-pk").values_list("pk", flat=True)[keep:])
+    oldest = list(tokens.order_by("-created", "-pk").values_list("pk", flat=True)[keep:])
     if oldest:
         tokens.filter(pk__in=oldest).delete()
         logger.info(
@@ -151,60 +150,45 @@ def issue_access_token(*, client: OAuthClient, scopes: Sequence[str]) -> tuple[O
             settings.OAUTH_MAX_LIVE_TOKENS_PER_CLIENT,
             len(oldest),
         )
-    token = f"{ACCESS_TOKEN_PREFIX}_{secrets.token_urlsafe(32)}"
-    row = OAuthAccessToken.objects.create(
-        client=client,
-        digest=_digest(token),
+
+
+@transaction.atomic
+def issue_access_token(*, client: OAuthClient, scopes: Sequence[str]) -> tuple[object, str]:
+    """Mint an access token for a client with the given (already granted) scopes, outside a request.
+
+    The token endpoint does the same through django-oauth-toolkit; this is for operators and
+    tests. Returns the row and the token, which is stored only as its SHA-256.
+    """
+    make_room_for_a_token(client)
+    token = generate_access_token()
+    row = AccessToken(
+        application=client,
         scope=" ".join(scopes),
-        expires_at=now + timedelta(seconds=settings.OAUTH_ACCESS_TOKEN_SECONDS),
+        expires=timezone.now() + timedelta(seconds=settings.OAUTH_ACCESS_TOKEN_SECONDS),
     )
+    set_token_value(row, token)
+    row.save()
     return row, token
 
 
-def revoke_access_token(*, client: OAuthClient, token: str) -> bool:
-    """Revoke (delete) one of the client's live access tokens (RFC 7009); True if it did.
+def authenticate_access_token(token: str, uri: str = ""):
+    """The live access token row for a token presented at ``uri`` (absolute), or None.
 
-    An unknown, expired or malformed token is no error (§2.2: there is nothing left to revoke).
-    Raises TokenOfAnotherClient when the token is live but was issued to another client.
-    """
-    if not is_access_token(token):
-        return False
-    row = (
-        OAuthAccessToken.objects.filter(digest=_digest(token), expires_at__gt=timezone.now())
-        .only("pk", "client_id")
-        .first()
-    )
-    if row is None:
-        return False
-    if row.client_id != client.pk:
-        raise TokenOfAnotherClient("This access token was not issued to the client revoking it.")
-    deleted, _ = OAuthAccessToken.objects.filter(pk=row.pk).delete()
-    return bool(deleted)
-
-
-def is_access_token(token: str) -> bool:
-    """Whether a bearer token has the shape of our OAuth access tokens (not of an API token)."""
-    return token.startswith(f"{ACCESS_TOKEN_PREFIX}_")
-
-
-def authenticate_access_token(token: str) -> OAuthAccessToken | None:
-    """The live access token row for a presented token, or None.
-
-    Live: known, not expired, its client not revoked and its organisation active. The lookup is
-    by digest (a 256-bit token's digest cannot be guessed piecewise through timing).
+    Live: known, not expired, its client not revoked, and meant for ``uri`` if it names
+    resources (RFC 8707): django-oauth-toolkit's checks, against the database on every request
+    (nothing is cached); and its organisation active.
     """
     if not is_access_token(token):
         return None
-    row = (
-        OAuthAccessToken.objects.select_related("client__organisation")
-        .filter(digest=_digest(token), expires_at__gt=timezone.now(), client__revoked_at__isnull=True)
-        .first()
-    )
-    if row is None or not row.client.organisation.is_active:
+    request = OAuthlibRequest(uri)
+    if not oauth2_settings.OAUTH2_VALIDATOR_CLASS().validate_bearer_token(token, [], request):
+        return None
+    row = request.access_token
+    if not row.application.organisation.is_active:
         return None
     return row
 
 
-def principal_for(token: OAuthAccessToken) -> ScopedOrganisationPrincipal:
+def principal_for(token) -> ScopedOrganisationPrincipal:
     """Who a live access token acts as: its client's organisation, within the token's scopes."""
-    return ScopedOrganisationPrincipal(token.client.organisation, frozenset(token.scope.split()))
+    return ScopedOrganisationPrincipal(token.application.organisation, frozenset(token.scope.split()))

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "oauth2_provider",  # the OAuth 2.0 authorization server (client credentials): accounts.oauth_provider
     "accounts",
     "credentials",
     "vault",
@@ -174,6 +175,38 @@ OAUTH_MAX_LIVE_TOKENS_PER_CLIENT = int(env("OAUTH_MAX_LIVE_TOKENS_PER_CLIENT", "
 if OAUTH_MAX_LIVE_TOKENS_PER_CLIENT <= 0:
     raise ImproperlyConfigured("OAUTH_MAX_LIVE_TOKENS_PER_CLIENT must be a positive number.")
 OAUTH_ISSUER = env("OAUTH_ISSUER", SITE_URL).rstrip("/")
+# django-oauth-toolkit serves /oauth2/token, /oauth2/revoke and /oauth2/introspect, wired to our
+# clients (one per organisation, client credentials only) in accounts.oauth_provider.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "accounts.OAuthClient"
+OAUTH2_PROVIDER = {
+    "OAUTH2_SERVER_CLASS": "accounts.oauth_provider.ClientCredentialsServer",
+    "OAUTH2_VALIDATOR_CLASS": "accounts.oauth_provider.Validator",
+    "OAUTH2_BACKEND_CLASS": "accounts.oauth_provider.OAuthLibCore",
+    "SCOPES_BACKEND_CLASS": "accounts.oauth_provider.ClientScopes",
+    "CLIENT_ID_GENERATOR_CLASS": "accounts.oauth.ClientIdGenerator",
+    "CLIENT_SECRET_GENERATOR_CLASS": "accounts.oauth.ClientSecretGenerator",
+    "ACCESS_TOKEN_GENERATOR": "accounts.oauth.generate_access_token",
+    "APPLICATION_ADMIN_CLASS": "accounts.admin.OAuthClientAdmin",
+    # RFC 9700 (the OAuth security BCP) throughout: access tokens kept only as their SHA-256, and
+    # the flows we never offer (implicit, password, PKCE plain, tokens in URLs) refused outright.
+    **{
+        f"COMPLIANT_BCP_RFC9700_{gate}": True
+        for gate in (
+            "TOKEN_STORAGE",
+            "IMPLICIT_GRANT",
+            "PASSWORD_GRANT",
+            "PKCE_METHOD",
+            "ACCESS_TOKEN_TRANSPORT",
+            "AUTHZ_RESPONSE_ISS",
+            "REFRESH_TOKEN",
+            "REDIRECT_URI_SCHEME",
+            "REDIRECT_URI_MATCHING",
+            "PKCE_REQUIRED",
+        )
+    },
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+}
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"

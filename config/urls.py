@@ -23,7 +23,8 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("", include("credentials.api.urls")),
     path("", include("credentials.vcapi.urls")),  # VC API: /credentials/issue, /credentials/verify, ...
-    path("", include("accounts.api.oauth_urls")),  # OAuth 2.0: /oauth2/token and its RFC 8414 metadata
+    # OAuth 2.0 (django-oauth-toolkit): /oauth2/token, /oauth2/revoke, /oauth2/introspect, RFC 8414 metadata
+    path("", include("accounts.api.oauth_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),

@@ -24,10 +24,28 @@ class RevocationRequestSerializer(serializers.Serializer):
 
     token = serializers.CharField(help_text="the access token to revoke")
     token_type_hint = serializers.CharField(
-        required=False, help_text="ignored: only access tokens are revoked"
+        required=False, help_text="access_token, or absent: only access tokens are revoked"
     )
     client_id = serializers.CharField(required=False, help_text="client_secret_post (or to name the client)")
     client_secret = serializers.CharField(required=False, help_text="client_secret_post")
+
+
+class IntrospectionRequestSerializer(RevocationRequestSerializer):
+    """RFC 7662 §2.1, form-encoded. The client authenticates as at the token endpoint."""
+
+    token = serializers.CharField(help_text="the access token to introspect")
+
+
+class IntrospectionResponseSerializer(serializers.Serializer):
+    """RFC 7662 §2.2: only ``active`` when the token is not a live token of the asking client."""
+
+    active = serializers.BooleanField()
+    scope = serializers.CharField(required=False, help_text="the token's scopes, space-separated")
+    client_id = serializers.CharField(required=False)
+    token_type = serializers.ChoiceField(choices=["Bearer"], required=False)
+    exp = serializers.IntegerField(required=False, help_text="expiry, seconds since the epoch")
+    iat = serializers.IntegerField(required=False, help_text="issued at, seconds since the epoch")
+    iss = serializers.URLField(required=False)
 
 
 class TokenResponseSerializer(serializers.Serializer):
@@ -52,6 +70,7 @@ class OAuthErrorSerializer(serializers.Serializer):
             "invalid_scope",
             "temporarily_unavailable",
             "unsupported_token_type",
+            "invalid_target",
         ]
     )
     error_description = serializers.CharField()
@@ -66,5 +85,7 @@ class AuthorizationServerMetadataSerializer(serializers.Serializer):
     token_endpoint_auth_methods_supported = serializers.ListField(child=serializers.CharField())
     revocation_endpoint = serializers.URLField()
     revocation_endpoint_auth_methods_supported = serializers.ListField(child=serializers.CharField())
+    introspection_endpoint = serializers.URLField()
+    introspection_endpoint_auth_methods_supported = serializers.ListField(child=serializers.CharField())
     scopes_supported = serializers.ListField(child=serializers.CharField())
     response_types_supported = serializers.ListField(child=serializers.CharField())

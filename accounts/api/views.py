@@ -1,6 +1,5 @@
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
-from django.http import QueryDict
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from oauth2_provider.oauth2_backends import get_oauthlib_core
 from rest_framework import exceptions
 from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -10,19 +9,18 @@ from rest_framework.views import APIView
 
 from ..permissions import HasScope
 from ..principals import citizen_of, organisation_of
-from ..throttling import client_address
 from . import oauth
 from .oauth import FORM, OAuthError
 from .serializers import (
     AuthorizationServerMetadataSerializer,
+    IntrospectionRequestSerializer,
+    IntrospectionResponseSerializer,
     OAuthErrorSerializer,
     RevocationRequestSerializer,
     TokenRequestSerializer,
     TokenResponseSerializer,
     WhoAmISerializer,
 )
-
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 class WhoAmIView(APIView):
@@ -49,40 +47,38 @@ class WhoAmIView(APIView):
         return Response(WhoAmISerializer(data).data)
 
 
-def _oauth_form(request) -> dict[str, list[str]]:
-    """The request's form parameters, each name with all its values (to spot repeats)."""
-    if request.content_type.split(";")[0].strip().lower() != FORM:
-        raise OAuthError("invalid_request", f"The body must be {FORM} (RFC 6749 section 4.4.2).")
-    try:
-        form = QueryDict(request.body, encoding="utf-8")
-    except (RequestDataTooBig, TooManyFieldsSent) as exc:
-        raise OAuthError("invalid_request", "The body is too large or has too many fields.") from exc
-    return {name: form.getlist(name) for name in form}
-
-
-def _oauth_error(exc: OAuthError) -> Response:
-    return Response(exc.as_dict(), status=exc.status, headers={**NO_STORE, **exc.headers})
-
-
 _ERROR = OpenApiResponse(OAuthErrorSerializer, description="RFC 6749 section 5.2 error, as OAuth JSON")
+_ERRORS = {400: _ERROR, 401: _ERROR, 405: _ERROR, 429: _ERROR}
 
 
 class OAuthEndpoint(APIView):
-    """An endpoint of the authorization server, where the client authenticates itself (§2.3).
+    """An endpoint of the authorization server, answered by django-oauth-toolkit (§2.3: the client
+    authenticates itself there, not through DRF).
 
     Every error, DRF's own included, is OAuth JSON (RFC 6749 §5.2) rather than problem+json,
     because OAuth clients parse ``error``.
     """
 
-    authentication_classes: list = []  # the client authenticates itself, in the service
+    authentication_classes: list = []  # the client authenticates itself, in django-oauth-toolkit
     permission_classes = [AllowAny]
-    parser_classes = [FormParser]  # documents the media type; the view reads the body itself
+    parser_classes = [FormParser]  # documents the media type; django-oauth-toolkit reads the body
     renderer_classes = [JSONRenderer]
 
     def handle_exception(self, exc):
         if isinstance(exc, exceptions.APIException):
-            return _oauth_error(oauth.error_for_api_exception(exc))
+            return oauth.error_for_api_exception(exc).response()
         return super().handle_exception(exc)
+
+    def answer(self, core, request) -> tuple[dict[str, str], str, int]:
+        raise NotImplementedError
+
+    def post(self, request):
+        try:
+            oauth.check_form(request)
+        except OAuthError as exc:
+            return exc.response()
+        core = get_oauthlib_core()
+        return oauth.oauth_response(*self.answer(core, request._request))
 
 
 class TokenView(OAuthEndpoint):
@@ -97,25 +93,15 @@ class TokenView(OAuthEndpoint):
             "holds at most `OAUTH_MAX_LIVE_TOKENS_PER_CLIENT` live tokens: a new one ends the oldest."
         ),
         request={FORM: TokenRequestSerializer},
-        responses={
-            200: TokenResponseSerializer,
-            400: _ERROR,
-            401: _ERROR,
-            405: _ERROR,
-            429: _ERROR,
-        },
+        responses={200: TokenResponseSerializer, **_ERRORS},
         tags=["oauth2"],
     )
     def post(self, request):
-        try:
-            body = oauth.exchange_client_credentials(
-                form=_oauth_form(request),
-                authorization=request.META.get("HTTP_AUTHORIZATION", ""),
-                address=client_address(request),
-            )
-        except OAuthError as exc:
-            return _oauth_error(exc)
-        return Response(body, headers=NO_STORE)
+        return super().post(request)
+
+    def answer(self, core, request):
+        _uri, headers, body, status = core.create_token_response(request)
+        return headers, body, status
 
 
 class RevocationView(OAuthEndpoint):
@@ -127,28 +113,44 @@ class RevocationView(OAuthEndpoint):
         description=(
             "The client authenticates as at the token endpoint and names one of its access tokens "
             "in `token`; the token stops working at once. An unknown or expired token is a success "
-            "too (RFC 7009 section 2.2). `token_type_hint` is ignored."
+            "too (RFC 7009 section 2.2). Another client's live token is refused (`unauthorized_client`)."
         ),
         request={FORM: RevocationRequestSerializer},
         responses={
             200: OpenApiResponse(description="Revoked, or nothing left to revoke (empty body)"),
-            400: _ERROR,
-            401: _ERROR,
-            405: _ERROR,
-            429: _ERROR,
+            **_ERRORS,
         },
         tags=["oauth2"],
     )
     def post(self, request):
-        try:
-            oauth.revoke_token(
-                form=_oauth_form(request),
-                authorization=request.META.get("HTTP_AUTHORIZATION", ""),
-                address=client_address(request),
-            )
-        except OAuthError as exc:
-            return _oauth_error(exc)
-        return Response(status=200, headers=NO_STORE)
+        return super().post(request)
+
+    def answer(self, core, request):
+        _uri, headers, body, status = core.create_revocation_response(request)
+        return headers, body, status
+
+
+class IntrospectionView(OAuthEndpoint):
+    """``POST /oauth2/introspect``: token introspection (RFC 7662) of the client's own access tokens."""
+
+    @extend_schema(
+        operation_id="oauth2_introspect",
+        summary="Introspect an access token",
+        description=(
+            "The client authenticates as at the token endpoint and names one of its access tokens in "
+            "`token`. A live token of its own is `active` with its scope, client_id and expiry; any "
+            "other token (unknown, expired, revoked, another client's, an API token) is "
+            '`{"active": false}` (RFC 7662 section 2.2).'
+        ),
+        request={FORM: IntrospectionRequestSerializer},
+        responses={200: IntrospectionResponseSerializer, **_ERRORS},
+        tags=["oauth2"],
+    )
+    def post(self, request):
+        return super().post(request)
+
+    def answer(self, core, request):
+        return core.create_introspection_response(request)
 
 
 class AuthorizationServerMetadataView(APIView):

@@ -32,4 +32,4 @@ class Command(BaseCommand):
         except InvalidClientScope as exc:
             raise CommandError(exc.detail) from exc
         self.stdout.write(f"client_id={client.client_id}\nclient_secret={secret}\nscope={client.scope}")
-        self.stderr.write("Store the client secret now: only its digest is kept.")
+        self.stderr.write("Store the client secret now: only its hash is kept.")
