@@ -8,7 +8,9 @@ from accounts.scopes import SCOPES, InvalidClientScope
 class Command(BaseCommand):
     help = (
         "Register an OAuth 2.0 client (client-credentials grant) for an organisation and print its "
-        "client_id and secret. Scopes: " + ", ".join(SCOPES) + "."
+        "client_id and secret (only a hash of the secret is kept). Scopes: " + ", ".join(SCOPES) + ". "
+        "Clients registered before the move to django-oauth-toolkit (migration accounts.0005) were "
+        "deleted: register each again with this command and hand over the new credentials."
     )
 
     def add_arguments(self, parser):
