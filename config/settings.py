@@ -226,6 +226,7 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = DEBUG  # by DEBUG as configured, not as tests flip it
 
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
@@ -242,7 +243,6 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Celery: a real broker with REDIS_URL, otherwise tasks run eagerly in the caller's process.
-WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = DEBUG  # by DEBUG as configured, not as tests flip it
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
