@@ -14,8 +14,8 @@ from accounts.models import Organisation, User
 from core.tasks import enqueue_on_commit
 from core.text import check_plain_text
 from credentials.errors import ProofOptionsInvalid
-from credentials.presentations import create_presentation
 from credentials.types import check_type_name
+from vault import disclosure
 from vault import services as vault
 from vault.access import AccessContext
 from vault.models import AccessEvent
@@ -255,18 +255,9 @@ def read_under_grant(
         )
         context = AccessContext.for_organisation(organisation, purpose=purpose, grant_id=grant.pk)
         if decision.allowed:
-            types = [credential_type] if credential_type else list(grant.credential_types)
-            pairs = vault.read_credentials(grant.pod, context=context, credential_types=types)
-            private_key, verification_method = vault.holder_signing_key(grant.pod)
-            presentation = create_presentation(
-                [document for _, document in pairs],
-                holder=grant.pod.holder_did,
-                private_key=private_key,
-                verification_method=verification_method,
-                challenge=challenge,
-                domain=domain,
-            )
-            return grant, presentation
+            types = (credential_type,) if credential_type else tuple(grant.credential_types)
+            permit = disclosure.Permit(pod=grant.pod, context=context, credential_types=types)
+            return grant, disclosure.present(permit, challenge=challenge, domain=domain)
         vault.record(
             grant.pod,
             context=context,

@@ -16,6 +16,10 @@ from .models import Pod
 
 AAD_VERSION = "citizen-vault/pod/v1"
 
+# What a sealed record is, bound into its associated data with the pod, resource and version.
+CREDENTIAL_KIND = "credential"
+HOLDER_KEY_KIND = "holder-key"
+
 
 def _data_key_aad(pod_id: uuid.UUID) -> bytes:
     return f"{AAD_VERSION}|data-key|pod:{pod_id}".encode()

@@ -9,7 +9,6 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import Organisation, User
 from accounts.services import create_citizen_user
-from core.keyring import DecryptionError
 from core.tasks import enqueue_on_commit
 from credentials.dataintegrity import CRYPTOSUITE
 from credentials.multikey import did_key_for
@@ -20,10 +19,8 @@ from . import accesslog, crypto, selectors
 from .access import AccessContext
 from .errors import DuplicateCredential, OrganisationSuspended, PodNotFound
 from .models import AccessEvent, Pod, PodCredential
+from .reading import decrypt, read_and_log
 from .tasks import notify_new_credential
-
-CREDENTIAL_KIND = "credential"
-HOLDER_KEY_KIND = "holder-key"
 
 
 @transaction.atomic
@@ -39,7 +36,7 @@ def open_pod(*, owner: User) -> Pod:
         data_key_sealed=wrapped.sealed,
         holder_did=did_key_for(holder_key.public_key()).did,
         holder_key_sealed=crypto.seal_for_pod(
-            data_key, pod_id, HOLDER_KEY_KIND, pod_id, 1, holder_key.private_bytes_raw()
+            data_key, pod_id, crypto.HOLDER_KEY_KIND, pod_id, 1, holder_key.private_bytes_raw()
         ),
     )
     accesslog.append(pod, context=AccessContext.system(), action=AccessEvent.Action.POD_OPENED)
@@ -50,25 +47,6 @@ def open_pod(*, owner: User) -> Pod:
 def create_citizen(*, email: str, national_id: str, password: str | None = None) -> Pod:
     """Register a citizen and open their pod, together or not at all."""
     return open_pod(owner=create_citizen_user(email=email, national_id=national_id, password=password))
-
-
-def holder_signing_key(pod: Pod) -> tuple[Ed25519PrivateKey, str]:
-    """The pod's holder key and its verification method, to sign a presentation for a read.
-
-    Must run inside the transaction of the read it signs for: the key is unsealed for that act
-    and handed to the caller only, never stored or logged. Raises core.keyring.DecryptionError
-    when the sealed key does not open, or is not the key of the pod's holder DID.
-    """
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("The holder key is unsealed only inside the transaction of the read it signs.")
-    raw = crypto.open_for_pod(
-        crypto.data_key(pod), pod.id, HOLDER_KEY_KIND, pod.id, 1, bytes(pod.holder_key_sealed)
-    )
-    private_key = Ed25519PrivateKey.from_private_bytes(raw)
-    did_key = did_key_for(private_key.public_key())
-    if did_key.did != pod.holder_did:
-        raise DecryptionError(f"The holder key sealed in pod {pod.id} is not the key of its holder DID.")
-    return private_key, did_key.verification_method
 
 
 def _encode(document: dict[str, Any]) -> bytes:
@@ -100,7 +78,7 @@ def issue_into_pod(
 
     resource_id = uuid.uuid4()
     ciphertext = crypto.seal_for_pod(
-        crypto.data_key(pod), pod.id, CREDENTIAL_KIND, resource_id, 1, _encode(signed)
+        crypto.data_key(pod), pod.id, crypto.CREDENTIAL_KIND, resource_id, 1, _encode(signed)
     )
     # The pod's row lock orders concurrent issuances into one pod, so the check below holds.
     Pod.objects.select_for_update().filter(pk=pod.pk).values_list("pk", flat=True).get()
@@ -140,7 +118,7 @@ def reopen_issued(*, issuer: Organisation, resource_id: Any) -> tuple[PodCredent
     )
     if resource is None:
         raise PodNotFound("The credential this Idempotency-Key issued is no longer held.")
-    document = _decrypt(resource.pod, crypto.data_key(resource.pod), resource)
+    document = decrypt(resource.pod, crypto.data_key(resource.pod), resource)
     accesslog.append(
         resource.pod,
         context=AccessContext.for_organisation(issuer),
@@ -149,45 +127,6 @@ def reopen_issued(*, issuer: Organisation, resource_id: Any) -> tuple[PodCredent
         reason="idempotent-replay",  # the issuer retried its issuance with the same Idempotency-Key
     )
     return resource, document
-
-
-def _decrypt(pod: Pod, key: bytes, resource: PodCredential) -> dict[str, Any]:
-    plaintext = crypto.open_for_pod(
-        key, pod.id, CREDENTIAL_KIND, resource.pk, resource.version, bytes(resource.ciphertext)
-    )
-    return json.loads(plaintext)
-
-
-def read_credentials(
-    pod: Pod, *, context: AccessContext, credential_types: list[str]
-) -> list[tuple[PodCredential, dict[str, Any]]]:
-    """Decrypt the pod's credentials of the given types and log one read per credential.
-
-    Must run inside the caller's transaction (the decision, the read and its record are one
-    act). A read that finds nothing is logged too, so every attempt is visible.
-    """
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("Pod reads run inside the transaction of the decision that allowed them.")
-    resources = list(
-        PodCredential.objects.filter(pod=pod, credential_type__in=credential_types)
-        .select_related("issuer")
-        .order_by("created_at")
-    )
-    if not resources:
-        for credential_type in credential_types:
-            accesslog.append(
-                pod,
-                context=context,
-                action=AccessEvent.Action.CREDENTIAL_READ,
-                credential_type=credential_type,
-            )
-        return []
-    key = crypto.data_key(pod)
-    results = []
-    for resource in resources:
-        results.append((resource, _decrypt(pod, key, resource)))
-        accesslog.append(pod, context=context, action=AccessEvent.Action.CREDENTIAL_READ, resource=resource)
-    return results
 
 
 @transaction.atomic
@@ -199,7 +138,7 @@ def read_own_credentials(*, owner: User) -> list[tuple[PodCredential, dict[str, 
     types = list(pod.credentials.values_list("credential_type", flat=True).distinct())
     if not types:
         return []
-    return read_credentials(pod, context=AccessContext.for_citizen(owner), credential_types=types)
+    return read_and_log(pod, context=AccessContext.for_citizen(owner), credential_types=types)
 
 
 @transaction.atomic
@@ -211,7 +150,7 @@ def read_own_credential(*, owner: User, resource_id: Any) -> tuple[PodCredential
     if resource is None:
         raise PodNotFound("You hold no credential with that id.")
     pod = resource.pod
-    document = _decrypt(pod, crypto.data_key(pod), resource)
+    document = decrypt(pod, crypto.data_key(pod), resource)
     accesslog.append(
         pod,
         context=AccessContext.for_citizen(owner),

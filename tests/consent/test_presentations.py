@@ -12,7 +12,7 @@ from credentials.errors import HolderNotSubject, ProofInvalid, ProofOptionsInval
 from credentials.multikey import did_key_for, resolve_verification_method
 from credentials.presentations import create_presentation, verify_presentation
 from tests.support import assert_problem, pointers
-from vault import services as vault
+from vault import disclosure
 from vault.models import AccessEvent, Pod
 
 from .conftest import CHALLENGE, DOMAIN, HR, approve, file_request, read_url
@@ -195,7 +195,7 @@ def test_a_holder_key_moved_from_another_pod_is_an_integrity_failure(
 
 def test_the_holder_key_matches_the_pods_did(citizen):
     with transaction.atomic():
-        private_key, verification_method = vault.holder_signing_key(citizen.pod)
+        private_key, verification_method = disclosure.holder_signing_key(citizen.pod)
     assert verification_method.startswith(citizen.pod.holder_did + "#")
     controller, public_key = resolve_verification_method(verification_method)
     assert controller == citizen.pod.holder_did
@@ -205,7 +205,7 @@ def test_the_holder_key_matches_the_pods_did(citizen):
 @pytest.mark.django_db(transaction=True)
 def test_the_holder_key_is_unsealed_only_inside_a_transaction(citizen):
     with pytest.raises(RuntimeError, match="inside the transaction"):
-        vault.holder_signing_key(citizen.pod)
+        disclosure.holder_signing_key(citizen.pod)
 
 
 def test_an_oauth_token_with_the_read_grants_scope_reads(employer, issued, grant):

@@ -11,8 +11,9 @@ from django.utils import timezone
 from tests.conftest import diploma
 from vault import accesslog
 from vault.access import AccessContext
+from vault.disclosure import Permit, present
 from vault.models import AccessEvent, PodCredential
-from vault.services import read_credentials, record
+from vault.services import record
 
 VERIFY = "/api/v1/pod/log/verify"
 PURPOSE = "dpv:HumanResourceManagement"
@@ -211,7 +212,11 @@ def test_appending_outside_a_transaction_is_refused(citizen):
 def test_reading_pod_data_outside_a_transaction_is_refused(citizen, employer, issued):
     context = AccessContext.for_organisation(employer.organisation, purpose=PURPOSE)
     with pytest.raises(RuntimeError, match="inside the transaction"):
-        read_credentials(citizen.pod, context=context, credential_types=["DiplomaCredential"])
+        present(
+            Permit(pod=citizen.pod, context=context, credential_types=("DiplomaCredential",)),
+            challenge="a-challenge-of-sixteen",
+            domain="https://hr.example",
+        )
     assert not AccessEvent.objects.filter(action=AccessEvent.Action.CREDENTIAL_READ).exists()
 
 

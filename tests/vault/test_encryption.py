@@ -13,8 +13,9 @@ from core.keyring import NONCE_BYTES, DecryptionError
 from tests.conftest import diploma
 from tests.support import assert_problem
 from vault import crypto
+from vault.crypto import CREDENTIAL_KIND
 from vault.models import AccessEvent, Pod, PodCredential
-from vault.services import CREDENTIAL_KIND, read_own_credentials
+from vault.services import read_own_credentials
 
 # A 32-byte KEK that is not the development one.
 OTHER_KEK = "11" * 32
