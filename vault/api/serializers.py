@@ -14,7 +14,7 @@ class RecipientSerializer(StrictSerializer):
     )
 
 
-class IssueOptionsSerializer(StrictSerializer):
+class IssuerApiOptionsSerializer(StrictSerializer):
     cryptosuite = serializers.ChoiceField(
         choices=list(SUPPORTED_CRYPTOSUITES),
         default=CRYPTOSUITE,
@@ -30,7 +30,7 @@ class IssueCredentialSerializer(StrictSerializer):
             "and credentialSubject.id (the citizen's holder DID), then signs it."
         )
     )
-    options = IssueOptionsSerializer(required=False)
+    options = IssuerApiOptionsSerializer(required=False)
 
     def validate_credential(self, value):
         if not isinstance(value, dict):

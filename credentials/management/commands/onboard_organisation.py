@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -21,7 +22,11 @@ class Command(BaseCommand):
     def handle(self, name, kind, slug, **options):
         if slug and Organisation.objects.filter(slug=slug).exists():
             raise CommandError(f"An organisation with slug {slug!r} exists already.")
-        organisation = create_organisation(name=name, kind=kind, slug=slug)
+        try:
+            organisation = create_organisation(name=name, kind=kind, slug=slug)
+        except ValidationError as exc:  # a name taken (its slug), or holding hidden characters
+            problems = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in exc.message_dict.items())
+            raise CommandError(f"Not onboarded: {problems} (choose another name, or --slug).") from None
         self.stdout.write(f"organisation: {organisation.name} ({organisation.kind}) slug={organisation.slug}")
         if kind == Organisation.Kind.ISSUER:
             key = create_issuer_key(organisation=organisation)
