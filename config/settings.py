@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "oauth2_provider",  # the OAuth 2.0 authorization server (client credentials): accounts.oauth_provider
     "accounts",
     "credentials",
@@ -98,6 +99,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # /static/ without a separate web server (gunicorn alone serves the portal, admin and API docs).
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     # API paths answer 404 with a problem document, also under DEBUG (its 404 page lists every URL).
     "core.notfound.ApiNotFoundMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -114,7 +117,8 @@ WSGI_APPLICATION = "config.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # config/templates first: our Swagger UI page, without drf-spectacular's inline style.
+        "DIRS": [BASE_DIR / "config" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -214,6 +218,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "config" / "static"]
 STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 # With DEBUG off, WhiteNoise serves STATIC_ROOT, which `manage.py collectstatic` fills with
 # compressed copies under content-hashed names (cached for ever by browsers). Under DEBUG, files
@@ -369,6 +374,25 @@ SPECTACULAR_SETTINGS = {
         "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+}
+
+# Content-Security-Policy (django-csp), on every page, the portal, the admin and the API docs alike:
+# scripts, styles, images and fonts only from our own origin (what WhiteNoise serves), no inline
+# script or style, no framing, forms posting only to us. A cross-site script that slipped into a
+# page (a requester's text, say) would not run.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+    },
 }
 
 # Production hardening: on unless DEBUG, each overridable from the environment.
