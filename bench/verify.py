@@ -39,9 +39,9 @@ django.setup()
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 
-from credentials.dataintegrity import add_proof, verify_proofs  # noqa: E402
-from credentials.jsonld import CREDENTIALS_V2, EDUCATION_V1  # noqa: E402
-from credentials.multikey import did_key_for  # noqa: E402
+from vc.dataintegrity import add_proof, verify_proofs  # noqa: E402
+from vc.jsonld import CREDENTIALS_V2, EDUCATION_V1  # noqa: E402
+from vc.multikey import did_key_for  # noqa: E402
 
 VECTORS = ROOT / "tests" / "vectors" / "vc-di-eddsa"
 

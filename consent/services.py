@@ -13,13 +13,13 @@ from django.utils import timezone
 from accounts.models import Organisation, User
 from core.tasks import enqueue_on_commit
 from core.text import check_plain_text
-from credentials.errors import ProofOptionsInvalid
-from credentials.types import check_type_name
 from vault import disclosure
 from vault import services as vault
 from vault.access import AccessContext
 from vault.models import AccessEvent
 from vault.selectors import pod_for_national_id
+from vc.errors import ProofOptionsInvalid
+from vc.types import check_type_name
 
 from .decisions import decide
 from .errors import (

@@ -1,23 +1,19 @@
-"""Domain errors: raised by services and selectors, mapped to HTTP once, in core.problems."""
+"""Domain errors: raised by services and selectors, mapped to HTTP once, in core.problems.
 
-from typing import Any
+They build on vc.errors.VcError, the VC library's base error, which carries what a problem
+document needs; the handler maps every VcError, ours and the library's, the same way.
+"""
+
+from vc.errors import Invalid as InvalidContent
+from vc.errors import VcError
 
 
-class DomainError(Exception):
+class DomainError(VcError):
     """A business rule refused the request.
 
     ``code`` is a stable slug that becomes the problem ``type``; ``detail`` is for humans;
     keyword arguments become extension members of the problem document.
     """
-
-    code = "request-refused"
-    title = "The request was refused"
-    status = 400
-
-    def __init__(self, detail: str = "", **extra: Any) -> None:
-        super().__init__(detail or self.title)
-        self.detail = detail or self.title
-        self.extra = extra
 
 
 class NotFound(DomainError):
@@ -38,7 +34,5 @@ class Conflict(DomainError):
     status = 409
 
 
-class Invalid(DomainError):
-    code = "invalid"
-    title = "The content is not acceptable"
-    status = 422
+class Invalid(DomainError, InvalidContent):
+    """The content is not acceptable (422): the code, title and status of vc.errors.Invalid."""

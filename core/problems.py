@@ -15,7 +15,8 @@ from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from .errors import DomainError
+from vc.errors import VcError
+
 from .keyring import DecryptionError
 
 logger = logging.getLogger(__name__)
@@ -148,7 +149,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.PermissionDenied()
 
     headers: dict[str, str] = {}
-    if isinstance(exc, DomainError):
+    if isinstance(exc, VcError):  # core.errors.DomainError and the vc library's errors
         body = problem(
             code=exc.code,
             title=exc.title,

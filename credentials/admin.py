@@ -12,9 +12,9 @@ from django.utils.html import format_html
 from accounts.admin import OrganisationAdmin
 from accounts.models import Organisation
 from core.admin import ReadOnlyAdmin
-from core.errors import DomainError
+from vc.dids import did_web_to_url
+from vc.errors import VcError
 
-from .didweb import did_web_to_url
 from .errors import AccreditationInvalid
 from .hosted import host_issuer_did
 from .keys import create_issuer_key, mark_key_compromised
@@ -116,7 +116,7 @@ class IssuerKeyAdmin(admin.ModelAdmin):
                 continue
             try:
                 mark_key_compromised(key=key, note=note)
-            except DomainError as exc:
+            except VcError as exc:
                 messages.error(request, f"{key.did}: {exc.detail}")
                 continue
             messages.warning(
@@ -230,7 +230,7 @@ class IssuingOrganisationAdmin(OrganisationAdmin):
         for organisation in queryset:
             try:
                 hosted = host_issuer_did(organisation=organisation)
-            except DomainError as exc:
+            except VcError as exc:
                 messages.warning(request, f"{organisation}: {exc.detail}")
                 continue
             messages.success(request, f"{organisation} signs as {hosted.did}")

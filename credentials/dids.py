@@ -1,60 +1,34 @@
-"""Resolving verification methods to public keys: the one entry point proofs use.
+"""The application's key resolver: vc.dids.resolve_key with our did:web documents.
 
-``did:key`` is resolved locally (credentials.multikey). A ``did:web`` on our own host
-(ISSUER_DID_WEB_HOST) is one of the issuer DIDs we host: its document is built from the database
-(credentials.hosted), never fetched from ourselves. Any other ``did:web`` resolves from a pinned
-document when there is one (credentials.pinned), which always wins; otherwise over HTTPS
-(credentials.didweb) unless ``DID_WEB_NETWORK`` is off (air-gapped deployments).
+``did:key`` is resolved locally (vc.dids). A ``did:web`` on our own host (ISSUER_DID_WEB_HOST)
+is one of the issuer DIDs we host: its document is built from the database (credentials.hosted),
+never fetched from ourselves. Any other ``did:web`` resolves from a pinned document when there
+is one (credentials.pinned), which always wins; otherwise over HTTPS (credentials.didweb) unless
+``DID_WEB_NETWORK`` is off (air-gapped deployments).
 """
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.conf import settings
 
-from .diddocument import DidDocument, check_purpose
-from .didweb import PREFIX as DID_WEB_PREFIX
-from .didweb import did_web_to_url, fetch_did_document
-from .errors import UnresolvableKey
-from .hosted import hosted_document
-from .multikey import resolve_verification_method as _resolve_did_key
-from .pinned import pinned_document
+from vc.diddocument import DidDocument
+from vc.dids import did_web_to_url, resolve_key
+from vc.errors import UnresolvableKey
 
-# A did:key document lists its Ed25519 key under these; key agreement uses a derived X25519 key.
-DID_KEY_RELATIONSHIPS = frozenset(
-    {"authentication", "assertionMethod", "capabilityInvocation", "capabilityDelegation"}
-)
+from .didweb import fetch_did_document
+from .hosted import hosted_document
+from .pinned import pinned_document
 
 
 def resolve_verification_method(
     verification_method: object, *, purpose: str | None = None
 ) -> tuple[str, Ed25519PublicKey]:
-    """Resolve a verification method to (controller DID, Ed25519 public key).
+    """Resolve a verification method to (controller DID, Ed25519 public key): a vc.dids.KeyResolver
+    for did:key and for did:web as resolve_did_document finds them.
 
-    With ``purpose`` (a verification relationship such as "assertionMethod" or
-    "authentication"), the method must be listed under it. Raises UnresolvableKey with a reason
+    With ``purpose`` the method must be listed under it. Raises UnresolvableKey with a reason
     (DidDocumentInvalid, a subclass, when a did:web document is not acceptable).
     """
-    if not isinstance(verification_method, str):
-        raise UnresolvableKey("The verification method must be a DID URL string.")
-    check_purpose(purpose)
-    if verification_method.startswith("did:key:"):
-        if purpose is not None and purpose not in DID_KEY_RELATIONSHIPS:
-            raise UnresolvableKey(
-                f"A did:key Ed25519 key is not listed under {purpose}.",
-                verificationMethod=verification_method,
-            )
-        return _resolve_did_key(verification_method)
-    if verification_method.startswith(DID_WEB_PREFIX):
-        did, _, fragment = verification_method.partition("#")
-        if not fragment:
-            raise UnresolvableKey(
-                "A did:web verification method names its key with a fragment (did:web:…#key-1).",
-                verificationMethod=verification_method,
-            )
-        return did, resolve_did_document(did).public_key(verification_method, purpose=purpose)
-    raise UnresolvableKey(
-        "Only did:key and did:web verification methods are resolved.",
-        verificationMethod=verification_method,
-    )
+    return resolve_key(verification_method, purpose=purpose, did_web=resolve_did_document)
 
 
 def resolve_did_document(did: str) -> DidDocument:

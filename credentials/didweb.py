@@ -1,48 +1,21 @@
-"""did:web (W3C CCG did:web method): from a DID to its URL, and its document fetched over HTTPS.
+"""did:web (W3C CCG did:web method): a DID's document fetched over HTTPS (its URL: vc.dids.did_web_to_url).
 
 Resolution order (pinned documents first, then this) is decided in credentials.dids.
 """
 
 import hashlib
-import re
 
 from django.conf import settings
 from django.core.cache import cache
 
-from .diddocument import DidDocument, parse_did_document
-from .errors import RemoteFetchFailed, UnresolvableKey
+from vc.diddocument import DidDocument, parse_did_document
+from vc.dids import did_web_to_url
+from vc.errors import UnresolvableKey
+
+from .errors import RemoteFetchFailed
 from .remote import fetch_json
 
-PREFIX = "did:web:"
-# A DNS name: letters, digits and hyphens in dot-separated labels (no IP addresses, per the method).
-_LABEL = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
-_HOST = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*$")
-_PORT = re.compile(r"^[0-9]{1,5}$")
-_PATH_SEGMENT = re.compile(r"^[A-Za-z0-9._~-]+$")
 CACHE_PREFIX = "credentials:did-web:"
-
-
-def did_web_to_url(did: str) -> str:
-    """The https URL of the DID document of ``did`` (did:web §3.2, Read).
-
-    ``did:web:example.com`` → ``https://example.com/.well-known/did.json``;
-    ``did:web:example.com%3A8443:user:alice`` → ``https://example.com:8443/user/alice/did.json``.
-    Raises UnresolvableKey for anything that is not a plain did:web DID (no fragment, query, IP
-    address, percent-encoding other than the port's ``%3A``, or dot segments).
-    """
-    if not isinstance(did, str) or not did.startswith(PREFIX):
-        raise UnresolvableKey(f"{did!r} is not a did:web DID.")
-    host_part, *path = did.removeprefix(PREFIX).split(":")
-    host, separator, port = host_part.replace("%3a", "%3A").partition("%3A")
-    if not _HOST.match(host) or len(host) > 253 or host.replace(".", "").isdigit():
-        raise UnresolvableKey(f"{did} does not name a valid domain (did:web takes no IP address).", did=did)
-    if separator and not (_PORT.match(port) and 0 < int(port) < 65536):
-        raise UnresolvableKey(f"{did} has an invalid port {port!r}.", did=did)
-    for segment in path:
-        if not _PATH_SEGMENT.match(segment) or segment in (".", ".."):
-            raise UnresolvableKey(f"{did} has an invalid path segment {segment!r}.", did=did)
-    authority = f"{host.lower()}:{port}" if separator else host.lower()
-    return f"https://{authority}/{'/'.join(path) if path else '.well-known'}/did.json"
 
 
 def fetch_did_document(did: str) -> DidDocument:

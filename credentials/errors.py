@@ -1,41 +1,6 @@
+"""The errors of issuer state and the VC API; the errors of the VC library itself are vc.errors."""
+
 from core.errors import Conflict, Invalid, NotFound
-
-
-class CredentialInvalid(Invalid):
-    """The credential breaks the VC Data Model; ``errors`` lists each violation by path."""
-
-    code = "invalid-credential"
-    title = "The credential is not a valid VC Data Model 2.0 credential"
-
-
-class UnknownContext(Invalid):
-    code = "unknown-context"
-    title = "The document uses a JSON-LD context this service does not know"
-
-
-class UndefinedTerm(Invalid):
-    code = "undefined-term"
-    title = "The document uses a term its contexts do not define"
-
-
-class JsonLdInvalid(Invalid):
-    code = "invalid-json-ld"
-    title = "The document is not valid JSON-LD"
-
-
-class UnknownCredentialType(Invalid):
-    code = "unknown-credential-type"
-    title = "This service does not issue or hold credentials of that type"
-
-
-class ProofInvalid(Invalid):
-    code = "invalid-proof"
-    title = "The proof does not verify"
-
-
-class UnresolvableKey(Invalid):
-    code = "unresolvable-verification-method"
-    title = "The verification method cannot be resolved"
 
 
 class NoSigningKey(Conflict):
@@ -48,13 +13,6 @@ class RemoteFetchFailed(Invalid):
 
     code = "remote-fetch-failed"
     title = "A remote document could not be fetched"
-
-
-class DidDocumentInvalid(UnresolvableKey):
-    """A DID document (fetched or pinned) breaks the rules we resolve keys by, so its keys do not resolve."""
-
-    code = "invalid-did-document"
-    title = "The DID document is not acceptable"
 
 
 # Status lists (credentials.statuslist) and the verification result (credentials.verification).
@@ -82,22 +40,6 @@ class RevocationIsFinal(Conflict):
     title = "A revoked credential cannot be reinstated"
 
 
-class StatusListInvalid(Invalid):
-    """A status entry or the status list it points to cannot be used; ``detail`` names the rule."""
-
-    code = "invalid-status-list"
-    title = "The credential's status cannot be checked"
-
-
-class StatusEntryInvalid(StatusListInvalid):
-    """A credentialStatus entry cannot be checked as written: malformed, or of a type or purpose
-    this service does not check. ``errors`` lists each violation as {path, rule, detail}; ``path``
-    is the first. It is the credential's own data that fails, so verification counts it an error."""
-
-    code = "invalid-status-entry"
-    title = "A status entry of the credential cannot be checked"
-
-
 class CredentialRevoked(Invalid):
     code = "credential-revoked"
     title = "The credential has been revoked by its issuer"
@@ -118,27 +60,6 @@ class CredentialNotValidNow(Invalid):
 class IssuerNotTrusted(Invalid):
     code = "issuer-not-trusted"
     title = "The issuer is not accredited for this credential type"
-
-
-class ProofOptionsInvalid(Invalid):
-    """A proof cannot be created with the options given (unknown cryptosuite, bad dates, ...)."""
-
-    code = "invalid-proof-options"
-    title = "The proof cannot be created with these options"
-
-
-class NotCanonicalizable(Invalid):
-    """The JSON cannot be canonicalized (RFC 8785 JCS): numbers outside IEEE 754, non-string keys."""
-
-    code = "not-canonicalizable"
-    title = "The document cannot be canonicalized"
-
-
-class PresentationInvalid(Invalid):
-    """The presentation breaks the VC Data Model (§4.13); ``errors`` lists each violation by path."""
-
-    code = "invalid-presentation"
-    title = "The presentation is not a valid VC Data Model 2.0 presentation"
 
 
 class UnsupportedOption(Invalid):
@@ -188,13 +109,3 @@ class UnknownIssuerDid(NotFound):
 class KeyCompromiseInvalid(Invalid):
     code = "invalid-key-compromise"
     title = "The key compromise cannot be recorded"
-
-
-# Presentations (credentials.presentations): who presents is not always whom the credentials are about.
-
-
-class HolderNotSubject(PresentationInvalid):
-    """The presentation's holder is missing or is not the subject of one of its credentials."""
-
-    code = "holder-not-subject"
-    title = "The presentation's holder is not the subject of its credentials"

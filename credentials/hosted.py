@@ -20,10 +20,11 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 
 from accounts.models import Organisation
+from vc.diddocument import DidDocument, VerificationMethod, parse_did_document
+from vc.dids import DID_WEB_PREFIX, did_web_to_url
+from vc.errors import UnresolvableKey
 
-from .diddocument import DidDocument, VerificationMethod, parse_did_document
-from .didweb import PREFIX, did_web_to_url
-from .errors import DidHostingRefused, UnknownIssuerDid, UnresolvableKey
+from .errors import DidHostingRefused, UnknownIssuerDid
 from .keys import compromise_reason
 from .models import ExternalIssuerDid, HostedIssuerDid, IssuerKey
 
@@ -42,7 +43,7 @@ def hosting_authority() -> str | None:
         return None
     authority = host.replace(":", "%3A", 1)
     try:
-        did_web_to_url(PREFIX + authority)
+        did_web_to_url(DID_WEB_PREFIX + authority)
     except UnresolvableKey as exc:
         raise ImproperlyConfigured(
             f"ISSUER_DID_WEB_HOST={host!r} cannot name a did:web DID: {exc.detail}"
@@ -51,15 +52,15 @@ def hosting_authority() -> str | None:
 
 
 def _did_for(authority: str, slug: str) -> str:
-    return f"{PREFIX}{authority}:{PATH_SEGMENT}:{slug}"
+    return f"{DID_WEB_PREFIX}{authority}:{PATH_SEGMENT}:{slug}"
 
 
 def is_on_our_host(did: str) -> bool:
     """Whether ``did`` is a did:web DID on ISSUER_DID_WEB_HOST (false when hosting is off)."""
     authority = hosting_authority()
-    if authority is None or not did.startswith(PREFIX):
+    if authority is None or not did.startswith(DID_WEB_PREFIX):
         return False
-    return did.removeprefix(PREFIX).split(":", 1)[0].lower() == authority.lower()
+    return did.removeprefix(DID_WEB_PREFIX).split(":", 1)[0].lower() == authority.lower()
 
 
 @transaction.atomic

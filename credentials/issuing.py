@@ -12,14 +12,16 @@ from django.conf import settings
 from django.db import transaction
 
 from accounts.models import Organisation
+from vc.dataintegrity import CRYPTOSUITE, SUPPORTED_CRYPTOSUITES, add_proof
+from vc.datamodel import parse_datetime_stamp, validate_credential
+from vc.errors import CredentialInvalid, StatusEntryInvalid, UnknownContext
+from vc.jsonld import CREDENTIALS_V1, CREDENTIALS_V2, EXAMPLES_V2, context_references, is_absolute_iri
+from vc.statuslist import parse_status_entries
+from vc.types import ISSUABLE_CONTEXTS
 
-from .dataintegrity import CRYPTOSUITE, SUPPORTED_CRYPTOSUITES, add_proof
-from .datamodel import parse_datetime_stamp, validate_credential
-from .errors import CredentialInvalid, IssuerRequired, StatusEntryInvalid, UnknownContext, UnsupportedOption
-from .jsonld import CREDENTIALS_V1, CREDENTIALS_V2, EXAMPLES_V2, context_references, is_absolute_iri
+from .errors import IssuerRequired, UnsupportedOption
 from .keys import SigningIdentity, current_identity, unseal_private_key
-from .statuslist import allocate_status_entries, credential_status_of, parse_status_entries, set_status
-from .types import ISSUABLE_CONTEXTS
+from .statuslist import allocate_status_entries, credential_status_of, set_status
 
 DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
 CRYPTOSUITES = SUPPORTED_CRYPTOSUITES  # eddsa-rdfc-2022, eddsa-jcs-2022

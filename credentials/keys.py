@@ -17,10 +17,10 @@ from django.utils import timezone
 
 from accounts.models import Organisation
 from core.keyring import WrappedSecret, keyring
+from vc.multikey import did_key_for
 
 from .errors import KeyCompromiseInvalid, NoSigningKey
 from .models import HostedIssuerDid, IssuerKey, StatusList
-from .multikey import did_key_for
 
 
 def _key_aad(key_id: uuid.UUID) -> bytes:

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.models import Organisation
+from vc.statuslist import MIN_STATUS_LIST_SIZE
 
 
 class IssuerKey(models.Model):
@@ -55,11 +56,6 @@ class StatusPurpose(models.TextChoices):
 
     REVOCATION = "revocation", "Revocation (final)"
     SUSPENSION = "suspension", "Suspension (can be lifted)"
-
-
-# Bitstring Status List 1.0 §6.1: at least 131,072 entries (16 KiB), so that a list hides
-# which credential any index belongs to among many.
-MIN_STATUS_LIST_SIZE = 131_072
 
 
 class StatusList(models.Model):

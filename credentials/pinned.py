@@ -21,9 +21,10 @@ from urllib.parse import quote, unquote
 
 from django.conf import settings
 
-from .diddocument import DidDocument, parse_did_document
-from .didweb import did_web_to_url
-from .errors import DidDocumentInvalid
+from vc.diddocument import DidDocument, parse_did_document
+from vc.dids import did_web_to_url
+from vc.errors import DidDocumentInvalid
+
 from .remote import loads_strict
 
 INDEX_NAME = "index.json"

@@ -8,16 +8,17 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from accounts.models import Organisation, User
+from vc.dataintegrity import CRYPTOSUITE, SUPPORTED_CRYPTOSUITES, add_proof, utc_now_xsd
+from vc.datamodel import validate_credential
+from vc.errors import CredentialInvalid, UnknownContext
+from vc.jsonld import context_references
+from vc.types import ISSUABLE_CONTEXTS, CredentialType, credential_type_of
 
-from .dataintegrity import CRYPTOSUITE, SUPPORTED_CRYPTOSUITES, add_proof, utc_now_xsd
-from .datamodel import validate_credential
-from .errors import AccreditationInvalid, CredentialInvalid, UnknownContext, UnsupportedOption
+from .errors import AccreditationInvalid, UnsupportedOption
 from .hosted import is_on_our_host
-from .jsonld import context_references
 from .keys import active_issuer_key, create_issuer_key, current_identity, unseal_private_key
 from .models import Accreditation, ExternalIssuerDid, HostedIssuerDid, IssuerKey
 from .statuslist import allocate_status_entries, credential_status_of
-from .types import ISSUABLE_CONTEXTS, CredentialType, credential_type_of
 
 __all__ = [
     "accredit_issuer",

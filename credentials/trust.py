@@ -18,10 +18,11 @@ from datetime import datetime
 from django.db.models import Q
 
 from accounts.models import Organisation
+from vc.statuslist import StatusResult
 
 from .keys import compromise_reason, issuer_key_of
 from .models import Accreditation, ExternalIssuerDid, HostedIssuerDid, IssuerKey, StatusEntry
-from .statuslist import StatusResult, status_list_url
+from .statuslist import status_list_url
 
 BASE_TYPE = "VerifiableCredential"
 

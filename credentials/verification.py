@@ -17,22 +17,17 @@ from typing import Any
 
 from django.utils import timezone
 
-from core.errors import DomainError
+from vc.dataintegrity import verify_proofs
+from vc.datamodel import parse_datetime_stamp, validate_credential
+from vc.errors import ProofInvalid, StatusEntryInvalid, VcError
+from vc.statuslist import StatusResult, parse_status_entries
+from vc.types import types_of
 
-from .dataintegrity import verify_proofs
-from .datamodel import parse_datetime_stamp, validate_credential
-from .errors import (
-    CredentialNotValidNow,
-    CredentialRevoked,
-    CredentialSuspended,
-    IssuerNotTrusted,
-    ProofInvalid,
-    StatusEntryInvalid,
-)
+from .dids import resolve_verification_method
+from .errors import CredentialNotValidNow, CredentialRevoked, CredentialSuspended, IssuerNotTrusted
 from .models import StatusPurpose
-from .statuslist import StatusResult, check_status, parse_status_entries, status_list_url
+from .statuslist import check_status, status_list_url
 from .trust import TrustResult, is_accredited, is_trusted_credential
-from .types import types_of
 
 CHECKS = ("proof", "issuer_trusted", "validity", "status")
 UNTRUSTED_STATUS_DETAIL = "Not checked: the issuer is not trusted; its status lists are not fetched."
@@ -51,7 +46,9 @@ def verify_issuer_proof(document: dict[str, Any], *, now: datetime | None = None
     Raises CredentialInvalid, ProofInvalid, UnresolvableKey or a JSON-LD error.
     """
     validate_credential(document)
-    proofs = verify_proofs(document, expected_purpose="assertionMethod", now=now)
+    proofs = verify_proofs(
+        document, expected_purpose="assertionMethod", now=now, resolve=resolve_verification_method
+    )
     issuer = document["issuer"]
     issuer_id = issuer["id"] if isinstance(issuer, dict) else issuer
     by_issuer = next((proof for proof in proofs if proof.controller == issuer_id), None)
@@ -71,7 +68,7 @@ class Outcome(StrEnum):
 class Check:
     outcome: Outcome
     detail: str
-    error: DomainError | None = None
+    error: VcError | None = None
 
     @property
     def passed(self) -> bool:
@@ -82,7 +79,7 @@ class Check:
         return cls(Outcome.PASSED, detail)
 
     @classmethod
-    def failed(cls, error: DomainError) -> "Check":
+    def failed(cls, error: VcError) -> "Check":
         return cls(Outcome.FAILED, error.detail, error)
 
 
@@ -107,7 +104,7 @@ class VerificationResult:
         return all(check.passed for check in self.checks.values())
 
     @property
-    def errors(self) -> list[DomainError]:
+    def errors(self) -> list[VcError]:
         """The failed checks' errors, in the order of CHECKS."""
         return [check.error for check in self.checks.values() if check.error is not None]
 
@@ -154,7 +151,7 @@ def verify_credential(document: dict[str, Any], *, now: datetime | None = None) 
     now = now or timezone.now()
     try:
         verified = verify_issuer_proof(document, now=now)
-    except DomainError as exc:
+    except VcError as exc:
         skipped = Check(Outcome.NOT_CHECKED, "Not checked: the proof did not verify.")
         return VerificationResult(Check.failed(exc), skipped, skipped, skipped)
     proof = Check.ok(f"Signed by {verified.issuer} with {verified.verification_method}.")
@@ -263,7 +260,7 @@ _SET_STATUS_ERRORS = {
 def _status_check(document: dict[str, Any], now: datetime) -> tuple[Check, list[StatusResult]]:
     try:
         statuses = check_status(document, now=now)
-    except DomainError as exc:
+    except VcError as exc:
         return Check.failed(exc), []
     for result in statuses:
         if result.is_set:

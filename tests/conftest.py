@@ -7,9 +7,9 @@ from rest_framework.test import APIClient
 
 from accounts.models import Organisation
 from accounts.services import create_organisation, issue_api_token
-from credentials.jsonld import CREDENTIALS_V2, EDUCATION_V1
 from credentials.services import create_issuer_key
 from vault.services import create_citizen
+from vc.jsonld import CREDENTIALS_V2, EDUCATION_V1
 
 # The official W3C vectors the suite reads, in the repository (sources and licences: PROVENANCE.md there).
 VECTORS = Path(__file__).resolve().parent / "vectors"

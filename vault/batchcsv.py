@@ -19,7 +19,7 @@ from django.conf import settings
 
 from accounts.errors import InvalidNationalId
 from accounts.identity import normalise_national_id
-from credentials.jsonld import CREDENTIALS_V2, EDUCATION_V1
+from vc.jsonld import CREDENTIALS_V2, EDUCATION_V1
 
 from .errors import BatchCsvInvalid, BatchTooLarge
 

@@ -36,9 +36,9 @@ from kombu.exceptions import OperationalError as BrokerError
 from accounts.errors import CitizenNotFound
 from accounts.idempotency import IdempotencyKeyReused, checked_key
 from accounts.models import Organisation
-from core.errors import DomainError
 from core.keyring import KEY_BYTES, DecryptionError, WrappedSecret, keyring, seal, unseal
 from credentials.services import active_issuer_key
+from vc.errors import VcError
 
 from . import selectors, services
 from .batchcsv import (
@@ -355,7 +355,7 @@ def _issue_row(batch: Batch, line: int, cells: dict[str, str]) -> list[RowError]
         raise
     except CitizenNotFound as exc:
         return [RowError(line, "national_id", exc.code, exc.detail)]
-    except DomainError as exc:
+    except VcError as exc:
         # The title, not the detail: a detail may quote the value, and values are not kept here.
         return [RowError(line, _column_of(exc), exc.code, exc.title)]
     except DecryptionError:
@@ -365,7 +365,7 @@ def _issue_row(batch: Batch, line: int, cells: dict[str, str]) -> list[RowError]
     return []
 
 
-def _column_of(exc: DomainError) -> str:
+def _column_of(exc: VcError) -> str:
     path = exc.extra.get("path")
     errors = exc.extra.get("errors")
     if not path and isinstance(errors, list) and errors and isinstance(errors[0], dict):

@@ -13,8 +13,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.db import transaction
 
 from core.keyring import DecryptionError
-from credentials.multikey import did_key_for
-from credentials.presentations import create_presentation
+from vc.multikey import did_key_for
+from vc.presentations import create_presentation
 
 from . import crypto
 from .access import AccessContext

@@ -10,10 +10,10 @@ from django.db import IntegrityError, transaction
 from accounts.models import Organisation, User
 from accounts.services import create_citizen_user
 from core.tasks import enqueue_on_commit
-from credentials.dataintegrity import CRYPTOSUITE
-from credentials.multikey import did_key_for
 from credentials.services import sign_credential
 from credentials.verification import verify_issuer_proof
+from vc.dataintegrity import CRYPTOSUITE
+from vc.multikey import did_key_for
 
 from . import accesslog, crypto, selectors
 from .access import AccessContext

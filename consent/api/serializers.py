@@ -1,8 +1,8 @@
 from rest_framework import serializers
 
 from core.serializers import StrictSerializer
-from credentials.types import supported_type_names
 from vault.api.serializers import RecipientSerializer
+from vc.types import supported_type_names
 
 from ..models import EXPIRED, AccessRequest, Grant, Purpose
 from ..services import (

@@ -13,7 +13,7 @@ from accounts.principals import acting_citizen
 from consent import selectors, services
 from consent.errors import GrantNotFound, RequestNotFound
 from consent.models import AccessRequest
-from core.errors import DomainError
+from vc.errors import VcError
 
 from .forms import ApproveForm, DenyForm
 
@@ -48,7 +48,7 @@ def _decide(request: HttpRequest, act: Callable[[], object], done: str, then: st
         act()
     except (RequestNotFound, GrantNotFound) as exc:
         raise Http404(exc.detail) from exc
-    except DomainError as exc:
+    except VcError as exc:
         messages.error(request, exc.detail)
         return redirect(then)
     messages.success(request, done)

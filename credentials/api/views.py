@@ -6,10 +6,12 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
+from vc.jsonld import CONTEXTS
+from vc.statuslist import MAX_CACHE_SECONDS
+
 from ..errors import UnknownStatusList
 from ..hosted import published_did_document
-from ..jsonld import CONTEXTS
-from ..statuslist import MAX_CACHE_SECONDS, published_status_list
+from ..statuslist import published_status_list
 
 
 class ContextView(APIView):

@@ -16,29 +16,30 @@ credentials are the presenter's own, and a relying party that needs that must ch
 
 from typing import TYPE_CHECKING, Any
 
-from core.errors import DomainError
 from core.problems import PROBLEM_BASE
+from vc.dataintegrity import verify_proofs
+from vc.errors import HolderNotSubject, StatusEntryInvalid, VcError
 
-from ..dataintegrity import verify_proofs
-from ..errors import HolderNotSubject, NotVerified, StatusEntryInvalid
+from ..dids import resolve_verification_method
+from ..errors import NotVerified
 from ..verification import Check, Outcome, VerificationResult
 from ..verification import verify_credential as verify_credential_checks
 
 if TYPE_CHECKING:
-    from ..presentations import VerifiedPresentation
+    from vc.presentations import VerifiedPresentation
 
 # The checks whose failure is an error; the others' failures are warnings (VCALM).
 ERROR_CHECKS = frozenset({"proof"})
 # Failures of other checks that are errors all the same: a status entry that cannot be checked as
 # written is the credential's data failing (VCALM's "data model" errors), not a status to weigh.
-ERROR_TYPES: tuple[type[DomainError], ...] = (StatusEntryInvalid,)
+ERROR_TYPES: tuple[type[VcError], ...] = (StatusEntryInvalid,)
 
 
 def _is_error(name: str, check: Check) -> bool:
     return name in ERROR_CHECKS or isinstance(check.error, ERROR_TYPES)
 
 
-def problem_details(error: DomainError, **extra: Any) -> dict[str, Any]:
+def problem_details(error: VcError, **extra: Any) -> dict[str, Any]:
     """A VCALM ProblemDetails object for one domain error."""
     return {"type": PROBLEM_BASE + error.code, "title": error.title, "detail": error.detail, **extra}
 
@@ -65,8 +66,14 @@ def credential_result(
         # The caller bound its request to a challenge/domain: every proof must carry them.
         checks.append("challenge_domain")
         try:
-            verify_proofs(credential, expected_purpose="assertionMethod", challenge=challenge, domain=domain)
-        except DomainError as exc:
+            verify_proofs(
+                credential,
+                expected_purpose="assertionMethod",
+                challenge=challenge,
+                domain=domain,
+                resolve=resolve_verification_method,
+            )
+        except VcError as exc:
             errors.append(problem_details(exc, check="challenge_domain"))
     return {"verified": not errors, "checks": checks, "warnings": warnings, "errors": errors}
 
@@ -112,7 +119,7 @@ def verify_presentation(
     is missing, or is not the subject of a credential, is a ``holder-not-subject`` warning
     (``check: holder_binding``; one per credential, or one for the whole without a holder).
     """
-    from ..presentations import verify_presentation as verify_presentation_proof
+    from vc.presentations import verify_presentation as verify_presentation_proof
 
     credential_results: list[dict[str, Any]] = []
 
@@ -126,9 +133,13 @@ def verify_presentation(
     errors: list[dict[str, Any]] = []
     try:
         verified = verify_presentation_proof(
-            presentation, challenge=challenge, domain=domain, verify_credential=verify_embedded
+            presentation,
+            challenge=challenge,
+            domain=domain,
+            verify_credential=verify_embedded,
+            resolve=resolve_verification_method,
         )
-    except DomainError as exc:
+    except VcError as exc:
         errors.append(problem_details(exc, check="presentation"))
     else:
         checks.append("holder_binding")

@@ -7,9 +7,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import Organisation
-from credentials.jsonld import CREDENTIALS_V2
-from credentials.types import CREDENTIAL_TYPES, CredentialType
 from tests.conftest import make_organisation
+from vc.jsonld import CREDENTIALS_V2
+from vc.types import CREDENTIAL_TYPES, CredentialType
 
 HR = "dpv:HumanResourceManagement"
 DIPLOMA = "DiplomaCredential"

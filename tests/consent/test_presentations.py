@@ -7,13 +7,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.db import transaction
 
 from consent.services import read_under_grant
-from credentials.dataintegrity import verify_proofs
-from credentials.errors import HolderNotSubject, ProofInvalid, ProofOptionsInvalid
-from credentials.multikey import did_key_for, resolve_verification_method
-from credentials.presentations import create_presentation, verify_presentation
 from tests.support import assert_problem, pointers
 from vault import disclosure
 from vault.models import AccessEvent, Pod
+from vc.dataintegrity import verify_proofs
+from vc.errors import HolderNotSubject, ProofInvalid, ProofOptionsInvalid
+from vc.multikey import did_key_for, resolve_verification_method
+from vc.presentations import create_presentation, verify_presentation
 
 from .conftest import CHALLENGE, DOMAIN, HR, approve, file_request, read_url
 

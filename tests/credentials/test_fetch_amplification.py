@@ -10,15 +10,17 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.utils import timezone
 
-from credentials.dataintegrity import add_proof, verify_proofs
-from credentials.errors import ProofInvalid, StatusListInvalid
-from credentials.jsonld import CREDENTIALS_V2
+from credentials.dids import resolve_verification_method
 from credentials.models import Accreditation, StatusEntry
-from credentials.multikey import did_key_for, public_key_to_multikey
-from credentials.statuslist import MAX_STATUS_ENTRIES, check_status, sign_status_list
+from credentials.statuslist import check_status, sign_status_list
 from credentials.verification import UNTRUSTED_STATUS_DETAIL, Outcome, verify_credential
 from tests.credentials.conftest import sign
 from tests.credentials.localserver import make_certificates, respond_json, run_server
+from vc.dataintegrity import add_proof, verify_proofs
+from vc.errors import ProofInvalid, StatusListInvalid
+from vc.jsonld import CREDENTIALS_V2
+from vc.multikey import did_key_for, public_key_to_multikey
+from vc.statuslist import MAX_STATUS_ENTRIES
 
 SIGNER = Ed25519PrivateKey.from_private_bytes(bytes([7]) * 32)
 STRANGER = Ed25519PrivateKey.from_private_bytes(bytes([8]) * 32)
@@ -81,13 +83,13 @@ def _with_did_web_proofs(server, count: int) -> dict:
 
 def test_three_hundred_did_web_proofs_are_refused_before_any_fetch(did_web_hosts):
     with pytest.raises(ProofInvalid, match="carries 300 proofs; at most 8"):
-        verify_proofs(_with_did_web_proofs(did_web_hosts, 300))
+        verify_proofs(_with_did_web_proofs(did_web_hosts, 300), resolve=resolve_verification_method)
     assert did_web_hosts.seen == []
 
 
 def test_a_forged_proof_set_costs_one_fetch_not_one_per_proof(did_web_hosts):
     with pytest.raises(ProofInvalid, match=r"^Proof 0: The signature does not match"):
-        verify_proofs(_with_did_web_proofs(did_web_hosts, 8))
+        verify_proofs(_with_did_web_proofs(did_web_hosts, 8), resolve=resolve_verification_method)
     assert did_web_hosts.paths_seen() == ["/h0/did.json"]
 
 

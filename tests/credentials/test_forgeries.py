@@ -11,13 +11,13 @@ from collections.abc import Callable
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from credentials.dataintegrity import add_proof
-from credentials.jsonld import EXAMPLES_V2
 from credentials.keys import active_issuer_key, unseal_private_key
-from credentials.multikey import decode_multibase, did_key_for, encode_multibase
 from credentials.statuslist import set_status
 from credentials.verification import Outcome, verify_credential
 from tests.credentials.conftest import sign
+from vc.dataintegrity import add_proof
+from vc.jsonld import EXAMPLES_V2
+from vc.multikey import decode_multibase, did_key_for, encode_multibase
 
 Forgery = Callable[[dict], None]
 

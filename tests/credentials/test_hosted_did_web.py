@@ -13,15 +13,8 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from accounts.models import Organisation
-from credentials.diddocument import parse_did_document
 from credentials.dids import resolve_verification_method
-from credentials.didweb import did_web_to_url
-from credentials.errors import (
-    AccreditationInvalid,
-    CredentialInvalid,
-    DidHostingRefused,
-    UnresolvableKey,
-)
+from credentials.errors import AccreditationInvalid, DidHostingRefused
 from credentials.hosted import host_issuer_did, hosting_authority
 from credentials.keys import active_issuer_key, create_issuer_key, current_identity
 from credentials.models import Accreditation, HostedIssuerDid, IssuerKey, StatusEntry, StatusList
@@ -32,6 +25,9 @@ from credentials.verification import CHECKS, Outcome, verify_credential
 from tests.conftest import diploma
 from tests.credentials.conftest import HOLDER, accredit, sign
 from tests.support import assert_problem, role_matrix
+from vc.diddocument import parse_did_document
+from vc.dids import did_web_to_url
+from vc.errors import CredentialInvalid, UnresolvableKey
 
 HOST = "vault.example.be"
 DID = f"did:web:{HOST}:issuers:ghent-demo-university"

@@ -9,26 +9,26 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.errors import DomainError
 from core.keyring import DecryptionError
-from credentials.dataintegrity import add_proof, verify_proof
-from credentials.datamodel import parse_datetime_stamp
-from credentials.errors import (
-    CredentialInvalid,
-    JsonLdInvalid,
-    NoSigningKey,
-    ProofInvalid,
-    UndefinedTerm,
-    UnknownContext,
-    UnknownCredentialType,
-)
-from credentials.jsonld import CREDENTIALS_V2, EDUCATION_V1, EXAMPLES_V2
+from credentials.errors import NoSigningKey
 from credentials.models import IssuerKey
-from credentials.multikey import did_key_for
 from credentials.services import _private_key, active_issuer_key, create_issuer_key, sign_credential
 from credentials.verification import verify_issuer_proof
 from tests.conftest import diploma
 from tests.credentials.conftest import HOLDER, sign
+from vc.dataintegrity import add_proof, verify_proof
+from vc.datamodel import parse_datetime_stamp
+from vc.errors import (
+    CredentialInvalid,
+    JsonLdInvalid,
+    ProofInvalid,
+    UndefinedTerm,
+    UnknownContext,
+    UnknownCredentialType,
+    VcError,
+)
+from vc.jsonld import CREDENTIALS_V2, EDUCATION_V1, EXAMPLES_V2
+from vc.multikey import did_key_for
 
 
 @pytest.fixture
@@ -358,7 +358,7 @@ def test_changing_any_string_value_of_a_signed_diploma_fails_verification(signed
             ).filter(lambda value: value != old),
             label="new value",
         )
-        with pytest.raises(DomainError):
+        with pytest.raises(VcError):
             verify_issuer_proof(_replace(signed_diploma, path, new))
 
     check()

@@ -19,8 +19,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Organisation
-from credentials.dataintegrity import add_proof
-from credentials.errors import IssuerNotTrusted, KeyCompromiseInvalid, UnresolvableKey
+from credentials.errors import IssuerNotTrusted, KeyCompromiseInvalid
 from credentials.hosted import host_issuer_did
 from credentials.issuing import issue_credential
 from credentials.keys import (
@@ -31,13 +30,15 @@ from credentials.keys import (
     unseal_private_key,
 )
 from credentials.models import IssuerKey, StatusEntry, StatusList
-from credentials.multikey import did_key_for
 from credentials.services import register_external_did
 from credentials.statuslist import published_status_list, status_list_url
 from credentials.trust import is_accredited
 from credentials.verification import Outcome, verify_credential
 from tests.conftest import diploma
 from tests.credentials.conftest import HOLDER, sign
+from vc.dataintegrity import add_proof
+from vc.errors import UnresolvableKey
+from vc.multikey import did_key_for
 
 HOST = "vault.example.be"
 DID = f"did:web:{HOST}:issuers:ghent-demo-university"

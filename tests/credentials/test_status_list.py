@@ -14,34 +14,32 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from credentials.datamodel import parse_datetime_stamp
-from credentials.errors import (
-    ProofInvalid,
-    RevocationIsFinal,
-    StatusListInvalid,
-    UnknownCredentialStatus,
-    UnsupportedStatusPurpose,
-)
+from credentials.errors import RevocationIsFinal, UnknownCredentialStatus, UnsupportedStatusPurpose
 from credentials.keys import active_issuer_key, create_issuer_key, current_identity
-from credentials.models import MIN_STATUS_LIST_SIZE, StatusEntry, StatusList
+from credentials.models import StatusEntry, StatusList
 from credentials.statuslist import (
     FILL_LIMIT,
-    MAX_CACHE_SECONDS,
     allocate_status_entries,
-    bit_is_set,
-    cache_seconds,
     check_status,
-    decode_bitstring,
-    encode_bitstring,
     set_status,
     sign_status_list,
     status_list_url,
     verify_status_list_credential,
-    with_bit,
 )
 from credentials.verification import verify_issuer_proof
 from tests.conftest import VECTORS, diploma
 from tests.credentials.conftest import sign
+from vc.datamodel import parse_datetime_stamp
+from vc.errors import ProofInvalid, StatusListInvalid
+from vc.statuslist import (
+    MAX_CACHE_SECONDS,
+    MIN_STATUS_LIST_SIZE,
+    bit_is_set,
+    cache_seconds,
+    decode_bitstring,
+    encode_bitstring,
+    with_bit,
+)
 
 STATUS_VECTORS = VECTORS / "status-list"
 SPEC_ENCODED_LIST = "uH4sIAAAAAAAAA-3BMQEAAADCoPVPbQwfoAAAAAAAAAAAAAAAAAAAAIC3AYbSVKsAQAAA"

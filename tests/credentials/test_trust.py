@@ -171,8 +171,8 @@ def pinned_did_web(tmp_path, settings):
 
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from credentials.multikey import public_key_to_multikey
     from credentials.pinned import pin_did_document
+    from vc.multikey import public_key_to_multikey
 
     settings.PINNED_DID_DOCUMENTS_DIR = str(tmp_path / "pins")
     settings.DID_WEB_NETWORK = False
@@ -196,8 +196,8 @@ def pinned_did_web(tmp_path, settings):
 
 
 def _signed_by(did, key):
-    from credentials.dataintegrity import add_proof
     from tests.conftest import diploma
+    from vc.dataintegrity import add_proof
 
     unsigned = diploma()
     unsigned.update(

@@ -6,22 +6,22 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from credentials.dataintegrity import add_proof
-from credentials.datamodel import parse_datetime_stamp
 from credentials.errors import (
     CredentialNotValidNow,
     CredentialRevoked,
     CredentialSuspended,
     IssuerNotTrusted,
-    ProofInvalid,
     RemoteFetchFailed,
-    StatusEntryInvalid,
 )
 from credentials.keys import active_issuer_key, unseal_private_key
 from credentials.statuslist import set_status
-from credentials.verification import CHECKS, Outcome, require_verified, verify_credential
+from credentials.verification import CHECKS, Outcome, require_verified, verify_credential, verify_issuer_proof
 from tests.conftest import diploma
 from tests.credentials.conftest import HOLDER, accredit, sign
+from tests.vc.dataintegrity.test_eddsa_rdfc_2022 import VECTORS_UNDER_TEST
+from vc.dataintegrity import add_proof, verify_proof
+from vc.datamodel import parse_datetime_stamp
+from vc.errors import ProofInvalid, StatusEntryInvalid
 
 
 def xsd(moment):
@@ -201,3 +201,15 @@ def test_a_status_entry_that_cannot_be_checked_fails_the_status_check_trusted_or
     assert isinstance(result.status.error, StatusEntryInvalid)
     assert "/credentialStatus/statusListIndex" in result.status.detail
     assert not result.verified
+
+
+# The official vectors' proofs verify, but their signer is not their issuer.
+
+
+@VECTORS_UNDER_TEST
+def test_vector_signed_by_a_key_the_issuer_does_not_control_fails_credential_verification(vector):
+    # The vectors' issuers (a URL, a P-256 did:key) are not the Ed25519 key that signed them:
+    # the proof is valid, but it is not the issuer's.
+    verify_proof(vector.signed)
+    with pytest.raises(ProofInvalid, match="not of the issuer"):
+        verify_issuer_proof(vector.signed)

@@ -11,10 +11,10 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import Organisation
-from credentials.dataintegrity import verify_proofs
-from credentials.errors import ProofInvalid
-from credentials.presentations import verify_presentation
 from tests.conftest import Actor, diploma
+from vc.dataintegrity import verify_proofs
+from vc.errors import ProofInvalid
+from vc.presentations import verify_presentation
 
 NATIONAL_ID = "BE:85.07.30-033.28"  # separators are accepted and normalised
 CHALLENGE = "3b9f6c0e-vacancy-17-nonce"  # the employer's fresh nonce for this read

@@ -3,10 +3,10 @@
 import pytest
 from django.db import transaction
 
-from credentials.presentations import verify_presentation
 from vault.access import AccessContext
 from vault.disclosure import Permit, present
 from vault.models import AccessEvent
+from vc.presentations import verify_presentation
 
 CHALLENGE = "a-fresh-challenge-0001"
 DOMAIN = "https://hr.acme.example"

@@ -6,8 +6,9 @@ from django.db import transaction
 
 from credentials.models import StatusEntry
 from credentials.signals import credential_status_changed
-from credentials.statuslist import bit_is_set, set_status
+from credentials.statuslist import set_status
 from vault.models import AccessEvent
+from vc.statuslist import bit_is_set
 
 
 def status(university, credential_id, purpose, value):

@@ -1,9 +1,9 @@
 import pytest
 
 from accounts.models import Organisation
-from credentials.jsonld import CREDENTIALS_V1, CREDENTIALS_V2
 from credentials.keys import active_issuer_key
 from tests.conftest import make_organisation
+from vc.jsonld import CREDENTIALS_V1, CREDENTIALS_V2
 
 
 def plain_credential(**extra):

@@ -2,10 +2,10 @@
 
 import pytest
 
-from credentials.dataintegrity import verify_proofs
-from credentials.jsonld import CREDENTIALS_V1, EXAMPLES_V2
 from tests.conftest import diploma
 from tests.support import assert_problem, role_matrix
+from vc.dataintegrity import verify_proofs
+from vc.jsonld import CREDENTIALS_V1, EXAMPLES_V2
 
 from .conftest import plain_credential, vcdm11_credential
 

@@ -3,11 +3,11 @@
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from credentials.dataintegrity import add_proof
-from credentials.jsonld import CREDENTIALS_V2
-from credentials.multikey import did_key_for
-from credentials.presentations import create_presentation
 from tests.support import assert_problem
+from vc.dataintegrity import add_proof
+from vc.jsonld import CREDENTIALS_V2
+from vc.multikey import did_key_for
+from vc.presentations import create_presentation
 
 from .conftest import plain_credential
 

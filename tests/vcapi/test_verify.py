@@ -3,11 +3,11 @@
 import pytest
 from rest_framework.test import APIClient
 
-from credentials.dataintegrity import add_proof
-from credentials.dataintegrity.suites import SUITES
 from credentials.keys import current_identity, unseal_private_key
-from credentials.multikey import encode_multibase
 from tests.support import assert_problem
+from vc.dataintegrity import add_proof
+from vc.dataintegrity.suites import SUITES
+from vc.multikey import encode_multibase
 
 from .conftest import plain_credential, vcdm11_credential
 

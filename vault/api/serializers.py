@@ -2,7 +2,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from core.serializers import StrictSerializer
-from credentials.dataintegrity import CRYPTOSUITE, SUPPORTED_CRYPTOSUITES
+from vc.dataintegrity import CRYPTOSUITE, SUPPORTED_CRYPTOSUITES
 
 from ..models import AccessEvent, Batch, BatchRowError
 

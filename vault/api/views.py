@@ -13,7 +13,7 @@ from accounts.idempotency import run_once
 from accounts.permissions import IsCitizen, IsIssuer
 from accounts.principals import acting_citizen, acting_organisation
 from core.serializers import unknown_members, validated_body
-from credentials.dataintegrity import CRYPTOSUITE
+from vc.dataintegrity import CRYPTOSUITE
 
 from .. import batches, selectors, services
 from ..batchcsv import check_upload_size

@@ -4,8 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from accounts.models import Organisation
-from core.errors import DomainError
 from credentials.services import accredit_issuer
+from vc.errors import VcError
 
 
 def _moment(value: str | None) -> datetime | None:
@@ -45,7 +45,7 @@ class Command(BaseCommand):
                 valid_until=_moment(valid_until),
                 notes=notes,
             )
-        except DomainError as exc:
+        except VcError as exc:
             raise CommandError(exc.detail) from exc
         dids = ", ".join(issuer.signing_keys.values_list("did", flat=True)) or "(no signing key yet)"
         self.stdout.write(

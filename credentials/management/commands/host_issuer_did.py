@@ -1,9 +1,9 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Organisation
-from core.errors import DomainError
-from credentials.didweb import did_web_to_url
 from credentials.hosted import host_issuer_did
+from vc.dids import did_web_to_url
+from vc.errors import VcError
 
 
 class Command(BaseCommand):
@@ -21,7 +21,7 @@ class Command(BaseCommand):
             raise CommandError(f"There is no organisation with slug {organisation!r}.")
         try:
             hosted = host_issuer_did(organisation=issuer)
-        except DomainError as exc:
+        except VcError as exc:
             raise CommandError(exc.detail) from exc
         self.stdout.write(f"{issuer.name} signs as {hosted.did}")
         self.stdout.write(f"DID document: {did_web_to_url(hosted.did)}")

@@ -1,9 +1,9 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_datetime
 
-from core.errors import DomainError
 from credentials.keys import active_issuer_key, issuer_key_of, mark_key_compromised
 from credentials.models import HostedIssuerDid, IssuerKey
+from vc.errors import VcError
 
 
 class Command(BaseCommand):
@@ -41,7 +41,7 @@ class Command(BaseCommand):
         was_active = issuer_key.retired_at is None
         try:
             marked = mark_key_compromised(key=issuer_key, note=note, at=moment)
-        except DomainError as exc:
+        except VcError as exc:
             raise CommandError(exc.detail) from exc
         organisation = marked.organisation
         self.stdout.write(

@@ -3,9 +3,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from credentials.diddocument import DidDocument
-from credentials.errors import UnresolvableKey
 from credentials.pinned import pin_did_document
+from vc.diddocument import DidDocument
+from vc.errors import UnresolvableKey
 
 
 class Command(BaseCommand):

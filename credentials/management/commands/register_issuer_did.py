@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Organisation
-from core.errors import DomainError
 from credentials.services import register_external_did
+from vc.errors import VcError
 
 
 class Command(BaseCommand):
@@ -22,7 +22,7 @@ class Command(BaseCommand):
             raise CommandError(f"There is no organisation with slug {organisation!r}.")
         try:
             register_external_did(organisation=issuer, did=did, notes=notes)
-        except DomainError as exc:
+        except VcError as exc:
             raise CommandError(exc.detail) from exc
         accredited = (
             ", ".join(issuer.accreditations.values_list("credential_type", flat=True)) or "nothing yet"

@@ -1,6 +1,6 @@
 """JSON Schemas shipped with the service, pinned by SHA-256, for ``credentialSchema`` checks.
 
-``credentials/schemas/manifest.json`` maps each schema's URL to its file and digest, like the
+``vc/schemas/manifest.json`` maps each schema's URL to its file and digest, like the
 JSON-LD contexts. Schemas are never fetched: a ``credentialSchema`` naming any other URL cannot be
 checked offline, and callers report it as unchecked rather than valid. Validation is JSON Schema
 Draft 2020-12 (``jsonschema``), formats asserted, ``$ref`` resolved only among pinned schemas.
@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+
+from .errors import ShippedFileInvalid
 
 SCHEMAS_DIR = Path(__file__).resolve().parent / "schemas"
 
@@ -48,19 +49,19 @@ def _load_pinned_schemas() -> dict[str, PinnedSchema]:
         raw = (SCHEMAS_DIR / entry["file"]).read_bytes()
         digest = hashlib.sha256(raw).hexdigest()
         if digest != entry["sha256"]:
-            raise ImproperlyConfigured(
+            raise ShippedFileInvalid(
                 f"Schema file {entry['file']} does not match its pinned SHA-256 "
                 f"({digest} != {entry['sha256']}); refusing to start."
             )
         document = json.loads(raw)
         if document.get("$id") != url:
-            raise ImproperlyConfigured(
+            raise ShippedFileInvalid(
                 f"Schema file {entry['file']} has $id {document.get('$id')!r}, not {url}."
             )
         try:
             Draft202012Validator.check_schema(document)
         except SchemaError as exc:
-            raise ImproperlyConfigured(
+            raise ShippedFileInvalid(
                 f"Schema file {entry['file']} is not a valid JSON Schema: {exc.message}"
             ) from exc
         pinned[url] = PinnedSchema(url, entry["file"], digest, document)

@@ -5,7 +5,7 @@ All three hash the same way (VC DI EdDSA 1.0 §3.2.4, §3.3.4, App. A):
 proof without ``proofValue`` and with the document's ``@context``. They differ in how they
 canonicalize and in which proofs they accept:
 
-- ``eddsa-rdfc-2022``: RDFC-1.0 N-Quads from strict JSON-LD (credentials.jsonld), so a term that
+- ``eddsa-rdfc-2022``: RDFC-1.0 N-Quads from strict JSON-LD (vc.jsonld), so a term that
   would not be signed is refused, never silently dropped.
 - ``eddsa-jcs-2022``: RFC 8785 JSON (the ``rfc8785`` package); every byte of the JSON is signed,
   but the data model still requires every term to be defined: the document is held to the same
@@ -189,7 +189,7 @@ def check_shipped_contexts(document: dict[str, Any]) -> None:
     The cheap half of strict JSON-LD, for eddsa-jcs-2022: JCS signs every JSON byte, so no
     expansion is needed, but a document naming an unknown context, or an inline context that
     changes how other terms are read, is refused as it is for eddsa-rdfc-2022
-    (credentials.jsonld.check_contexts). Raises UnknownContext or JsonLdInvalid.
+    (vc.jsonld.check_contexts). Raises UnknownContext or JsonLdInvalid.
     """
     if "@context" not in document:
         raise JsonLdInvalid("The document has no @context.", path="/@context")

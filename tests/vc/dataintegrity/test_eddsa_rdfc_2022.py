@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from credentials.dataintegrity import add_proof, hash_data, verify_proof
-from credentials.errors import ProofInvalid, UndefinedTerm, UnresolvableKey
-from credentials.jsonld import canonicalize
-from credentials.multikey import (
+from tests.conftest import VECTORS
+from vc.dataintegrity import add_proof, hash_data, verify_proof
+from vc.errors import ProofInvalid, UndefinedTerm, UnresolvableKey
+from vc.jsonld import canonicalize
+from vc.multikey import (
     ED25519_PRIVATE_PREFIX,
     ED25519_PUBLIC_PREFIX,
     decode_multibase,
@@ -22,8 +23,6 @@ from credentials.multikey import (
     multikey_to_private_key,
     public_key_to_multikey,
 )
-from credentials.verification import verify_issuer_proof
-from tests.conftest import VECTORS
 
 EDDSA = VECTORS / "vc-di-eddsa"
 KEY_PAIR = json.loads((EDDSA / "keyPair.json").read_text())
@@ -136,15 +135,6 @@ def test_signed_vector_verifies(vector):
     assert verified.verification_method == vector.proof_config["verificationMethod"]
     assert verified.created == "2023-02-24T23:36:38Z"
     assert verified.proof_purpose == "assertionMethod"
-
-
-@VECTORS_UNDER_TEST
-def test_vector_signed_by_a_key_the_issuer_does_not_control_fails_credential_verification(vector):
-    # The vectors' issuers (a URL, a P-256 did:key) are not the Ed25519 key that signed them:
-    # the proof is valid, but it is not the issuer's.
-    verify_proof(vector.signed)
-    with pytest.raises(ProofInvalid, match="not of the issuer"):
-        verify_issuer_proof(vector.signed)
 
 
 # Step 8: Multikey.

@@ -2,7 +2,7 @@
 
 Two pyld behaviours make naive use dangerous for signatures:
 - its default loader fetches contexts over the network; ours serves only the files shipped in
-  ``credentials/contexts`` (pinned by SHA-256 in ``manifest.json``) and refuses any other URL;
+  ``vc/contexts`` (pinned by SHA-256 in ``manifest.json``) and refuses any other URL;
 - it silently drops properties and types its contexts do not define, so they are not signed
   and can be changed after signing; we refuse such documents instead (``expand_strict``).
 Inline contexts may only add plain term definitions to absolute IRIs: one that redefines a term,
@@ -21,12 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from cachetools import LRUCache
-from django.core.exceptions import ImproperlyConfigured
 from pyld import jsonld
 from pyld.canon import URDNA2015
 from pyld.context_resolver import ContextResolver
 
-from .errors import JsonLdInvalid, UndefinedTerm, UnknownContext
+from .errors import JsonLdInvalid, ShippedFileInvalid, UndefinedTerm, UnknownContext
 
 CONTEXTS_DIR = Path(__file__).resolve().parent / "contexts"
 
@@ -65,7 +64,7 @@ def _load_shipped_contexts() -> dict[str, ShippedContext]:
         raw = (CONTEXTS_DIR / entry["file"]).read_bytes()
         digest = hashlib.sha256(raw).hexdigest()
         if digest != entry["sha256"]:
-            raise ImproperlyConfigured(
+            raise ShippedFileInvalid(
                 f"Context file {entry['file']} does not match its pinned SHA-256 "
                 f"({digest} != {entry['sha256']}); refusing to start."
             )

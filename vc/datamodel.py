@@ -7,7 +7,7 @@ Recommendation it breaks; all violations are collected before raising, so an iss
 payload in one round trip.
 
 Whether each context is shipped and each term defined is the JSON-LD layer's job
-(``credentials.jsonld.expand_strict``); this module checks the JSON shape. What cannot be checked
+(``vc.jsonld.expand_strict``); this module checks the JSON shape. What cannot be checked
 offline (a ``credentialSchema`` or ``relatedResource`` we do not ship) is not an error of the data
 model: it is returned in the ``ValidationReport`` as unchecked, never passed silently.
 """
@@ -22,9 +22,7 @@ from typing import Any, Literal, TypeGuard
 
 import base58
 
-from core.errors import Invalid
-
-from .errors import CredentialInvalid, PresentationInvalid
+from .errors import CredentialInvalid, Invalid, PresentationInvalid
 from .jsonld import CONTEXTS, CREDENTIALS_V2, is_absolute_iri
 from .schemas import pinned_schema, schema_violations
 from .types import registered_types_of, type_values
@@ -549,7 +547,7 @@ def _check_schemas(
 def _check_registered_claims(
     errors: _Collector, doc: dict[str, Any], subjects: list[tuple[str, Any]], checked: set[str]
 ) -> None:
-    """A credential of a type we issue (credentials.types) is held to that type's subject schema,
+    """A credential of a type we issue (vc.types) is held to that type's subject schema,
     whether or not it names it in credentialSchema: a diploma awarded on 2021-02-30 is refused
     at issuance and at verification. A schema its credentialSchema named is not checked twice."""
     for credential_type in registered_types_of(doc):

@@ -18,11 +18,10 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from core.errors import DomainError
-
 from .dataintegrity import CRYPTOSUITE, VerifiedProof, add_proof, verify_proofs
 from .datamodel import validate_presentation
-from .errors import HolderNotSubject, PresentationInvalid, ProofInvalid, ProofOptionsInvalid
+from .dids import KeyResolver, resolve_key
+from .errors import HolderNotSubject, PresentationInvalid, ProofInvalid, ProofOptionsInvalid, VcError
 from .jsonld import CREDENTIALS_V2, is_absolute_iri
 
 PRESENTATION_TYPE = "VerifiablePresentation"
@@ -39,7 +38,7 @@ class CredentialResult:
     index: int
     credential_id: str | None
     result: Any = None
-    error: DomainError | None = None
+    error: VcError | None = None
     holder_is_subject: bool = False
 
     @property
@@ -162,12 +161,14 @@ def verify_presentation(
     domain: str | None,
     verify_credential: Callable[[dict[str, Any]], Any] | None = None,
     require_holder_binding: bool = False,
+    resolve: KeyResolver = resolve_key,
 ) -> VerifiedPresentation:
     """Verify a presentation: its shape, the holder's proof, then each credential it holds.
 
     The proof must have purpose ``authentication`` and carry exactly the ``challenge`` and
     ``domain`` the verifier issued (both required: without them a replayed or redirected
-    presentation would pass), and be made with a key of the ``holder`` when there is one.
+    presentation would pass), and be made with a key of the ``holder`` when there is one (keys
+    resolved by ``resolve``, by default did:key only).
     ``verify_credential`` (the caller's full credential verifier) is called on each embedded
     credential; its domain errors are collected per credential, not raised. Whether the holder is
     the subject of each credential is reported (``holder_bound``, ``holder_is_subject``); with
@@ -186,7 +187,7 @@ def verify_presentation(
         if binding_errors:
             raise HolderNotSubject(_summary(binding_errors), errors=binding_errors)
     proofs = verify_proofs(
-        presentation, expected_purpose="authentication", challenge=challenge, domain=domain
+        presentation, expected_purpose="authentication", challenge=challenge, domain=domain, resolve=resolve
     )
     if holder is not None:
         for index, proof in enumerate(proofs):
@@ -204,7 +205,7 @@ def verify_presentation(
             bound = holder_is_subject(credential, holder)
             try:
                 outcome = verify_credential(credential)
-            except DomainError as exc:
+            except VcError as exc:
                 results.append(CredentialResult(index, credential_id, error=exc, holder_is_subject=bound))
                 continue
             results.append(CredentialResult(index, credential_id, result=outcome, holder_is_subject=bound))
@@ -217,7 +218,7 @@ def verify_presentation(
 
 
 def _shape_errors(presentation: Any) -> list[dict[str, str]]:
-    """VCDM 2.0 §4.13 (credentials.datamodel.validate_presentation, embedded credentials
+    """VCDM 2.0 §4.13 (vc.datamodel.validate_presentation, embedded credentials
     included), plus what only a presentation verifier cares about: the same credential twice."""
     try:
         validate_presentation(presentation)

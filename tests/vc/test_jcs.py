@@ -7,8 +7,8 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from credentials import jcs
 from tests.conftest import VECTORS
+from vc import jcs
 
 scalars = (
     st.none()

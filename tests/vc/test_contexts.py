@@ -7,12 +7,12 @@ import shutil
 import socket
 
 import pytest
-from django.core.exceptions import ImproperlyConfigured
 from pyld import jsonld as pyld_jsonld
 
-from credentials import jsonld
-from credentials.errors import UnknownContext
-from credentials.jsonld import (
+from tests.conftest import VECTORS
+from vc import jsonld
+from vc.errors import ShippedFileInvalid, UnknownContext
+from vc.jsonld import (
     CONTEXTS,
     CONTEXTS_DIR,
     CREDENTIALS_V1,
@@ -23,7 +23,6 @@ from credentials.jsonld import (
     canonicalize,
     document_loader,
 )
-from tests.conftest import VECTORS
 
 MANIFEST = json.loads((CONTEXTS_DIR / "manifest.json").read_text())["contexts"]
 OFFICIAL = json.loads((VECTORS / "contexts" / "index.json").read_text())["contexts"]
@@ -104,7 +103,7 @@ def test_a_tampered_context_file_stops_the_service_from_starting(tmp_path, monke
     # A harmless-looking reformat (CRLF line endings) is still a different context file.
     target.write_bytes(target.read_bytes().replace(b"\n", b"\r\n"))
     monkeypatch.setattr(jsonld, "CONTEXTS_DIR", tmp_path / "contexts")
-    with pytest.raises(ImproperlyConfigured, match="does not match its pinned SHA-256"):
+    with pytest.raises(ShippedFileInvalid, match="does not match its pinned SHA-256"):
         jsonld._load_shipped_contexts()
 
 

@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from credentials.dataintegrity import add_proof, verify_proofs
-from credentials.errors import HolderNotSubject, PresentationInvalid, ProofInvalid, ProofOptionsInvalid
-from credentials.jsonld import CREDENTIALS_V2, EDUCATION_V1
-from credentials.multikey import did_key_for
-from credentials.presentations import create_presentation, holder_is_subject, verify_presentation
+from vc.dataintegrity import add_proof, verify_proofs
+from vc.errors import HolderNotSubject, PresentationInvalid, ProofInvalid, ProofOptionsInvalid
+from vc.jsonld import CREDENTIALS_V2, EDUCATION_V1
+from vc.multikey import did_key_for
+from vc.presentations import create_presentation, holder_is_subject, verify_presentation
 
 ISSUER_KEY = Ed25519PrivateKey.from_private_bytes(bytes([1]) * 32)
 HOLDER_KEY = Ed25519PrivateKey.from_private_bytes(bytes([2]) * 32)

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from credentials.datamodel import (
+from tests.conftest import diploma
+from vc.datamodel import (
     CREDENTIALS_V1,
     parse_datetime_stamp,
     parse_digest_multibase,
@@ -18,11 +19,10 @@ from credentials.datamodel import (
     validate_credential,
     validate_presentation,
 )
-from credentials.errors import CredentialInvalid, PresentationInvalid
-from credentials.jsonld import CONTEXTS, CREDENTIALS_V2, EDUCATION_V1
-from credentials.schemas import DIPLOMA_SUBJECT_SCHEMA
-from credentials.types import types_of
-from tests.conftest import diploma
+from vc.errors import CredentialInvalid, PresentationInvalid
+from vc.jsonld import CONTEXTS, CREDENTIALS_V2, EDUCATION_V1
+from vc.schemas import DIPLOMA_SUBJECT_SCHEMA
+from vc.types import types_of
 
 ISSUER = "did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp"
 

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from credentials.errors import JsonLdInvalid, UndefinedTerm, UnknownContext
-from credentials.jsonld import CREDENTIALS_V2, EDUCATION_V1, EXAMPLES_V2, canonicalize, expand_strict
 from tests.conftest import diploma
+from vc.errors import JsonLdInvalid, UndefinedTerm, UnknownContext
+from vc.jsonld import CREDENTIALS_V2, EDUCATION_V1, EXAMPLES_V2, canonicalize, expand_strict
 
 CVE = "https://w3id.org/citizen-vault/education#"
 

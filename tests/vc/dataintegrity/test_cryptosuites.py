@@ -12,15 +12,16 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from credentials.dataintegrity import (
+from tests.conftest import VECTORS
+from vc.dataintegrity import (
     SUPPORTED_CRYPTOSUITES,
     VERIFIABLE_CRYPTOSUITES,
     add_proof,
     verify_proof,
     verify_proofs,
 )
-from credentials.dataintegrity.suites import SUITES
-from credentials.errors import (
+from vc.dataintegrity.suites import SUITES
+from vc.errors import (
     JsonLdInvalid,
     NotCanonicalizable,
     ProofInvalid,
@@ -28,9 +29,8 @@ from credentials.errors import (
     UndefinedTerm,
     UnknownContext,
 )
-from credentials.jsonld import EXAMPLES_V2
-from credentials.multikey import decode_multibase, did_key_for, encode_multibase, multikey_to_private_key
-from tests.conftest import VECTORS
+from vc.jsonld import EXAMPLES_V2
+from vc.multikey import decode_multibase, did_key_for, encode_multibase, multikey_to_private_key
 
 EDDSA = VECTORS / "vc-di-eddsa"
 KEY_PAIR = json.loads((EDDSA / "keyPair.json").read_text())

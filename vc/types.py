@@ -14,7 +14,7 @@ class CredentialType:
     name: str
     description: str
     contexts: tuple[str, ...]
-    # The pinned schema (credentials.schemas) every credentialSubject of this type must meet,
+    # The pinned schema (vc.schemas) every credentialSubject of this type must meet,
     # whether or not the credential names it in credentialSchema.
     subject_schema: str | None = None
 

@@ -13,9 +13,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from credentials import dids
-from credentials.errors import UnresolvableKey
-from credentials.multikey import (
+from tests.conftest import VECTORS
+from vc import dids
+from vc.errors import UnresolvableKey
+from vc.multikey import (
     did_key_for,
     encode_multibase,
     multikey_to_private_key,
@@ -24,7 +25,6 @@ from credentials.multikey import (
     public_key_to_multikey,
     resolve_verification_method,
 )
-from tests.conftest import VECTORS
 
 DID_KEY_VECTORS = json.loads((VECTORS / "did-key" / "ed25519-x25519.json").read_text())
 X25519_ONLY = json.loads((VECTORS / "did-key" / "x25519.json").read_text())["didDocument"]
@@ -169,22 +169,20 @@ SEED_ZERO_KEY = did_key_for(_key_from_seed("00" * 32).public_key())
     "purpose", [None, "assertionMethod", "authentication", "capabilityInvocation", "capabilityDelegation"]
 )
 def test_did_key_resolves_for_the_relationships_its_document_lists(purpose):
-    controller, public_key = dids.resolve_verification_method(
-        SEED_ZERO_KEY.verification_method, purpose=purpose
-    )
+    controller, public_key = dids.resolve_key(SEED_ZERO_KEY.verification_method, purpose=purpose)
     assert controller == SEED_ZERO_KEY.did
     assert public_key_to_multikey(public_key) == SEED_ZERO_KEY.multikey
 
 
 def test_did_key_ed25519_key_is_not_a_key_agreement_key():
     with pytest.raises(UnresolvableKey, match="not listed under keyAgreement"):
-        dids.resolve_verification_method(SEED_ZERO_KEY.verification_method, purpose="keyAgreement")
+        dids.resolve_key(SEED_ZERO_KEY.verification_method, purpose="keyAgreement")
 
 
 @pytest.mark.parametrize("purpose", ["assertion", "AssertionMethod", "", "proofPurpose"])
 def test_an_unknown_relationship_is_refused(purpose):
     with pytest.raises(UnresolvableKey, match="not a verification relationship"):
-        dids.resolve_verification_method(SEED_ZERO_KEY.verification_method, purpose=purpose)
+        dids.resolve_key(SEED_ZERO_KEY.verification_method, purpose=purpose)
 
 
 @pytest.mark.parametrize(
@@ -199,12 +197,12 @@ def test_an_unknown_relationship_is_refused(purpose):
 )
 def test_the_entry_point_refuses_what_it_cannot_resolve(verification_method):
     with pytest.raises(UnresolvableKey):
-        dids.resolve_verification_method(verification_method, purpose="assertionMethod")
+        dids.resolve_key(verification_method, purpose="assertionMethod")
 
 
 def test_an_overlong_base58_value_is_refused_before_decoding():
     # Found in review: base58 decoding is quadratic; a 250,000-character proofValue took 25 s.
-    from credentials.multikey import MAX_BASE58_CHARACTERS, decode_multibase
+    from vc.multikey import MAX_BASE58_CHARACTERS, decode_multibase
 
     with pytest.raises(UnresolvableKey, match="is not a key or signature"):
         decode_multibase("z" + "2" * 250_000)

@@ -17,14 +17,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from core.errors import DomainError
-from credentials.dataintegrity import add_proof, verify_proofs
-from credentials.datamodel import validate_credential
-from credentials.errors import CredentialInvalid
-from credentials.jsonld import CREDENTIALS_V2, EDUCATION_V1
-from credentials.multikey import did_key_for
-from credentials.presentations import create_presentation, verify_presentation
 from tests.conftest import VECTORS
+from vc.dataintegrity import add_proof, verify_proofs
+from vc.datamodel import validate_credential
+from vc.errors import CredentialInvalid, VcError
+from vc.jsonld import CREDENTIALS_V2, EDUCATION_V1
+from vc.multikey import did_key_for
+from vc.presentations import create_presentation, verify_presentation
 
 EDDSA = VECTORS / "vc-di-eddsa"
 ISSUER_KEY = Ed25519PrivateKey.from_private_bytes(bytes([7]) * 32)
@@ -179,7 +178,7 @@ def test_signed_document_verifies_unchanged(signed):
 @given(data=st.data())
 def test_any_single_byte_change_fails_verification(signed, data):
     changed = data.draw(single_byte_changes(signed.document), label="changed document")
-    with pytest.raises(DomainError):
+    with pytest.raises(VcError):
         signed.verify(changed)
 
 

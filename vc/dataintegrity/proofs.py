@@ -19,11 +19,9 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from core.errors import DomainError
-
 from ..datamodel import parse_datetime_stamp
-from ..dids import resolve_verification_method
-from ..errors import JsonLdInvalid, ProofInvalid, ProofOptionsInvalid, UnresolvableKey
+from ..dids import KeyResolver, resolve_key
+from ..errors import JsonLdInvalid, ProofInvalid, ProofOptionsInvalid, UnresolvableKey, VcError
 from ..jsonld import is_absolute_iri
 from ..multikey import decode_multibase, encode_multibase
 from .suites import SUITES, Cryptosuite, suite_for_signing, suite_of
@@ -176,6 +174,7 @@ def verify_proofs(
     challenge: str | None = None,
     domain: str | None = None,
     now: datetime | None = None,
+    resolve: KeyResolver = resolve_key,
 ) -> list[VerifiedProof]:
     """Verify every proof of ``document`` (one, a set, or chains; at most MAX_PROOFS) and return
     them in order.
@@ -183,8 +182,9 @@ def verify_proofs(
     Each proof must: be of a suite we verify, have ``expected_purpose``, not be expired at ``now``
     nor created after it (beyond CLOCK_SKEW), match ``challenge``/``domain`` when given (for
     ``authentication`` both are required, from the verifier and in the proof), name only proofs
-    the document carries in ``previousProof``, resolve its verification method, and carry a
-    signature over the document. Raises ProofInvalid naming the proof (index and id) and the rule,
+    the document carries in ``previousProof``, resolve its verification method with ``resolve``
+    (by default did:key only: vc.dids.resolve_key), and carry a signature over the document.
+    Raises ProofInvalid naming the proof (index and id) and the rule,
     UnresolvableKey, or the canonicalization errors (UnknownContext, UndefinedTerm, JsonLdInvalid,
     NotCanonicalizable). Whether the signer is the one the caller trusts is the caller's policy.
     """
@@ -225,7 +225,7 @@ def verify_proofs(
         with _naming(item.index, item.proof):
             # The key must be listed under the proof's purpose in its DID document: a key a
             # university keeps only for logging in must not sign diplomas.
-            controller, public_key = resolve_verification_method(
+            controller, public_key = resolve(
                 item.proof["verificationMethod"], purpose=item.proof["proofPurpose"]
             )
         key = (suite.canonicalization, item.previous_ids)
@@ -251,7 +251,9 @@ def verify_proofs(
     return verified
 
 
-def verify_proof(document: dict[str, Any], *, expected_purpose: str = "assertionMethod") -> VerifiedProof:
+def verify_proof(
+    document: dict[str, Any], *, expected_purpose: str = "assertionMethod", resolve: KeyResolver = resolve_key
+) -> VerifiedProof:
     """Verify a document secured with exactly one proof (see verify_proofs for the rules).
 
     Raises ProofInvalid also when the document carries several proofs: use verify_proofs then.
@@ -261,7 +263,7 @@ def verify_proof(document: dict[str, Any], *, expected_purpose: str = "assertion
             f"The document carries {len(document['proof'])} proofs; verify them all with verify_proofs.",
             rule="proof",
         )
-    return verify_proofs(document, expected_purpose=expected_purpose)[0]
+    return verify_proofs(document, expected_purpose=expected_purpose, resolve=resolve)[0]
 
 
 # The rules, one function each.
@@ -278,7 +280,7 @@ class _naming:
         return None
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, traceback: Any) -> None:
-        if isinstance(exc, DomainError) and "proofIndex" not in exc.extra:
+        if isinstance(exc, VcError) and "proofIndex" not in exc.extra:
             label = f"Proof {self.index}" + (f" ({self.proof_id})" if self.proof_id else "")
             where: dict[str, Any] = {"proofIndex": self.index}
             if self.proof_id:

@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from credentials.dataintegrity import CLOCK_SKEW, add_proof, verify_proof, verify_proofs
-from credentials.dataintegrity import suites as suites_module
-from credentials.dataintegrity.proofs import MAX_PROOFS
-from credentials.errors import ProofInvalid, ProofOptionsInvalid, UnresolvableKey
-from credentials.multikey import decode_multibase, did_key_for, encode_multibase, multikey_to_private_key
 from tests.conftest import VECTORS
+from vc.dataintegrity import CLOCK_SKEW, add_proof, verify_proof, verify_proofs
+from vc.dataintegrity import suites as suites_module
+from vc.dataintegrity.proofs import MAX_PROOFS
+from vc.errors import ProofInvalid, ProofOptionsInvalid, UnresolvableKey
+from vc.multikey import decode_multibase, did_key_for, encode_multibase, multikey_to_private_key
 
 SET_CHAIN = VECTORS / "vc-di-eddsa" / "proof-set-chain"
 KEY_PAIRS = json.loads((SET_CHAIN / "multiKeyPairs.json").read_text())

@@ -10,9 +10,9 @@ import json
 import pytest
 from pyld import jsonld as pyld_jsonld
 
-from credentials.errors import JsonLdInvalid
-from credentials.jsonld import canonicalize, canonicalize_expanded
 from tests.conftest import VECTORS
+from vc.errors import JsonLdInvalid
+from vc.jsonld import canonicalize, canonicalize_expanded
 
 RDF_CANON = VECTORS / "rdf-canon"
 MANIFEST = json.loads((RDF_CANON / "manifest.jsonld").read_text())["entries"]
