@@ -451,3 +451,22 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(BATCH_SWEEP_SECONDS),
     },
 }
+
+# The access log (vault.accesslog, docs/operations.md "The access log"). ACCESS_LOG_NAME names the
+# service's checkpoint-signing key and prefixes each pod's checkpoint origin (<name>/<pod id>): a
+# host name and path, no scheme, no spaces or '+'. Entries older than ACCESS_LOG_RETENTION_DAYS
+# lose their detail (who, why, which credential) but keep their Merkle leaf; the default, five
+# years, is argued in docs/operations.md. Every ACCESS_LOG_DIGEST_DAYS the citizen is e-mailed the
+# latest signed checkpoint of a log that grew. Celery beat runs both.
+ACCESS_LOG_NAME = env("ACCESS_LOG_NAME", PUBLIC_BASE_URL.partition("://")[2].rstrip("/") + "/access-log")
+ACCESS_LOG_RETENTION_DAYS = int(env("ACCESS_LOG_RETENTION_DAYS", "1826"))
+ACCESS_LOG_DIGEST_DAYS = int(env("ACCESS_LOG_DIGEST_DAYS", "7"))
+if min(ACCESS_LOG_RETENTION_DAYS, ACCESS_LOG_DIGEST_DAYS) <= 0:
+    raise ImproperlyConfigured("ACCESS_LOG_RETENTION_DAYS and ACCESS_LOG_DIGEST_DAYS must be positive.")
+if not ACCESS_LOG_NAME or any(ch.isspace() or ch == "+" for ch in ACCESS_LOG_NAME):
+    raise ImproperlyConfigured(f"ACCESS_LOG_NAME holds no spaces or '+': {ACCESS_LOG_NAME!r}.")
+CELERY_BEAT_SCHEDULE["prune-access-logs"] = {"task": "vault.tasks.prune_access_logs", "schedule": 86400.0}
+CELERY_BEAT_SCHEDULE["send-log-digests"] = {
+    "task": "vault.tasks.send_log_digests",
+    "schedule": ACCESS_LOG_DIGEST_DAYS * 86400.0,
+}

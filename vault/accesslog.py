@@ -1,27 +1,36 @@
-"""The pod's access log: an append-only hash chain, written in the transaction of each act.
+"""The pod's access log: a hash chain and an RFC 9162 Merkle tree, with a signed checkpoint per append.
 
-Entry hash = SHA-256 of the RFC 8785 (JCS) serialisation of the entry's fields, which include
-the previous entry's hash; the first entry links to 64 zeros. Anyone holding an export of the
-log can recompute the chain; a deleted, inserted or altered entry breaks it.
+Written in the transaction of each act. Each entry's fields (``entry_payload``) serialise to
+canonical JSON (RFC 8785); the entry hash is SHA-256 of those bytes and links the chain (the
+first entry links to 64 zeros); the Merkle leaf is SHA-256(0x00 ‖ bytes). The pod's head row
+(PodLog) keeps the tree's frontier, so an append costs O(log n) hashes and one Ed25519
+signature: the checkpoint (origin, size, root, time; a C2SP signed note) of the new tree.
+
+The chain alone shows an edit, gap or reordering to whoever recomputes it, but not a cut tail,
+a deleted log or a recomputed chain: the signed checkpoints do. A citizen who keeps any
+checkpoint can later prove, offline (``python -m vault.verify_log``), that the log they are
+shown still extends it.
 """
 
-import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
-import rfc8785
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Subquery
 from django.utils import timezone
 
+from . import logformat, logkeys, merkle
 from .access import AccessContext
-from .models import AccessEvent, Pod, PodCredential
+from .models import AccessEvent, LogSigningKey, Pod, PodCredential, PodLog
 
 GENESIS = "0" * 64
 
 
 def entry_payload(event: AccessEvent) -> dict[str, Any]:
-    """The fields an entry's hash covers, as plain JSON."""
+    """The fields an entry's hashes cover, as plain JSON (not available once pruned)."""
 
     def text(value: Any) -> str | None:
         return str(value) if value not in (None, "") else None
@@ -51,7 +60,43 @@ def entry_payload(event: AccessEvent) -> dict[str, Any]:
 
 
 def entry_hash(event: AccessEvent) -> str:
-    return hashlib.sha256(rfc8785.dumps(entry_payload(event))).hexdigest()
+    return logformat.entry_hash(entry_payload(event))
+
+
+def leaf_hash(event: AccessEvent) -> str:
+    return logformat.entry_leaf_hash(entry_payload(event)).hex()
+
+
+def origin_of(pod_id: Any) -> str:
+    return f"{settings.ACCESS_LOG_NAME}/{pod_id}"
+
+
+def _split_frontier(raw: bytes) -> list[bytes]:
+    return [raw[i : i + merkle.HASH_BYTES] for i in range(0, len(raw), merkle.HASH_BYTES)]
+
+
+def _locked_head(pod_id: Any) -> PodLog:
+    """The pod's log head, locked until the transaction ends, with the active log key's id
+    (``active_key``) read in the same query."""
+    active = LogSigningKey.objects.filter(name=settings.ACCESS_LOG_NAME, retired_at__isnull=True)
+    for _ in range(2):
+        head = (
+            PodLog.objects.select_for_update(of=("self",))
+            .annotate(active_key=Subquery(active.values("pk")[:1]))
+            .filter(pk=pod_id)
+            .first()
+        )
+        if head is not None:
+            return head
+        # The pod's first entry: make its head (a concurrent first append may do the same).
+        PodLog.objects.bulk_create(
+            [PodLog(pod_id=pod_id, origin=origin_of(pod_id), head_hash=GENESIS)], ignore_conflicts=True
+        )
+    raise RuntimeError(f"The log head of pod {pod_id} could not be made.")
+
+
+def checkpoint_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def append(
@@ -64,19 +109,18 @@ def append(
     credential_type: str = "",
     reason: str = "",
 ) -> AccessEvent:
-    """Append one entry to ``pod``'s log. Must run inside the transaction of the act it records.
+    """Append one entry to ``pod``'s log and sign the new tree. Must run inside the transaction
+    of the act it records.
 
-    Raises RuntimeError outside a transaction: an act and its record commit together or not at all.
+    Raises RuntimeError outside a transaction: an act and its record commit together or not at
+    all. Three statements: lock the head (with the active key's id), insert, update the head.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("The access log is written only inside the transaction of the act.")
-    # Serialise appends per pod: the row lock orders writers so the chain never forks.
-    Pod.objects.select_for_update().filter(pk=pod.pk).values_list("pk", flat=True).get()
-    last = AccessEvent.objects.filter(pod_id=pod.pk).order_by("-seq").values_list("seq", "entry_hash").first()
-    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    head = _locked_head(pod.pk)
     event = AccessEvent(
         pod_id=pod.pk,
-        seq=seq,
+        seq=head.size + 1,
         occurred_at=timezone.now(),
         action=action,
         outcome=outcome,
@@ -91,32 +135,121 @@ def append(
         credential_id=resource.credential_id if resource else "",
         credential_type=resource.credential_type if resource else credential_type,
         reason=reason,
-        prev_hash=prev,
+        prev_hash=head.head_hash,
     )
-    event.entry_hash = entry_hash(event)
+    payload = entry_payload(event)
+    event.entry_hash = logformat.entry_hash(payload)
+    leaf = logformat.entry_leaf_hash(payload)
+    event.leaf_hash = leaf.hex()
     event.save(force_insert=True)
+
+    frontier = merkle.append_leaf(_split_frontier(bytes(head.frontier)), head.size, leaf)
+    signer = logkeys.signer(getattr(head, "active_key", None))
+    checkpoint = logformat.Checkpoint(
+        head.origin, event.seq, merkle.frontier_root(frontier), checkpoint_time(event.occurred_at)
+    )
+    PodLog.objects.filter(pk=pod.pk).update(
+        size=event.seq,
+        head_hash=event.entry_hash,
+        frontier=b"".join(frontier),
+        checkpoint=logformat.sign_checkpoint(checkpoint, name=signer.name, private_key=signer.private_key),
+    )
     return event
+
+
+# --- reading the tree ---------------------------------------------------------------------------
+
+
+def head_of(pod: Pod) -> PodLog | None:
+    return PodLog.objects.filter(pk=pod.pk).first()
+
+
+def leaf_hashes(pod: Pod, size: int) -> list[bytes]:
+    """The first ``size`` leaf hashes of the pod's tree, in order (reads 32 bytes per entry)."""
+    rows = (
+        AccessEvent.objects.filter(pod_id=pod.pk, seq__lte=size)
+        .order_by("seq")
+        .values_list("leaf_hash", flat=True)
+    )
+    return [bytes.fromhex(value) for value in rows.iterator(chunk_size=2000)]
+
+
+@dataclass(frozen=True)
+class LatestCheckpoint:
+    """A signed checkpoint as stored (``note``) and as read (``checkpoint``, signature unchecked)."""
+
+    note: str
+    checkpoint: logformat.Checkpoint
+
+    @classmethod
+    def of(cls, note: str) -> "LatestCheckpoint | None":
+        return cls(note, logformat.checkpoint_of(note)) if note else None
 
 
 @dataclass(frozen=True)
 class ChainCheck:
+    """What the server finds when it recomputes the pod's log against its own signed head.
+
+    (The citizen's own check, which does not trust the server, is ``python -m vault.verify_log``.)
+    """
+
     valid: bool
     entries: int
     head: str
     first_broken_seq: int | None = None
     problem: str = ""
+    root: str = ""
+    checkpoint: str = ""
+
+    @property
+    def latest(self) -> LatestCheckpoint | None:
+        return LatestCheckpoint.of(self.checkpoint)
+
+
+def _events(pod: Pod) -> Iterator[AccessEvent]:
+    return AccessEvent.objects.filter(pod_id=pod.pk).order_by("seq").iterator(chunk_size=500)
 
 
 def verify_chain(pod: Pod) -> ChainCheck:
-    """Recompute the pod's chain from the first entry; report the first entry that breaks it."""
+    """Recompute the pod's chain and Merkle tree from the first entry, and compare the tree with
+    the latest signed checkpoint; report the first entry that breaks them."""
     prev, expected_seq, count = GENESIS, 1, 0
-    for event in AccessEvent.objects.filter(pod_id=pod.pk).order_by("seq").iterator(chunk_size=500):
+    leaves: list[bytes] = []
+    head = head_of(pod)
+    note = head.checkpoint if head else ""
+
+    def broken(seq: int | None, problem: str, root: str = "") -> ChainCheck:
+        return ChainCheck(False, count, prev, seq, problem, root, note)
+
+    for event in _events(pod):
         count += 1
         if event.seq != expected_seq:
-            return ChainCheck(False, count, prev, event.seq, f"entry {expected_seq} is missing")
+            return broken(event.seq, f"entry {expected_seq} is missing")
         if event.prev_hash != prev:
-            return ChainCheck(False, count, prev, event.seq, "does not link to the entry before it")
-        if entry_hash(event) != event.entry_hash:
-            return ChainCheck(False, count, prev, event.seq, "its content does not match its hash")
+            return broken(event.seq, "does not link to the entry before it")
+        if event.pruned_at is None and (
+            entry_hash(event) != event.entry_hash or leaf_hash(event) != event.leaf_hash
+        ):
+            return broken(event.seq, "its content does not match its hash")
+        leaves.append(bytes.fromhex(event.leaf_hash))
         prev, expected_seq = event.entry_hash, expected_seq + 1
-    return ChainCheck(True, count, prev)
+    root = merkle.root(leaves).hex()
+    if not note:
+        return (
+            broken(None, "the log has entries but no signed checkpoint", root)
+            if count
+            else ChainCheck(True, 0, prev, root=root)
+        )
+    try:
+        signed = logformat.open_checkpoint(note, logkeys.verifier_keys()).checkpoint
+    except logformat.FormatError as exc:
+        return broken(None, f"the latest checkpoint does not verify: {exc}", root)
+    if signed.size != count:
+        return broken(
+            min(count, signed.size) + 1,
+            f"the log holds {count} entries but its latest signed checkpoint {signed.size}",
+            root,
+        )
+    if signed.root.hex() != root:
+        return broken(None, "the entries do not add up to the root of the latest signed checkpoint", root)
+    return ChainCheck(True, count, prev, root=root, checkpoint=note)

@@ -95,6 +95,11 @@ class AccessEvent(models.Model):
     reason = models.CharField(max_length=64, blank=True)
     prev_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64)
+    # RFC 9162 leaf hash (hex) of the entry's canonical bytes: the pod's Merkle tree is built from
+    # these. It outlives pruning, so the tree still proves the entry was there, and where.
+    leaf_hash = models.CharField(max_length=64)
+    # Set when the retention window removed the entry's detail (who, why, what): see accesslog.prune.
+    pruned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-seq"]
@@ -121,6 +126,58 @@ class AccessEvent(models.Model):
             if self.action in decided:
                 return decided[self.action]
         return self.outcome, str(self.get_outcome_display())
+
+
+class PodLog(models.Model):
+    """The head of a pod's access log: its size, chain head, Merkle frontier and latest checkpoint.
+
+    Appends lock this row (SELECT ... FOR UPDATE), so concurrent appends to one pod are ordered
+    and never fork; an append reads no older entry: the frontier holds the roots of the perfect
+    subtrees of the tree so far (vault.merkle), one per set bit of ``size``.
+    """
+
+    pod = models.OneToOneField(Pod, primary_key=True, on_delete=models.PROTECT, related_name="log_head")
+    # The checkpoint origin of this pod's log, fixed when the log starts (a later change of host
+    # name must not orphan the checkpoints a citizen saved).
+    origin = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField(default=0)
+    head_hash = models.CharField(max_length=64)
+    frontier = models.BinaryField(default=b"", editable=False)
+    # The signed checkpoint (C2SP signed note) of the tree at ``size``.
+    checkpoint = models.TextField(blank=True)
+    # The tree size of the checkpoint last e-mailed to the citizen (vault.tasks.send_log_digest).
+    digest_size = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"log of pod {self.pod_id} ({self.size} entries)"
+
+
+class LogSigningKey(models.Model):
+    """An Ed25519 key the service signs log checkpoints with, sealed under the KEK ring.
+
+    One key is active; rotation (``manage.py rotate_log_key``) retires it and makes another.
+    Retired keys stay published (GET /.well-known/citizen-vault/log-keys): checkpoints they
+    signed must still verify.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=255)
+    public_key = models.BinaryField(editable=False)
+    kek_id = models.CharField(max_length=64)
+    private_key_sealed = models.BinaryField(editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name"], condition=Q(retired_at__isnull=True), name="one_active_log_key_per_name"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"log key {self.name} ({'retired' if self.retired_at else 'active'})"
 
 
 class Batch(models.Model):

@@ -1,5 +1,6 @@
 """The pod's access log: a hash chain written with each act, that shows any edit, gap or reordering."""
 
+import base64
 import itertools
 import json
 from datetime import timedelta
@@ -9,7 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from tests.conftest import diploma
-from vault import accesslog
+from vault import accesslog, merkle
 from vault.access import AccessContext
 from vault.disclosure import Permit, present
 from vault.models import AccessEvent, PodCredential
@@ -69,14 +70,20 @@ def verify(citizen) -> dict:
 
 
 def test_an_untouched_chain_verifies(history):
-    log = history.get("/api/v1/pod/log").json()["results"]
+    page = history.get("/api/v1/pod/log").json()
+    log = page["results"]
+    leaves = [bytes.fromhex(e.leaf_hash) for e in AccessEvent.objects.filter(pod=history.pod).order_by("seq")]
     assert verify(history) == {
         "valid": True,
         "entries": 5,
         "head": log[0]["hash"],
         "firstBrokenSeq": None,
         "problem": "",
+        "rootHash": merkle.root(leaves).hex(),
+        "checkpoint": page["checkpoint"],
     }
+    assert page["checkpoint"]["treeSize"] == 5
+    assert base64.b64decode(page["checkpoint"]["rootHash"]) == merkle.root(leaves)
 
 
 def test_each_entry_links_to_the_one_before_and_the_first_to_genesis(history):
@@ -147,8 +154,8 @@ def test_an_altered_entry_with_a_recomputed_hash_breaks_the_link_to_the_next(his
     event = AccessEvent.objects.get(pod=history.pod, seq=3)
     event.actor_label = "Someone Else"
     execute(
-        "UPDATE vault_accessevent SET actor_label = %s, entry_hash = %s WHERE id = %s",
-        [event.actor_label, accesslog.entry_hash(event), event.pk],
+        "UPDATE vault_accessevent SET actor_label = %s, entry_hash = %s, leaf_hash = %s WHERE id = %s",
+        [event.actor_label, accesslog.entry_hash(event), accesslog.leaf_hash(event), event.pk],
     )
     check = verify(history)
     assert (check["valid"], check["firstBrokenSeq"]) == (False, 4)

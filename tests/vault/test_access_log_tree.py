@@ -1,0 +1,136 @@
+"""The access log's Merkle tree and signed checkpoints: kept in the append, checked against the head."""
+
+import pytest
+import rfc8785
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from hypothesis import given
+from hypothesis import strategies as st
+
+from vault import accesslog, logformat, logkeys, merkle
+from vault.access import AccessContext
+from vault.models import AccessEvent, LogSigningKey, PodLog
+
+
+def append_denied(pod, employer, times: int = 1) -> None:
+    for _ in range(times):
+        with transaction.atomic():
+            accesslog.append(
+                pod,
+                context=AccessContext.for_organisation(employer.organisation),
+                action=AccessEvent.Action.ACCESS_DENIED,
+                outcome=AccessEvent.Outcome.DENIED,
+                reason="probe",
+            )
+
+
+def opened_checkpoint(pod) -> logformat.Checkpoint:
+    note = PodLog.objects.get(pk=pod.pk).checkpoint
+    return logformat.open_checkpoint(note, logkeys.verifier_keys()).checkpoint
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.text(st.characters(max_codepoint=127)), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@given(json_values)
+def test_entry_bytes_are_rfc_8785_for_every_value_an_entry_can_hold(value):
+    assert logformat.canonical_json(value) == rfc8785.dumps(value)
+
+
+def test_each_leaf_is_the_rfc_9162_leaf_of_the_entrys_canonical_bytes(citizen, employer):
+    append_denied(citizen.pod, employer, 4)
+    for event in AccessEvent.objects.filter(pod=citizen.pod):
+        entry = rfc8785.dumps(accesslog.entry_payload(event))
+        assert bytes.fromhex(event.leaf_hash) == merkle.leaf_hash(entry)
+
+
+def test_the_head_keeps_the_frontier_and_signs_the_root_of_all_entries(citizen, employer):
+    append_denied(citizen.pod, employer, 6)  # 7 entries with pod.opened: frontier of 4 + 2 + 1
+    head = PodLog.objects.get(pk=citizen.pod.pk)
+    leaves = accesslog.leaf_hashes(citizen.pod, 7)
+    assert head.size == 7
+    assert bytes(head.frontier) == b"".join(merkle.frontier_of(leaves))
+    assert len(bytes(head.frontier)) == 3 * 32
+    checkpoint = opened_checkpoint(citizen.pod)
+    assert (checkpoint.origin, checkpoint.size) == (f"127.0.0.1:8000/access-log/{citizen.pod.pk}", 7)
+    assert checkpoint.root == merkle.root(leaves)
+    assert head.head_hash == AccessEvent.objects.get(pod=citizen.pod, seq=7).entry_hash
+
+
+def test_the_checkpoint_is_a_c2sp_signed_note(citizen):
+    note = PodLog.objects.get(pk=citizen.pod.pk).checkpoint
+    text, _blank, signature = note.partition("\n\n")
+    origin, size, root, time = text.split("\n")
+    assert (origin, size) == (f"127.0.0.1:8000/access-log/{citizen.pod.pk}", "1")
+    assert len(logformat.base64.b64decode(root)) == 32
+    assert time.startswith("time ") and time.endswith("Z")
+    assert signature.startswith("\u2014 127.0.0.1:8000/access-log ") and signature.endswith("\n")
+    [key] = logkeys.verifier_keys()
+    assert str(key).startswith("127.0.0.1:8000/access-log+")
+
+
+def test_an_append_reads_no_older_entry_and_takes_three_statements(citizen, employer):
+    append_denied(citizen.pod, employer, 20)
+    with CaptureQueriesContext(connection) as queries:
+        append_denied(citizen.pod, employer)
+    statements = [
+        q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
+    ]
+    assert len(statements) == 3, statements
+    reads_of_entries = [sql for sql in statements if 'FROM "vault_accessevent"' in sql]
+    assert reads_of_entries == []
+
+
+def test_a_cut_tail_no_longer_matches_the_signed_head(citizen, employer):
+    append_denied(citizen.pod, employer, 4)
+    AccessEvent.objects.filter(pod=citizen.pod, seq__gte=4).delete()
+    check = accesslog.verify_chain(citizen.pod)
+    assert (check.valid, check.entries, check.first_broken_seq) == (False, 3, 4)
+    assert check.problem == "the log holds 3 entries but its latest signed checkpoint 5"
+
+
+def test_a_recomputed_chain_no_longer_adds_up_to_the_signed_root(citizen, employer):
+    append_denied(citizen.pod, employer, 4)
+    prev = accesslog.GENESIS
+    for event in AccessEvent.objects.filter(pod=citizen.pod).order_by("seq"):
+        event.prev_hash = prev
+        if event.seq == 3:
+            event.reason = "nothing-to-see"
+        event.entry_hash, event.leaf_hash = accesslog.entry_hash(event), accesslog.leaf_hash(event)
+        event.save()
+        prev = event.entry_hash
+    check = accesslog.verify_chain(citizen.pod)
+    assert (check.valid, check.problem) == (
+        False,
+        "the entries do not add up to the root of the latest signed checkpoint",
+    )
+
+
+def test_a_rotated_key_signs_the_next_checkpoint_and_the_old_one_stays_published(citizen, employer):
+    old = LogSigningKey.objects.get()
+    new = logkeys.rotate_log_key()
+    append_denied(citizen.pod, employer)
+    signed = logformat.open_checkpoint(
+        PodLog.objects.get(pk=citizen.pod.pk).checkpoint, logkeys.verifier_keys()
+    )
+    assert [str(k) for k in signed.signers] == [str(logkeys.published(new.name, bytes(new.public_key)))]
+    assert {str(k) for k in logkeys.verifier_keys()} == {
+        str(logkeys.published(key.name, bytes(key.public_key))) for key in (old, new)
+    }
+    assert LogSigningKey.objects.get(pk=old.pk).retired_at is not None
+
+
+def test_a_checkpoint_signed_by_an_unknown_key_or_altered_is_refused(citizen):
+    note = PodLog.objects.get(pk=citizen.pod.pk).checkpoint
+    with pytest.raises(logformat.FormatError, match="No known log key"):
+        logformat.open_checkpoint(note, [])
+    altered = note.replace("\n1\n", "\n2\n", 1)
+    with pytest.raises(logformat.FormatError, match="does not verify"):
+        logformat.open_checkpoint(altered, logkeys.verifier_keys())
