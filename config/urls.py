@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("", include("credentials.api.urls")),
     path("", include("credentials.vcapi.urls")),  # VC API: /credentials/issue, /credentials/verify, ...
+    path("", include("vault.api.wellknown_urls")),  # /.well-known/citizen-vault/log-keys
     # OAuth 2.0 (django-oauth-toolkit): /oauth2/token, /oauth2/revoke, /oauth2/introspect, RFC 8414 metadata
     path("", include("accounts.api.oauth_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -92,10 +92,10 @@ class VerifierKey:
     @classmethod
     def parse(cls, text: str) -> "VerifierKey":
         """Parse ``name+hash+base64key``; raises FormatError if malformed or inconsistent."""
-        name, sep, rest = text.strip().rpartition("+")
-        name, sep2, hash_hex = name.rpartition("+")
-        if not (sep and sep2 and _NAME.fullmatch(name)):
+        parts = text.strip().split("+", 2)  # a name holds no '+'; the base64 key may
+        if len(parts) != 3 or not _NAME.fullmatch(parts[0]):
             raise FormatError(f"Not a verifier key (name+hash+key): {text!r}")
+        name, hash_hex, rest = parts
         try:
             raw = base64.b64decode(rest, validate=True)
             wanted = bytes.fromhex(hash_hex)

@@ -94,7 +94,3 @@ def verifier_keys() -> list[VerifierKey]:
     return [
         published(key.name, bytes(key.public_key)) for key in LogSigningKey.objects.order_by("created_at")
     ]
-
-
-def key_records() -> list[LogSigningKey]:
-    return list(LogSigningKey.objects.order_by("created_at"))

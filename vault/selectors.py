@@ -10,7 +10,7 @@ from accounts.selectors import citizen_by_national_id
 
 from . import accesslog
 from .errors import BatchNotFound, PodNotFound
-from .models import AccessEvent, Batch, BatchRowError, Pod, PodCredential
+from .models import AccessEvent, Batch, BatchRowError, LogSigningKey, Pod, PodCredential, PodLog
 
 
 def pod_of(user: User) -> Pod:
@@ -38,6 +38,17 @@ def access_log(pod: Pod) -> QuerySet[AccessEvent]:
 
 def verify_access_log(pod: Pod) -> accesslog.ChainCheck:
     return accesslog.verify_chain(pod)
+
+
+def latest_checkpoint(pod: Pod) -> accesslog.LatestCheckpoint | None:
+    """The signed checkpoint of the pod's whole log (None before its first signed append)."""
+    note = PodLog.objects.filter(pk=pod.pk).values_list("checkpoint", flat=True).first()
+    return accesslog.LatestCheckpoint.of(note or "")
+
+
+def log_keys() -> list[LogSigningKey]:
+    """Every checkpoint-signing key, oldest first, retired ones included."""
+    return list(LogSigningKey.objects.order_by("created_at"))
 
 
 def credentials_in(pod: Pod) -> QuerySet[PodCredential]:

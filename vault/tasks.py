@@ -79,3 +79,45 @@ def resume_stalled_batches() -> int:
     from .batches import resume_stalled
 
     return len(resume_stalled())
+
+
+@shared_task(ignore_result=True)
+def send_log_digests() -> int:
+    """Periodic (Celery beat): queue one digest for each pod whose log grew since its last one."""
+    from django.db.models import F
+
+    from .models import PodLog
+
+    grown = PodLog.objects.filter(size__gt=F("digest_size")).exclude(checkpoint="")
+    count = 0
+    for pod_id in grown.values_list("pod_id", flat=True).iterator():
+        send_log_digest.delay(str(pod_id))
+        count += 1
+    return count
+
+
+@shared_task(**task_options())
+def send_log_digest(self: Task, pod_id: str) -> bool:
+    """E-mail the citizen the latest signed checkpoint of their log, so they hold a copy the
+    operator cannot take back. Says how many entries were added, never who or what."""
+    from .models import PodLog
+
+    head = PodLog.objects.select_related("pod__owner").filter(pk=pod_id).first()
+    if head is None or not head.checkpoint or head.size <= head.digest_size:
+        return False  # nothing new since the last digest (or a second run of this one)
+    added = head.size - head.digest_size
+    deliver_mail(
+        self,
+        subject=f"Your Citizen Vault access log: {added} new entr{'y' if added == 1 else 'ies'}",
+        message=(
+            f"Your pod's access log now holds {head.size} entries ({added} since the last digest).\n"
+            f"See who did what at {settings.SITE_URL}/portal/log\n\n"
+            "Below is the log's signed checkpoint. Keep this e-mail: with it, anyone can check later,\n"
+            "without us, that none of these entries was changed or removed (python -m vault.verify_log\n"
+            "<your log download> --checkpoint <this checkpoint saved as a file>).\n\n"
+            f"{head.checkpoint}"
+        ),
+        to=head.pod.owner.email,
+    )
+    PodLog.objects.filter(pk=pod_id, digest_size__lt=head.size).update(digest_size=head.size)
+    return True

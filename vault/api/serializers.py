@@ -1,9 +1,12 @@
+import base64
+
 from django.urls import reverse
 from rest_framework import serializers
 
 from core.serializers import StrictSerializer
 from vc.dataintegrity import CRYPTOSUITE, SUPPORTED_CRYPTOSUITES
 
+from .. import logkeys
 from ..models import AccessEvent, Batch, BatchRowError
 
 
@@ -92,12 +95,36 @@ class AccessEventSerializer(serializers.ModelSerializer):
         }
 
 
+class CheckpointSerializer(serializers.Serializer):
+    """A signed checkpoint of the pod's log (C2SP tlog-checkpoint): keep it; it proves, later and
+    offline, what the log held at ``treeSize`` entries."""
+
+    note = serializers.CharField(help_text="The signed note, verbatim: what the offline verifier reads.")
+    origin = serializers.CharField(source="checkpoint.origin")
+    treeSize = serializers.IntegerField(source="checkpoint.size")
+    rootHash = serializers.SerializerMethodField(help_text="RFC 9162 root hash, base64.")
+    time = serializers.CharField(source="checkpoint.time")
+
+    def get_rootHash(self, latest) -> str:
+        return base64.b64encode(latest.checkpoint.root).decode()
+
+
+class AccessLogPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = AccessEventSerializer(many=True)
+    checkpoint = CheckpointSerializer(allow_null=True)
+
+
 class ChainCheckSerializer(serializers.Serializer):
     valid = serializers.BooleanField()
     entries = serializers.IntegerField()
     head = serializers.CharField(help_text="Hash of the last entry checked.")
     firstBrokenSeq = serializers.IntegerField(source="first_broken_seq", allow_null=True)
     problem = serializers.CharField()
+    rootHash = serializers.CharField(source="root", help_text="RFC 9162 root of the entries checked, hex.")
+    checkpoint = CheckpointSerializer(allow_null=True, source="latest")
 
 
 class BatchRowErrorSerializer(serializers.ModelSerializer):
@@ -154,3 +181,23 @@ class BatchUploadSerializer(StrictSerializer):
     file = serializers.FileField(
         help_text="The CSV (UTF-8). Line 1 names the columns; see docs/api.md for them."
     )
+
+
+class LogKeySerializer(serializers.Serializer):
+    verifierKey = serializers.SerializerMethodField(
+        help_text="C2SP signed-note verifier key: <name>+<key id hex>+<base64(0x01 || Ed25519 key)>."
+    )
+    name = serializers.CharField()
+    algorithm = serializers.SerializerMethodField()
+    createdAt = serializers.DateTimeField(source="created_at")
+    retiredAt = serializers.DateTimeField(source="retired_at", allow_null=True)
+
+    def get_verifierKey(self, key) -> str:
+        return str(logkeys.published(key.name, bytes(key.public_key)))
+
+    def get_algorithm(self, key) -> str:
+        return "Ed25519"
+
+
+class LogKeysSerializer(serializers.Serializer):
+    keys = LogKeySerializer(many=True)

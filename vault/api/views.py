@@ -5,6 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -20,13 +21,16 @@ from ..batchcsv import check_upload_size
 from .parsers import BoundedMultiPartParser, CsvParser
 from .serializers import (
     AccessEventSerializer,
+    AccessLogPageSerializer,
     BatchDetailSerializer,
     BatchRowErrorSerializer,
     BatchSerializer,
     BatchUploadSerializer,
     ChainCheckSerializer,
+    CheckpointSerializer,
     HeldCredentialSerializer,
     IssueCredentialSerializer,
+    LogKeysSerializer,
     PodSerializer,
 )
 
@@ -196,18 +200,22 @@ class PodCredentialsView(APIView):
         return Response(HeldCredentialSerializer(_held(pairs), many=True).data)
 
 
-class AccessLogView(generics.ListAPIView):
-    """Who did what with the pod: every issuance, request, decision, read and denied attempt."""
+class AccessLogView(generics.GenericAPIView):
+    """Who did what with the pod: every issuance, request, decision, read and denied attempt,
+    newest first, with the signed checkpoint of the whole log (keep it: it proves later, offline,
+    that no entry up to it was changed or removed)."""
 
     permission_classes = [IsCitizen]
     serializer_class = AccessEventSerializer
 
-    def get_queryset(self):
-        return selectors.access_log(selectors.pod_of(acting_citizen(self.request)))
-
-    @extend_schema(tags=["pod"])
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    @extend_schema(responses=AccessLogPageSerializer, tags=["pod"])
+    def get(self, request):
+        pod = selectors.pod_of(acting_citizen(request))
+        page = self.paginate_queryset(selectors.access_log(pod))
+        body = self.get_paginated_response(self.get_serializer(page, many=True).data).data
+        latest = selectors.latest_checkpoint(pod)
+        body["checkpoint"] = CheckpointSerializer(latest).data if latest else None
+        return Response(body)
 
 
 class AccessLogVerifyView(APIView):
@@ -219,3 +227,15 @@ class AccessLogVerifyView(APIView):
     def get(self, request):
         check = selectors.verify_access_log(selectors.pod_of(acting_citizen(request)))
         return Response(ChainCheckSerializer(check).data)
+
+
+class LogKeysView(APIView):
+    """The public keys that sign access-log checkpoints, retired ones included (old checkpoints
+    must still verify). Public: a citizen's verifier needs them without an account."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(responses=LogKeysSerializer, tags=["pod"], auth=[])
+    def get(self, request):
+        return Response(LogKeysSerializer({"keys": selectors.log_keys()}).data)
