@@ -120,7 +120,8 @@ def issued_by_the_vault() -> dict:
 
     from accounts.models import Organisation
     from accounts.services import create_organisation
-    from credentials.services import accredit_issuer, create_issuer_key, sign_credential
+    from credentials.keys import create_issuer_key
+    from credentials.services import accredit_issuer, issue_credential
 
     university = create_organisation(name="Bench University", kind=Organisation.Kind.ISSUER)
     create_issuer_key(organisation=university)
@@ -128,7 +129,7 @@ def issued_by_the_vault() -> dict:
     unsigned = diploma("")
     del unsigned["issuer"], unsigned["id"]
     subject = unsigned["credentialSubject"].pop("id")
-    signed, _ = sign_credential(organisation=university, credential=unsigned, subject_id=subject)
+    signed, _ = issue_credential(organisation=university, credential=unsigned, subject_id=subject)
     return signed
 
 

@@ -1,46 +1,174 @@
-"""Writes for credentials: signing keys and signing credentials for issuers."""
+"""Writes for credentials: issuing (the one pipeline), status changes, accreditations, issuer DIDs.
+
+Keys are created, rotated and reported compromised in credentials.keys; hosted did:web DIDs in
+credentials.hosted.
+"""
 
 import re
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from accounts.models import Organisation, User
 from vc.dataintegrity import CRYPTOSUITE, SUPPORTED_CRYPTOSUITES, add_proof, utc_now_xsd
-from vc.datamodel import validate_credential
-from vc.errors import CredentialInvalid, UnknownContext
-from vc.jsonld import context_references
+from vc.datamodel import parse_datetime_stamp, validate_credential
+from vc.errors import CredentialInvalid, StatusEntryInvalid, UnknownContext
+from vc.jsonld import CREDENTIALS_V1, CREDENTIALS_V2, EXAMPLES_V2, context_references, is_absolute_iri
+from vc.statuslist import parse_status_entries
 from vc.types import ISSUABLE_CONTEXTS, CredentialType, credential_type_of
 
-from .errors import AccreditationInvalid, UnsupportedOption
+from .errors import AccreditationInvalid, IssuerRequired, UnsupportedOption
 from .hosted import is_on_our_host
-from .keys import active_issuer_key, create_issuer_key, current_identity, unseal_private_key
+from .keys import SigningIdentity, current_identity, unseal_private_key
 from .models import Accreditation, ExternalIssuerDid, HostedIssuerDid, IssuerKey
-from .statuslist import allocate_status_entries, credential_status_of
-
-__all__ = [
-    "accredit_issuer",
-    "active_issuer_key",
-    "amend_accreditation",
-    "check_accreditation",
-    "check_accreditation_period",
-    "create_issuer_key",
-    "current_identity",
-    "sign_credential",
-]
-
-_private_key = unseal_private_key  # the name callers and tests have used
+from .statuslist import allocate_status_entries, credential_status_of, set_status
 
 MAX_CREDENTIAL_ID_LENGTH = 255  # what a pod stores; VCDM sets no limit
+DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
 
 
-def _issuance_error(path: str, rule: str, hint: str = "") -> CredentialInvalid:
+# Issuing.
+
+
+@overload
+def issue_credential(
+    *,
+    organisation: Organisation,
+    credential: dict[str, Any],
+    subject_id: str,
+    with_status: bool = True,
+    allow_vcdm_1_1: bool = False,
+    cryptosuite: str = CRYPTOSUITE,
+    created: str | None = None,
+    credential_id: str | None = None,
+) -> tuple[dict[str, Any], CredentialType]: ...
+
+
+@overload
+def issue_credential(
+    *,
+    organisation: Organisation,
+    credential: dict[str, Any],
+    subject_id: None = None,
+    with_status: bool = True,
+    allow_vcdm_1_1: bool = False,
+    cryptosuite: str = CRYPTOSUITE,
+    created: str | None = None,
+    credential_id: str | None = None,
+) -> tuple[dict[str, Any], CredentialType | None]: ...
+
+
+@transaction.atomic
+def issue_credential(
+    *,
+    organisation: Organisation,
+    credential: dict[str, Any],
+    subject_id: str | None = None,
+    with_status: bool = True,
+    allow_vcdm_1_1: bool = False,
+    cryptosuite: str = CRYPTOSUITE,
+    created: str | None = None,
+    credential_id: str | None = None,
+) -> tuple[dict[str, Any], CredentialType | None]:
+    """Sign an issuer's credential with the organisation's active key, as its current DID (its
+    hosted did:web, else the key's did:key): the one issuance pipeline, for pods, batches and the
+    VC API. Returns the signed credential and its registered type (None for a caller's own type).
+
+    With ``subject_id`` (issuance into a pod) the credential is about that holder alone: one
+    ``credentialSubject`` object, bound to ``subject_id``; no JSON-LD keyword that puts other
+    nodes beside it; ``issuer`` (it must be the organisation's DID), ``id`` (a urn:uuid) and
+    ``validFrom`` (now) filled in when absent; issuable contexts named by URL only; one registered
+    credential type with its contexts. Without it (the VC API) the caller wrote the credential:
+    ``issuer`` is required (IssuerRequired) and must be the organisation's DID; any type; inline
+    contexts policed by strict JSON-LD; ``credentialStatus`` entries it wrote must be checkable.
+    ``with_status`` adds a revocation and a suspension BitstringStatusListEntry (VCDM 2.0, and the
+    credential needs an id or ``credential_id``: what POST /credentials/status names); a
+    ``credentialStatus`` of the caller's own is refused then. ``allow_vcdm_1_1`` accepts VCDM 1.1
+    credentials (the Data Integrity context is added). ``created`` and ``credential_id`` are the
+    VC API's options. Raises IssuerRequired, CredentialInvalid, UnknownCredentialType,
+    UnknownContext, UndefinedTerm, UnsupportedOption or NoSigningKey; signs nothing and allocates
+    nothing then (indexes are allocated last, and the transaction gives them back).
+    """
+    if not isinstance(credential, dict):
+        raise CredentialInvalid("The credential must be a JSON object.", errors=[])
+    _check_options(credential, cryptosuite=cryptosuite, created=created, credential_id=credential_id)
+    if "proof" in credential:
+        raise _refused("/proof", "must be absent", "send the credential unsigned, the service signs it")
+    if with_status and "credentialStatus" in credential:
+        raise _refused("/credentialStatus", "must be absent", "the service allocates the status list entries")
+    if subject_id is not None and (refused := _refused_keyword_path(credential)):
+        raise _refused(refused, "is not accepted", "a credential describes its one subject, the holder")
+    identity = current_identity(organisation)
+    allowed = issuable_contexts(vcdm_1_1=allow_vcdm_1_1, examples=subject_id is None)
+    credential_type = None
+    if subject_id is not None:
+        document = _completed_for_holder(credential, identity=identity, subject_id=subject_id)
+        validate_credential(document)
+        _check_contexts(document, allowed=allowed, inline=False)
+        credential_type = _registered_type(document)
+    else:
+        _check_named_issuer(credential, identity=identity)
+        _check_first_context(credential, vcdm_1_1=allow_vcdm_1_1)
+        _check_contexts(credential, allowed=allowed, inline=True)
+        document = _with_data_integrity_context(dict(credential))
+        validate_credential(document)
+        _check_status_entries(document)
+    if with_status:
+        name = _status_name(document, credential_id)
+        entries = allocate_status_entries(identity=identity, credential_id=name)
+        document["credentialStatus"] = credential_status_of(entries)
+    signed = add_proof(
+        document,
+        private_key=unseal_private_key(identity.key),
+        verification_method=identity.verification_method,
+        cryptosuite=cryptosuite,
+        created=created,
+    )
+    return signed, credential_type
+
+
+def issuable_contexts(*, vcdm_1_1: bool = True, examples: bool = True) -> frozenset[str]:
+    """Context URLs an issuer may sign with: ours, VCDM 1.1's, and the W3C examples context when
+    VC_API_ALLOW_EXAMPLES_CONTEXT is on (never in a pod: its @vocab defines every typo)."""
+    allowed = ISSUABLE_CONTEXTS | ({CREDENTIALS_V1} if vcdm_1_1 else set())
+    if examples and settings.VC_API_ALLOW_EXAMPLES_CONTEXT:
+        allowed |= {EXAMPLES_V2}
+    return allowed
+
+
+def _refused(path: str, rule: str, hint: str = "") -> CredentialInvalid:
     return CredentialInvalid(
         f"{path} {rule}{'; ' + hint if hint else ''}.",
         errors=[{"path": path, "rule": "issuance", "detail": rule}],
     )
+
+
+def _check_options(
+    credential: dict[str, Any], *, cryptosuite: str, created: str | None, credential_id: str | None
+) -> None:
+    if cryptosuite not in SUPPORTED_CRYPTOSUITES:
+        raise UnsupportedOption(
+            f"options.cryptosuite {cryptosuite!r} is not supported; "
+            f"use one of {list(SUPPORTED_CRYPTOSUITES)}.",
+            option="cryptosuite",
+            supported=list(SUPPORTED_CRYPTOSUITES),
+        )
+    if created is not None and parse_datetime_stamp(created) is None:
+        raise UnsupportedOption(
+            "options.created must be an XML Schema dateTimeStamp, e.g. 2026-01-01T00:00:00Z.",
+            option="created",
+        )
+    if credential_id is not None:
+        if not is_absolute_iri(credential_id):
+            raise UnsupportedOption("options.credentialId must be a URI.", option="credentialId")
+        if "id" in credential and credential["id"] != credential_id:
+            raise UnsupportedOption(
+                "options.credentialId names a credential without an id; this credential has a different id.",
+                option="credentialId",
+            )
 
 
 # JSON-LD keywords that put other nodes or graphs beside the credential's own: with them an
@@ -62,77 +190,75 @@ def _refused_keyword_path(node: Any, path: str = "") -> str | None:
     return None
 
 
-@transaction.atomic
-def sign_credential(
-    *,
-    organisation: Organisation,
-    credential: dict[str, Any],
-    subject_id: str,
-    cryptosuite: str = CRYPTOSUITE,
-) -> tuple[dict[str, Any], CredentialType]:
-    """Complete an issuer's unsigned credential and sign it with ``cryptosuite`` (eddsa-rdfc-2022).
-
-    Fills in ``issuer`` (the organisation's current DID: its hosted did:web, else the did:key of
-    its active key; a given ``issuer`` must be that DID), ``id`` (a urn:uuid) and ``validFrom``
-    (now) when absent, binds the subject to ``subject_id``, and adds a ``credentialStatus``
-    with a revocation and a suspension entry (random indexes in the issuer's status lists).
-    Raises CredentialInvalid, UnknownCredentialType, UnknownContext, UndefinedTerm,
-    UnsupportedOption (an unknown cryptosuite) or NoSigningKey; signs nothing and allocates
-    nothing then.
-    """
-    if not isinstance(credential, dict):
-        raise CredentialInvalid("The credential must be a JSON object.", errors=[])
-    if cryptosuite not in SUPPORTED_CRYPTOSUITES:
-        raise UnsupportedOption(
-            f"options.cryptosuite {cryptosuite!r} is not supported; "
-            f"use one of {list(SUPPORTED_CRYPTOSUITES)}.",
-            option="cryptosuite",
-            supported=list(SUPPORTED_CRYPTOSUITES),
-        )
-    if "proof" in credential:
-        raise _issuance_error(
-            "/proof", "must be absent", "send the credential unsigned, the service signs it"
-        )
-    if "credentialStatus" in credential:
-        raise _issuance_error(
-            "/credentialStatus", "must be absent", "the service allocates the status list entries"
-        )
-    if refused := _refused_keyword_path(credential):
-        raise _issuance_error(
-            refused, "is not accepted", "a credential describes its one subject, the holder"
-        )
-    identity = current_identity(organisation)
+def _completed_for_holder(
+    credential: dict[str, Any], *, identity: SigningIdentity, subject_id: str
+) -> dict[str, Any]:
+    """The credential with its issuer, id and validFrom filled in and its one subject bound to the holder."""
     document = dict(credential)
     if "issuer" in document and document["issuer"] not in (identity.did, {"id": identity.did}):
-        raise _issuance_error(
+        raise _refused(
             "/issuer", f"must be {identity.did}", "your organisation's current DID, or leave it out"
         )
     document.setdefault("issuer", identity.did)
     document.setdefault("id", f"urn:uuid:{uuid.uuid4()}")
     document.setdefault("validFrom", utc_now_xsd())
-
     subject = document.get("credentialSubject")
     if not isinstance(subject, dict):
         # One subject, the pod's holder: a list could name someone else beside (or instead of) them.
-        raise _issuance_error("/credentialSubject", "must be a single object describing the holder")
+        raise _refused("/credentialSubject", "must be a single object describing the holder")
     if "id" in subject and subject["id"] != subject_id:
-        raise _issuance_error(
-            "/credentialSubject/id", "is set by the vault to the holder's DID; leave it out"
-        )
+        raise _refused("/credentialSubject/id", "is set by the vault to the holder's DID; leave it out")
     document["credentialSubject"] = {"id": subject_id, **subject}
     if not isinstance(document["id"], str) or len(document["id"]) > MAX_CREDENTIAL_ID_LENGTH:
-        raise _issuance_error("/id", f"must be a URL of at most {MAX_CREDENTIAL_ID_LENGTH} characters")
+        raise _refused("/id", f"must be a URL of at most {MAX_CREDENTIAL_ID_LENGTH} characters")
+    return document
 
-    validate_credential(document)
-    # Nested contexts count too: one scoped to a subject would bring its terms (or a @vocab) along.
+
+def _check_named_issuer(credential: dict[str, Any], *, identity: SigningIdentity) -> None:
+    """A caller-written credential names its issuer (VCALM), the organisation's current DID."""
+    if "issuer" not in credential:
+        detail = f"is required: name the issuer, {identity.did}, the DID of the organisation signing."
+        raise IssuerRequired(
+            f"/credential/issuer {detail}", errors=[{"pointer": "/credential/issuer", "detail": detail}]
+        )
+    issuer = credential["issuer"]
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    if issuer_id != identity.did:
+        raise _refused("/issuer", f"must be {identity.did}", "the DID of the organisation signing")
+
+
+def _check_first_context(credential: dict[str, Any], *, vcdm_1_1: bool) -> None:
+    contexts = credential.get("@context")
+    firsts = (CREDENTIALS_V2, CREDENTIALS_V1) if vcdm_1_1 else (CREDENTIALS_V2,)
+    if not isinstance(contexts, list) or not contexts or contexts[0] not in firsts:
+        raise _refused(
+            "/@context",
+            f"must be a list whose first item is {CREDENTIALS_V2}"
+            + (f" (or {CREDENTIALS_V1})" if vcdm_1_1 else ""),
+        )
+
+
+def _check_contexts(document: dict[str, Any], *, allowed: frozenset[str], inline: bool) -> None:
+    """Every context the document names, nested ones too (one scoped to a subject would bring its
+    terms or a @vocab along), must be one we sign with; ``inline`` contexts are policed by strict
+    JSON-LD (vc.jsonld) when the proof is made, and refused without it."""
     for path, context in context_references(document):
-        if not isinstance(context, str) or context not in ISSUABLE_CONTEXTS:
-            raise UnknownContext(
-                f"This service does not sign credentials using the context {context!r}; name an "
-                "issuable context by its URL.",
-                path=path,
-                issuableContexts=sorted(ISSUABLE_CONTEXTS),
-            )
+        if (isinstance(context, str) and context in allowed) or (inline and not isinstance(context, str)):
+            continue
+        hint = (
+            " The examples context is refused unless VC_API_ALLOW_EXAMPLES_CONTEXT is on."
+            if context == EXAMPLES_V2
+            else ""
+        )
+        raise UnknownContext(
+            f"This service does not sign credentials using the context {context!r}; name an "
+            f"issuable context by its URL.{hint}",
+            path=path,
+            issuableContexts=sorted(allowed),
+        )
+
+
+def _registered_type(document: dict[str, Any]) -> CredentialType:
     credential_type = credential_type_of(document)
     missing = [c for c in credential_type.contexts if c not in document["@context"]]
     if missing:
@@ -141,17 +267,60 @@ def sign_credential(
             f"missing {missing}.",
             path="/@context",
         )
-    # Allocated last, after every check: a refused credential takes no index. The transaction
-    # gives the indexes back if signing itself fails (e.g. an undefined term).
-    entries = allocate_status_entries(identity=identity, credential_id=document["id"])
-    document["credentialStatus"] = credential_status_of(entries)
-    signed = add_proof(
-        document,
-        private_key=unseal_private_key(identity.key),
-        verification_method=identity.verification_method,
-        cryptosuite=cryptosuite,
-    )
-    return signed, credential_type
+    return credential_type
+
+
+def _with_data_integrity_context(document: dict[str, Any]) -> dict[str, Any]:
+    """VCDM 1.1's context does not define DataIntegrityProof; add the DI context that does."""
+    contexts = document.get("@context")
+    if isinstance(contexts, list) and contexts[:1] == [CREDENTIALS_V1] and DATA_INTEGRITY_V2 not in contexts:
+        return {**document, "@context": [*contexts, DATA_INTEGRITY_V2]}
+    return document
+
+
+def _check_status_entries(document: dict[str, Any]) -> None:
+    """The caller's own BitstringStatusListEntry entries must be ones a verifier can check.
+
+    Entries of other status methods are the issuer's business (the W3C VCDM 2.0 suite issues a
+    CredentialStatusList2017 entry and expects it signed); verifying them is another matter."""
+    try:
+        parse_status_entries(document, other_types_allowed=True)
+    except StatusEntryInvalid as exc:
+        raise CredentialInvalid(exc.detail, errors=exc.extra["errors"]) from exc
+
+
+def _status_name(document: dict[str, Any], credential_id: str | None) -> str:
+    """The credential id its status entries are recorded under; VCDM 2.0 only."""
+    if document["@context"][0] != CREDENTIALS_V2:
+        raise UnsupportedOption(
+            f"options.credentialStatus needs a VCDM 2.0 credential ({CREDENTIALS_V2} first).",
+            option="credentialStatus",
+        )
+    name = document.get("id") or credential_id
+    if not isinstance(name, str) or not name:
+        raise UnsupportedOption(
+            "options.credentialStatus needs credential.id or options.credentialId: it is what "
+            "POST /credentials/status names.",
+            option="credentialStatus",
+        )
+    return name
+
+
+# Status changes.
+
+
+@transaction.atomic
+def update_status(*, issuer: Organisation, credential_id: str, purposes: list[str], value: bool) -> None:
+    """Set or clear each named status (revocation, suspension) of a credential ``issuer`` issued.
+
+    All or nothing. Raises UnknownCredentialStatus (not issued by this issuer with a status),
+    UnsupportedStatusPurpose or RevocationIsFinal.
+    """
+    for purpose in purposes:
+        set_status(issuer=issuer, credential_id=credential_id, purpose=purpose, value=value)
+
+
+# The trust registry.
 
 
 def check_accreditation(

@@ -40,7 +40,7 @@ class VerifiedCredential:
 
 
 def verify_issuer_proof(document: dict[str, Any], *, now: datetime | None = None) -> VerifiedCredential:
-    """Verify a secured credential: its data model, every proof it carries (credentials.dataintegrity),
+    """Verify a secured credential: its data model, every proof it carries (vc.dataintegrity),
     and that one of them was made with a key of the issuer.
 
     Raises CredentialInvalid, ProofInvalid, UnresolvableKey or a JSON-LD error.

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from accounts.models import Organisation, User
 from accounts.services import create_citizen_user
 from core.tasks import enqueue_on_commit
-from credentials.services import sign_credential
+from credentials.services import issue_credential
 from credentials.verification import verify_issuer_proof
 from vc.dataintegrity import CRYPTOSUITE
 from vc.multikey import did_key_for
@@ -71,7 +71,7 @@ def issue_into_pod(
     if not Organisation.objects.filter(pk=issuer.pk, is_active=True).exists():
         raise OrganisationSuspended("Your organisation is suspended; it cannot issue credentials.")
     pod = selectors.pod_for_national_id(national_id)
-    signed, credential_type = sign_credential(
+    signed, credential_type = issue_credential(
         organisation=issuer, credential=credential, subject_id=pod.holder_did, cryptosuite=cryptosuite
     )
     verify_issuer_proof(signed)  # verified on arrival, as any credential entering a pod is

@@ -14,19 +14,16 @@ A presentation whose holder is missing or is not the subject of a credential it 
 credentials are the presenter's own, and a relying party that needs that must check it.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from core.problems import PROBLEM_BASE
 from vc.dataintegrity import verify_proofs
 from vc.errors import HolderNotSubject, StatusEntryInvalid, VcError
+from vc.presentations import VerifiedPresentation, verify_presentation
 
 from ..dids import resolve_verification_method
 from ..errors import NotVerified
-from ..verification import Check, Outcome, VerificationResult
-from ..verification import verify_credential as verify_credential_checks
-
-if TYPE_CHECKING:
-    from vc.presentations import VerifiedPresentation
+from ..verification import Check, Outcome, VerificationResult, verify_credential
 
 # The checks whose failure is an error; the others' failures are warnings (VCALM).
 ERROR_CHECKS = frozenset({"proof"})
@@ -61,7 +58,7 @@ def credential_result(
     credential: dict[str, Any], *, challenge: str | None = None, domain: str | None = None
 ) -> dict[str, Any]:
     """The VCALM result for one credential (never raises for a bad credential)."""
-    checks, warnings, errors = _sorted(verify_credential_checks(credential))
+    checks, warnings, errors = _sorted(verify_credential(credential))
     if not errors and (challenge is not None or domain is not None):
         # The caller bound its request to a challenge/domain: every proof must carry them.
         checks.append("challenge_domain")
@@ -86,7 +83,7 @@ def _respond(body: dict[str, Any], *, detail: str, return_problem_details: bool)
     return body
 
 
-def verify_credential(
+def credential_response(
     credential: dict[str, Any],
     *,
     challenge: str | None = None,
@@ -103,7 +100,7 @@ def verify_credential(
     )
 
 
-def verify_presentation(
+def presentation_response(
     presentation: dict[str, Any],
     *,
     challenge: str | None = None,
@@ -114,13 +111,11 @@ def verify_presentation(
     """The response body of POST /presentations/verify; raises NotVerified when there are errors.
 
     The presentation's own proof (authentication, bound to ``challenge`` and ``domain``) and its
-    shape are checked by credentials.presentations; each credential inside gets its own result
+    shape are checked by vc.presentations; each credential inside gets its own result
     in ``credentialResults``, and an error in any of them is an error of the whole. A holder that
     is missing, or is not the subject of a credential, is a ``holder-not-subject`` warning
     (``check: holder_binding``; one per credential, or one for the whole without a holder).
     """
-    from vc.presentations import verify_presentation as verify_presentation_proof
-
     credential_results: list[dict[str, Any]] = []
 
     def verify_embedded(credential: dict[str, Any]) -> dict[str, Any]:
@@ -132,7 +127,7 @@ def verify_presentation(
     warnings: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
     try:
-        verified = verify_presentation_proof(
+        verified = verify_presentation(
             presentation,
             challenge=challenge,
             domain=domain,
@@ -161,8 +156,8 @@ def verify_presentation(
     )
 
 
-def _holder_binding_warnings(verified: "VerifiedPresentation") -> list[dict[str, Any]]:
-    """``holder-not-subject`` warnings for a verified presentation (see verify_presentation)."""
+def _holder_binding_warnings(verified: VerifiedPresentation) -> list[dict[str, Any]]:
+    """``holder-not-subject`` warnings for a verified presentation (see presentation_response)."""
     if not verified.credentials:
         return []
     if verified.holder is None:

@@ -9,9 +9,9 @@ from typing import Any
 from rest_framework import serializers
 
 from core.serializers import StrictBooleanField, StrictSerializer
+from vc.dataintegrity import SUPPORTED_CRYPTOSUITES
 
 from ..errors import UnsupportedOption
-from ..issuing import CRYPTOSUITES
 
 
 class _StrictOptions(serializers.Serializer):
@@ -35,7 +35,8 @@ class IssueStatusOptionSerializer(_StrictOptions):
 
 class IssueOptionsSerializer(_StrictOptions):
     cryptosuite = serializers.CharField(
-        required=False, help_text=f"One of {list(CRYPTOSUITES)}; default {CRYPTOSUITES[0]}."
+        required=False,
+        help_text=f"One of {list(SUPPORTED_CRYPTOSUITES)}; default {SUPPORTED_CRYPTOSUITES[0]}.",
     )
     created = serializers.CharField(
         required=False, help_text="The proof's `created` (XML Schema dateTimeStamp); default now."

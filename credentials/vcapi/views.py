@@ -17,8 +17,9 @@ from accounts.permissions import IsIssuer
 from accounts.principals import acting_organisation
 from core.serializers import validated_body
 from core.throttling import ScopedRateThrottle
+from vc.dataintegrity import CRYPTOSUITE
 
-from .. import issuing
+from ..services import issue_credential, update_status
 from . import results
 from .serializers import (
     IssueRequestSerializer,
@@ -49,13 +50,14 @@ class IssueCredentialView(APIView):
     def post(self, request):
         data = validated_body(request, IssueRequestSerializer)
         options = data.get("options", {})
-        signed = issuing.issue_credential(
+        signed, _ = issue_credential(
             organisation=acting_organisation(request),
             credential=data["credential"],
-            cryptosuite=options.get("cryptosuite", issuing.DEFAULT_CRYPTOSUITE),
+            with_status="credentialStatus" in options,
+            allow_vcdm_1_1=True,
+            cryptosuite=options.get("cryptosuite", CRYPTOSUITE),
             created=options.get("created"),
             credential_id=options.get("credentialId"),
-            with_status="credentialStatus" in options,
         )
         return Response({"verifiableCredential": signed}, status=status.HTTP_201_CREATED)
 
@@ -79,7 +81,7 @@ class VerifyCredentialView(_PublicVerifyView):
     def post(self, request):
         data = validated_body(request, VerifyCredentialRequestSerializer)
         options = data.get("options", {})
-        body = results.verify_credential(
+        body = results.credential_response(
             data["verifiableCredential"],
             challenge=options.get("challenge"),
             domain=options.get("domain"),
@@ -101,7 +103,7 @@ class VerifyPresentationView(_PublicVerifyView):
     def post(self, request):
         data = validated_body(request, VerifyPresentationRequestSerializer)
         options = data.get("options", {})
-        body = results.verify_presentation(
+        body = results.presentation_response(
             data["verifiablePresentation"],
             challenge=options.get("challenge"),
             domain=options.get("domain"),
@@ -125,7 +127,7 @@ class UpdateStatusView(APIView):
     )
     def post(self, request):
         data = validated_body(request, UpdateStatusRequestSerializer)
-        issuing.update_status(
+        update_status(
             issuer=acting_organisation(request),
             credential_id=data["credentialId"],
             purposes=[entry["statusPurpose"] for entry in data["credentialStatus"]],

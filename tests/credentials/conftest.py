@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.models import Organisation
 from credentials.models import Accreditation
-from credentials.services import sign_credential
+from credentials.services import issue_credential
 from tests.conftest import diploma, make_organisation
 
 HOLDER = "did:example:an-peeters"
@@ -44,7 +44,7 @@ def accredited(issuer) -> Organisation:
 
 def sign(organisation, credential=None):
     """A diploma signed by ``organisation`` for HOLDER, with its status entries."""
-    signed, _ = sign_credential(
+    signed, _ = issue_credential(
         organisation=organisation, credential=credential or diploma(), subject_id=HOLDER
     )
     return signed

@@ -18,7 +18,7 @@ from credentials.errors import AccreditationInvalid, DidHostingRefused
 from credentials.hosted import host_issuer_did, hosting_authority
 from credentials.keys import active_issuer_key, create_issuer_key, current_identity
 from credentials.models import Accreditation, HostedIssuerDid, IssuerKey, StatusEntry, StatusList
-from credentials.services import register_external_did, sign_credential
+from credentials.services import issue_credential, register_external_did
 from credentials.statuslist import set_status, status_list_url, verify_status_list_credential
 from credentials.trust import organisation_of_did
 from credentials.verification import CHECKS, Outcome, verify_credential
@@ -330,7 +330,7 @@ def test_an_issuer_other_than_the_current_did_is_refused(hosted):
     old_did_key = active_issuer_key(hosted).did  # the key's own DID is no longer the issuer's
     for issuer in (old_did_key, {"id": old_did_key}, "did:web:elsewhere.example"):
         with pytest.raises(CredentialInvalid, match=f"must be {DID}"):
-            sign_credential(
+            issue_credential(
                 organisation=hosted, credential={**diploma(), "issuer": issuer}, subject_id=HOLDER
             )
     assert not StatusEntry.objects.exists()

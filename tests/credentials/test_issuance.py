@@ -1,4 +1,4 @@
-"""Issuing: sign_credential completes and signs an issuer's diploma; verify_issuer_proof checks
+"""Issuing: issue_credential completes and signs an issuer's diploma; verify_issuer_proof checks
 the data model, the proof, and that the key is the issuer's."""
 
 import copy
@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 from core.keyring import DecryptionError
 from credentials.errors import NoSigningKey
+from credentials.keys import active_issuer_key, create_issuer_key, unseal_private_key
 from credentials.models import IssuerKey
-from credentials.services import _private_key, active_issuer_key, create_issuer_key, sign_credential
+from credentials.services import issue_credential
 from credentials.verification import verify_issuer_proof
 from tests.conftest import diploma
 from tests.credentials.conftest import HOLDER, sign
@@ -41,7 +42,7 @@ def signed_diploma(issuer):
 
 def test_sign_credential_sets_issuer_id_valid_from_and_subject_id(issuer):
     before = datetime.now(UTC).replace(microsecond=0)
-    signed, credential_type = sign_credential(organisation=issuer, credential=diploma(), subject_id=HOLDER)
+    signed, credential_type = issue_credential(organisation=issuer, credential=diploma(), subject_id=HOLDER)
 
     key = active_issuer_key(issuer)
     assert credential_type.name == "DiplomaCredential"
@@ -250,7 +251,7 @@ def test_credential_signed_with_another_issuers_key_fails_verification(issuer, o
         "validFrom": "2024-07-01T00:00:00Z",
     }
     forged = add_proof(
-        unsigned, private_key=_private_key(other_key), verification_method=other_key.verification_method
+        unsigned, private_key=unseal_private_key(other_key), verification_method=other_key.verification_method
     )
     assert verify_proof(forged).controller == other_key.did
     with pytest.raises(ProofInvalid, match="not of the issuer"):
@@ -304,7 +305,7 @@ def test_credentials_signed_before_key_rotation_still_verify(issuer):
 
 def test_stored_private_key_is_sealed_and_bound_to_its_row(issuer, other_issuer):
     key, other = active_issuer_key(issuer), active_issuer_key(other_issuer)
-    raw = _private_key(key).private_bytes_raw()
+    raw = unseal_private_key(key).private_bytes_raw()
     assert raw not in bytes(key.private_key_sealed)
     # A sealed key copied onto another key's row does not open there.
     other.private_key_sealed = key.private_key_sealed
@@ -454,6 +455,8 @@ def test_a_missing_claim_is_refused_naming_it(issuer):
 def test_a_diploma_with_an_impossible_date_signed_elsewhere_fails_verification(issuer):
     key = active_issuer_key(issuer)
     unsigned = {**diploma(id=HOLDER, awardedOn="2021-02-30"), "issuer": key.did}
-    signed = add_proof(unsigned, private_key=_private_key(key), verification_method=key.verification_method)
+    signed = add_proof(
+        unsigned, private_key=unseal_private_key(key), verification_method=key.verification_method
+    )
     with pytest.raises(CredentialInvalid, match="/credentialSubject/awardedOn"):
         verify_issuer_proof(signed)

@@ -21,7 +21,6 @@ from django.utils import timezone
 from accounts.models import Organisation
 from credentials.errors import IssuerNotTrusted, KeyCompromiseInvalid
 from credentials.hosted import host_issuer_did
-from credentials.issuing import issue_credential
 from credentials.keys import (
     active_issuer_key,
     create_issuer_key,
@@ -30,7 +29,7 @@ from credentials.keys import (
     unseal_private_key,
 )
 from credentials.models import IssuerKey, StatusEntry, StatusList
-from credentials.services import register_external_did
+from credentials.services import issue_credential, register_external_did
 from credentials.statuslist import published_status_list, status_list_url
 from credentials.trust import is_accredited
 from credentials.verification import Outcome, verify_credential
@@ -256,8 +255,10 @@ def test_a_retired_key_diploma_with_our_status_entries_stays_trusted(accredited)
 
 
 def test_a_retired_key_credential_without_status_is_no_longer_trusted(accredited):
-    unrevocable = issue_credential(
+    unrevocable, _ = issue_credential(
         organisation=accredited,
+        with_status=False,
+        allow_vcdm_1_1=True,
         credential={
             **diploma(),
             "id": "urn:uuid:" + str(uuid.uuid4()),

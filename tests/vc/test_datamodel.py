@@ -1,4 +1,4 @@
-"""VC Data Model shape rules (credentials.datamodel): credentials (2.0 and 1.1) and presentations."""
+"""VC Data Model shape rules (vc.datamodel): credentials (2.0 and 1.1) and presentations."""
 
 import base64
 import hashlib
@@ -41,7 +41,7 @@ def complete_diploma(**top_level):
 
 def complete_credential(**top_level):
     """A complete diploma that is only a VerifiableCredential: the data model's rules without the
-    diploma's own subject schema (credentials.types)."""
+    diploma's own subject schema (vc.types)."""
     return complete_diploma(type=["VerifiableCredential"], **top_level)
 
 

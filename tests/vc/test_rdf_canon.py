@@ -2,7 +2,7 @@
 
 The vc-di-eddsa vectors hold at most one blank node, so they cannot tell URDNA2015 (RDFC-1.0)
 from pyld's default URGNA2012. This suite can: it proves the algorithm we ask pyld for, and that
-``credentials.jsonld.canonicalize`` asks for it.
+``vc.jsonld.canonicalize`` asks for it.
 """
 
 import json

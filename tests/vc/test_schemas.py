@@ -1,4 +1,4 @@
-"""The pinned JSON Schema registry (credentials.schemas): integrity, offline only, Draft 2020-12."""
+"""The pinned JSON Schema registry (vc.schemas): integrity, offline only, Draft 2020-12."""
 
 import hashlib
 import json

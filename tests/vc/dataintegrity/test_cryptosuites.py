@@ -339,7 +339,7 @@ def test_jcs_rejects_a_signed_document_with_an_unknown_nested_context():
 
 
 def test_jcs_holds_inline_contexts_to_the_rdfc_rules():
-    # The same safe subset as eddsa-rdfc-2022 (credentials.jsonld.check_contexts): new terms as
+    # The same safe subset as eddsa-rdfc-2022 (vc.jsonld.check_contexts): new terms as
     # absolute IRIs are accepted; @vocab, which changes how every other term is read, is not.
     with_new_term = {
         **UNSIGNED,
