@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from . import logformat, logkeys, merkle
 from .access import AccessContext
+from .errors import LogProofUnavailable
 from .models import AccessEvent, LogSigningKey, Pod, PodCredential, PodLog
 
 GENESIS = "0" * 64
@@ -172,6 +173,63 @@ def leaf_hashes(pod: Pod, size: int) -> list[bytes]:
         .values_list("leaf_hash", flat=True)
     )
     return [bytes.fromhex(value) for value in rows.iterator(chunk_size=2000)]
+
+
+@dataclass(frozen=True)
+class Proof:
+    """An RFC 9162 proof: the audit path of entry ``seq`` (inclusion), or the path from tree size
+    ``old_size`` (consistency), in the tree of ``tree_size`` entries."""
+
+    tree_size: int
+    nodes: list[bytes]
+    root: bytes
+    seq: int | None = None
+    leaf: bytes | None = None
+    old_size: int | None = None
+    old_root: bytes | None = None
+
+
+def _tree_size(pod: Pod, wanted: int | None) -> int:
+    head = head_of(pod)
+    size = head.size if head else 0
+    if wanted is None:
+        return size
+    if not 1 <= wanted <= size:
+        raise LogProofUnavailable(f"The log holds {size} entries; there is no tree of {wanted}.")
+    return wanted
+
+
+def inclusion_proof(pod: Pod, *, seq: int, tree_size: int | None = None) -> Proof:
+    """The audit path of entry ``seq`` in the tree of ``tree_size`` entries (default: all).
+
+    Raises LogProofUnavailable for an entry or size the log does not hold. Reads the pod's
+    leaf hashes up to ``tree_size`` (32 bytes each).
+    """
+    size = _tree_size(pod, tree_size)
+    if not 1 <= seq <= size:
+        raise LogProofUnavailable(f"Entry {seq} is not in a tree of {size} entries.")
+    leaves = leaf_hashes(pod, size)
+    return Proof(
+        size, merkle.inclusion_proof(leaves, seq - 1), merkle.root(leaves), seq=seq, leaf=leaves[seq - 1]
+    )
+
+
+def consistency_proof(pod: Pod, *, old_size: int, tree_size: int | None = None) -> Proof:
+    """The RFC 9162 proof that the tree of ``old_size`` entries is a prefix of ``tree_size``'s.
+
+    Raises LogProofUnavailable for sizes the log does not hold or out of order.
+    """
+    size = _tree_size(pod, tree_size)
+    if not 1 <= old_size <= size:
+        raise LogProofUnavailable(f"No consistency proof from {old_size} entries to {size}.")
+    leaves = leaf_hashes(pod, size)
+    return Proof(
+        size,
+        merkle.consistency_proof(leaves, old_size),
+        merkle.root(leaves),
+        old_size=old_size,
+        old_root=merkle.root(leaves[:old_size]),
+    )
 
 
 @dataclass(frozen=True)

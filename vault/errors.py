@@ -31,3 +31,9 @@ class BatchTooLarge(DomainError):
 class BatchNotFound(NotFound):
     code = "batch-not-found"
     title = "No batch"
+
+
+class LogProofUnavailable(DomainError):
+    code = "log-proof-unavailable"
+    title = "No such proof in this log"
+    status = 400

@@ -46,6 +46,14 @@ def latest_checkpoint(pod: Pod) -> accesslog.LatestCheckpoint | None:
     return accesslog.LatestCheckpoint.of(note or "")
 
 
+def log_inclusion_proof(pod: Pod, *, seq: int, tree_size: int | None) -> accesslog.Proof:
+    return accesslog.inclusion_proof(pod, seq=seq, tree_size=tree_size)
+
+
+def log_consistency_proof(pod: Pod, *, old_size: int, tree_size: int | None) -> accesslog.Proof:
+    return accesslog.consistency_proof(pod, old_size=old_size, tree_size=tree_size)
+
+
 def log_keys() -> list[LogSigningKey]:
     """Every checkpoint-signing key, oldest first, retired ones included."""
     return list(LogSigningKey.objects.order_by("created_at"))

@@ -1,6 +1,7 @@
 import base64
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.serializers import StrictSerializer
@@ -201,3 +202,54 @@ class LogKeySerializer(serializers.Serializer):
 
 class LogKeysSerializer(serializers.Serializer):
     keys = LogKeySerializer(many=True)
+
+
+def _b64(value: bytes | None) -> str | None:
+    return base64.b64encode(value).decode() if value is not None else None
+
+
+class InclusionQuerySerializer(serializers.Serializer):
+    seq = serializers.IntegerField(min_value=1, help_text="The entry to prove.")
+    treeSize = serializers.IntegerField(
+        min_value=1, required=False, help_text="The tree to prove it in (default: the whole log)."
+    )
+
+
+class ConsistencyQuerySerializer(serializers.Serializer):
+    fromSize = serializers.IntegerField(
+        min_value=1, help_text="The size of the tree you hold a checkpoint of."
+    )
+    treeSize = serializers.IntegerField(min_value=1, required=False, help_text="Default: the whole log.")
+
+
+class LogProofSerializer(serializers.Serializer):
+    """An RFC 9162 proof; hashes in base64, as in checkpoints. ``checkpoint`` is the signed
+    checkpoint of ``treeSize`` when that is the whole log (else null: use one you kept)."""
+
+    treeSize = serializers.IntegerField(source="tree_size")
+    rootHash = serializers.SerializerMethodField()
+    proof = serializers.SerializerMethodField()
+    seq = serializers.IntegerField(allow_null=True, help_text="Inclusion: the entry (leaf index + 1).")
+    leafHash = serializers.SerializerMethodField()
+    fromSize = serializers.IntegerField(source="old_size", allow_null=True)
+    fromRootHash = serializers.SerializerMethodField()
+    checkpoint = serializers.SerializerMethodField()
+
+    def get_rootHash(self, proof) -> str:
+        return _b64(proof.root) or ""
+
+    def get_proof(self, proof) -> list[str]:
+        return [_b64(node) or "" for node in proof.nodes]
+
+    def get_leafHash(self, proof) -> str | None:
+        return _b64(proof.leaf)
+
+    def get_fromRootHash(self, proof) -> str | None:
+        return _b64(proof.old_root)
+
+    @extend_schema_field(CheckpointSerializer(allow_null=True))
+    def get_checkpoint(self, proof) -> dict | None:
+        latest = self.context.get("latest")
+        if latest is None or latest.checkpoint.size != proof.tree_size:
+            return None
+        return CheckpointSerializer(latest).data

@@ -28,9 +28,12 @@ from .serializers import (
     BatchUploadSerializer,
     ChainCheckSerializer,
     CheckpointSerializer,
+    ConsistencyQuerySerializer,
     HeldCredentialSerializer,
+    InclusionQuerySerializer,
     IssueCredentialSerializer,
     LogKeysSerializer,
+    LogProofSerializer,
     PodSerializer,
 )
 
@@ -227,6 +230,47 @@ class AccessLogVerifyView(APIView):
     def get(self, request):
         check = selectors.verify_access_log(selectors.pod_of(acting_citizen(request)))
         return Response(ChainCheckSerializer(check).data)
+
+
+class InclusionProofView(APIView):
+    """Prove that entry ``seq`` is in the log (RFC 9162 inclusion proof), under the root of the
+    whole log (or of ``treeSize`` entries: a checkpoint you kept)."""
+
+    permission_classes = [IsCitizen]
+
+    @extend_schema(parameters=[InclusionQuerySerializer], responses=LogProofSerializer, tags=["pod"])
+    def get(self, request):
+        query = _query(request, InclusionQuerySerializer)
+        pod = selectors.pod_of(acting_citizen(request))
+        proof = selectors.log_inclusion_proof(pod, seq=query["seq"], tree_size=query.get("treeSize"))
+        latest = selectors.latest_checkpoint(pod)
+        return Response(LogProofSerializer(proof, context={"latest": latest}).data)
+
+
+class ConsistencyProofView(APIView):
+    """Prove that the log of ``fromSize`` entries (a checkpoint you kept) is a prefix of the log
+    now (or of ``treeSize`` entries): nothing in it was changed or removed since (RFC 9162)."""
+
+    permission_classes = [IsCitizen]
+
+    @extend_schema(parameters=[ConsistencyQuerySerializer], responses=LogProofSerializer, tags=["pod"])
+    def get(self, request):
+        query = _query(request, ConsistencyQuerySerializer)
+        pod = selectors.pod_of(acting_citizen(request))
+        proof = selectors.log_consistency_proof(
+            pod, old_size=query["fromSize"], tree_size=query.get("treeSize")
+        )
+        latest = selectors.latest_checkpoint(pod)
+        return Response(LogProofSerializer(proof, context={"latest": latest}).data)
+
+
+def _query(request, serializer_class) -> dict:
+    unknown = set(request.query_params) - set(serializer_class().fields)
+    if unknown:
+        raise ValidationError({name: ["Unknown query parameter."] for name in sorted(unknown)})
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
 
 
 class LogKeysView(APIView):
