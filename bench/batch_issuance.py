@@ -54,7 +54,7 @@ def seed(citizens: int) -> str:
     """A university with a signing key, and the class: citizens with pods (not timed)."""
     from accounts.models import Organisation
     from accounts.services import create_organisation, issue_api_token
-    from credentials.keys import create_issuer_key
+    from credentials.services import create_issuer_key
     from vault.services import create_citizen
 
     university = create_organisation(name="Bench University", kind=Organisation.Kind.ISSUER)

@@ -44,7 +44,7 @@ def seed() -> tuple[str, str]:
     from accounts.services import create_organisation, issue_api_token
     from consent.management.commands.seed_demo import DEMO_DIPLOMA
     from consent.services import approve_request, file_access_request
-    from credentials.keys import create_issuer_key
+    from credentials.services import create_issuer_key
     from vault.services import create_citizen, issue_into_pod
 
     university = create_organisation(name="Bench University", kind=Organisation.Kind.ISSUER)

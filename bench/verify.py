@@ -120,8 +120,7 @@ def issued_by_the_vault() -> dict:
 
     from accounts.models import Organisation
     from accounts.services import create_organisation
-    from credentials.keys import create_issuer_key
-    from credentials.services import accredit_issuer, issue_credential
+    from credentials.services import accredit_issuer, create_issuer_key, issue_credential
 
     university = create_organisation(name="Bench University", kind=Organisation.Kind.ISSUER)
     create_issuer_key(organisation=university)

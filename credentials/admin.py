@@ -12,12 +12,12 @@ from django.utils.html import format_html
 from accounts.admin import OrganisationAdmin
 from accounts.models import Organisation
 from core.admin import ReadOnlyAdmin
+from credentials.services import create_issuer_key, mark_key_compromised
 from vc.dids import did_web_to_url
 from vc.errors import VcError
 
 from .errors import AccreditationInvalid
 from .hosted import host_issuer_did
-from .keys import create_issuer_key, mark_key_compromised
 from .models import Accreditation, ExternalIssuerDid, HostedIssuerDid, IssuerKey, StatusEntry, StatusList
 from .services import accredit_issuer, amend_accreditation, check_accreditation, check_accreditation_period
 from .statuslist import status_list_url

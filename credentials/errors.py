@@ -103,7 +103,7 @@ class UnknownIssuerDid(NotFound):
     title = "This service hosts no DID for that issuer"
 
 
-# Issuer keys reported compromised (credentials.keys.mark_key_compromised).
+# Issuer keys reported compromised (credentials.services.mark_key_compromised).
 
 
 class KeyCompromiseInvalid(Invalid):

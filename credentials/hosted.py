@@ -6,7 +6,7 @@ written ``%3A``, as the did:web method says), whose document is served at
 database each time: one Multikey per IssuerKey of the organisation, retired ones included, all
 listed under ``assertionMethod``. A key rotation therefore adds a key to the document and keeps
 the DID, so verifiers and trust registries keep knowing the issuer, and credentials signed before
-keep verifying. A key reported compromised (credentials.keys.mark_key_compromised) is left out
+keep verifying. A key reported compromised (credentials.services.mark_key_compromised) is left out
 entirely, so no verifier anywhere resolves it any more. Our own hosted DIDs are resolved from
 the database by the same builder (``hosted_document``, used by credentials.dids), never over the
 network to ourselves; there a compromised key resolves to no public key and says why.
@@ -20,12 +20,12 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 
 from accounts.models import Organisation
+from credentials.selectors import compromise_reason
 from vc.diddocument import DidDocument, VerificationMethod, parse_did_document
 from vc.dids import DID_WEB_PREFIX, did_web_to_url
 from vc.errors import UnresolvableKey
 
 from .errors import DidHostingRefused, UnknownIssuerDid
-from .keys import compromise_reason
 from .models import ExternalIssuerDid, HostedIssuerDid, IssuerKey
 
 DID_CONTEXTS = ("https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1")

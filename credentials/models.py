@@ -13,7 +13,7 @@ class IssuerKey(models.Model):
 
     The private key is stored only sealed under the key-encryption key ring; a retired key
     stays here (public part) so credentials it signed keep verifying. A key its issuer reported
-    compromised (``compromised_at``, set by credentials.keys.mark_key_compromised) is retired and
+    compromised (``compromised_at``, set by credentials.services.mark_key_compromised) is retired and
     no longer trusted for anything, whatever date a proof claims.
     """
 
@@ -201,7 +201,7 @@ class Accreditation(models.Model):
 
     Every DID of the organisation (each of its signing keys, retired ones included, so older
     credentials keep their standing, the did:web we host for it, and its registered external
-    DIDs; credentials.trust says which keys no longer count) is trusted for
+    DIDs; credentials.selectors says which keys no longer count) is trusted for
     ``credential_type`` between ``valid_from`` and ``valid_until`` (open-ended when empty).
     """
 

@@ -1,7 +1,8 @@
-"""Writes for credentials: issuing (the one pipeline), status changes, accreditations, issuer DIDs.
+"""Writes for credentials: issuing (the one pipeline), issuer keys, status changes, the trust registry.
 
-Keys are created, rotated and reported compromised in credentials.keys; hosted did:web DIDs in
-credentials.hosted.
+Two writes still live beside the state they change: status list entries (credentials.statuslist,
+allocated by issue_credential and flipped by update_status) and hosted did:web DIDs
+(credentials.hosted.host_issuer_did).
 """
 
 import re
@@ -9,21 +10,26 @@ import uuid
 from datetime import datetime
 from typing import Any, overload
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
 
 from accounts.models import Organisation, User
 from vc.dataintegrity import CRYPTOSUITE, SUPPORTED_CRYPTOSUITES, add_proof, utc_now_xsd
 from vc.datamodel import parse_datetime_stamp, validate_credential
 from vc.errors import CredentialInvalid, StatusEntryInvalid, UnknownContext
 from vc.jsonld import CREDENTIALS_V1, CREDENTIALS_V2, EXAMPLES_V2, context_references, is_absolute_iri
+from vc.multikey import did_key_for
 from vc.statuslist import parse_status_entries
 from vc.types import ISSUABLE_CONTEXTS, CredentialType, credential_type_of
 
-from .errors import AccreditationInvalid, IssuerRequired, UnsupportedOption
+from .errors import AccreditationInvalid, IssuerRequired, KeyCompromiseInvalid, UnsupportedOption
 from .hosted import is_on_our_host
-from .keys import SigningIdentity, current_identity, unseal_private_key
-from .models import Accreditation, ExternalIssuerDid, HostedIssuerDid, IssuerKey
+from .keys import SigningIdentity, seal_private_key, unseal_private_key
+from .models import Accreditation, ExternalIssuerDid, HostedIssuerDid, IssuerKey, StatusList
+from .selectors import current_identity
 from .statuslist import allocate_status_entries, credential_status_of, set_status
 
 MAX_CREDENTIAL_ID_LENGTH = 255  # what a pod stores; VCDM sets no limit
@@ -306,6 +312,77 @@ def _status_name(document: dict[str, Any], credential_id: str | None) -> str:
     return name
 
 
+# Issuer keys.
+
+
+@transaction.atomic
+def create_issuer_key(*, organisation: Organisation) -> IssuerKey:
+    """Generate a new Ed25519 signing key for an issuer; the previous key is retired, not deleted."""
+    if organisation.kind != Organisation.Kind.ISSUER:
+        raise ValueError("Only issuers hold signing keys.")
+    IssuerKey.objects.filter(organisation=organisation, retired_at__isnull=True).update(
+        retired_at=timezone.now()
+    )
+    private_key = Ed25519PrivateKey.generate()
+    did_key = did_key_for(private_key.public_key())
+    key_id = uuid.uuid4()
+    wrapped = seal_private_key(key_id, private_key)
+    return IssuerKey.objects.create(
+        id=key_id,
+        organisation=organisation,
+        did=did_key.did,
+        public_key_multibase=did_key.multikey,
+        kek_id=wrapped.kek_id,
+        private_key_sealed=wrapped.sealed,
+    )
+
+
+@transaction.atomic
+def mark_key_compromised(*, key: IssuerKey, note: str, at: datetime | None = None) -> IssuerKey:
+    """Record that ``key``'s private half is compromised; from then on nothing it signed is trusted.
+
+    The active key is rotated first (create_issuer_key), so the issuer keeps issuing with a new
+    key (an organisation that is no longer an issuer only has it retired). ``at`` (default now) is
+    when the compromise was reported or found.
+    Idempotent: a key already marked keeps its first report. Signed copies of the organisation's
+    hosted did:web status lists are invalidated, so the next copy is signed with the new key
+    (credentials.statuslist.list_signer). Raises KeyCompromiseInvalid for an empty note or an
+    ``at`` in the future or before the key existed.
+    """
+    note = note.strip()
+    if not note:
+        raise KeyCompromiseInvalid("Say what happened in the note: who reported the compromise and how.")
+    now = timezone.now()
+    at = at or now
+    if timezone.is_naive(at):
+        raise KeyCompromiseInvalid("The time of compromise must carry a time zone.")
+    locked = IssuerKey.objects.select_for_update().get(pk=key.pk)
+    if locked.compromised_at is not None:
+        return locked
+    if at > now:
+        raise KeyCompromiseInvalid(f"The time of compromise {at.isoformat()} is in the future.")
+    if at < locked.created_at:
+        raise KeyCompromiseInvalid(
+            f"The time of compromise {at.isoformat()} is before the key was created "
+            f"({locked.created_at.isoformat()})."
+        )
+    if locked.retired_at is None:
+        if locked.organisation.kind == Organisation.Kind.ISSUER:
+            create_issuer_key(organisation=locked.organisation)
+            locked.refresh_from_db(fields=["retired_at"])
+        else:  # no longer an issuer: it needs no new key
+            locked.retired_at = now
+    locked.compromised_at = at
+    locked.compromise_note = note
+    locked.save(update_fields=["retired_at", "compromised_at", "compromise_note"])
+    # A hosted did:web list is signed by the current key; a new version is never served from the
+    # cache of copies the compromised key signed. A did:key list has no other key to sign with.
+    StatusList.objects.filter(organisation_id=locked.organisation_id).exclude(
+        issuer_did__startswith="did:key:"
+    ).update(version=F("version") + 1)
+    return locked
+
+
 # Status changes.
 
 
@@ -382,7 +459,7 @@ def accredit_issuer(
 ) -> Accreditation:
     """Record in the trust registry that an issuer may issue ``credential_type`` in a period.
 
-    Every DID of the organisation is covered (credentials.trust). Raises AccreditationInvalid
+    Every DID of the organisation is covered (credentials.selectors). Raises AccreditationInvalid
     as check_accreditation does (a non-issuer, an empty or generic type, a period that ends
     before it starts, the same accreditation again); records nothing then.
     """

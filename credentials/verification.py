@@ -17,6 +17,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from credentials.selectors import TrustResult, is_accredited, is_trusted_credential
 from vc.dataintegrity import verify_proofs
 from vc.datamodel import parse_datetime_stamp, validate_credential
 from vc.errors import ProofInvalid, StatusEntryInvalid, VcError
@@ -27,7 +28,6 @@ from .dids import resolve_verification_method
 from .errors import CredentialNotValidNow, CredentialRevoked, CredentialSuspended, IssuerNotTrusted
 from .models import StatusPurpose
 from .statuslist import check_status, status_list_url
-from .trust import TrustResult, is_accredited, is_trusted_credential
 
 CHECKS = ("proof", "issuer_trusted", "validity", "status")
 UNTRUSTED_STATUS_DETAIL = "Not checked: the issuer is not trusted; its status lists are not fetched."

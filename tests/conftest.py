@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Organisation
 from accounts.services import create_organisation, issue_api_token
-from credentials.keys import create_issuer_key
+from credentials.services import create_issuer_key
 from vault.services import create_citizen
 from vc.jsonld import CREDENTIALS_V2, EDUCATION_V1
 

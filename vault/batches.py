@@ -37,7 +37,7 @@ from accounts.errors import CitizenNotFound
 from accounts.idempotency import IdempotencyKeyReused, checked_key
 from accounts.models import Organisation
 from core.keyring import KEY_BYTES, DecryptionError, WrappedSecret, keyring, seal, unseal
-from credentials.keys import active_issuer_key
+from credentials.selectors import active_issuer_key
 from vc.errors import VcError
 
 from . import selectors, services

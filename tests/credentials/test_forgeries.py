@@ -11,7 +11,8 @@ from collections.abc import Callable
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from credentials.keys import active_issuer_key, unseal_private_key
+from credentials.keys import unseal_private_key
+from credentials.selectors import active_issuer_key
 from credentials.statuslist import set_status
 from credentials.verification import Outcome, verify_credential
 from tests.credentials.conftest import sign
@@ -200,7 +201,8 @@ def test_an_inline_alias_of_a_validity_date_is_refused(expired, key):
 
 
 def test_an_inline_alias_of_a_proofs_expiry_is_refused(diploma, accredited):
-    from credentials.keys import active_issuer_key, unseal_private_key
+    from credentials.keys import unseal_private_key
+    from credentials.selectors import active_issuer_key
 
     key = active_issuer_key(accredited)
     unsigned = {k: v for k, v in diploma.items() if k != "proof"}

@@ -16,11 +16,10 @@ from accounts.models import Organisation
 from credentials.dids import resolve_verification_method
 from credentials.errors import AccreditationInvalid, DidHostingRefused
 from credentials.hosted import host_issuer_did, hosting_authority
-from credentials.keys import active_issuer_key, create_issuer_key, current_identity
 from credentials.models import Accreditation, HostedIssuerDid, IssuerKey, StatusEntry, StatusList
-from credentials.services import issue_credential, register_external_did
+from credentials.selectors import active_issuer_key, current_identity, organisation_of_did
+from credentials.services import create_issuer_key, issue_credential, register_external_did
 from credentials.statuslist import set_status, status_list_url, verify_status_list_credential
-from credentials.trust import organisation_of_did
 from credentials.verification import CHECKS, Outcome, verify_credential
 from tests.conftest import diploma
 from tests.credentials.conftest import HOLDER, accredit, sign

@@ -11,9 +11,10 @@ from hypothesis import strategies as st
 
 from core.keyring import DecryptionError
 from credentials.errors import NoSigningKey
-from credentials.keys import active_issuer_key, create_issuer_key, unseal_private_key
+from credentials.keys import unseal_private_key
 from credentials.models import IssuerKey
-from credentials.services import issue_credential
+from credentials.selectors import active_issuer_key
+from credentials.services import create_issuer_key, issue_credential
 from credentials.verification import verify_issuer_proof
 from tests.conftest import diploma
 from tests.credentials.conftest import HOLDER, sign

@@ -21,17 +21,16 @@ from django.utils import timezone
 from accounts.models import Organisation
 from credentials.errors import IssuerNotTrusted, KeyCompromiseInvalid
 from credentials.hosted import host_issuer_did
-from credentials.keys import (
-    active_issuer_key,
-    create_issuer_key,
-    issuer_key_of,
-    mark_key_compromised,
-    unseal_private_key,
-)
+from credentials.keys import unseal_private_key
 from credentials.models import IssuerKey, StatusEntry, StatusList
-from credentials.services import issue_credential, register_external_did
+from credentials.selectors import active_issuer_key, is_accredited, issuer_key_of
+from credentials.services import (
+    create_issuer_key,
+    issue_credential,
+    mark_key_compromised,
+    register_external_did,
+)
 from credentials.statuslist import published_status_list, status_list_url
-from credentials.trust import is_accredited
 from credentials.verification import Outcome, verify_credential
 from tests.conftest import diploma
 from tests.credentials.conftest import HOLDER, sign

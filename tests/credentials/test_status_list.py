@@ -15,8 +15,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from credentials.errors import RevocationIsFinal, UnknownCredentialStatus, UnsupportedStatusPurpose
-from credentials.keys import active_issuer_key, create_issuer_key, current_identity
 from credentials.models import StatusEntry, StatusList
+from credentials.selectors import active_issuer_key, current_identity
+from credentials.services import create_issuer_key
 from credentials.statuslist import (
     FILL_LIMIT,
     allocate_status_entries,

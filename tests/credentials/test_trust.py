@@ -10,10 +10,9 @@ from django.utils import timezone
 
 from accounts.models import Organisation
 from credentials.errors import AccreditationInvalid
-from credentials.keys import active_issuer_key, create_issuer_key
 from credentials.models import Accreditation
-from credentials.services import accredit_issuer
-from credentials.trust import is_accredited
+from credentials.selectors import active_issuer_key, is_accredited
+from credentials.services import accredit_issuer, create_issuer_key
 from tests.conftest import make_organisation
 from tests.credentials.conftest import accredit
 

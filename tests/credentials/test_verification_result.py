@@ -13,7 +13,8 @@ from credentials.errors import (
     IssuerNotTrusted,
     RemoteFetchFailed,
 )
-from credentials.keys import active_issuer_key, unseal_private_key
+from credentials.keys import unseal_private_key
+from credentials.selectors import active_issuer_key
 from credentials.statuslist import set_status
 from credentials.verification import CHECKS, Outcome, require_verified, verify_credential, verify_issuer_proof
 from tests.conftest import diploma

@@ -1,7 +1,7 @@
 import pytest
 
 from accounts.models import Organisation
-from credentials.keys import active_issuer_key
+from credentials.selectors import active_issuer_key
 from tests.conftest import make_organisation
 from vc.jsonld import CREDENTIALS_V1, CREDENTIALS_V2
 

@@ -61,7 +61,7 @@ def test_vcdm_1_1_credential_is_signed_with_the_data_integrity_context_added(iss
 
 
 def test_another_organisations_did_as_issuer_is_refused(university, other_university):
-    from credentials.keys import active_issuer_key
+    from credentials.selectors import active_issuer_key
 
     foreign = active_issuer_key(other_university.organisation).did
     response = university.post("/credentials/issue", {"credential": plain_credential(issuer=foreign)})

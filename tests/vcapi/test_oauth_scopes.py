@@ -6,7 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.oauth import ISSUE_CREDENTIALS, UPDATE_CREDENTIAL_STATUS, register_oauth_client
-from credentials.keys import active_issuer_key
+from credentials.selectors import active_issuer_key
 from tests.support import assert_problem
 from tests.vcapi.conftest import plain_credential
 

@@ -3,7 +3,8 @@
 import pytest
 from rest_framework.test import APIClient
 
-from credentials.keys import current_identity, unseal_private_key
+from credentials.keys import unseal_private_key
+from credentials.selectors import current_identity
 from tests.support import assert_problem
 from vc.dataintegrity import add_proof
 from vc.dataintegrity.suites import SUITES

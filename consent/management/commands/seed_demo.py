@@ -18,8 +18,7 @@ from accounts.models import ApiToken, Organisation, User
 from accounts.services import create_organisation, issue_api_token, revoke_api_token
 from consent.models import AccessRequest
 from consent.services import file_access_request
-from credentials.keys import create_issuer_key
-from credentials.services import accredit_issuer
+from credentials.services import accredit_issuer, create_issuer_key
 from vault.models import Pod
 from vault.services import create_citizen, issue_into_pod
 from vc.jsonld import CREDENTIALS_V2, EDUCATION_V1

@@ -1,8 +1,9 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_datetime
 
-from credentials.keys import active_issuer_key, issuer_key_of, mark_key_compromised
 from credentials.models import HostedIssuerDid, IssuerKey
+from credentials.selectors import active_issuer_key, issuer_key_of
+from credentials.services import mark_key_compromised
 from vc.errors import VcError
 
 

@@ -4,7 +4,7 @@ from django.db import transaction
 
 from accounts.models import Organisation
 from accounts.services import create_organisation, issue_api_token
-from credentials.keys import create_issuer_key
+from credentials.services import create_issuer_key
 
 
 class Command(BaseCommand):

@@ -1,5 +1,6 @@
-"""The trust registry: is an issuer accredited for the credential types it issued?
+"""Reads of issuer state: the trust registry's answers, and the keys and identity issuers sign with.
 
+Is an issuer accredited for the credential types it issued?
 Accreditations are kept per organisation (credentials.models.Accreditation) and cover every
 DID the organisation signs with: each of its keys here, retired ones included, the did:web we
 host for it (HostedIssuerDid), and the DIDs it signs with elsewhere (ExternalIssuerDid, e.g. the
@@ -20,7 +21,8 @@ from django.db.models import Q
 from accounts.models import Organisation
 from vc.statuslist import StatusResult
 
-from .keys import compromise_reason, issuer_key_of
+from .errors import NoSigningKey
+from .keys import SigningIdentity
 from .models import Accreditation, ExternalIssuerDid, HostedIssuerDid, IssuerKey, StatusEntry
 from .statuslist import status_list_url
 
@@ -127,3 +129,61 @@ def _has_our_status(key: IssuerKey, statuses: Sequence[StatusResult]) -> bool:
         if any(status_list_url(list_id) == status.status_list_credential for list_id in entries):
             return True
     return False
+
+
+# Keys and the identity an organisation signs as.
+
+
+def active_issuer_key(organisation: Organisation) -> IssuerKey:
+    """The organisation's current signing key; raises NoSigningKey when it has none."""
+    key = IssuerKey.objects.filter(organisation=organisation, retired_at__isnull=True).first()
+    if key is None:
+        raise NoSigningKey(f"{organisation.name} has no active signing key; an operator must create one.")
+    return key
+
+
+def current_identity(organisation: Organisation) -> SigningIdentity:
+    """The DID ``organisation`` signs as now, with its active key; raises NoSigningKey.
+
+    Its hosted did:web DID when it has one, else the did:key of the active key.
+    """
+    key = active_issuer_key(organisation)
+    hosted = HostedIssuerDid.objects.filter(organisation=organisation).values_list("did", flat=True).first()
+    return SigningIdentity(did=hosted or key.did, key=key)
+
+
+def issuer_key_of(verification_method: str) -> IssuerKey | None:
+    """The IssuerKey a verification method (or a did:key DID) names; None when it is not ours.
+
+    A did:key is the key itself (``did:key:z…`` or ``did:key:z…#z…``). A hosted did:web names
+    the key by its fragment, the key's publicKeyMultibase (``did:web:…#z…``), as
+    ``SigningIdentity.verification_method`` writes it. External DIDs name no key of ours.
+    """
+    did, _, fragment = verification_method.partition("#")
+    if did.startswith("did:key:"):
+        key = IssuerKey.objects.select_related("organisation").filter(did=did).first()
+        if key is None or (fragment and fragment != key.public_key_multibase):
+            return None
+        return key
+    if not fragment:
+        return None
+    hosted = HostedIssuerDid.objects.filter(did=did).values_list("organisation_id", flat=True).first()
+    if hosted is None:
+        return None
+    return (
+        IssuerKey.objects.select_related("organisation")
+        .filter(organisation_id=hosted, public_key_multibase=fragment)
+        .first()
+    )
+
+
+def compromise_reason(key: IssuerKey) -> str:
+    """Why a credential signed with ``key`` is refused, in the words every verifier check uses;
+    ValueError for a key not reported compromised."""
+    if key.compromised_at is None:
+        raise ValueError(f"{key.did} is not reported compromised.")
+    return (
+        f"signed with a key its issuer reported compromised on {key.compromised_at.isoformat()} "
+        f"({key.organisation.name}, {key.verification_method}): nothing it signed is trusted, "
+        "whatever date its proof gives"
+    )
