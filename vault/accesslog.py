@@ -158,6 +158,35 @@ def append(
     return event
 
 
+# --- retention ------------------------------------------------------------------------------------
+
+# What pruning removes: who, why and what exactly (personal data of the citizen and of the
+# organisations' staff). It keeps the position, time, kind and outcome of the entry, and its
+# hashes, so the tree still proves the entry existed, where, and that nothing else did.
+PRUNED_FIELDS = {
+    "actor_label": "",
+    "actor_organisation": None,
+    "purpose": "",
+    "legal_basis": "",
+    "grant_id": None,
+    "request_id": None,
+    "resource_id": None,
+    "credential_id": "",
+    "credential_type": "",
+    "reason": "",
+}
+
+
+def prune(*, before: datetime) -> int:
+    """Remove the detail of every entry that happened before ``before``; returns how many.
+
+    Leaf and entry hashes stay, so checkpoints and proofs still verify. Idempotent.
+    """
+    return AccessEvent.objects.filter(occurred_at__lt=before, pruned_at__isnull=True).update(
+        pruned_at=timezone.now(), **PRUNED_FIELDS
+    )
+
+
 # --- reading the tree ---------------------------------------------------------------------------
 
 

@@ -65,6 +65,7 @@ class AccessEvent(models.Model):
         CREDENTIAL_REVOKED = "credential.revoked", "Credential revoked by its issuer"
         CREDENTIAL_SUSPENDED = "credential.suspended", "Credential suspended by its issuer"
         CREDENTIAL_REINSTATED = "credential.reinstated", "Credential's suspension lifted by its issuer"
+        LOG_EXPORTED = "log.exported", "Access log downloaded"
 
     class Outcome(models.TextChoices):
         ALLOWED = "allowed", "Allowed"
@@ -103,6 +104,12 @@ class AccessEvent(models.Model):
 
     class Meta:
         ordering = ["-seq"]
+        indexes = [
+            # The retention sweep's question: which entries still hold detail, oldest first?
+            models.Index(
+                fields=["occurred_at"], condition=Q(pruned_at__isnull=True), name="accessevent_unpruned_age"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["pod", "seq"], name="access_log_seq_unique_per_pod"),
             models.CheckConstraint(

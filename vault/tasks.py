@@ -102,7 +102,7 @@ def send_log_digest(self: Task, pod_id: str) -> bool:
     operator cannot take back. Says how many entries were added, never who or what."""
     from .models import PodLog
 
-    head = PodLog.objects.select_related("pod__owner").filter(pk=pod_id).first()
+    head = PodLog.objects.select_related("pod__owner").filter(pod_id=pod_id).first()
     if head is None or not head.checkpoint or head.size <= head.digest_size:
         return False  # nothing new since the last digest (or a second run of this one)
     added = head.size - head.digest_size
@@ -119,5 +119,24 @@ def send_log_digest(self: Task, pod_id: str) -> bool:
         ),
         to=head.pod.owner.email,
     )
-    PodLog.objects.filter(pk=pod_id, digest_size__lt=head.size).update(digest_size=head.size)
+    PodLog.objects.filter(pod_id=pod_id, digest_size__lt=head.size).update(digest_size=head.size)
     return True
+
+
+@shared_task(ignore_result=True)
+def prune_access_logs() -> int:
+    """Periodic (Celery beat, daily): entries older than ACCESS_LOG_RETENTION_DAYS lose their
+    detail and keep their leaf hash (vault.accesslog.prune). Safe to run twice."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from .accesslog import prune
+
+    pruned = prune(before=timezone.now() - timedelta(days=settings.ACCESS_LOG_RETENTION_DAYS))
+    logger.info(
+        "Access logs: %d entries older than %d days pruned of their detail.",
+        pruned,
+        settings.ACCESS_LOG_RETENTION_DAYS,
+    )
+    return pruned

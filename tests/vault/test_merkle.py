@@ -186,3 +186,9 @@ def test_a_proof_for_a_changed_leaf_or_another_root_is_refused():
         merkle.verify_consistency(
             6, 8, merkle.root(LEAVES[:5]), merkle.root(LEAVES), merkle.consistency_proof(LEAVES, 6)
         )
+
+
+@given(st.integers(1, 70))
+def test_all_proofs_at_once_are_each_leafs_own(size):
+    leaves = [merkle.leaf_hash(bytes([i])) for i in range(size)]
+    assert merkle.all_inclusion_proofs(leaves) == [merkle.inclusion_proof(leaves, i) for i in range(size)]

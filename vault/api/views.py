@@ -16,7 +16,7 @@ from accounts.principals import acting_citizen, acting_organisation
 from core.serializers import unknown_members, validated_body
 from vc.dataintegrity import CRYPTOSUITE
 
-from .. import batches, selectors, services
+from .. import batches, logexport, selectors, services
 from ..batchcsv import check_upload_size
 from .parsers import BoundedMultiPartParser, CsvParser
 from .serializers import (
@@ -262,6 +262,20 @@ class ConsistencyProofView(APIView):
         )
         latest = selectors.latest_checkpoint(pod)
         return Response(LogProofSerializer(proof, context={"latest": latest}).data)
+
+
+class AccessLogExportView(APIView):
+    """Download the whole log with an inclusion proof per entry, the signed checkpoint and the log
+    keys: check it offline with ``python -m vault.verify_log``. The download is logged."""
+
+    permission_classes = [IsCitizen]
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=["pod"])
+    def get(self, request):
+        pod, export = logexport.export_log(owner=acting_citizen(request))
+        return Response(
+            export, headers={"Content-Disposition": f'attachment; filename="access-log-{pod.pk}.json"'}
+        )
 
 
 def _query(request, serializer_class) -> dict:

@@ -2,13 +2,15 @@
 
 import json
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_POST
 
 from accounts.permissions import citizen_required
 from accounts.principals import acting_citizen
-from vault import selectors, services
+from vault import logexport, selectors, services
 from vault.errors import PodNotFound
 
 
@@ -43,4 +45,31 @@ def log(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.access_log(pod).select_related("actor_organisation"), 50).get_page(
         request.GET.get("page")
     )
-    return render(request, "vault/log.html", {"page": page, "check": selectors.verify_access_log(pod)})
+    return render(
+        request,
+        "vault/log.html",
+        {
+            "page": page,
+            "check": selectors.verify_access_log(pod),
+            "retention_days": settings.ACCESS_LOG_RETENTION_DAYS,
+        },
+    )
+
+
+@citizen_required
+@require_POST
+def log_download(request: HttpRequest) -> HttpResponse:
+    """The log as JSON (with proofs and checkpoint) or, with ``readable``, as text; logged."""
+    readable = request.POST.get("as") == "text"
+    try:
+        pod, export = logexport.export_log(owner=acting_citizen(request), readable=readable)
+    except PodNotFound as exc:
+        raise Http404(exc.detail) from exc
+    if isinstance(export, str):
+        response = HttpResponse(export, content_type="text/plain; charset=utf-8")
+        name = f"access-log-{pod.pk}.txt"
+    else:
+        response = HttpResponse(json.dumps(export, indent=1), content_type="application/json")
+        name = f"access-log-{pod.pk}.json"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
