@@ -182,6 +182,13 @@ def prune(*, before: datetime) -> int:
 
     Leaf and entry hashes stay, so checkpoints and proofs still verify. Idempotent.
     """
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql":
+        # The narrow path: the application role may not UPDATE the log, but may call this
+        # function (migration 0008), which clears the same fields and nothing else.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT vault_prune_access_log(%s, %s)", [before, timezone.now()])
+            return int(cursor.fetchone()[0])
     return AccessEvent.objects.filter(occurred_at__lt=before, pruned_at__isnull=True).update(
         pruned_at=timezone.now(), **PRUNED_FIELDS
     )

@@ -10,6 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from tests.conftest import diploma
+from tests.vault.logtamper import as_dba
 from vault import accesslog, merkle
 from vault.access import AccessContext
 from vault.disclosure import Permit, present
@@ -18,6 +19,13 @@ from vault.services import record
 
 VERIFY = "/api/v1/pod/log/verify"
 PURPOSE = "dpv:HumanResourceManagement"
+
+
+@pytest.fixture(autouse=True)
+def _as_dba(db):
+    """These tests edit the log in the database, as an attacker with full access would."""
+    with as_dba():
+        yield
 
 
 def execute(sql: str, params: list) -> int:

@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.test import Client
 from django.utils import timezone
 
+from tests.vault.logtamper import as_dba
 from vault import accesslog, tasks, verify_log
 from vault.models import AccessEvent
 
@@ -14,7 +15,10 @@ def test_entries_past_the_window_keep_only_time_kind_and_hashes(settings, citize
     kept = citizen.get("/api/v1/pod/log").json()["checkpoint"]["note"]  # signed before back-dating
     before = {e.seq: (e.leaf_hash, e.entry_hash) for e in AccessEvent.objects.filter(pod=citizen.pod)}
     # Back-date entry 2 (its hashes now disagree with its time until pruning drops the detail).
-    AccessEvent.objects.filter(pod=citizen.pod, seq=2).update(occurred_at=timezone.now() - timedelta(days=31))
+    with as_dba():
+        AccessEvent.objects.filter(pod=citizen.pod, seq=2).update(
+            occurred_at=timezone.now() - timedelta(days=31)
+        )
     assert tasks.prune_access_logs.delay().get() == 1
     assert tasks.prune_access_logs.delay().get() == 0  # idempotent
     old, recent = (

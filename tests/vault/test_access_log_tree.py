@@ -7,9 +7,17 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.vault.logtamper import as_dba
 from vault import accesslog, logformat, logkeys, merkle
 from vault.access import AccessContext
 from vault.models import AccessEvent, LogSigningKey, PodLog
+
+
+@pytest.fixture(autouse=True)
+def _as_dba(db):
+    """These tests edit the log in the database, as an attacker with full access would."""
+    with as_dba():
+        yield
 
 
 def append_denied(pod, employer, times: int = 1) -> None:
