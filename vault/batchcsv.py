@@ -6,6 +6,7 @@ header cells, then the rows. Errors name rules and positions, never the values.
 """
 
 import csv
+import functools
 import io
 import re
 import uuid
@@ -19,12 +20,13 @@ from django.conf import settings
 
 from accounts.errors import InvalidNationalId
 from accounts.identity import normalise_national_id
-from vc.jsonld import CREDENTIALS_V2, EDUCATION_V1
+from vc.types import Claim, CredentialType, check_type_name
 
 from .errors import BatchCsvInvalid, BatchTooLarge
 
 MAX_CELL_CHARS = 200
-DEGREE_TYPES = ("BachelorDegree", "MasterDegree", "DoctoralDegree", "ProfessionalQualification")
+NATIONAL_ID = "national_id"
+LIST_SEPARATOR = ";"  # a "list" claim's values in one cell, e.g. "reading;speaking"
 
 
 @dataclass(frozen=True)
@@ -34,35 +36,61 @@ class Column:
     description: str
 
 
-COLUMNS: tuple[Column, ...] = (
-    Column("national_id", True, "the citizen's national identifier, COUNTRY:NUMBER (e.g. BE:85073003328)"),
-    Column("given_name", True, "credentialSubject.givenName"),
-    Column("family_name", True, "credentialSubject.familyName"),
-    Column("degree_type", True, f"credentialSubject.degree.type: one of {', '.join(DEGREE_TYPES)}"),
-    Column("degree_name", True, "credentialSubject.degree.name"),
-    Column("awarded_on", True, "credentialSubject.awardedOn, a date YYYY-MM-DD"),
-    Column("field_of_study", False, "credentialSubject.fieldOfStudy"),
-    Column("qualification_level", False, "credentialSubject.qualificationLevel"),
-    Column("grade", False, "credentialSubject.grade"),
-)
-COLUMN_NAMES = tuple(c.name for c in COLUMNS)
-REQUIRED_COLUMNS = tuple(c.name for c in COLUMNS if c.required)
+@dataclass(frozen=True)
+class Layout:
+    """The batch CSV of one credential type: its columns (from the type's claims in the
+    registry, after the citizen's national_id) and where each claim's errors point back to."""
 
-# The longest physical line a well-formed batch can need: every column at its longest, each
-# character a doubled quote, plus quotes and separators. Longer lines are refused before parsing.
-MAX_LINE_CHARS = len(COLUMNS) * (2 * MAX_CELL_CHARS + 3) + 2
+    credential_type: CredentialType
+    columns: tuple[Column, ...]
+    claims: dict[str, Claim]  # by column name
+    path_columns: dict[str, str]  # credential path -> the column an issuer can fix
 
-# Where a credential path points back to a column, errors name the column the issuer can fix.
-PATH_COLUMNS = {
-    "/credentialSubject/givenName": "given_name",
-    "/credentialSubject/familyName": "family_name",
-    "/credentialSubject/degree/type": "degree_type",
-    "/credentialSubject/degree/name": "degree_name",
-    "/credentialSubject/awardedOn": "awarded_on",
-    "/credentialSubject/fieldOfStudy": "field_of_study",
-    "/credentialSubject/qualificationLevel": "qualification_level",
-    "/credentialSubject/grade": "grade",
-}
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.columns)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.columns if column.required)
+
+    @property
+    def max_line_chars(self) -> int:
+        """The longest physical line a well-formed batch can need: every column at its longest,
+        each character a doubled quote, plus quotes and separators. Longer lines are refused
+        before parsing."""
+        return len(self.columns) * (2 * MAX_CELL_CHARS + 3) + 2
+
+
+def _described(claim: Claim) -> str:
+    where = f"credentialSubject{claim.pointer.replace('/', '.')}"
+    if claim.kind == "date":
+        return f"{where}, a date YYYY-MM-DD"
+    if claim.kind == "boolean":
+        return f"{where}: true or false"
+    if claim.kind == "choice":
+        return f"{where}: one of {', '.join(claim.choices)}"
+    if claim.kind == "list":
+        return f"{where}: some of {', '.join(claim.choices)}, separated by '{LIST_SEPARATOR}'"
+    return where
+
+
+@functools.cache
+def layout_of(credential_type: str) -> Layout:
+    """The batch layout of a registered credential type; raises UnknownCredentialType."""
+    registered = check_type_name(credential_type)
+    national_id = Column(
+        NATIONAL_ID, True, "the citizen's national identifier, COUNTRY:NUMBER (e.g. BE:85073003328)"
+    )
+    columns = (national_id, *(Column(c.column, c.required, _described(c)) for c in registered.claims))
+    return Layout(
+        credential_type=registered,
+        columns=columns,
+        claims={claim.column: claim for claim in registered.claims},
+        path_columns={f"/credentialSubject{claim.pointer}": claim.column for claim in registered.claims},
+    )
+
+
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # C0 controls but tab: a NUL, an escape sequence or a line break has no place in a signed claim.
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f]")
@@ -102,12 +130,12 @@ def _shown(name: str) -> str:
     return name if len(name) <= 40 else name[:40] + "…"
 
 
-def _header(cells: list[str]) -> list[str]:
-    expected = {"expectedColumns": list(COLUMN_NAMES), "requiredColumns": list(REQUIRED_COLUMNS)}
-    if len(cells) > len(COLUMN_NAMES):  # first: everything below is then bounded by 9 cells
+def _header(cells: list[str], layout: Layout) -> list[str]:
+    expected = {"expectedColumns": list(layout.names), "requiredColumns": list(layout.required)}
+    if len(cells) > len(layout.names):  # first: everything below is then bounded by that count
         raise BatchCsvInvalid(
-            f"Line 1 has {len(cells)} columns; a batch has at most {len(COLUMN_NAMES)}: "
-            f"{', '.join(COLUMN_NAMES)}.",
+            f"Line 1 has {len(cells)} columns; a batch of {layout.credential_type.name} has at most "
+            f"{len(layout.names)}: {', '.join(layout.names)}.",
             **expected,
         )
     names = [cell.strip().lower() for cell in cells]
@@ -115,15 +143,15 @@ def _header(cells: list[str]) -> list[str]:
     if duplicates:
         shown = ", ".join(_shown(name) for name in duplicates)
         raise BatchCsvInvalid(f"Line 1 names these columns twice: {shown}.", **expected)
-    unknown = [_shown(name) for name in names if name not in COLUMN_NAMES]
+    unknown = [_shown(name) for name in names if name not in layout.names]
     if unknown:
         raise BatchCsvInvalid(
             f"Line 1 names unknown columns: {', '.join(unknown) or '(blank)'}; "
-            f"the columns are {', '.join(COLUMN_NAMES)}.",
+            f"the columns of a {layout.credential_type.name} batch are {', '.join(layout.names)}.",
             unknownColumns=unknown,
             **expected,
         )
-    missing = [name for name in REQUIRED_COLUMNS if name not in names]
+    missing = [name for name in layout.required if name not in names]
     if missing:
         raise BatchCsvInvalid(
             f"Line 1 lacks the required columns: {', '.join(missing)}.", missingColumns=missing, **expected
@@ -131,17 +159,17 @@ def _header(cells: list[str]) -> list[str]:
     return names
 
 
-def _bounded_lines(text: str) -> Iterator[str]:
+def _bounded_lines(text: str, limit: int) -> Iterator[str]:
     for number, line in enumerate(io.StringIO(text, newline=""), start=1):
-        if len(line) > MAX_LINE_CHARS:
+        if len(line) > limit:
             raise BatchCsvInvalid(
-                f"Line {number} is longer than {MAX_LINE_CHARS} characters; "
+                f"Line {number} is longer than {limit} characters; "
                 f"no cell may be longer than {MAX_CELL_CHARS}."
             )
         yield line
 
 
-def read_csv(data: bytes) -> tuple[list[str], list[Row]]:
+def read_csv(data: bytes, layout: Layout) -> tuple[list[str], list[Row]]:
     """Split an upload into its header (column names) and data rows; blank lines are skipped.
 
     Raises BatchCsvInvalid (not UTF-8, a line too long, broken quoting, a wrong header, no rows)
@@ -152,7 +180,7 @@ def read_csv(data: bytes) -> tuple[list[str], list[Row]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise BatchCsvInvalid(f"The CSV is not UTF-8 text (byte {exc.start} is not).") from exc
-    reader = csv.reader(_bounded_lines(text), strict=True)
+    reader = csv.reader(_bounded_lines(text, layout.max_line_chars), strict=True)
     header: list[str] | None = None
     rows: list[Row] = []
     line = 1
@@ -164,7 +192,7 @@ def read_csv(data: bytes) -> tuple[list[str], list[Row]]:
             if header is None:
                 if start != 1:
                     raise BatchCsvInvalid("Line 1 must name the columns; it is blank.")
-                header = _header(record)
+                header = _header(record, layout)
                 continue
             rows.append(Row(start, record))
             if len(rows) > settings.BATCH_MAX_ROWS:
@@ -174,13 +202,13 @@ def read_csv(data: bytes) -> tuple[list[str], list[Row]]:
     except csv.Error as exc:
         raise BatchCsvInvalid(f"Line {reader.line_num}: the CSV is malformed ({exc}).") from exc
     if header is None:
-        raise BatchCsvInvalid(f"The CSV is empty; line 1 must name the columns: {', '.join(COLUMN_NAMES)}.")
+        raise BatchCsvInvalid(f"The CSV is empty; line 1 must name the columns: {', '.join(layout.names)}.")
     if not rows:
         raise BatchCsvInvalid("The CSV has a header but no rows.")
     return header, rows
 
 
-def check_row(header: list[str], row: Row) -> tuple[dict[str, str], list[RowError]]:
+def check_row(header: list[str], row: Row, layout: Layout) -> tuple[dict[str, str], list[RowError]]:
     """The row's cells by column, and what is wrong with them (naming rules, never values)."""
     if len(row.cells) != len(header):
         reason = f"has {len(row.cells)} fields; the header names {len(header)} columns"
@@ -193,24 +221,38 @@ def check_row(header: list[str], row: Row) -> tuple[dict[str, str], list[RowErro
         errors.append(RowError(row.line, column, code, reason))
         refused.add(column)
 
-    for column in COLUMN_NAMES:
-        value = cells.get(column, "")
+    for column in layout.columns:
+        value = cells.get(column.name, "")
         if not value:
-            if column in REQUIRED_COLUMNS:
-                refuse(column, "required", "is required")
+            if column.required:
+                refuse(column.name, "required", "is required")
         elif len(value) > MAX_CELL_CHARS:
-            refuse(column, "too-long", f"is longer than {MAX_CELL_CHARS} characters")
+            refuse(column.name, "too-long", f"is longer than {MAX_CELL_CHARS} characters")
         elif _CONTROL.search(value):
-            refuse(column, "control-character", "contains a control character (a line break, NUL, …)")
-    if cells.get("national_id") and "national_id" not in refused:
+            refuse(column.name, "control-character", "contains a control character (a line break, NUL, …)")
+    if cells.get(NATIONAL_ID) and NATIONAL_ID not in refused:
         try:
-            cells["national_id"] = normalise_national_id(cells["national_id"])
+            cells[NATIONAL_ID] = normalise_national_id(cells[NATIONAL_ID])
         except InvalidNationalId as exc:
-            refuse("national_id", exc.code, exc.detail)
-    if cells.get("degree_type") and "degree_type" not in refused and cells["degree_type"] not in DEGREE_TYPES:
-        refuse("degree_type", "invalid-choice", f"must be one of {', '.join(DEGREE_TYPES)}")
-    if cells.get("awarded_on") and "awarded_on" not in refused and not _is_date(cells["awarded_on"]):
-        refuse("awarded_on", "invalid-date", "must be a calendar date written YYYY-MM-DD")
+            refuse(NATIONAL_ID, exc.code, exc.detail)
+    for name, claim in layout.claims.items():
+        cell = cells.get(name, "")
+        if not cell or name in refused:
+            continue
+        if claim.kind == "choice" and cell not in claim.choices:
+            refuse(name, "invalid-choice", f"must be one of {', '.join(claim.choices)}")
+        elif claim.kind == "list" and not all(
+            item.strip() in claim.choices for item in cell.split(LIST_SEPARATOR)
+        ):
+            refuse(
+                name,
+                "invalid-choice",
+                f"must be some of {', '.join(claim.choices)}, separated by '{LIST_SEPARATOR}'",
+            )
+        elif claim.kind == "date" and not _is_date(cell):
+            refuse(name, "invalid-date", "must be a calendar date written YYYY-MM-DD")
+        elif claim.kind == "boolean" and cell.lower() not in ("true", "false"):
+            refuse(name, "invalid-boolean", "must be true or false")
     return cells, errors
 
 
@@ -224,25 +266,30 @@ def _is_date(value: str) -> bool:
     return True
 
 
-def credential_for(cells: dict[str, str], *, credential_id: str) -> dict[str, Any]:
-    """The unsigned DiplomaCredential a checked row describes (the vault signs it on issuance)."""
-    subject: dict[str, Any] = {
-        "givenName": cells["given_name"],
-        "familyName": cells["family_name"],
-        "degree": {"type": cells["degree_type"], "name": cells["degree_name"]},
-        "awardedOn": cells["awarded_on"],
-    }
-    for column, term in (
-        ("field_of_study", "fieldOfStudy"),
-        ("qualification_level", "qualificationLevel"),
-        ("grade", "grade"),
-    ):
-        if cells.get(column):
-            subject[term] = cells[column]
+def _value(claim: Claim, cell: str) -> Any:
+    if claim.kind == "boolean":
+        return cell.lower() == "true"
+    if claim.kind == "list":
+        return [item.strip() for item in cell.split(LIST_SEPARATOR)]
+    return cell
+
+
+def credential_for(cells: dict[str, str], *, layout: Layout, credential_id: str) -> dict[str, Any]:
+    """The unsigned credential a checked row describes (the vault signs it on issuance)."""
+    subject: dict[str, Any] = {}
+    for name, claim in layout.claims.items():
+        if not cells.get(name):
+            continue
+        *parents, leaf = claim.pointer.strip("/").split("/")
+        node = subject
+        for parent in parents:
+            node = node.setdefault(parent, {})
+        node[leaf] = _value(claim, cells[name])
+    registered = layout.credential_type
     return {
-        "@context": [CREDENTIALS_V2, EDUCATION_V1],
+        "@context": list(registered.contexts),
         "id": credential_id,
-        "type": ["VerifiableCredential", "DiplomaCredential"],
+        "type": ["VerifiableCredential", registered.name],
         "credentialSubject": subject,
     }
 

@@ -42,12 +42,12 @@ from vc.errors import VcError
 
 from . import selectors, services
 from .batchcsv import (
-    COLUMN_NAMES,
-    PATH_COLUMNS,
+    Layout,
     RowError,
     check_row,
     check_upload_size,
     credential_for,
+    layout_of,
     read_csv,
     row_credential_id,
 )
@@ -67,6 +67,7 @@ TRANSIENT_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceErro
 # What a failed attempt to send the task raises (the broker is down or unreachable).
 _SEND_ERRORS: tuple[type[Exception], ...] = (BrokerError, OSError)
 
+DEFAULT_BATCH_TYPE = "DiplomaCredential"  # what a batch issues when the upload names no type
 SUSPENDED_REASON = "organisation suspended: no further rows are issued."
 
 
@@ -101,16 +102,18 @@ class Submission:
 # --- submitting --------------------------------------------------------------------------------
 
 
-def upload_digest(data: bytes) -> str:
-    """HMAC-SHA256 of an upload, keyed by a key derived from LOOKUP_HASH_KEY.
+def upload_digest(data: bytes, *, credential_type: str = DEFAULT_BATCH_TYPE) -> str:
+    """HMAC-SHA256 of an upload and the type it issues, keyed by a key derived from LOOKUP_HASH_KEY.
 
     Keyed, because a plain SHA-256 of a one-row CSV would let anyone reading the database confirm
-    a guess of who was awarded what.
+    a guess of who was awarded what. The type counts: the same bytes as another type's batch are
+    another upload. (Diplomas keep the digest of the bytes alone, as before types were chosen.)
     """
     key = hmac.new(
         settings.LOOKUP_HASH_KEY.encode(), b"citizen-vault/batch-upload-digest/v1", hashlib.sha256
     ).digest()
-    return hmac.new(key, data, hashlib.sha256).hexdigest()
+    typed = data if credential_type == DEFAULT_BATCH_TYPE else credential_type.encode() + b"\n" + data
+    return hmac.new(key, typed, hashlib.sha256).hexdigest()
 
 
 def _upload_aad(batch_id: uuid.UUID) -> bytes:
@@ -140,29 +143,39 @@ def _earlier_submission(issuer: Organisation, digest: str, idempotency_key: str)
     )
 
 
-def submit_batch(*, issuer: Organisation, data: bytes, idempotency_key: str | None = None) -> Submission:
-    """Accept an issuer's CSV as a batch: check it, store it sealed, and send the task after commit.
+def submit_batch(
+    *,
+    issuer: Organisation,
+    data: bytes,
+    credential_type: str = DEFAULT_BATCH_TYPE,
+    idempotency_key: str | None = None,
+) -> Submission:
+    """Accept an issuer's CSV of credentials of one registered type as a batch: check it, store it
+    sealed, and send the task after commit. The CSV's columns are the type's (vault.batchcsv).
 
     The same file from the same issuer while an earlier batch of it is queued, running or done,
     or the same Idempotency-Key, returns that batch (``created`` False) and issues nothing.
-    Raises BatchTooLarge, BatchCsvInvalid, IdempotencyKeyInvalid, IdempotencyKeyReused,
-    OrganisationSuspended, or NoSigningKey (refused once here rather than on every row). If the
+    Raises UnknownCredentialType, BatchTooLarge, BatchCsvInvalid, IdempotencyKeyInvalid,
+    IdempotencyKeyReused, OrganisationSuspended, or NoSigningKey (refused once here rather than on
+    every row). If the
     broker cannot take the task, the batch stays queued for the sweeper (the failure is logged).
     """
     check_upload_size(len(data))
+    layout = layout_of(credential_type)
     key = checked_key(idempotency_key)
     if not issuer.is_active:
         raise OrganisationSuspended("Your organisation is suspended; it cannot issue credentials.")
-    digest = upload_digest(data)
+    digest = upload_digest(data, credential_type=layout.credential_type.name)
     earlier = _earlier_submission(issuer, digest, key)
     if earlier is not None:
         return Submission(earlier, created=False)
     active_issuer_key(issuer)
-    _, rows = read_csv(data)
+    _, rows = read_csv(data, layout)
     try:
         with transaction.atomic():
             batch = Batch.objects.create(
                 issuer=issuer,
+                credential_type=layout.credential_type.name,
                 total=len(rows),
                 upload_digest=digest,
                 idempotency_key=key,
@@ -340,13 +353,13 @@ class _Progress:
             )
 
 
-def _issue_row(batch: Batch, line: int, cells: dict[str, str]) -> list[RowError]:
+def _issue_row(batch: Batch, layout: Layout, line: int, cells: dict[str, str]) -> list[RowError]:
     """Issue one checked row into its citizen's pod (its own transaction); the errors, if refused.
 
     Raises OrganisationSuspended and TRANSIENT_ERRORS: they are about the batch, not the row.
     """
     credential_id = row_credential_id(batch.issuer_id, batch.upload_digest, line)
-    credential = credential_for(cells, credential_id=credential_id)
+    credential = credential_for(cells, layout=layout, credential_id=credential_id)
     try:
         services.issue_into_pod(issuer=batch.issuer, national_id=cells["national_id"], credential=credential)
     except DuplicateCredential:
@@ -357,7 +370,7 @@ def _issue_row(batch: Batch, line: int, cells: dict[str, str]) -> list[RowError]
         return [RowError(line, "national_id", exc.code, exc.detail)]
     except VcError as exc:
         # The title, not the detail: a detail may quote the value, and values are not kept here.
-        return [RowError(line, _column_of(exc), exc.code, exc.title)]
+        return [RowError(line, _column_of(exc, layout), exc.code, exc.title)]
     except DecryptionError:
         logger.error("Batch %s, line %s: the citizen's pod failed its integrity check.", batch.pk, line)
         reason = "the citizen's pod failed its integrity check; the operator has been alerted"
@@ -365,14 +378,14 @@ def _issue_row(batch: Batch, line: int, cells: dict[str, str]) -> list[RowError]
     return []
 
 
-def _column_of(exc: VcError) -> str:
+def _column_of(exc: VcError, layout: Layout) -> str:
     path = exc.extra.get("path")
     errors = exc.extra.get("errors")
     if not path and isinstance(errors, list) and errors and isinstance(errors[0], dict):
         path = errors[0].get("path")
     if not isinstance(path, str):
         return ""
-    return PATH_COLUMNS.get(path, path[:100])
+    return layout.path_columns.get(path, path[:100])
 
 
 def _raised_at(exc: BaseException) -> str:
@@ -427,19 +440,20 @@ def _run(batch: Batch) -> None:
     seen: dict[tuple[str, ...], int] = {}
     line = 0
     try:
-        header, rows = read_csv(data)
+        layout = layout_of(batch.credential_type)
+        header, rows = read_csv(data, layout)
         for index, row in enumerate(rows):
             line = row.line
-            cells, errors = check_row(header, row)
+            cells, errors = check_row(header, row, layout)
             if not errors:
-                key = tuple(cells.get(column, "") for column in COLUMN_NAMES)
+                key = tuple(cells.get(column, "") for column in layout.names)
                 first = seen.setdefault(key, line)
                 if first != line:
                     errors = [RowError(line, "", "duplicate-row", f"repeats line {first}")]
             if index < batch.processed:
                 continue  # handled by an earlier run; read again only to know the duplicates
             if not errors:
-                errors = _issue_row(batch, line, cells)
+                errors = _issue_row(batch, layout, line, cells)
             if errors:
                 progress.failed_one(errors)
             else:

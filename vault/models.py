@@ -202,6 +202,8 @@ class Batch(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     issuer = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="batches")
+    # The registered type every row becomes (vc.types); it decides the CSV's columns.
+    credential_type = models.CharField(max_length=100, default="DiplomaCredential")
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
     total = models.PositiveIntegerField()
     # Rows handled so far (issued + failed): the task resumes after them if it runs again.

@@ -34,6 +34,8 @@ CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
 CREDENTIALS_V1 = "https://www.w3.org/2018/credentials/v1"
 EXAMPLES_V2 = "https://www.w3.org/ns/credentials/examples/v2"
 EDUCATION_V1 = "https://w3id.org/citizen-vault/education/v1"
+GOOD_CONDUCT_V1 = "https://w3id.org/citizen-vault/good-conduct/v1"
+LANGUAGE_V1 = "https://w3id.org/citizen-vault/language/v1"
 
 # The same test pyld applies when it turns expanded JSON-LD into RDF: an IRI it does not accept
 # (relative, or holding whitespace) is skipped there, so it would not be signed.

@@ -24,6 +24,8 @@ from .errors import ShippedFileInvalid
 SCHEMAS_DIR = Path(__file__).resolve().parent / "schemas"
 
 DIPLOMA_SUBJECT_SCHEMA = "https://w3id.org/citizen-vault/schemas/diploma-credential-subject/v1"
+GOOD_CONDUCT_SUBJECT_SCHEMA = "https://w3id.org/citizen-vault/schemas/good-conduct-certificate-subject/v1"
+LANGUAGE_SUBJECT_SCHEMA = "https://w3id.org/citizen-vault/schemas/language-certificate-subject/v1"
 
 
 @dataclass(frozen=True)

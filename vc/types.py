@@ -1,32 +1,113 @@
-"""The credential types this service issues and holds, the contexts that define them, and the
-JSON Schema their claims must meet."""
+"""The credential types this service issues and holds: the registry, one entry per type.
+
+A new type is one entry here, plus its context (vc/contexts, pinned in the manifest) and the
+JSON Schema of its subject (vc/schemas, pinned likewise). Issuance, verification, access
+requests, batch CSVs, the API's list of types and the portal all read this entry.
+"""
 
 from dataclasses import dataclass
 from typing import Any
 
 from .errors import UnknownCredentialType
-from .jsonld import CREDENTIALS_V2, EDUCATION_V1
-from .schemas import DIPLOMA_SUBJECT_SCHEMA
+from .jsonld import CREDENTIALS_V2, EDUCATION_V1, GOOD_CONDUCT_V1, LANGUAGE_V1
+from .schemas import DIPLOMA_SUBJECT_SCHEMA, GOOD_CONDUCT_SUBJECT_SCHEMA, LANGUAGE_SUBJECT_SCHEMA
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claim of a type's credentialSubject: where it sits, what people call it, how a
+    batch CSV gives it, and what kind of value it holds."""
+
+    pointer: str  # a JSON pointer into credentialSubject, e.g. "/degree/name"
+    label: str  # what a person calls it (English; the portal translates)
+    column: str  # its column in a batch CSV
+    kind: str = "text"  # text | date | choice | boolean | list (of choices, ";"-separated in CSV)
+    required: bool = False
+    choices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class CredentialType:
+    """Everything about one credential type, in one place: its name and words for people, the
+    contexts that define its terms, the pinned JSON Schema its subject must meet (whether or not
+    a credential names it in credentialSchema), and its claims (what a requester may ask for,
+    and the batch CSV columns)."""
+
     name: str
+    display_name: str
     description: str
     contexts: tuple[str, ...]
-    # The pinned schema (vc.schemas) every credentialSubject of this type must meet,
-    # whether or not the credential names it in credentialSchema.
     subject_schema: str | None = None
+    claims: tuple[Claim, ...] = ()
 
+    @property
+    def requestable_claims(self) -> tuple[str, ...]:
+        """The JSON pointers into credentialSubject that a requester may ask for."""
+        return tuple(claim.pointer for claim in self.claims)
+
+
+_NAMES = (
+    Claim("/givenName", "Given name", "given_name", required=True),
+    Claim("/familyName", "Family name", "family_name", required=True),
+)
+DEGREE_TYPES = ("BachelorDegree", "MasterDegree", "DoctoralDegree", "ProfessionalQualification")
+EXTRACT_TYPES = ("general", "work-with-minors")
+CEFR_LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2")
+LANGUAGE_SKILLS = ("listening", "reading", "speaking", "writing")
 
 CREDENTIAL_TYPES: dict[str, CredentialType] = {
     t.name: t
     for t in [
         CredentialType(
             name="DiplomaCredential",
+            display_name="Diploma",
             description="A degree or diploma awarded by an accredited institution.",
             contexts=(CREDENTIALS_V2, EDUCATION_V1),
             subject_schema=DIPLOMA_SUBJECT_SCHEMA,
+            claims=(
+                *_NAMES,
+                Claim("/degree/type", "Kind of degree", "degree_type", "choice", True, DEGREE_TYPES),
+                Claim("/degree/name", "Degree", "degree_name", required=True),
+                Claim("/awardedOn", "Awarded on", "awarded_on", "date", required=True),
+                Claim("/fieldOfStudy", "Field of study", "field_of_study"),
+                Claim("/qualificationLevel", "Qualification level", "qualification_level"),
+                Claim("/grade", "Grade", "grade"),
+            ),
+        ),
+        CredentialType(
+            name="GoodConductCertificate",
+            display_name="Certificate of good conduct",
+            description=(
+                "An extract from the criminal record, issued by the register that keeps it: whether "
+                "convictions are recorded, for general use or for work with minors."
+            ),
+            contexts=(CREDENTIALS_V2, GOOD_CONDUCT_V1),
+            subject_schema=GOOD_CONDUCT_SUBJECT_SCHEMA,
+            claims=(
+                *_NAMES,
+                Claim("/birthDate", "Date of birth", "birth_date", "date", required=True),
+                Claim("/extractType", "Kind of extract", "extract_type", "choice", True, EXTRACT_TYPES),
+                Claim(
+                    "/convictionsRecorded", "Convictions recorded", "convictions_recorded", "boolean", True
+                ),
+                Claim("/extractDate", "Date of the extract", "extract_date", "date", required=True),
+                Claim("/legalBasis", "Legal basis", "legal_basis"),
+            ),
+        ),
+        CredentialType(
+            name="LanguageCertificate",
+            display_name="Language certificate",
+            description="A language proficiency assessed by a training provider, on the CEFR scale.",
+            contexts=(CREDENTIALS_V2, LANGUAGE_V1),
+            subject_schema=LANGUAGE_SUBJECT_SCHEMA,
+            claims=(
+                *_NAMES,
+                Claim("/language", "Language", "language", required=True),
+                Claim("/proficiencyLevel", "Level (CEFR)", "proficiency_level", "choice", True, CEFR_LEVELS),
+                Claim("/skills", "Skills assessed", "skills", "list", choices=LANGUAGE_SKILLS),
+                Claim("/examName", "Examination", "exam_name"),
+                Claim("/assessedOn", "Assessed on", "assessed_on", "date", required=True),
+            ),
         ),
     ]
 }
@@ -37,7 +118,7 @@ CREDENTIAL_TYPES: dict[str, CredentialType] = {
 ISSUABLE_CONTEXTS = frozenset(
     {
         CREDENTIALS_V2,
-        EDUCATION_V1,
+        *(context for credential_type in CREDENTIAL_TYPES.values() for context in credential_type.contexts),
         "https://www.w3.org/ns/credentials/status/v1",
         "https://w3id.org/security/data-integrity/v2",
     }

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from consent.models import AccessRequest
+from vault.templatetags.credential_types import type_name
 
 
 class ApproveForm(forms.Form):
@@ -25,7 +26,7 @@ class ApproveForm(forms.Form):
     def __init__(self, *args, access_request: AccessRequest, **kwargs):
         super().__init__(*args, **kwargs)
         self.access_request = access_request
-        choices = [(name, name) for name in access_request.credential_types]
+        choices = [(name, type_name(name)) for name in access_request.credential_types]
         field = self.fields["credential_types"]
         assert isinstance(field, forms.MultipleChoiceField)
         field.choices = choices

@@ -4,14 +4,29 @@ import uuid
 from django.http import Http404, HttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from vc.jsonld import CONTEXTS
 from vc.statuslist import MAX_CACHE_SECONDS
+from vc.types import CREDENTIAL_TYPES, supported_type_names
 
 from ..errors import UnknownStatusList
 from ..hosted import published_did_document
 from ..statuslist import published_status_list
+from .serializers import CredentialTypeSerializer
+
+
+class CredentialTypesView(APIView):
+    """The credential types this service issues and holds: their words, contexts, schema and claims."""
+
+    permission_classes = [AllowAny]  # public: what a requester may ask for, what an issuer may send
+    authentication_classes: list = []
+
+    @extend_schema(responses=CredentialTypeSerializer(many=True), tags=["credentials"])
+    def get(self, request):
+        registered = [CREDENTIAL_TYPES[name] for name in supported_type_names()]
+        return Response(CredentialTypeSerializer(registered, many=True).data)
 
 
 class ContextView(APIView):

@@ -81,7 +81,12 @@ def identity_type(monkeypatch):
     monkeypatch.setitem(
         CREDENTIAL_TYPES,
         IDENTITY,
-        CredentialType(name=IDENTITY, description="An identity card.", contexts=(CREDENTIALS_V2,)),
+        CredentialType(
+            name=IDENTITY,
+            display_name="Identity card",
+            description="An identity card.",
+            contexts=(CREDENTIALS_V2,),
+        ),
     )
     return IDENTITY
 

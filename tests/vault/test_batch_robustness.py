@@ -23,12 +23,14 @@ from core.keyring import KEY_BYTES, NONCE_BYTES, WrappedSecret, keyring, unseal
 from tests.conftest import diploma, make_organisation
 from tests.support import assert_problem
 from vault import batches, services
-from vault.batchcsv import MAX_LINE_CHARS, read_csv
+from vault.batchcsv import layout_of, read_csv
 from vault.errors import BatchCsvInvalid, OrganisationSuspended
 from vault.models import Batch, BatchRowError, BatchUpload, PodCredential
 from vault.tasks import issue_batch, resume_stalled_batches
 
 URL = "/api/v1/issuer/batches"
+DIPLOMAS = layout_of("DiplomaCredential")
+MAX_LINE_CHARS = DIPLOMAS.max_line_chars
 HEADER = "national_id,given_name,family_name,degree_type,degree_name,awarded_on,grade\n"
 AN = "BE:85073003328"
 BART = "BE:90020199913"
@@ -400,19 +402,21 @@ def test_a_header_with_more_cells_than_columns_is_refused_first(university):
     response = university.client.post(URL, (wide + "a\n").encode(), content_type="text/csv")
     body = assert_problem(response, 400, "invalid-batch-csv")
     assert "Line 1 is longer than" in body["detail"]
-    with pytest.raises(BatchCsvInvalid, match="Line 1 has 10 columns; a batch has at most 9"):
-        read_csv((HEADER.strip() + ",field_of_study,qualification_level,x\n" + good()).encode())
+    with pytest.raises(
+        BatchCsvInvalid, match="Line 1 has 10 columns; a batch of DiplomaCredential has at most 9"
+    ):
+        read_csv((HEADER.strip() + ",field_of_study,qualification_level,x\n" + good()).encode(), DIPLOMAS)
 
 
 def test_duplicate_header_cells_are_named_once(university):
     with pytest.raises(BatchCsvInvalid, match=r"names these columns twice: grade, national_id\."):
-        read_csv(b"national_id,grade,national_id,grade\n1,2,3,4\n")
+        read_csv(b"national_id,grade,national_id,grade\n1,2,3,4\n", DIPLOMAS)
 
 
 def test_a_line_longer_than_any_batch_needs_is_refused_by_number():
     long_row = good(given="A" * (MAX_LINE_CHARS + 1))
     with pytest.raises(BatchCsvInvalid, match=f"Line 3 is longer than {MAX_LINE_CHARS} characters"):
-        read_csv((HEADER + good() + long_row).encode())
+        read_csv((HEADER + good() + long_row).encode(), DIPLOMAS)
 
 
 def test_a_long_cell_within_the_line_limit_is_a_row_error(

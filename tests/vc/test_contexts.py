@@ -19,6 +19,8 @@ from vc.jsonld import (
     CREDENTIALS_V2,
     EDUCATION_V1,
     EXAMPLES_V2,
+    GOOD_CONDUCT_V1,
+    LANGUAGE_V1,
     ContextNotShipped,
     canonicalize,
     document_loader,
@@ -39,9 +41,9 @@ def test_manifest_pins_the_sha256_of_each_shipped_file(url):
     assert _sha256((CONTEXTS_DIR / entry["file"]).read_bytes()) == entry["sha256"]
 
 
-def test_manifest_ships_the_eight_official_contexts_vcdm_1_1_and_our_education_context():
+def test_manifest_ships_the_eight_official_contexts_vcdm_1_1_and_our_own():
     assert len(OFFICIAL) == 8
-    assert set(MANIFEST) == set(OFFICIAL) | {EDUCATION_V1, CREDENTIALS_V1}
+    assert set(MANIFEST) == set(OFFICIAL) | {EDUCATION_V1, GOOD_CONDUCT_V1, LANGUAGE_V1, CREDENTIALS_V1}
     assert set(CONTEXTS) == set(MANIFEST)
 
 

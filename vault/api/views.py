@@ -15,6 +15,7 @@ from accounts.permissions import IsCitizen, IsIssuer
 from accounts.principals import acting_citizen, acting_organisation
 from core.serializers import unknown_members, validated_body
 from vc.dataintegrity import CRYPTOSUITE
+from vc.types import supported_type_names
 
 from .. import batches, logexport, selectors, services
 from ..batchcsv import check_upload_size
@@ -125,7 +126,16 @@ class IssuerBatchesView(generics.ListAPIView):
                     "Optional, 1 to 255 visible ASCII characters, unique per organisation: an upload "
                     "repeating a key answers 200 with the batch the key made (422 with another file)."
                 ),
-            )
+            ),
+            OpenApiParameter(
+                "credentialType",
+                OpenApiTypes.STR,
+                enum=supported_type_names(),
+                description=(
+                    f"The type every row becomes (default {batches.DEFAULT_BATCH_TYPE}); it decides "
+                    "the CSV's columns (GET /api/v1/credential-types lists each type's claims and columns)."
+                ),
+            ),
         ],
         responses={
             202: OpenApiResponse(BatchSerializer, description="A new batch, queued."),
@@ -137,9 +147,15 @@ class IssuerBatchesView(generics.ListAPIView):
         tags=["issuance"],
     )
     def post(self, request):
+        unknown = sorted(set(request.query_params) - {"credentialType"})
+        if unknown:
+            raise ValidationError(
+                {name: "Unknown query parameter (accepted: credentialType)." for name in unknown}
+            )
         submission = batches.submit_batch(
             issuer=acting_organisation(request),
             data=_uploaded_csv(request),
+            credential_type=request.query_params.get("credentialType", batches.DEFAULT_BATCH_TYPE),
             idempotency_key=request.headers.get("Idempotency-Key"),
         )
         location = reverse("issuer-batch", kwargs={"batch_id": submission.batch.pk})

@@ -48,6 +48,22 @@ def _organisation(name: str, slug: str, kind: str) -> Organisation:
     )
 
 
+def _issuer(name: str, slug: str, credential_type: str) -> Organisation:
+    """An issuer with a signing key, accredited in the trust registry for ``credential_type``
+    (so that verifiers find what it issues trusted)."""
+    issuer = _organisation(name, slug, Organisation.Kind.ISSUER)
+    if not issuer.signing_keys.filter(retired_at__isnull=True).exists():
+        create_issuer_key(organisation=issuer)
+    if not issuer.accreditations.filter(credential_type=credential_type).exists():
+        accredit_issuer(
+            organisation=issuer,
+            credential_type=credential_type,
+            valid_from=timezone.now() - timedelta(days=365),
+            notes="Demo data (seed_demo).",
+        )
+    return issuer
+
+
 def _fresh_token(**holder) -> str:
     for old in ApiToken.objects.filter(name="demo", revoked_at__isnull=True, **holder):
         revoke_api_token(token=old)
@@ -68,17 +84,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not settings.DEBUG:
             raise CommandError("seed_demo runs only with DEBUG=1: it creates well-known passwords.")
-        university = _organisation("Demo University", "demo-university", Organisation.Kind.ISSUER)
-        if not university.signing_keys.filter(retired_at__isnull=True).exists():
-            create_issuer_key(organisation=university)
-        if not university.accreditations.filter(credential_type="DiplomaCredential").exists():
-            # The trust registry: verifiers should find the demo university accredited for diplomas.
-            accredit_issuer(
-                organisation=university,
-                credential_type="DiplomaCredential",
-                valid_from=timezone.now() - timedelta(days=365),
-                notes="Demo data (seed_demo).",
-            )
+        university = _issuer("Demo University", "demo-university", "DiplomaCredential")
+        register = _issuer("Central Criminal Records Register", "criminal-records", "GoodConductCertificate")
+        training = _issuer("Brussels Language Centre", "brussels-language-centre", "LanguageCertificate")
         employer = _organisation("Acme Recruiting", "acme-recruiting", Organisation.Kind.EMPLOYER)
         other_employer = _organisation("Other Employer", "other-employer", Organisation.Kind.EMPLOYER)
 
@@ -103,6 +111,8 @@ class Command(BaseCommand):
 
         tokens = {
             "CV_ISSUER_TOKEN": _fresh_token(organisation=university),
+            "CV_REGISTER_TOKEN": _fresh_token(organisation=register),
+            "CV_TRAINING_TOKEN": _fresh_token(organisation=training),
             "CV_EMPLOYER_TOKEN": _fresh_token(organisation=employer),
             "CV_OTHER_EMPLOYER_TOKEN": _fresh_token(organisation=other_employer),
             "CV_CITIZEN_TOKEN": _fresh_token(user=pod.owner),
@@ -123,8 +133,9 @@ Citizen Vault demo is ready.
   Citizen portal         {settings.SITE_URL}/portal/       {CITIZEN_EMAIL} / {CITIZEN_PASSWORD}
   Operator admin         {settings.SITE_URL}/admin/        operator / {OPERATOR_PASSWORD}
 
-  Demo University (issuer)  {university.signing_keys.get(retired_at__isnull=True).did}
-  Acme Recruiting (employer), Other Employer (employer)
+  Demo University (issuer of diplomas)  {university.signing_keys.get(retired_at__isnull=True).did}
+  Central Criminal Records Register (certificates of good conduct), Brussels Language Centre
+  (language certificates), Acme Recruiting (employer), Other Employer (employer)
   Citizen An Peeters, national id {CITIZEN_NATIONAL_ID}, a diploma in the pod and a request
   from Other Employer waiting in the portal
 
