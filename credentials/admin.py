@@ -17,9 +17,14 @@ from vc.dids import did_web_to_url
 from vc.errors import VcError
 
 from .errors import AccreditationInvalid
-from .hosted import host_issuer_did
 from .models import Accreditation, ExternalIssuerDid, HostedIssuerDid, IssuerKey, StatusEntry, StatusList
-from .services import accredit_issuer, amend_accreditation, check_accreditation, check_accreditation_period
+from .services import (
+    accredit_issuer,
+    amend_accreditation,
+    check_accreditation,
+    check_accreditation_period,
+    host_issuer_did,
+)
 from .statuslist import status_list_url
 
 

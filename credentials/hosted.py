@@ -6,7 +6,8 @@ written ``%3A``, as the did:web method says), whose document is served at
 database each time: one Multikey per IssuerKey of the organisation, retired ones included, all
 listed under ``assertionMethod``. A key rotation therefore adds a key to the document and keeps
 the DID, so verifiers and trust registries keep knowing the issuer, and credentials signed before
-keep verifying. A key reported compromised (credentials.services.mark_key_compromised) is left out
+keep verifying (hosting itself is a write: credentials.services.host_issuer_did). A key reported
+compromised (credentials.services.mark_key_compromised) is left out
 entirely, so no verifier anywhere resolves it any more. Our own hosted DIDs are resolved from
 the database by the same builder (``hosted_document``, used by credentials.dids), never over the
 network to ourselves; there a compromised key resolves to no public key and says why.
@@ -17,16 +18,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import IntegrityError, transaction
 
-from accounts.models import Organisation
 from credentials.selectors import compromise_reason
 from vc.diddocument import DidDocument, VerificationMethod, parse_did_document
 from vc.dids import DID_WEB_PREFIX, did_web_to_url
 from vc.errors import UnresolvableKey
 
-from .errors import DidHostingRefused, UnknownIssuerDid
-from .models import ExternalIssuerDid, HostedIssuerDid, IssuerKey
+from .errors import UnknownIssuerDid
+from .models import HostedIssuerDid, IssuerKey
 
 DID_CONTEXTS = ("https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1")
 PATH_SEGMENT = "issuers"  # the documents live under /issuers/<slug>/did.json
@@ -51,7 +50,8 @@ def hosting_authority() -> str | None:
     return authority
 
 
-def _did_for(authority: str, slug: str) -> str:
+def hosted_did_for(authority: str, slug: str) -> str:
+    """The did:web DID an issuer with ``slug`` is hosted as under ``authority``."""
     return f"{DID_WEB_PREFIX}{authority}:{PATH_SEGMENT}:{slug}"
 
 
@@ -61,59 +61,6 @@ def is_on_our_host(did: str) -> bool:
     if authority is None or not did.startswith(DID_WEB_PREFIX):
         return False
     return did.removeprefix(DID_WEB_PREFIX).split(":", 1)[0].lower() == authority.lower()
-
-
-@transaction.atomic
-def host_issuer_did(*, organisation: Organisation) -> HostedIssuerDid:
-    """Host a did:web DID for an issuer; from then on it signs as that DID, with the keys we keep.
-
-    Idempotent: an organisation already hosted gets its record back. Raises DidHostingRefused
-    when hosting is off (ISSUER_DID_WEB_HOST empty), for a non-issuer, for a slug that cannot be a
-    did:web path segment, for a DID already registered to an organisation, or when the
-    organisation is hosted under another host name (a DID never moves).
-    """
-    authority = hosting_authority()
-    if authority is None:
-        raise DidHostingRefused(
-            "Hosting did:web DIDs is off on this service: set ISSUER_DID_WEB_HOST to the host name "
-            "it is served at over HTTPS."
-        )
-    if organisation.kind != Organisation.Kind.ISSUER:
-        raise DidHostingRefused(f"{organisation.name} is not an issuer; only issuers sign credentials.")
-    did = _did_for(authority, organisation.slug)
-    existing = HostedIssuerDid.objects.select_for_update().filter(organisation=organisation).first()
-    if existing is not None:
-        if not is_on_our_host(existing.did):
-            raise DidHostingRefused(
-                f"{organisation.name} is hosted as {existing.did}, which is not on ISSUER_DID_WEB_HOST "
-                f"({settings.ISSUER_DID_WEB_HOST}); a DID cannot move to another host."
-            )
-        return existing
-    try:
-        did_web_to_url(did)
-    except UnresolvableKey as exc:
-        raise DidHostingRefused(
-            f"The slug {organisation.slug!r} of {organisation.name} cannot be part of a did:web DID "
-            "(letters, digits, '.', '_', '~' and '-' only).",
-            did=did,
-        ) from exc
-    if (
-        HostedIssuerDid.objects.filter(did=did).exists()
-        or ExternalIssuerDid.objects.filter(did=did).exists()
-        or IssuerKey.objects.filter(did=did).exists()
-    ):
-        raise DidHostingRefused(f"{did} already belongs to an organisation in the registry.", did=did)
-    try:
-        with transaction.atomic():  # without a row lock (SQLite), the unique constraints decide
-            return HostedIssuerDid.objects.create(organisation=organisation, did=did)
-    except IntegrityError:
-        # Hosted by a concurrent call in the meantime: the same DID is the same answer.
-        concurrent = HostedIssuerDid.objects.filter(organisation=organisation, did=did).first()
-        if concurrent is None:
-            raise DidHostingRefused(
-                f"{did} already belongs to an organisation in the registry.", did=did
-            ) from None
-        return concurrent
 
 
 def did_document(hosted: HostedIssuerDid) -> dict[str, Any]:
@@ -145,7 +92,7 @@ def published_did_document(slug: str) -> dict[str, Any]:
     hosting is off or no issuer is hosted there."""
     authority = hosting_authority()
     hosted = (
-        HostedIssuerDid.objects.filter(did=_did_for(authority, slug)).first()
+        HostedIssuerDid.objects.filter(did=hosted_did_for(authority, slug)).first()
         if authority is not None
         else None
     )

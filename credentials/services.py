@@ -8,7 +8,7 @@ allocated by issue_credential and flipped by update_status) and hosted did:web D
 import re
 import uuid
 from datetime import datetime
-from typing import Any, overload
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
@@ -19,14 +19,21 @@ from django.utils import timezone
 from accounts.models import Organisation, User
 from vc.dataintegrity import CRYPTOSUITE, SUPPORTED_CRYPTOSUITES, add_proof, utc_now_xsd
 from vc.datamodel import parse_datetime_stamp, validate_credential
-from vc.errors import CredentialInvalid, StatusEntryInvalid, UnknownContext
+from vc.dids import did_web_to_url
+from vc.errors import CredentialInvalid, StatusEntryInvalid, UnknownContext, UnresolvableKey
 from vc.jsonld import CREDENTIALS_V1, CREDENTIALS_V2, EXAMPLES_V2, context_references, is_absolute_iri
 from vc.multikey import did_key_for
 from vc.statuslist import parse_status_entries
 from vc.types import ISSUABLE_CONTEXTS, CredentialType, credential_type_of
 
-from .errors import AccreditationInvalid, IssuerRequired, KeyCompromiseInvalid, UnsupportedOption
-from .hosted import is_on_our_host
+from .errors import (
+    AccreditationInvalid,
+    DidHostingRefused,
+    IssuerRequired,
+    KeyCompromiseInvalid,
+    UnsupportedOption,
+)
+from .hosted import hosted_did_for, hosting_authority, is_on_our_host
 from .keys import SigningIdentity, seal_private_key, unseal_private_key
 from .models import Accreditation, ExternalIssuerDid, HostedIssuerDid, IssuerKey, StatusList
 from .selectors import current_identity
@@ -37,34 +44,6 @@ DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
 
 
 # Issuing.
-
-
-@overload
-def issue_credential(
-    *,
-    organisation: Organisation,
-    credential: dict[str, Any],
-    subject_id: str,
-    with_status: bool = True,
-    allow_vcdm_1_1: bool = False,
-    cryptosuite: str = CRYPTOSUITE,
-    created: str | None = None,
-    credential_id: str | None = None,
-) -> tuple[dict[str, Any], CredentialType]: ...
-
-
-@overload
-def issue_credential(
-    *,
-    organisation: Organisation,
-    credential: dict[str, Any],
-    subject_id: None = None,
-    with_status: bool = True,
-    allow_vcdm_1_1: bool = False,
-    cryptosuite: str = CRYPTOSUITE,
-    created: str | None = None,
-    credential_id: str | None = None,
-) -> tuple[dict[str, Any], CredentialType | None]: ...
 
 
 @transaction.atomic
@@ -531,3 +510,59 @@ def register_external_did(
     return ExternalIssuerDid.objects.create(
         organisation=organisation, did=did, registered_by=registered_by, notes=notes
     )
+
+
+# Hosting did:web DIDs.
+
+
+@transaction.atomic
+def host_issuer_did(*, organisation: Organisation) -> HostedIssuerDid:
+    """Host a did:web DID for an issuer; from then on it signs as that DID, with the keys we keep.
+
+    Idempotent: an organisation already hosted gets its record back. Raises DidHostingRefused
+    when hosting is off (ISSUER_DID_WEB_HOST empty), for a non-issuer, for a slug that cannot be a
+    did:web path segment, for a DID already registered to an organisation, or when the
+    organisation is hosted under another host name (a DID never moves).
+    """
+    authority = hosting_authority()
+    if authority is None:
+        raise DidHostingRefused(
+            "Hosting did:web DIDs is off on this service: set ISSUER_DID_WEB_HOST to the host name "
+            "it is served at over HTTPS."
+        )
+    if organisation.kind != Organisation.Kind.ISSUER:
+        raise DidHostingRefused(f"{organisation.name} is not an issuer; only issuers sign credentials.")
+    did = hosted_did_for(authority, organisation.slug)
+    existing = HostedIssuerDid.objects.select_for_update().filter(organisation=organisation).first()
+    if existing is not None:
+        if not is_on_our_host(existing.did):
+            raise DidHostingRefused(
+                f"{organisation.name} is hosted as {existing.did}, which is not on ISSUER_DID_WEB_HOST "
+                f"({settings.ISSUER_DID_WEB_HOST}); a DID cannot move to another host."
+            )
+        return existing
+    try:
+        did_web_to_url(did)
+    except UnresolvableKey as exc:
+        raise DidHostingRefused(
+            f"The slug {organisation.slug!r} of {organisation.name} cannot be part of a did:web DID "
+            "(letters, digits, '.', '_', '~' and '-' only).",
+            did=did,
+        ) from exc
+    if (
+        HostedIssuerDid.objects.filter(did=did).exists()
+        or ExternalIssuerDid.objects.filter(did=did).exists()
+        or IssuerKey.objects.filter(did=did).exists()
+    ):
+        raise DidHostingRefused(f"{did} already belongs to an organisation in the registry.", did=did)
+    try:
+        with transaction.atomic():  # without a row lock (SQLite), the unique constraints decide
+            return HostedIssuerDid.objects.create(organisation=organisation, did=did)
+    except IntegrityError:
+        # Hosted by a concurrent call in the meantime: the same DID is the same answer.
+        concurrent = HostedIssuerDid.objects.filter(organisation=organisation, did=did).first()
+        if concurrent is None:
+            raise DidHostingRefused(
+                f"{did} already belongs to an organisation in the registry.", did=did
+            ) from None
+        return concurrent

@@ -74,6 +74,7 @@ def issue_into_pod(
     signed, credential_type = issue_credential(
         organisation=issuer, credential=credential, subject_id=pod.holder_did, cryptosuite=cryptosuite
     )
+    assert credential_type is not None  # issuance for a holder always names one registered type
     verify_issuer_proof(signed)  # verified on arrival, as any credential entering a pod is
 
     resource_id = uuid.uuid4()

@@ -355,4 +355,4 @@ def test_a_citizen_asking_for_an_organisation_endpoint_is_a_403_problem(citizen)
 def test_a_domain_error_keeps_its_extension_members(employer, citizen):
     body = valid_request_body() | {"credentialTypes": ["PassportCredential"]}
     problem = assert_problem(employer.post(REQUESTS, body), 422, "unknown-credential-type")
-    assert problem["supportedTypes"] == ["DiplomaCredential"]
+    assert problem["supportedTypes"] == ["DiplomaCredential", "GoodConductCertificate", "LanguageCertificate"]

@@ -15,10 +15,10 @@ from django.utils import timezone
 from accounts.models import Organisation
 from credentials.dids import resolve_verification_method
 from credentials.errors import AccreditationInvalid, DidHostingRefused
-from credentials.hosted import host_issuer_did, hosting_authority
+from credentials.hosted import hosting_authority
 from credentials.models import Accreditation, HostedIssuerDid, IssuerKey, StatusEntry, StatusList
 from credentials.selectors import active_issuer_key, current_identity, organisation_of_did
-from credentials.services import create_issuer_key, issue_credential, register_external_did
+from credentials.services import create_issuer_key, host_issuer_did, issue_credential, register_external_did
 from credentials.statuslist import set_status, status_list_url, verify_status_list_credential
 from credentials.verification import CHECKS, Outcome, verify_credential
 from tests.conftest import diploma

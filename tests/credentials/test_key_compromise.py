@@ -20,12 +20,12 @@ from django.utils import timezone
 
 from accounts.models import Organisation
 from credentials.errors import IssuerNotTrusted, KeyCompromiseInvalid
-from credentials.hosted import host_issuer_did
 from credentials.keys import unseal_private_key
 from credentials.models import IssuerKey, StatusEntry, StatusList
 from credentials.selectors import active_issuer_key, is_accredited, issuer_key_of
 from credentials.services import (
     create_issuer_key,
+    host_issuer_did,
     issue_credential,
     mark_key_compromised,
     register_external_did,

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Organisation
-from credentials.hosted import host_issuer_did
+from credentials.services import host_issuer_did
 from vc.dids import did_web_to_url
 from vc.errors import VcError
 
