@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 
 from tests.conftest import diploma
+from tests.vault.conftest import file_approve_and_read
 from tests.vault.logtamper import as_dba
 from vault import accesslog, merkle
 from vault.access import AccessContext
@@ -41,20 +41,7 @@ def event_id(pod, seq: int) -> int:
 @pytest.fixture
 def history(citizen, employer, issued):
     """A pod whose log holds: 1 opened, 2 issued, 3 filed, 4 approved, 5 read."""
-    response = employer.post(
-        "/api/v1/access-requests",
-        {
-            "citizen": {"nationalId": "BE:85073003328"},
-            "credentialTypes": ["DiplomaCredential"],
-            "purpose": PURPOSE,
-            "purposeDescription": "Checking the degree.",
-            "validUntil": (timezone.now() + timedelta(days=30)).isoformat(),
-        },
-    )
-    grant = citizen.post(f"/api/v1/pod/access-requests/{response.json()['id']}/approve", {}).json()
-    read = f"/api/v1/grants/{grant['id']}/credentials?purpose={PURPOSE}"
-    read += "&challenge=access-log-nonce-0001&domain=hr.example"
-    assert employer.get(read).status_code == 200
+    file_approve_and_read(citizen, employer, challenge="access-log-nonce-0001")
     actions = list(
         AccessEvent.objects.filter(pod=citizen.pod).order_by("seq").values_list("action", flat=True)
     )

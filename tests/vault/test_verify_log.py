@@ -6,13 +6,12 @@ import json
 import os
 import subprocess
 import sys
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.db import connection, transaction
-from django.utils import timezone
 
+from tests.vault.conftest import file_approve_and_read
 from vault import accesslog, merkle, verify_log
 from vault.models import AccessEvent, PodLog
 
@@ -24,20 +23,7 @@ PURPOSE = "dpv:HumanResourceManagement"
 def history(citizen, employer, issued):
     """A pod whose log holds: 1 opened, 2 issued, 3 filed, 4 approved, 5 read; and the checkpoint
     the citizen kept of it (from an ordinary log response)."""
-    response = employer.post(
-        "/api/v1/access-requests",
-        {
-            "citizen": {"nationalId": "BE:85073003328"},
-            "credentialTypes": ["DiplomaCredential"],
-            "purpose": PURPOSE,
-            "purposeDescription": "Checking the degree.",
-            "validUntil": (timezone.now() + timedelta(days=30)).isoformat(),
-        },
-    )
-    grant = citizen.post(f"/api/v1/pod/access-requests/{response.json()['id']}/approve", {}).json()
-    read = f"/api/v1/grants/{grant['id']}/credentials?purpose={PURPOSE}"
-    read += "&challenge=tamper-nonce-000001&domain=hr.example"
-    assert employer.get(read).status_code == 200
+    file_approve_and_read(citizen, employer, challenge="tamper-nonce-000001")
     citizen.kept = citizen.get("/api/v1/pod/log").json()["checkpoint"]["note"]
     assert accesslog.head_of(citizen.pod).size == 5
     return citizen
