@@ -4,10 +4,11 @@ Every act that touches a pod is recorded in the pod's access log inside the act'
 """
 
 import re
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Organisation, User
@@ -18,6 +19,7 @@ from vault import services as vault
 from vault.access import AccessContext
 from vault.models import AccessEvent
 from vault.selectors import pod_for_national_id
+from vc.dataintegrity import CRYPTOSUITE, SUPPORTED_CRYPTOSUITES
 from vc.errors import ProofOptionsInvalid
 from vc.types import check_type_name
 
@@ -205,8 +207,14 @@ DOMAIN_MAX_LENGTH = 256
 PRESENTATION_OPTION_PATTERN = r"^[\x21-\x7e]+\Z"  # \Z: "$" would let a final newline through
 
 
-def _check_presentation_options(challenge: Any, domain: Any) -> None:
-    """Raises ProofOptionsInvalid unless challenge and domain are what a read may be bound to."""
+def _check_presentation_options(challenge: Any, domain: Any, cryptosuite: Any = CRYPTOSUITE) -> None:
+    """Raises ProofOptionsInvalid unless challenge, domain and suite are what a read may be made with."""
+    if cryptosuite not in SUPPORTED_CRYPTOSUITES:
+        raise ProofOptionsInvalid(
+            f"{cryptosuite!r} is not a cryptosuite presentations are signed with.",
+            path="/cryptosuite",
+            supportedCryptosuites=list(SUPPORTED_CRYPTOSUITES),
+        )
     for name, value, low, high in (
         ("challenge", challenge, CHALLENGE_MIN_LENGTH, CHALLENGE_MAX_LENGTH),
         ("domain", domain, 1, DOMAIN_MAX_LENGTH),
@@ -219,6 +227,24 @@ def _check_presentation_options(challenge: Any, domain: Any) -> None:
             )
 
 
+def _share_lock_grant(grant_id: Any) -> None:
+    """Lock the grant row FOR SHARE until the transaction ends (PostgreSQL).
+
+    A revocation takes the row FOR UPDATE, so it waits for the reads in flight, and a read that
+    comes after it waits for it to commit. Reads of one grant share the lock: they do not queue
+    behind each other here. This is a statement of its own, before the grant is read, so that
+    the read (a new snapshot, READ COMMITTED) sees a revocation this lock waited for. SQLite
+    serialises writing transactions anyway (and a read writes the log), and has no row locks.
+    """
+    try:
+        grant_uuid = uuid.UUID(str(grant_id))
+    except ValueError:
+        raise GrantNotFound("No grant with that id was given to your organisation.") from None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute('SELECT 1 FROM "consent_grant" WHERE "id" = %s FOR SHARE', [grant_uuid])
+
+
 def read_under_grant(
     *,
     organisation: Organisation,
@@ -227,23 +253,24 @@ def read_under_grant(
     challenge: str,
     domain: str,
     credential_type: str | None = None,
+    cryptosuite: str = CRYPTOSUITE,
 ) -> tuple[Grant, dict[str, Any]]:
     """A requester reads credentials under a grant, as a verifiable presentation made for it.
 
     The presentation holds the credentials with their original proofs and is signed with the
-    pod's holder key (proof purpose authentication) over the requester's ``challenge`` and
-    ``domain``, so it fails verification if replayed with another challenge or shown to another
-    domain. The decision, the read, the signature and the log entries are one transaction; a
-    denial is logged and committed before AccessDenied / GrantNotFound is raised. Raises
-    ProofOptionsInvalid (challenge or domain unusable) and UnknownCredentialType first, logging
-    nothing.
+    pod's holder key (proof purpose authentication, with ``cryptosuite``) over the requester's
+    ``challenge`` and ``domain``, so it fails verification if replayed with another challenge or
+    shown to another domain. The decision, the read, the signature and the log entries are one
+    transaction; a denial is logged and committed before AccessDenied / GrantNotFound is raised.
+    Raises ProofOptionsInvalid (challenge, domain or cryptosuite unusable) and
+    UnknownCredentialType first, logging nothing.
     """
-    _check_presentation_options(challenge, domain)
+    _check_presentation_options(challenge, domain, cryptosuite)
     if credential_type is not None:
         check_type_name(credential_type)
     with transaction.atomic():
-        # Locking the grant orders this read after any revocation that committed before it.
-        grant = Grant.objects.select_for_update().select_related("pod").filter(pk=grant_id).first()
+        _share_lock_grant(grant_id)
+        grant = Grant.objects.select_related("pod").filter(pk=grant_id).first()
         if grant is None:
             raise GrantNotFound("No grant with that id was given to your organisation.")
         decision = decide(
@@ -257,7 +284,9 @@ def read_under_grant(
         if decision.allowed:
             types = (credential_type,) if credential_type else tuple(grant.credential_types)
             permit = disclosure.Permit(pod=grant.pod, context=context, credential_types=types)
-            return grant, disclosure.present(permit, challenge=challenge, domain=domain)
+            return grant, disclosure.present(
+                permit, challenge=challenge, domain=domain, cryptosuite=cryptosuite
+            )
         vault.record(
             grant.pod,
             context=context,

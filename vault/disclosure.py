@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.db import transaction
 
 from core.keyring import DecryptionError
+from vc.dataintegrity import CRYPTOSUITE
 from vc.multikey import did_key_for
 from vc.presentations import create_presentation
 
@@ -54,13 +55,14 @@ def holder_signing_key(pod: Pod) -> tuple[Ed25519PrivateKey, str]:
     return private_key, did_key.verification_method
 
 
-def present(permit: Permit, *, challenge: str, domain: str) -> dict[str, Any]:
+def present(permit: Permit, *, challenge: str, domain: str, cryptosuite: str = CRYPTOSUITE) -> dict[str, Any]:
     """Decrypt the permitted credentials, log one read each, and present them to the reader.
 
     The presentation holds the credentials with their original proofs and is signed with the
-    holder key (proof purpose authentication) over the reader's ``challenge`` and ``domain``.
-    Must run inside the transaction of the decision that made the permit: the decision, the
-    read, the signature and the log entries are one act. Raises DecryptionError (integrity).
+    holder key (proof purpose authentication, with ``cryptosuite``) over the reader's
+    ``challenge`` and ``domain``. Must run inside the transaction of the decision that made the
+    permit: the decision, the read, the signature and the log entries are one act. Raises
+    DecryptionError (integrity).
     """
     pairs = read_and_log(permit.pod, context=permit.context, credential_types=permit.credential_types)
     private_key, verification_method = holder_signing_key(permit.pod)
@@ -71,4 +73,5 @@ def present(permit: Permit, *, challenge: str, domain: str) -> dict[str, Any]:
         verification_method=verification_method,
         challenge=challenge,
         domain=domain,
+        cryptosuite=cryptosuite,
     )

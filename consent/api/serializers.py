@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from core.serializers import StrictSerializer
 from vault.api.serializers import RecipientSerializer
+from vc.dataintegrity import CRYPTOSUITE, SUPPORTED_CRYPTOSUITES
 from vc.types import supported_type_names
 
 from ..models import EXPIRED, AccessRequest, Grant, Purpose
@@ -139,6 +140,14 @@ class ReadQuerySerializer(serializers.Serializer):
         trim_whitespace=False,
         error_messages={"invalid": "Use visible ASCII characters, without spaces."},
         help_text="Who you are, e.g. your origin (https://hr.example.com): the presentation is bound to it.",
+    )
+    cryptosuite = serializers.ChoiceField(
+        choices=list(SUPPORTED_CRYPTOSUITES),
+        default=CRYPTOSUITE,
+        help_text=(
+            f"The Data Integrity cryptosuite of the holder's proof on the presentation (default "
+            f"{CRYPTOSUITE}; eddsa-jcs-2022 signs the JSON as sent, without RDF canonicalization)."
+        ),
     )
 
 

@@ -126,6 +126,7 @@ class GrantCredentialsView(APIView):
             challenge=query.validated_data["challenge"],
             domain=query.validated_data["domain"],
             credential_type=query.validated_data.get("type"),
+            cryptosuite=query.validated_data["cryptosuite"],
         )
         return Response(PresentationResultSerializer({"verifiablePresentation": presentation}).data)
 

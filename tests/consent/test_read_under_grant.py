@@ -1,0 +1,199 @@
+"""The consented read's hot path: what it costs in statements, the presentation suite the
+requester chooses, and the grant lock that orders reads against a revocation on PostgreSQL."""
+
+import threading
+
+import pytest
+from django.db import connection, transaction
+
+from consent import services
+from consent.models import Grant
+from tests.support import assert_problem, pointers
+from vault.models import AccessEvent
+from vc.presentations import verify_presentation
+
+from .conftest import CHALLENGE, DOMAIN, HR, presented, read_url
+
+# --- statements per read -----------------------------------------------------------------------
+
+
+def test_a_read_of_one_credential_costs_nine_statements(employer, citizen, issued, grant, on_postgres):
+    """The token (1); the savepoint of the read (2); on PostgreSQL, the grant's share lock, then the
+    grant with its pod (2); the credentials (1); the log: lock the head, insert, update (3).
+    A token used in the last minute is not written again (accounts.services.LAST_USED_RESOLUTION)."""
+    assert employer.get(read_url(grant["id"])).status_code == 200
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as statements:
+        response = employer.get(read_url(grant["id"]))
+    assert len(presented(response)) == 1
+    assert len(statements.captured_queries) == (9 if on_postgres else 8), [
+        query["sql"][:80] for query in statements.captured_queries
+    ]
+
+
+# --- the presentation's suite ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suite", ["eddsa-rdfc-2022", "eddsa-jcs-2022"])
+def test_the_requester_chooses_the_presentation_suite(employer, citizen, issued, grant, suite):
+    response = employer.get(read_url(grant["id"]) + f"&cryptosuite={suite}")
+    [credential] = presented(response)
+    presentation = response.json()["verifiablePresentation"]
+    assert presentation["proof"]["cryptosuite"] == suite
+    verified = verify_presentation(presentation, challenge=CHALLENGE, domain=DOMAIN)
+    assert verified.holder == citizen.pod.holder_did
+    assert credential == issued["credential"]  # the issuer's own proof, whatever the holder's suite
+
+
+def test_the_presentation_suite_is_eddsa_rdfc_2022_by_default(employer, citizen, issued, grant):
+    response = employer.get(read_url(grant["id"]))
+    assert response.json()["verifiablePresentation"]["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+
+
+@pytest.mark.parametrize("suite", ["eddsa-2022", "Ed25519Signature2020", "ecdsa-rdfc-2019"])
+def test_an_unknown_presentation_suite_is_a_400_that_reads_and_logs_nothing(
+    employer, citizen, issued, grant, suite
+):
+    before = AccessEvent.objects.filter(pod=citizen.pod).count()
+    response = employer.get(read_url(grant["id"]) + f"&cryptosuite={suite}")
+    assert pointers(assert_problem(response, 400, "validation-error")) == ["/cryptosuite"]
+    assert AccessEvent.objects.filter(pod=citizen.pod).count() == before
+
+
+def test_the_service_refuses_an_unknown_suite_before_reading(employer, citizen, issued, grant):
+    from vc.errors import ProofOptionsInvalid
+
+    before = AccessEvent.objects.filter(pod=citizen.pod).count()
+    with pytest.raises(ProofOptionsInvalid):
+        services.read_under_grant(
+            organisation=employer.organisation,
+            grant_id=grant["id"],
+            purpose=HR,
+            challenge=CHALLENGE,
+            domain=DOMAIN,
+            cryptosuite="eddsa-2022",
+        )
+    assert AccessEvent.objects.filter(pod=citizen.pod).count() == before
+
+
+# --- the grant lock on PostgreSQL --------------------------------------------------------------
+
+postgresql = pytest.mark.skipif(
+    not __import__("os").environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="row locks: PostgreSQL only (SQLite serialises writing transactions)",
+)
+
+
+def _read(organisation, grant_id):
+    return services.read_under_grant(
+        organisation=organisation, grant_id=grant_id, purpose=HR, challenge=CHALLENGE, domain=DOMAIN
+    )
+
+
+class PausedRead(threading.Thread):
+    """A read under the grant, paused after its decision (the grant locked and read, nothing
+    logged yet) until released: a read in flight."""
+
+    def __init__(self, organisation, grant_id, monkeypatch):
+        super().__init__()
+        self.organisation, self.grant_id = organisation, grant_id
+        self.decided, self.release = threading.Event(), threading.Event()
+        self.outcome: object = None
+        real_decide = services.decide
+
+        def decide_then_wait(*args, **kwargs):
+            decision = real_decide(*args, **kwargs)
+            if threading.current_thread() is self:
+                self.decided.set()
+                self.release.wait()
+            return decision
+
+        monkeypatch.setattr(services, "decide", decide_then_wait)
+
+    def run(self):
+        try:
+            self.outcome = _read(self.organisation, self.grant_id)
+        except BaseException as exc:  # reported to the test below
+            self.outcome = exc
+        finally:
+            connection.close()
+
+
+def _waiting_on_a_lock() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0]
+
+
+@postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_second_read_of_one_grant_does_not_wait_for_a_read_in_flight(
+    employer, citizen, issued, grant, monkeypatch
+):
+    first = PausedRead(employer.organisation, grant["id"], monkeypatch)
+    first.start()
+    try:
+        assert first.decided.wait(timeout=30)
+        # A revocation would have to wait for the read in flight ...
+        with transaction.atomic(), pytest.raises(Exception, match="could not obtain lock"):
+            Grant.objects.select_for_update(nowait=True).filter(pk=grant["id"]).first()
+        # ... another read of the grant does not: it passes the grant while the first one holds it.
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '20s'")  # a hang becomes an error
+            _, presentation = _read(employer.organisation, grant["id"])
+        assert len(presentation["verifiableCredential"]) == 1
+    finally:
+        first.release.set()
+        first.join()
+    assert isinstance(first.outcome, tuple), first.outcome
+    reads = AccessEvent.objects.filter(pod=citizen.pod, action=AccessEvent.Action.CREDENTIAL_READ)
+    assert reads.count() == 2
+
+
+@postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_revocation_waits_for_the_read_in_flight_and_wins_every_later_read(
+    employer, citizen, issued, grant, monkeypatch
+):
+    from consent.errors import AccessDenied
+
+    reader = PausedRead(employer.organisation, grant["id"], monkeypatch)
+    reader.start()
+    revoked: list[object] = []
+
+    def revoke():
+        try:
+            revoked.append(services.revoke_grant(citizen=citizen.user, grant_id=grant["id"]))
+        except BaseException as exc:
+            revoked.append(exc)
+        finally:
+            connection.close()
+
+    revoker = threading.Thread(target=revoke)
+    try:
+        assert reader.decided.wait(timeout=30)
+        revoker.start()
+        for _ in range(600):  # until the revocation is seen waiting on the grant's row lock
+            if _waiting_on_a_lock():
+                break
+            threading.Event().wait(0.05)
+        assert _waiting_on_a_lock() == 1
+        assert revoked == []  # still waiting for the read in flight
+    finally:
+        reader.release.set()
+        reader.join()
+        revoker.join()
+    assert isinstance(reader.outcome, tuple), reader.outcome  # the read in flight was served
+    assert isinstance(revoked[0], Grant) and revoked[0].status == Grant.Status.REVOKED
+    with pytest.raises(AccessDenied):
+        _read(employer.organisation, grant["id"])
+    actions = list(
+        AccessEvent.objects.filter(pod=citizen.pod).order_by("seq").values_list("action", flat=True)
+    )
+    # the served read is logged before the revocation, the later attempt after it, denied
+    assert actions[-3:] == ["credential.read", "grant.revoked", "access.denied"]
