@@ -1,6 +1,8 @@
 """On PostgreSQL the database keeps the log append-only: the application's role cannot UPDATE or
 DELETE a log row, and even the table's owner is refused anything but pruning."""
 
+import re
+
 import pytest
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
@@ -65,3 +67,44 @@ def test_even_the_owner_cannot_edit_or_delete_an_entry(citizen):
     assert "append-only" in refused(
         "UPDATE vault_accessevent SET pruned_at = now(), actor_label = '', leaf_hash = '' WHERE id = %s", [pk]
     )
+
+
+def test_the_log_is_partitioned_by_a_hash_of_the_pod(citizen, other_citizen):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT p.partstrat, a.attname FROM pg_partitioned_table p "
+            "JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0] "
+            "WHERE p.partrelid = 'vault_accessevent'::regclass"
+        )
+        assert cursor.fetchall() == [("h", "pod_id")]
+        cursor.execute("SELECT count(*) FROM pg_inherits WHERE inhparent = 'vault_accessevent'::regclass")
+        assert cursor.fetchone()[0] == 16
+        # Every unique key holds the partition key (what Citus needs to distribute on it too).
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = 'vault_accessevent'::regclass AND contype IN ('p', 'u') ORDER BY conname"
+        )
+        assert cursor.fetchall() == [
+            ("access_log_seq_unique_per_pod", "UNIQUE (pod_id, seq)"),
+            ("vault_accessevent_pkey", "PRIMARY KEY (pod_id, id)"),
+        ]
+
+
+def test_a_page_of_one_citizens_log_reads_one_partition(citizen):
+    from vault import selectors
+
+    plan = selectors.access_log(citizen.pod)[:50].explain()
+    assert len(set(re.findall(r" on (vault_accessevent_p\d+)", plan))) == 1, plan
+
+
+def test_a_partition_addressed_directly_is_append_only_too(citizen):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tableoid::regclass::text, id FROM vault_accessevent WHERE pod_id = %s AND seq = 1",
+            [citizen.pod.pk],
+        )
+        partition, pk = cursor.fetchone()
+    assert partition.startswith("vault_accessevent_p")
+    update = f"UPDATE {partition} SET actor_label = 'x' WHERE id = %s"  # noqa: S608 - our partition
+    assert "append-only" in refused(update, [pk])
+    assert "append-only" in refused(f"DELETE FROM {partition} WHERE id = %s", [pk])  # noqa: S608
