@@ -103,6 +103,8 @@ class AccessEvent(models.Model):
     pruned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        # On PostgreSQL the table is partitioned by HASH(pod_id) and its primary key is
+        # (pod_id, id) at the SQL level (migration 0010; docs/operations.md, "The access log").
         ordering = ["-seq"]
         indexes = [
             # The retention sweep's question: which entries still hold detail, oldest first?
