@@ -7,12 +7,12 @@ is one (credentials.pinned), which always wins; otherwise over HTTPS (credential
 ``DID_WEB_NETWORK`` is off (air-gapped deployments).
 """
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.conf import settings
 
 from vc.diddocument import DidDocument
 from vc.dids import did_web_to_url, resolve_key
 from vc.errors import UnresolvableKey
+from vc.multikey import PublicKey
 
 from .didweb import fetch_did_document
 from .hosted import hosted_document
@@ -21,9 +21,9 @@ from .pinned import pinned_document
 
 def resolve_verification_method(
     verification_method: object, *, purpose: str | None = None
-) -> tuple[str, Ed25519PublicKey]:
-    """Resolve a verification method to (controller DID, Ed25519 public key): a vc.dids.KeyResolver
-    for did:key and for did:web as resolve_did_document finds them.
+) -> tuple[str, PublicKey]:
+    """Resolve a verification method to (controller DID, public key): a vc.dids.KeyResolver for
+    did:key (Ed25519, P-256, P-384) and for did:web (Ed25519) as resolve_did_document finds them.
 
     With ``purpose`` the method must be listed under it. Raises UnresolvableKey with a reason
     (DidDocumentInvalid, a subclass, when a did:web document is not acceptable).

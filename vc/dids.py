@@ -8,16 +8,16 @@ application can give it one that knows its own did:web documents.
 """
 
 import re
-from typing import Protocol
-
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from typing import Any, Protocol
 
 from .diddocument import DidDocument, check_purpose
 from .errors import UnresolvableKey
-from .multikey import resolve_verification_method as resolve_did_key_method
+from .multikey import PublicKey, resolve_did_key
 
 DID_WEB_PREFIX = "did:web:"
-# A did:key document lists its Ed25519 key under these; key agreement uses a derived X25519 key.
+DID_KEY_CONTEXTS = ("https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1")
+# A did:key document lists its key (Ed25519, P-256 or P-384) under these; key agreement, which
+# for Ed25519 uses a derived X25519 key, is not a purpose any proof here is made for.
 DID_KEY_RELATIONSHIPS = frozenset(
     {"authentication", "assertionMethod", "capabilityInvocation", "capabilityDelegation"}
 )
@@ -34,13 +34,14 @@ class KeyResolver(Protocol):
 
     def __call__(
         self, verification_method: object, *, purpose: str | None = None
-    ) -> tuple[str, Ed25519PublicKey]: ...
+    ) -> tuple[str, PublicKey]: ...
 
 
 def resolve_key(
     verification_method: object, *, purpose: str | None = None, did_web: DidDocumentSource | None = None
-) -> tuple[str, Ed25519PublicKey]:
-    """Resolve a verification method to (controller DID, Ed25519 public key).
+) -> tuple[str, PublicKey]:
+    """Resolve a verification method to (controller DID, public key): Ed25519, P-256 or P-384
+    for a did:key, Ed25519 for a did:web (vc.diddocument reads only Ed25519 keys).
 
     With ``purpose`` (a verification relationship such as "assertionMethod" or
     "authentication"), the method must be listed under it. A did:web method is looked up in the
@@ -53,10 +54,10 @@ def resolve_key(
     if verification_method.startswith("did:key:"):
         if purpose is not None and purpose not in DID_KEY_RELATIONSHIPS:
             raise UnresolvableKey(
-                f"A did:key Ed25519 key is not listed under {purpose}.",
+                f"A did:key key is not listed under {purpose}.",
                 verificationMethod=verification_method,
             )
-        return resolve_did_key_method(verification_method)
+        return resolve_did_key(verification_method)
     if verification_method.startswith(DID_WEB_PREFIX) and did_web is not None:
         did, _, fragment = verification_method.partition("#")
         if not fragment:
@@ -71,6 +72,27 @@ def resolve_key(
         else "Only did:key verification methods are resolved here.",
         verificationMethod=verification_method,
     )
+
+
+def did_key_document(did: str) -> dict[str, Any]:
+    """The DID document of a did:key (Ed25519, P-256 or P-384): its one Multikey verification
+    method, listed under the relationships a did:key key serves here (DID_KEY_RELATIONSHIPS).
+
+    Raises UnresolvableKey for anything that is not a did:key DID (no fragment) of a key we read.
+    """
+    if not isinstance(did, str) or "#" in did:
+        raise UnresolvableKey("A did:key DID has no fragment.", did=did if isinstance(did, str) else None)
+    resolve_did_key(did)
+    multikey = did.removeprefix("did:key:")
+    method_id = f"{did}#{multikey}"
+    return {
+        "@context": list(DID_KEY_CONTEXTS),
+        "id": did,
+        "verificationMethod": [
+            {"id": method_id, "type": "Multikey", "controller": did, "publicKeyMultibase": multikey}
+        ],
+        **{relationship: [method_id] for relationship in sorted(DID_KEY_RELATIONSHIPS)},
+    }
 
 
 # did:web (W3C CCG did:web method): from a DID to the URL of its document.

@@ -526,11 +526,30 @@ MAX_PERMUTED_GROUP = 6
 MAX_N_DEGREE_RUNS = 512
 
 
-class _BoundedURDNA2015(URDNA2015):
+# RDFC-1.0's hash function is a parameter (RDFC-1.0 §4.3; SHA-256 by default). VC DI ECDSA asks
+# for one matching the curve: its P-384 vectors are canonicalized with SHA-384, which changes the
+# blank node labels of any document with more than one blank node.
+RDFC_HASH_ALGORITHMS = frozenset({"sha256", "sha384"})
+
+
+class _URDNA2015(URDNA2015):
+    """pyld's RDFC-1.0 with the hash function as a parameter (pyld fixes SHA-256)."""
+
+    def __init__(self, hash_algorithm: str = "sha256") -> None:
+        super().__init__()
+        if hash_algorithm not in RDFC_HASH_ALGORITHMS:
+            raise ValueError(f"RDFC-1.0 with {hash_algorithm!r} is not supported.")
+        self._hash_algorithm = hash_algorithm
+
+    def create_hash(self):
+        return hashlib.new(self._hash_algorithm)
+
+
+class _BoundedURDNA2015(_URDNA2015):
     """RDFC-1.0 with a work budget for Hash N-Degree Quads; raises when it runs out."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, hash_algorithm: str = "sha256") -> None:
+        super().__init__(hash_algorithm)
         self._n_degree_runs = 0
 
     def create_hash_to_related(self, id_, issuer):
@@ -565,22 +584,25 @@ class _RdfFromExpanded(jsonld.JsonLdProcessor):
         return input_
 
 
-def canonicalize(document: dict[str, Any]) -> str:
+def canonicalize(document: dict[str, Any], *, hash_algorithm: str = "sha256") -> str:
     """RDF Dataset Canonicalization (RDFC-1.0, pyld's URDNA2015) to N-Quads, after strict expansion.
 
+    ``hash_algorithm`` is RDFC-1.0's hash function ("sha256", or "sha384" for ECDSA P-384).
     Raises the strict-expansion errors, and JsonLdInvalid for a document over MAX_QUADS statements
     or whose anonymous nodes are too alike to be told apart within the work budget.
     """
-    return canonicalize_expanded(expand_strict(document), bounded=True)
+    return canonicalize_expanded(expand_strict(document), bounded=True, hash_algorithm=hash_algorithm)
 
 
-def canonicalize_expanded(expanded: list[Any], *, bounded: bool = True) -> str:
+def canonicalize_expanded(
+    expanded: list[Any], *, bounded: bool = True, hash_algorithm: str = "sha256"
+) -> str:
     """RDFC-1.0 of an already expanded (and checked) document.
 
     ``bounded=False`` runs the full algorithm, Hash N-Degree Quads included: only for trusted
     input (the W3C rdf-canon suite in our tests), never for a request's.
     """
-    algorithm = _BoundedURDNA2015 if bounded else URDNA2015
+    algorithm = _BoundedURDNA2015 if bounded else _URDNA2015
     try:
         dataset = _RdfFromExpanded().to_rdf(
             expanded, _options(produceGeneralizedRdf=False, rdfDirection=RDF_DIRECTION)
@@ -591,7 +613,7 @@ def canonicalize_expanded(expanded: list[Any], *, bounded: bool = True) -> str:
                 raise JsonLdInvalid(
                     f"The document makes {quads} RDF statements; at most {MAX_QUADS} are accepted."
                 )
-        return algorithm().main(dataset, {"format": "application/n-quads"})
+        return algorithm(hash_algorithm).main(dataset, {"format": "application/n-quads"})
     except RecursionError as exc:
         raise JsonLdInvalid(
             "The document's anonymous nodes are chained too deeply to be canonicalized."

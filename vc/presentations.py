@@ -16,13 +16,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 from .dataintegrity import CRYPTOSUITE, VerifiedProof, add_proof, verify_proofs
 from .datamodel import validate_presentation
 from .dids import KeyResolver, resolve_key
 from .errors import HolderNotSubject, PresentationInvalid, ProofInvalid, ProofOptionsInvalid, VcError
 from .jsonld import CREDENTIALS_V2, is_absolute_iri
+from .multikey import PrivateKey
 
 PRESENTATION_TYPE = "VerifiablePresentation"
 SECTION = "VCDM 2.0 §4.13 Verifiable Presentations"
@@ -96,7 +95,7 @@ def create_presentation(
     credentials: list[dict[str, Any]],
     *,
     holder: str,
-    private_key: Ed25519PrivateKey,
+    private_key: PrivateKey,
     verification_method: str,
     challenge: str,
     domain: str,

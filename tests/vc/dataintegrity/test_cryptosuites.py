@@ -162,9 +162,16 @@ def test_jcs_proof_carries_the_document_context():
     verify_proof(signed)
 
 
-def test_supported_cryptosuites_sign_two_and_verify_three():
+def test_supported_cryptosuites_sign_two_and_verify_five():
+    # The service's Ed25519 keys sign with two; the ECDSA suites are verified (test_ecdsa_2019.py).
     assert SUPPORTED_CRYPTOSUITES == ("eddsa-rdfc-2022", "eddsa-jcs-2022")
-    assert VERIFIABLE_CRYPTOSUITES == ("eddsa-rdfc-2022", "eddsa-jcs-2022", "Ed25519Signature2020")
+    assert VERIFIABLE_CRYPTOSUITES == (
+        "eddsa-rdfc-2022",
+        "eddsa-jcs-2022",
+        "Ed25519Signature2020",
+        "ecdsa-rdfc-2019",
+        "ecdsa-jcs-2019",
+    )
 
 
 # Tampering with each signed field, for the two suites test_eddsa_rdfc_2022.py does not cover.
@@ -256,7 +263,12 @@ def test_ed25519_signature_2020_proof_as_data_integrity_proof_fails():
     ("proof_type", "cryptosuite", "match"),
     [
         ("DataIntegrityProof", "Ed25519Signature2020", "cryptosuite 'Ed25519Signature2020' is not one"),
-        ("DataIntegrityProof", "ecdsa-rdfc-2019", "cryptosuite 'ecdsa-rdfc-2019' is not one"),
+        ("DataIntegrityProof", "ecdsa-sd-2023", "cryptosuite 'ecdsa-sd-2023' is not one"),
+        (
+            "DataIntegrityProof",
+            "ecdsa-rdfc-2019",
+            "verified with a P-256 or P-384 key; its verification method's key is Ed25519",
+        ),
         ("DataIntegrityProof", None, "cryptosuite None is not one"),
         ("Ed25519Signature2018", None, "type 'Ed25519Signature2018' is not one"),
         ("eddsa-rdfc-2022", None, "type 'eddsa-rdfc-2022' is not one"),

@@ -293,7 +293,7 @@ def test_add_proof_with_a_proof_id_already_used_is_refused():
         )
 
 
-@pytest.mark.parametrize("cryptosuite", ["ecdsa-rdfc-2019", "Ed25519Signature2020", ""])
+@pytest.mark.parametrize("cryptosuite", ["ecdsa-sd-2023", "Ed25519Signature2020", ""])
 def test_add_proof_with_a_cryptosuite_we_do_not_sign_with_is_refused(cryptosuite):
     with pytest.raises(ProofOptionsInvalid, match="not a cryptosuite this service signs with"):
         add_proof(UNSIGNED, private_key=KEYS[0], verification_method=_vm(KEYS[0]), cryptosuite=cryptosuite)
