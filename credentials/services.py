@@ -17,7 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Organisation, User
-from vc.dataintegrity import CRYPTOSUITE, SUPPORTED_CRYPTOSUITES, add_proof, utc_now_xsd
+from vc.dataintegrity import CRYPTOSUITE, SIGNING_CRYPTOSUITES, SUPPORTED_CRYPTOSUITES, add_proof, utc_now_xsd
 from vc.datamodel import parse_datetime_stamp, validate_credential
 from vc.dids import did_web_to_url
 from vc.errors import CredentialInvalid, StatusEntryInvalid, UnknownContext, UnresolvableKey
@@ -134,6 +134,14 @@ def _refused(path: str, rule: str, hint: str = "") -> CredentialInvalid:
 def _check_options(
     credential: dict[str, Any], *, cryptosuite: str, created: str | None, credential_id: str | None
 ) -> None:
+    if cryptosuite in SIGNING_CRYPTOSUITES and cryptosuite not in SUPPORTED_CRYPTOSUITES:
+        # An ECDSA suite: verified here, but issuers hold only Ed25519 keys so far.
+        raise UnsupportedOption(
+            f"options.cryptosuite {cryptosuite!r} signs with a P-256 or P-384 key and this issuer "
+            f"has only an Ed25519 key; use one of {list(SUPPORTED_CRYPTOSUITES)}.",
+            option="cryptosuite",
+            supported=list(SUPPORTED_CRYPTOSUITES),
+        )
     if cryptosuite not in SUPPORTED_CRYPTOSUITES:
         raise UnsupportedOption(
             f"options.cryptosuite {cryptosuite!r} is not supported; "

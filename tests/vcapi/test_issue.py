@@ -287,3 +287,15 @@ def test_a_status_entry_of_another_status_method_is_issued_as_the_vcdm_suite_req
         {"CredentialStatusList2017": "https://example.org/examples#CredentialStatusList2017"},
     ]
     assert issue(credential)["credentialStatus"] == entry
+
+
+@pytest.mark.parametrize("cryptosuite", ["ecdsa-rdfc-2019", "ecdsa-jcs-2019"])
+def test_an_ecdsa_suite_is_refused_until_the_issuer_holds_a_p256_key(university, issuer_did, cryptosuite):
+    response = university.post(
+        "/credentials/issue",
+        {"credential": plain_credential(issuer=issuer_did), "options": {"cryptosuite": cryptosuite}},
+    )
+    body = assert_problem(response, 400, "unsupported-option")
+    assert body["option"] == "cryptosuite"
+    assert "P-256 or P-384 key and this issuer has only an Ed25519 key" in body["detail"]
+    assert body["supported"] == ["eddsa-rdfc-2022", "eddsa-jcs-2022"]

@@ -1,6 +1,7 @@
 """POST /presentations/verify: the holder's proof (challenge, domain) and every credential inside."""
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tests.support import assert_problem
@@ -158,3 +159,34 @@ def test_a_presentation_that_fails_its_proof_reports_no_holder_binding(anonymous
     )
     assert "holder_binding" not in body["checks"]
     assert _holder_warnings(body) == []
+
+
+@pytest.mark.parametrize("cryptosuite", ["ecdsa-rdfc-2019", "ecdsa-jcs-2019"])
+def test_a_p256_holder_presenting_an_ecdsa_credential_verifies(anonymous, issue, cryptosuite):
+    issuer_key = ec.generate_private_key(ec.SECP384R1())
+    issuer = did_key_for(issuer_key.public_key())
+    ecdsa_credential = add_proof(
+        plain_credential(issuer=issuer.did),
+        private_key=issuer_key,
+        verification_method=issuer.verification_method,
+        cryptosuite=cryptosuite,
+    )
+    holder_key = ec.generate_private_key(ec.SECP256R1())
+    holder = did_key_for(holder_key.public_key())
+    presentation = create_presentation(
+        [issue(plain_credential()), ecdsa_credential],
+        holder=holder.did,
+        private_key=holder_key,
+        verification_method=holder.verification_method,
+        challenge=CHALLENGE,
+        domain=DOMAIN,
+        cryptosuite=cryptosuite,
+    )
+
+    response = _verify(anonymous, presentation)
+    assert response.status_code == 200, response.json()
+    assert response.json()["verified"] is True
+
+    presentation["verifiableCredential"][1]["credentialSubject"]["name"] = "Mallory"
+    body = assert_problem(_verify(anonymous, presentation), 422, "not-verified")
+    assert body["verified"] is False

@@ -1,14 +1,17 @@
 """POST /credentials/verify: public, throttled; VCALM result on 200, problem+json on 422."""
 
+import json
+
 import pytest
 from rest_framework.test import APIClient
 
 from credentials.keys import unseal_private_key
 from credentials.selectors import current_identity
+from tests.conftest import VECTORS
 from tests.support import assert_problem
 from vc.dataintegrity import add_proof
 from vc.dataintegrity.suites import SUITES
-from vc.multikey import encode_multibase
+from vc.multikey import did_key_for, encode_multibase, multikey_to_ec_private_key
 
 from .conftest import plain_credential, vcdm11_credential
 
@@ -212,3 +215,47 @@ def test_a_status_entry_of_a_method_we_do_not_check_is_an_error_not_silence(issu
     (error,) = body["errors"]
     assert error["check"] == "status"
     assert "/credentialStatus" in error["detail"]
+
+
+ECDSA_KEYS = {
+    curve: multikey_to_ec_private_key(
+        json.loads((VECTORS / "vc-di-ecdsa" / f"p{curve}KeyPair.json").read_text())["secretKeyMultibase"]
+    )
+    for curve in ("256", "384")
+}
+ECDSA_CASES = pytest.mark.parametrize(
+    ("cryptosuite", "curve"),
+    [(suite, curve) for suite in ("ecdsa-rdfc-2019", "ecdsa-jcs-2019") for curve in ("256", "384")],
+)
+
+
+def _ecdsa_signed(cryptosuite: str, curve: str) -> dict:
+    key = ECDSA_KEYS[curve]
+    did_key = did_key_for(key.public_key())
+    return add_proof(
+        plain_credential(issuer=did_key.did),
+        private_key=key,
+        verification_method=did_key.verification_method,
+        cryptosuite=cryptosuite,
+    )
+
+
+@ECDSA_CASES
+def test_an_ecdsa_credential_verifies(verify, cryptosuite, curve):
+    response = verify(_ecdsa_signed(cryptosuite, curve))
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["verified"] is True
+    assert body["errors"] == []
+    assert body["checks"] == ["proof", "issuer_trusted", "validity", "status"]
+    # A did:key issuer accredited for nothing is a warning, as for an Ed25519 one.
+    assert [warning["check"] for warning in body["warnings"]] == ["issuer_trusted"]
+
+
+@ECDSA_CASES
+def test_a_tampered_ecdsa_credential_fails_the_proof_check(verify, cryptosuite, curve):
+    signed = _ecdsa_signed(cryptosuite, curve)
+    signed["credentialSubject"]["name"] = "Mallory"
+    body = assert_problem(verify(signed), 422, "not-verified")
+    assert body["errors"][0]["check"] == "proof"
+    assert body["errors"][0]["type"].endswith("#invalid-proof")
