@@ -348,16 +348,24 @@ def run_wrk(target: Target, seconds: float, connections: int, threads: int, work
     return figures
 
 
-def settle(access_log: Path, offset: int) -> tuple[int, int, int]:
-    """Wait until the answers still in flight when wrk stopped are logged, then count them."""
+def settle(access_log: Path, offset: int, reads_before: int, per_read: int) -> tuple[int, int, int]:
+    """Wait for the requests still in flight when wrk stopped (gunicorn finishes them), then
+    count the answers served after ``offset`` and the credential.read entries logged since.
+
+    Reads commit their log entries before gunicorn logs the answer, so both counts must be still
+    (and, for reads, agree) before they are compared; a real mismatch stays and shows after 60 s.
+    """
     previous = None
-    for _ in range(50):
-        time.sleep(0.3)
-        counted = ok_answers(access_log, offset)
-        if counted == previous:
-            return counted
+    for _ in range(120):
+        time.sleep(0.5)
+        ok, other, _ = ok_answers(access_log, offset)
+        logged = credential_reads() - reads_before if per_read else 0
+        connection.close()
+        counted = (ok, other, logged)
+        if counted == previous and (not per_read or logged == ok * per_read):
+            break
         previous = counted
-    return previous  # type: ignore[return-value]
+    return counted
 
 
 # --- the run -------------------------------------------------------------------------------------
@@ -455,12 +463,10 @@ def main() -> None:
                 reads_before = credential_reads() if target.per_read else 0
                 connection.close()
                 figures = run_wrk(target, args.duration, args.connections, args.threads, workdir)
-                ok, other, _ = settle(access_log, offset)
+                ok, other, logged = settle(access_log, offset, reads_before, target.per_read)
                 figures["served_ok"], figures["served_other"] = ok, other
                 if target.per_read:
-                    figures["logged"] = credential_reads() - reads_before
-                    figures["log_ok"] = figures["logged"] == ok * target.per_read
-                    connection.close()
+                    figures["logged"], figures["log_ok"] = logged, logged == ok * target.per_read
                 target.results.append(figures)
                 print(
                     f"run {run + 1} {target.name:<10} {figures['rps']:8.0f} req/s"
