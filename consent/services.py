@@ -19,7 +19,7 @@ from vault import services as vault
 from vault.access import AccessContext
 from vault.models import AccessEvent
 from vault.selectors import pod_for_national_id
-from vc.dataintegrity import CRYPTOSUITE, SUPPORTED_CRYPTOSUITES
+from vc.dataintegrity import CRYPTOSUITE
 from vc.errors import ProofOptionsInvalid
 from vc.types import check_type_name
 
@@ -205,15 +205,18 @@ CHALLENGE_MIN_LENGTH = 16
 CHALLENGE_MAX_LENGTH = 256
 DOMAIN_MAX_LENGTH = 256
 PRESENTATION_OPTION_PATTERN = r"^[\x21-\x7e]+\Z"  # \Z: "$" would let a final newline through
+# The holder key is Ed25519: its presentations are signed with the EdDSA suites, whatever else
+# the service can sign or verify.
+PRESENTATION_CRYPTOSUITES = ("eddsa-rdfc-2022", "eddsa-jcs-2022")
 
 
 def _check_presentation_options(challenge: Any, domain: Any, cryptosuite: Any = CRYPTOSUITE) -> None:
     """Raises ProofOptionsInvalid unless challenge, domain and suite are what a read may be made with."""
-    if cryptosuite not in SUPPORTED_CRYPTOSUITES:
+    if cryptosuite not in PRESENTATION_CRYPTOSUITES:
         raise ProofOptionsInvalid(
             f"{cryptosuite!r} is not a cryptosuite presentations are signed with.",
             path="/cryptosuite",
-            supportedCryptosuites=list(SUPPORTED_CRYPTOSUITES),
+            supportedCryptosuites=list(PRESENTATION_CRYPTOSUITES),
         )
     for name, value, low, high in (
         ("challenge", challenge, CHALLENGE_MIN_LENGTH, CHALLENGE_MAX_LENGTH),

@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from core.serializers import StrictSerializer
 from vault.api.serializers import RecipientSerializer
-from vc.dataintegrity import CRYPTOSUITE, SUPPORTED_CRYPTOSUITES
+from vc.dataintegrity import CRYPTOSUITE
 from vc.types import supported_type_names
 
 from ..models import EXPIRED, AccessRequest, Grant, Purpose
@@ -10,6 +10,7 @@ from ..services import (
     CHALLENGE_MAX_LENGTH,
     CHALLENGE_MIN_LENGTH,
     DOMAIN_MAX_LENGTH,
+    PRESENTATION_CRYPTOSUITES,
     PRESENTATION_OPTION_PATTERN,
 )
 
@@ -142,7 +143,7 @@ class ReadQuerySerializer(serializers.Serializer):
         help_text="Who you are, e.g. your origin (https://hr.example.com): the presentation is bound to it.",
     )
     cryptosuite = serializers.ChoiceField(
-        choices=list(SUPPORTED_CRYPTOSUITES),
+        choices=list(PRESENTATION_CRYPTOSUITES),
         default=CRYPTOSUITE,
         help_text=(
             f"The Data Integrity cryptosuite of the holder's proof on the presentation (default "
