@@ -19,9 +19,9 @@ from typing import Any
 
 from ..datamodel import parse_datetime_stamp
 from ..dids import KeyResolver, resolve_key
-from ..errors import JsonLdInvalid, ProofInvalid, ProofOptionsInvalid, UnresolvableKey, VcError
+from ..errors import JsonLdInvalid, ProofInvalid, ProofOptionsInvalid, VcError
 from ..jsonld import is_absolute_iri
-from ..multikey import PrivateKey, decode_multibase
+from ..multikey import PrivateKey
 from .suites import SUITES, Cryptosuite, suite_for_signing, suite_of
 
 PROOF_TYPE = "DataIntegrityProof"
@@ -230,6 +230,15 @@ def verify_proofs(
             controller, public_key = resolve(
                 item.proof["verificationMethod"], purpose=item.proof["proofPurpose"]
             )
+        if suite.selective:
+            with _naming(item.index, item.proof):
+                previous = _named_proofs(by_id, item.previous_ids)
+                canonical_config = suite.canonicalize(suite.proof_config(unsecured, item.proof), public_key)
+                suite.verify_document(
+                    _chained_document(unsecured, previous), item.proof, public_key, canonical_config
+                )
+            verified.append(_verified(item, controller))
+            continue
         with _naming(item.index, item.proof):
             key = (suite.canonicalization_for(public_key), item.previous_ids)
         if key not in canonical_documents:
@@ -239,17 +248,19 @@ def verify_proofs(
             canonical_config = suite.canonicalize(suite.proof_config(unsecured, item.proof), public_key)
             data = suite.hash(canonical_config, canonical_documents[key], public_key)
             suite.verify(public_key, item.signature, data)
-        verified.append(
-            VerifiedProof(
-                verification_method=item.proof["verificationMethod"],
-                controller=controller,
-                proof_purpose=item.proof["proofPurpose"],
-                created=item.proof.get("created"),
-                cryptosuite=suite.name,
-                proof_id=item.proof.get("id"),
-            )
-        )
+        verified.append(_verified(item, controller))
     return verified
+
+
+def _verified(item: "_CheckedProof", controller: str) -> VerifiedProof:
+    return VerifiedProof(
+        verification_method=item.proof["verificationMethod"],
+        controller=controller,
+        proof_purpose=item.proof["proofPurpose"],
+        created=item.proof.get("created"),
+        cryptosuite=item.suite.name,
+        proof_id=item.proof.get("id"),
+    )
 
 
 def verify_proof(
@@ -419,12 +430,7 @@ def _named_proofs(by_id: dict[str, dict[str, Any]], names: Any) -> list[dict[str
 
 
 def _signature(proof: dict[str, Any], suite: Cryptosuite) -> bytes:
-    try:
-        signature = decode_multibase(proof["proofValue"])
-    except UnresolvableKey as exc:
-        raise ProofInvalid("The proofValue is not base58btc multibase.", rule="proofValue") from exc
-    suite.check_signature_value(signature)
-    return signature
+    return suite.decode_proof_value(proof["proofValue"])
 
 
 def _chained_document(unsecured: dict[str, Any], previous: list[dict[str, Any]]) -> dict[str, Any]:

@@ -32,9 +32,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
 from .. import jcs
-from ..errors import JsonLdInvalid, NotCanonicalizable, ProofInvalid, ProofOptionsInvalid
+from ..errors import JsonLdInvalid, NotCanonicalizable, ProofInvalid, ProofOptionsInvalid, UnresolvableKey
 from ..jsonld import canonicalize, check_contexts, check_property_names, expand_strict
-from ..multikey import PrivateKey, PublicKey, curve_name, encode_multibase
+from ..multikey import PrivateKey, PublicKey, curve_name, decode_multibase, encode_multibase
+from . import sd
 
 DATA_INTEGRITY_PROOF = "DataIntegrityProof"
 ED25519_2020_CONTEXT = "https://w3id.org/security/suites/ed25519-2020/v1"
@@ -53,6 +54,9 @@ class Cryptosuite:
     key_types: ClassVar[tuple[str, ...]] = ("Ed25519",)
     # eddsa-jcs-2022 puts the document's @context into the proof it creates (§3.3.1).
     proof_carries_context: ClassVar[bool] = False
+    # ecdsa-sd-2023: the proof is checked statement by statement (verify_document), not as one
+    # signature over hash(proof config) ‖ hash(document).
+    selective: ClassVar[bool] = False
 
     def check_proof(self, proof: dict[str, Any]) -> None:
         """The suite's own rules on a proof's type, cryptosuite and required members.
@@ -66,6 +70,12 @@ class Cryptosuite:
 
     def check_document(self, document: dict[str, Any]) -> None:
         """Rules on the secured document beyond what its canonicalization refuses."""
+
+    def verify_document(
+        self, document: dict[str, Any], proof: dict[str, Any], public_key: PublicKey, canonical_config: bytes
+    ) -> None:
+        """A selective suite's whole check of ``proof`` over ``document``; raises ProofInvalid."""
+        raise NotImplementedError(f"{self.name} is verified as one signature, not statement by statement.")
 
     def canonicalize(self, data: dict[str, Any], key: PublicKey | PrivateKey | None = None) -> bytes:
         """RDFC-1.0 N-Quads from strict JSON-LD; raises UnknownContext, UndefinedTerm, JsonLdInvalid.
@@ -107,6 +117,15 @@ class Cryptosuite:
 
     def encode_proof_value(self, signature: bytes) -> str:
         return encode_multibase(signature)
+
+    def decode_proof_value(self, proof_value: str) -> bytes:
+        """The signature in ``proofValue`` (base58btc multibase); raises ProofInvalid."""
+        try:
+            signature = decode_multibase(proof_value)
+        except UnresolvableKey as exc:
+            raise ProofInvalid("The proofValue is not base58btc multibase.", rule="proofValue") from exc
+        self.check_signature_value(signature)
+        return signature
 
     def check_signature_value(self, signature: bytes) -> None:
         """The decoded proofValue's own rules; raises ProofInvalid."""
@@ -269,6 +288,26 @@ class EcdsaJcs2019(_EcdsaCryptosuite, _JcsCryptosuite):
     name = "ecdsa-jcs-2019"
 
 
+class EcdsaSd2023(Cryptosuite):
+    """ecdsa-sd-2023 (VC DI ECDSA 1.0 §3.4-3.5): derived proofs are verified here (vc.dataintegrity.sd);
+    a base proof is the holder's and is refused."""
+
+    name = "ecdsa-sd-2023"
+    can_sign = False  # base proofs and derived proofs have their own functions (sd)
+    key_types = ("P-256",)
+    selective = True
+
+    def decode_proof_value(self, proof_value: str) -> bytes:
+        sd.parse_derived_proof_value(proof_value)  # the cheap checks, before any key is resolved
+        return sd.decode_base64url_multibase(proof_value)
+
+    def verify_document(
+        self, document: dict[str, Any], proof: dict[str, Any], public_key: PublicKey, canonical_config: bytes
+    ) -> None:
+        """Raises ProofInvalid unless the derived proof discloses exactly ``document``'s statements."""
+        sd.verify_derived(sd.create_verify_data(document, proof, canonical_config), public_key)
+
+
 class Ed25519Signature2020Suite(Cryptosuite):
     """The legacy Ed25519Signature2020 (VC DI EdDSA 1.0 App. A): verify-only, for credentials
     still in circulation. Its proof has its own type, no cryptosuite, and must be dated."""
@@ -305,6 +344,7 @@ SUITES: dict[str, Cryptosuite] = {
         Ed25519Signature2020Suite(),
         EcdsaRdfc2019(),
         EcdsaJcs2019(),
+        EcdsaSd2023(),
     )
 }
 # Every suite this library creates proofs with, given a key of the suite's type.

@@ -162,8 +162,9 @@ def test_jcs_proof_carries_the_document_context():
     verify_proof(signed)
 
 
-def test_supported_cryptosuites_sign_two_and_verify_five():
-    # The service's Ed25519 keys sign with two; the ECDSA suites are verified (test_ecdsa_2019.py).
+def test_supported_cryptosuites_sign_two_and_verify_six():
+    # The service's Ed25519 keys sign with two; the ECDSA suites are verified (test_ecdsa_2019.py,
+    # test_ecdsa_sd_2023.py).
     assert SUPPORTED_CRYPTOSUITES == ("eddsa-rdfc-2022", "eddsa-jcs-2022")
     assert VERIFIABLE_CRYPTOSUITES == (
         "eddsa-rdfc-2022",
@@ -171,6 +172,7 @@ def test_supported_cryptosuites_sign_two_and_verify_five():
         "Ed25519Signature2020",
         "ecdsa-rdfc-2019",
         "ecdsa-jcs-2019",
+        "ecdsa-sd-2023",
     )
 
 
@@ -263,7 +265,8 @@ def test_ed25519_signature_2020_proof_as_data_integrity_proof_fails():
     ("proof_type", "cryptosuite", "match"),
     [
         ("DataIntegrityProof", "Ed25519Signature2020", "cryptosuite 'Ed25519Signature2020' is not one"),
-        ("DataIntegrityProof", "ecdsa-sd-2023", "cryptosuite 'ecdsa-sd-2023' is not one"),
+        ("DataIntegrityProof", "bbs-2023", "cryptosuite 'bbs-2023' is not one"),
+        ("DataIntegrityProof", "ecdsa-sd-2023", "ecdsa-sd-2023 proofValue is base64url multibase"),
         (
             "DataIntegrityProof",
             "ecdsa-rdfc-2019",

@@ -310,4 +310,5 @@ def test_the_suite_lists():
     assert SIGNING_CRYPTOSUITES == ("eddsa-rdfc-2022", "eddsa-jcs-2022", "ecdsa-rdfc-2019", "ecdsa-jcs-2019")
     # Verified, but not offered for issuance until issuers hold P-256 keys.
     assert SUPPORTED_CRYPTOSUITES == ("eddsa-rdfc-2022", "eddsa-jcs-2022")
-    assert set(VERIFIABLE_CRYPTOSUITES) == {*SIGNING_CRYPTOSUITES, "Ed25519Signature2020"}
+    # Verify-only: the legacy Ed25519 suite, and ecdsa-sd-2023 (derived proofs; test_ecdsa_sd_2023.py).
+    assert set(VERIFIABLE_CRYPTOSUITES) == {*SIGNING_CRYPTOSUITES, "Ed25519Signature2020", "ecdsa-sd-2023"}
