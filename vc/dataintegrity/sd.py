@@ -192,6 +192,9 @@ def create_verify_data(
     parsed = parse_derived_proof_value(proof.get("proofValue"))
     if any(not _CANONICAL_LABEL.match(k) or not _HMAC_LABEL.match(v) for k, v in parsed.label_map.items()):
         raise _refuse("The label map is malformed.")
+    if len(set(parsed.label_map.values())) != len(parsed.label_map):
+        # Two blank nodes of the disclosed document under one issuer label: refused, not merged.
+        raise _refuse("The label map gives two blank nodes the same label.")
     statements = relabelled_statements(unsecured, parsed.label_map)
     if parsed.mandatory_indexes and parsed.mandatory_indexes[-1] >= len(statements):
         raise _refuse("A mandatory index names a statement the document does not hold.")

@@ -185,6 +185,14 @@ def test_an_altered_label_map_is_refused():
         verify_proof(_with_components(forged, components))
 
 
+def test_a_label_map_naming_one_label_twice_is_refused():
+    forged = _revealed("prc")
+    components = _components(forged)
+    components[3][1] = components[3][0]
+    with pytest.raises(ProofInvalid, match="two blank nodes the same label"):
+        verify_proof(_with_components(forged, components))
+
+
 def test_a_label_map_missing_a_label_is_refused():
     forged = _revealed("prc")
     components = _components(forged)
