@@ -100,6 +100,17 @@ def checkpoint_time(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One entry to append: what happened, to which credential (if any), and why."""
+
+    action: str
+    outcome: str = AccessEvent.Outcome.ALLOWED
+    resource: PodCredential | None = None
+    credential_type: str = ""
+    reason: str = ""
+
+
 def append(
     pod: Pod,
     *,
@@ -110,52 +121,68 @@ def append(
     credential_type: str = "",
     reason: str = "",
 ) -> AccessEvent:
-    """Append one entry to ``pod``'s log and sign the new tree. Must run inside the transaction
-    of the act it records.
+    """Append one entry to ``pod``'s log and sign the new tree (see ``append_all``)."""
+    entry = Entry(action, outcome, resource, credential_type, reason)
+    return append_all(pod, context=context, entries=[entry])[0]
+
+
+def append_all(pod: Pod, *, context: AccessContext, entries: list[Entry]) -> list[AccessEvent]:
+    """Append the entries of one act (e.g. one entry per credential a read released) to ``pod``'s
+    log, in order, and sign the new tree once. Must run inside the transaction of the act.
 
     Raises RuntimeError outside a transaction: an act and its record commit together or not at
-    all. Three statements: lock the head (with the active key's id), insert, update the head.
+    all. Three statements however many entries: lock the head (with the active key's id),
+    insert, update the head. Every entry still has its own leaf, chain link and place in the
+    tree; only the checkpoint is made once, for the tree with all of them.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("The access log is written only inside the transaction of the act.")
+    if not entries:
+        raise ValueError("An act appends at least one entry.")
     head = _locked_head(pod.pk)
-    event = AccessEvent(
-        pod_id=pod.pk,
-        seq=head.size + 1,
-        occurred_at=timezone.now(),
-        action=action,
-        outcome=outcome,
-        actor_kind=context.actor_kind,
-        actor_organisation=context.organisation,
-        actor_label=context.actor_label,
-        purpose=context.purpose,
-        legal_basis=context.legal_basis,
-        grant_id=context.grant_id,
-        request_id=context.request_id,
-        resource_id=resource.pk if resource else None,
-        credential_id=resource.credential_id if resource else "",
-        credential_type=resource.credential_type if resource else credential_type,
-        reason=reason,
-        prev_hash=head.head_hash,
-    )
-    payload = entry_payload(event)
-    event.entry_hash = logformat.entry_hash(payload)
-    leaf = logformat.entry_leaf_hash(payload)
-    event.leaf_hash = leaf.hex()
-    event.save(force_insert=True)
+    now = timezone.now()
+    frontier = _split_frontier(bytes(head.frontier))
+    size, prev = head.size, head.head_hash
+    events = []
+    for entry in entries:
+        resource = entry.resource
+        event = AccessEvent(
+            pod_id=pod.pk,
+            seq=size + 1,
+            occurred_at=now,
+            action=entry.action,
+            outcome=entry.outcome,
+            actor_kind=context.actor_kind,
+            actor_organisation=context.organisation,
+            actor_label=context.actor_label,
+            purpose=context.purpose,
+            legal_basis=context.legal_basis,
+            grant_id=context.grant_id,
+            request_id=context.request_id,
+            resource_id=resource.pk if resource else None,
+            credential_id=resource.credential_id if resource else "",
+            credential_type=resource.credential_type if resource else entry.credential_type,
+            reason=entry.reason,
+            prev_hash=prev,
+        )
+        payload = entry_payload(event)
+        event.entry_hash = logformat.entry_hash(payload)
+        leaf = logformat.entry_leaf_hash(payload)
+        event.leaf_hash = leaf.hex()
+        frontier = merkle.append_leaf(frontier, size, leaf)
+        size, prev = event.seq, event.entry_hash
+        events.append(event)
+    AccessEvent.objects.bulk_create(events)
 
-    frontier = merkle.append_leaf(_split_frontier(bytes(head.frontier)), head.size, leaf)
     signer = logkeys.signer(getattr(head, "active_key", None))
-    checkpoint = logformat.Checkpoint(
-        head.origin, event.seq, merkle.frontier_root(frontier), checkpoint_time(event.occurred_at)
-    )
+    checkpoint = logformat.Checkpoint(head.origin, size, merkle.frontier_root(frontier), checkpoint_time(now))
     PodLog.objects.filter(pk=pod.pk).update(
-        size=event.seq,
-        head_hash=event.entry_hash,
+        size=size,
+        head_hash=prev,
         frontier=b"".join(frontier),
         checkpoint=logformat.sign_checkpoint(checkpoint, name=signer.name, private_key=signer.private_key),
     )
-    return event
+    return events
 
 
 # --- retention ------------------------------------------------------------------------------------

@@ -64,14 +64,21 @@ def present(permit: Permit, *, challenge: str, domain: str, cryptosuite: str = C
     permit: the decision, the read, the signature and the log entries are one act. Raises
     DecryptionError (integrity).
     """
-    pairs = read_and_log(permit.pod, context=permit.context, credential_types=permit.credential_types)
     private_key, verification_method = holder_signing_key(permit.pod)
-    return create_presentation(
-        [document for _, document in pairs],
-        holder=permit.pod.holder_did,
-        private_key=private_key,
-        verification_method=verification_method,
-        challenge=challenge,
-        domain=domain,
-        cryptosuite=cryptosuite,
+
+    def sign(documents: list[dict[str, Any]]) -> dict[str, Any]:
+        return create_presentation(
+            documents,
+            holder=permit.pod.holder_did,
+            private_key=private_key,
+            verification_method=verification_method,
+            challenge=challenge,
+            domain=domain,
+            cryptosuite=cryptosuite,
+        )
+
+    _, presentation = read_and_log(
+        permit.pod, context=permit.context, credential_types=permit.credential_types, then=sign
     )
+    assert presentation is not None
+    return presentation

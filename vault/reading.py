@@ -6,13 +6,16 @@ Every read is appended to the pod's log in the transaction of the act that allow
 """
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.db import transaction
 
 from . import accesslog, crypto
 from .access import AccessContext
 from .models import AccessEvent, Pod, PodCredential
+
+T = TypeVar("T")
 
 
 def decrypt(pod: Pod, key: bytes, resource: PodCredential) -> dict[str, Any]:
@@ -24,12 +27,20 @@ def decrypt(pod: Pod, key: bytes, resource: PodCredential) -> dict[str, Any]:
 
 
 def read_and_log(
-    pod: Pod, *, context: AccessContext, credential_types: list[str] | tuple[str, ...]
-) -> list[tuple[PodCredential, dict[str, Any]]]:
-    """Decrypt the pod's credentials of the given types and log one read per credential.
+    pod: Pod,
+    *,
+    context: AccessContext,
+    credential_types: list[str] | tuple[str, ...],
+    then: Callable[[list[dict[str, Any]]], T] | None = None,
+) -> tuple[list[tuple[PodCredential, dict[str, Any]]], T | None]:
+    """Decrypt the pod's credentials of the given types, run ``then`` on the documents (e.g.
+    sign the presentation that carries them), and log one read per credential.
 
-    Must run inside the caller's transaction (the decision, the read and its record are one
-    act). A read that finds nothing is logged too, so every attempt is visible.
+    Must run inside the caller's transaction (the decision, the read, what ``then`` makes and
+    the record are one act: if logging fails, nothing is answered). The log is written last and
+    in one append (one lock of the pod's log head, one checkpoint), so the head stays locked
+    only for the append and the commit, not while decrypting and signing. A read that finds
+    nothing is logged too, so every attempt is visible.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("Pod reads run inside the transaction of the decision that allowed them.")
@@ -38,18 +49,12 @@ def read_and_log(
         .select_related("issuer")
         .order_by("created_at")
     )
-    if not resources:
-        for credential_type in credential_types:
-            accesslog.append(
-                pod,
-                context=context,
-                action=AccessEvent.Action.CREDENTIAL_READ,
-                credential_type=credential_type,
-            )
-        return []
-    key = crypto.data_key(pod)
-    results = []
-    for resource in resources:
-        results.append((resource, decrypt(pod, key, resource)))
-        accesslog.append(pod, context=context, action=AccessEvent.Action.CREDENTIAL_READ, resource=resource)
-    return results
+    key = crypto.data_key(pod) if resources else b""
+    pairs = [(resource, decrypt(pod, key, resource)) for resource in resources]
+    made = then([document for _, document in pairs]) if then is not None else None
+    read = AccessEvent.Action.CREDENTIAL_READ
+    entries = [accesslog.Entry(read, resource=resource) for resource in resources] or [
+        accesslog.Entry(read, credential_type=credential_type) for credential_type in credential_types
+    ]
+    accesslog.append_all(pod, context=context, entries=entries)
+    return pairs, made

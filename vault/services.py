@@ -139,7 +139,8 @@ def read_own_credentials(*, owner: User) -> list[tuple[PodCredential, dict[str, 
     types = list(pod.credentials.values_list("credential_type", flat=True).distinct())
     if not types:
         return []
-    return read_and_log(pod, context=AccessContext.for_citizen(owner), credential_types=types)
+    pairs, _ = read_and_log(pod, context=AccessContext.for_citizen(owner), credential_types=types)
+    return pairs
 
 
 @transaction.atomic
