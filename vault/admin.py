@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 
 from core.admin import ReadOnlyAdmin
 
@@ -20,11 +22,28 @@ class PodCredentialAdmin(ReadOnlyAdmin):
     list_filter = ("credential_type",)
 
 
+class CappedCountPaginator(Paginator):
+    """Counts at most CAP rows: the log is the largest table (10^7 rows and more), and an exact
+    COUNT(*) of it on every page view would read all of it. Past CAP, filter (by pod, action,
+    outcome) to page further."""
+
+    CAP = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: self.CAP].count()  # type: ignore[attr-defined]  # a QuerySet here
+
+
 @admin.register(AccessEvent)
 class AccessEventAdmin(ReadOnlyAdmin):
     list_display = ("pod", "seq", "occurred_at", "action", "outcome", "actor_label", "reason")
     list_filter = ("action", "outcome")
+    search_fields = ("=pod__id",)
     fields = [f.name for f in AccessEvent._meta.fields]
+    # Newest first by the indexed id (ordering by seq across pods would sort the whole table).
+    ordering = ("-id",)
+    paginator = CappedCountPaginator
+    show_full_result_count = False
 
 
 class BatchRowErrorInline(admin.TabularInline):
