@@ -121,19 +121,9 @@ def parse_derived_proof_value(proof_value: object) -> DerivedProofValue:
             "This is an ecdsa-sd-2023 base proof, which only the holder uses; a verifier accepts "
             "a derived proof (made with the disclosed statements)."
         )
-    if raw[:3] != DERIVED_PROOF_HEADER:
-        raise _refuse("The proofValue does not start with the ecdsa-sd-2023 derived-proof header 0xd95d01.")
-    try:
-        components = cbor2.loads(raw[3:])
-    except (cbor2.CBORDecodeError, ValueError, TypeError, RecursionError, OverflowError) as exc:
-        raise _refuse("The derived proofValue is not valid CBOR.") from exc
-    if not isinstance(components, list) or len(components) != 5:
-        raise _refuse("The derived proofValue must be a CBOR array of five components.")
+    components = _components(raw, DERIVED_PROOF_HEADER, "derived")
     base_signature, public_key, signatures, compressed_label_map, mandatory_indexes = components
-    if not isinstance(base_signature, bytes) or len(base_signature) != 64:
-        raise _refuse("The base signature must be 64 bytes (P-256, r ‖ s).")
-    if not isinstance(public_key, bytes) or len(public_key) != 35 or public_key[:2] != P256_PUBLIC_PREFIX:
-        raise _refuse("The ephemeral public key must be a P-256 Multikey (35 bytes).")
+    _check_base_signature_and_key(base_signature, public_key)
     if not isinstance(signatures, list) or not all(isinstance(s, bytes) and len(s) == 64 for s in signatures):
         raise _refuse("The statement signatures must be a list of 64-byte P-256 signatures.")
     if not isinstance(compressed_label_map, dict):
@@ -465,22 +455,34 @@ class BaseProofValue:
     mandatory_pointers: tuple[str, ...]
 
 
-def parse_base_proof_value(proof_value: object) -> BaseProofValue:
-    """parseBaseProofValue (§3.5.3); raises ProofInvalid."""
-    raw = decode_base64url_multibase(proof_value)
-    if raw[:3] != BASE_PROOF_HEADER:
-        raise _refuse("The proofValue does not start with the ecdsa-sd-2023 base-proof header 0xd95d00.")
+def _components(raw: bytes, header: bytes, kind: str) -> list[Any]:
+    """The five CBOR components of a base or derived proofValue (after its 3-byte header)."""
+    if raw[:3] != header:
+        raise _refuse(
+            f"The proofValue does not start with the ecdsa-sd-2023 {kind}-proof header 0x{header.hex()}."
+        )
     try:
         components = cbor2.loads(raw[3:])
     except (cbor2.CBORDecodeError, ValueError, TypeError, RecursionError, OverflowError) as exc:
-        raise _refuse("The base proofValue is not valid CBOR.") from exc
+        raise _refuse(f"The {kind} proofValue is not valid CBOR.") from exc
     if not isinstance(components, list) or len(components) != 5:
-        raise _refuse("The base proofValue must be a CBOR array of five components.")
-    base_signature, public_key, hmac_key, signatures, pointers = components
+        raise _refuse(f"The {kind} proofValue must be a CBOR array of five components.")
+    return components
+
+
+def _check_base_signature_and_key(base_signature: object, public_key: object) -> None:
     if not isinstance(base_signature, bytes) or len(base_signature) != 64:
         raise _refuse("The base signature must be 64 bytes (P-256, r ‖ s).")
     if not isinstance(public_key, bytes) or len(public_key) != 35 or public_key[:2] != P256_PUBLIC_PREFIX:
         raise _refuse("The ephemeral public key must be a P-256 Multikey (35 bytes).")
+
+
+def parse_base_proof_value(proof_value: object) -> BaseProofValue:
+    """parseBaseProofValue (§3.5.3); raises ProofInvalid."""
+    raw = decode_base64url_multibase(proof_value)
+    components = _components(raw, BASE_PROOF_HEADER, "base")
+    base_signature, public_key, hmac_key, signatures, pointers = components
+    _check_base_signature_and_key(base_signature, public_key)
     if not isinstance(hmac_key, bytes) or len(hmac_key) != 32:
         raise _refuse("The HMAC key must be 32 bytes.")
     if not isinstance(signatures, list) or not all(isinstance(s, bytes) and len(s) == 64 for s in signatures):
