@@ -11,6 +11,11 @@ For each credential of CREDENTIALS:
 - **ours → theirs**: we sign the base proof (vc.dataintegrity.sd.add_base_proof with a fresh
   P-256 key) and derive (derive_proof); their verifier verifies our derived credential; their
   derivation from our base gives the same bytes as ours and verifies here.
+- **our issuer → theirs** (``--issuer``): a diploma issued into a pod by
+  credentials.services.issue_credential, on a throwaway SQLite database, signed with the proof set
+  of issue 15 (eddsa-rdfc-2022 and an ecdsa-sd-2023 base proof by the organisation's P-256 key,
+  default mandatory pointers); its base proof goes through the same checks as ours above. Skipped,
+  with a message, while issuance signs no base proof.
 
 Every verdict is printed; any refusal or difference fails the run (exit status 1). With
 ``--write``, the credentials their library made and the verdicts it gave ours are written to
@@ -270,17 +275,81 @@ def ours_vc(run: Run, name: str, written: dict[str, Any]) -> None:
     ours_to_theirs(run, name, written, base, issuer.did, selections)
 
 
+ISSUED_SELECTIONS = [
+    ["/credentialSubject/degree/name"],
+    ["/credentialSubject/givenName", "/credentialSubject/familyName", "/credentialSubject/awardedOn"],
+]
+
+
+def ours_issued(run: Run, written: dict[str, Any]) -> None:
+    """A diploma as the vault issues it (credentials.services.issue_credential), through both."""
+    import os
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("DEBUG", "1")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ.pop("DATABASE_URL", None)  # a throwaway SQLite test database, nobody's data
+    import django
+
+    django.setup()
+    sys.path.insert(0, str(REPOSITORY / "bench"))
+    from django.utils import timezone
+    from harness import throwaway_database
+
+    from accounts.models import Organisation
+    from accounts.services import create_organisation
+    from credentials.services import accredit_issuer, create_issuer_key, issue_credential
+
+    credential = copy.deepcopy(CREDENTIALS["diploma"][0])
+    for member in ("id", "issuer", "validFrom", "validUntil"):
+        del credential[member]
+    subject = credential["credentialSubject"].pop("id")
+    with throwaway_database():
+        university = create_organisation(name="Interop University", kind=Organisation.Kind.ISSUER)
+        create_issuer_key(organisation=university)
+        accredit_issuer(
+            organisation=university, credential_type="DiplomaCredential", valid_from=timezone.now()
+        )
+        issued, _ = issue_credential(organisation=university, credential=credential, subject_id=subject)
+    proofs = issued["proof"] if isinstance(issued["proof"], list) else [issued["proof"]]
+    bases = [proof for proof in proofs if proof.get("cryptosuite") == "ecdsa-sd-2023"]
+    suites = [proof.get("cryptosuite") for proof in proofs]
+    print(f"diploma issued by credentials.services.issue_credential: proofs {suites}")
+    if not bases:
+        print("  skipped: issuance signs no ecdsa-sd-2023 base proof yet")
+        return
+    (base_proof,) = bases
+    base = {**{k: v for k, v in issued.items() if k != "proof"}, "proof": base_proof}
+    did = base_proof["verificationMethod"].split("#")[0]
+    ours_to_theirs(run, "issued-diploma", written, base, did, ISSUED_SELECTIONS)
+    entry = written.pop("ours/issued-diploma.json")
+    entry["description"] = (
+        "a diploma issued into a pod by credentials.services.issue_credential (proof set: "
+        "eddsa-rdfc-2022 and ecdsa-sd-2023 base), its base proof derived by us and by "
+        "@digitalbazaar/ecdsa-sd-2023-cryptosuite and verified by both"
+    )
+    entry["issued"] = issued
+    written["ours/issued-diploma.json"] = entry
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--write", action="store_true", help=f"write the fixtures to {FIXTURES}")
     parser.add_argument("--only", choices=sorted(CREDENTIALS), action="append", help="these credentials only")
+    parser.add_argument(
+        "--issuer",
+        action="store_true",
+        help="also a diploma issued by credentials.services.issue_credential (needs the project's .venv)",
+    )
     arguments = parser.parse_args()
     run, written = Run(), {}
     for name in arguments.only or sorted(CREDENTIALS):
         theirs_to_ours(run, name, written)
         ours_vc(run, name, written)
+    if arguments.issuer:
+        ours_issued(run, written)
     versions = node("versions")
     print(f"their library: {versions}")
     if run.failures:
