@@ -284,6 +284,21 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 BATCH_MAX_BYTES = int(env("BATCH_MAX_BYTES", str(4 * 1024 * 1024)))
 BATCH_MAX_ROWS = int(env("BATCH_MAX_ROWS", "10000"))
 
+# Personal documents (vault.documents): the largest document, the room all of a pod's documents
+# may take, and the size of the chunks each is sealed in. Exports (vault.podexport) stay
+# downloadable POD_EXPORT_HOURS; an erasure the citizen asks for is carried out after
+# POD_ERASURE_GRACE_DAYS, until when it can be cancelled (vault.erasure).
+DOCUMENT_MAX_BYTES = int(env("DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+POD_DOCUMENT_QUOTA_BYTES = int(env("POD_DOCUMENT_QUOTA_BYTES", str(50 * 1024 * 1024)))
+DOCUMENT_CHUNK_BYTES = int(env("DOCUMENT_CHUNK_BYTES", str(64 * 1024)))
+POD_EXPORT_HOURS = int(env("POD_EXPORT_HOURS", "24"))
+POD_ERASURE_GRACE_DAYS = int(env("POD_ERASURE_GRACE_DAYS", "7"))
+POD_IMPORT_MAX_BYTES = int(env("POD_IMPORT_MAX_BYTES", str(POD_DOCUMENT_QUOTA_BYTES + 16 * 1024 * 1024)))
+if min(DOCUMENT_MAX_BYTES, POD_DOCUMENT_QUOTA_BYTES, DOCUMENT_CHUNK_BYTES, POD_EXPORT_HOURS) <= 0:
+    raise ImproperlyConfigured("DOCUMENT_*, POD_DOCUMENT_QUOTA_BYTES and POD_EXPORT_HOURS must be positive.")
+if POD_ERASURE_GRACE_DAYS < 0:
+    raise ImproperlyConfigured("POD_ERASURE_GRACE_DAYS cannot be negative.")
+
 # VC API (/credentials/issue): sign credentials using the W3C examples context
 # (https://www.w3.org/ns/credentials/examples/v2). Off by default: its @vocab makes every
 # undefined term "defined", so a misspelt claim would be signed without meaning. The W3C

@@ -109,6 +109,8 @@ class Entry:
     resource: PodCredential | None = None
     credential_type: str = ""
     reason: str = ""
+    # A resource that is not a credential (a document, an export): its id only.
+    resource_id: Any = None
 
 
 def append(
@@ -120,9 +122,10 @@ def append(
     resource: PodCredential | None = None,
     credential_type: str = "",
     reason: str = "",
+    resource_id: Any = None,
 ) -> AccessEvent:
     """Append one entry to ``pod``'s log and sign the new tree (see ``append_all``)."""
-    entry = Entry(action, outcome, resource, credential_type, reason)
+    entry = Entry(action, outcome, resource, credential_type, reason, resource_id)
     return append_all(pod, context=context, entries=[entry])[0]
 
 
@@ -159,7 +162,7 @@ def append_all(pod: Pod, *, context: AccessContext, entries: list[Entry]) -> lis
             legal_basis=context.legal_basis,
             grant_id=context.grant_id,
             request_id=context.request_id,
-            resource_id=resource.pk if resource else None,
+            resource_id=resource.pk if resource else entry.resource_id,
             credential_id=resource.credential_id if resource else "",
             credential_type=resource.credential_type if resource else entry.credential_type,
             reason=entry.reason,

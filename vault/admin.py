@@ -4,7 +4,17 @@ from django.utils.functional import cached_property
 
 from core.admin import ReadOnlyAdmin
 
-from .models import AccessEvent, Batch, BatchRowError, Pod, PodCredential
+from .models import (
+    AccessEvent,
+    Batch,
+    BatchRowError,
+    Pod,
+    PodCredential,
+    PodDocument,
+    PodErasure,
+    PodExport,
+    PodTombstone,
+)
 
 
 # Operators see metadata only: ciphertext and keys are not fields here at all.
@@ -77,3 +87,50 @@ class BatchAdmin(ReadOnlyAdmin):
         "lease_expires_at",
     )
     inlines = [BatchRowErrorInline]
+
+
+# Documents and exports: sizes, types and states; the sealed names and chunks are not fields.
+@admin.register(PodDocument)
+class PodDocumentAdmin(ReadOnlyAdmin):
+    list_display = ("id", "pod", "document_type", "content_type", "size", "created_at")
+    list_filter = ("document_type", "content_type")
+    fields = (
+        "id",
+        "pod",
+        "document_type",
+        "content_type",
+        "size",
+        "chunk_count",
+        "uploaded_by",
+        "created_at",
+    )
+    search_fields = ("=pod__id",)
+
+
+@admin.register(PodExport)
+class PodExportAdmin(ReadOnlyAdmin):
+    list_display = ("id", "pod", "status", "progress", "size", "created_at", "expires_at")
+    list_filter = ("status",)
+    fields = (
+        "id",
+        "pod",
+        "status",
+        "progress",
+        "size",
+        "failure_reason",
+        "created_at",
+        "finished_at",
+        "expires_at",
+    )
+
+
+@admin.register(PodErasure)
+class PodErasureAdmin(ReadOnlyAdmin):
+    list_display = ("pod", "requested_at", "due_at")
+    fields = ("pod", "requested_at", "due_at")
+
+
+@admin.register(PodTombstone)
+class PodTombstoneAdmin(ReadOnlyAdmin):
+    list_display = ("pod_id", "requested_at", "erased_at", "log_size", "completed_at")
+    fields = ("pod_id", "requested_at", "erased_at", "log_size", "final_checkpoint", "completed_at")

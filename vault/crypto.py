@@ -9,8 +9,9 @@ version together, needs the expected version kept elsewhere, e.g. in the access 
 
 import os
 import uuid
+from collections.abc import Iterable, Iterator
 
-from core.keyring import KEY_BYTES, WrappedSecret, keyring, seal, unseal
+from core.keyring import KEY_BYTES, DecryptionError, WrappedSecret, keyring, seal, unseal
 
 from .models import Pod
 
@@ -19,6 +20,20 @@ AAD_VERSION = "citizen-vault/pod/v1"
 # What a sealed record is, bound into its associated data with the pod, resource and version.
 CREDENTIAL_KIND = "credential"
 HOLDER_KEY_KIND = "holder-key"
+DOCUMENT_NAME_KIND = "document-name"
+# Chunked records (seal_chunk): a personal document's content, an export's archive.
+DOCUMENT_CHUNK_KIND = "document-chunk"
+EXPORT_CHUNK_KIND = "export-chunk"
+
+# Every table holding something sealed under a pod's data key, for whoever re-encrypts a pod
+# (data-key rotation) or must know what an erasure makes unreadable:
+#   Pod.holder_key_sealed              seal_for_pod, HOLDER_KEY_KIND, resource = the pod id
+#   PodCredential.ciphertext           seal_for_pod, CREDENTIAL_KIND, resource = the row id
+#   PodDocument.name_sealed            seal_for_pod, DOCUMENT_NAME_KIND, resource = the document id
+#   DocumentChunk.sealed               seal_chunk, DOCUMENT_CHUNK_KIND, resource = the document id
+#   ExportChunk.sealed                 seal_chunk, EXPORT_CHUNK_KIND, resource = the export id
+# (PodDocument.version and PodCredential.version are the versions bound in; exports are
+# short-lived, version 1, and may simply be deleted instead of re-encrypted.)
 
 
 def _data_key_aad(pod_id: uuid.UUID) -> bytes:
@@ -47,3 +62,51 @@ def seal_for_pod(
 
 def open_for_pod(key: bytes, pod_id: uuid.UUID, kind: str, resource_id, version: int, sealed: bytes) -> bytes:
     return unseal(key, sealed, aad=resource_aad(pod_id, kind, resource_id, version))
+
+
+def chunk_aad(
+    pod_id: uuid.UUID, kind: str, resource_id: uuid.UUID | str, version: int, index: int, last: bool
+) -> bytes:
+    """Associated data of chunk ``index`` of a chunked record: its place, and whether it is the
+    last, so a chunk moved, reordered, dropped from the end or repeated fails to open."""
+    base = resource_aad(pod_id, kind, resource_id, version)
+    return base + f"|chunk:{index}|last:{int(last)}".encode()
+
+
+def seal_chunk(
+    key: bytes,
+    pod_id: uuid.UUID,
+    kind: str,
+    resource_id: uuid.UUID | str,
+    version: int,
+    index: int,
+    last: bool,
+    plaintext: bytes,
+) -> bytes:
+    return seal(key, plaintext, aad=chunk_aad(pod_id, kind, resource_id, version, index, last))
+
+
+def open_chunks(
+    key: bytes,
+    pod_id: uuid.UUID,
+    kind: str,
+    resource_id: uuid.UUID | str,
+    version: int,
+    sealed_chunks: Iterable[bytes],
+    count: int,
+) -> Iterator[bytes]:
+    """Open a chunked record's chunks in order; ``count`` is how many it was sealed as.
+
+    Raises core.keyring.DecryptionError at the first chunk that fails, and when chunks are
+    missing or extra: every chunk's index and the last one's flag are in its associated data.
+    """
+    seen = 0
+    for index, sealed in enumerate(sealed_chunks):
+        if index >= count:
+            raise DecryptionError("More chunks than the record was sealed as.")
+        yield unseal(
+            key, sealed, aad=chunk_aad(pod_id, kind, resource_id, version, index, index == count - 1)
+        )
+        seen += 1
+    if seen != count:
+        raise DecryptionError(f"The record has {seen} of its {count} chunks.")

@@ -66,6 +66,16 @@ class AccessEvent(models.Model):
         CREDENTIAL_SUSPENDED = "credential.suspended", "Credential suspended by its issuer"
         CREDENTIAL_REINSTATED = "credential.reinstated", "Credential's suspension lifted by its issuer"
         LOG_EXPORTED = "log.exported", "Access log downloaded"
+        DOCUMENT_STORED = "document.stored", "Document stored in the pod"
+        DOCUMENT_READ = "document.read", "Document downloaded"
+        DOCUMENT_DELETED = "document.deleted", "Document deleted"
+        POD_EXPORTED = "pod.exported", "Export of the whole pod requested"
+        EXPORT_DOWNLOADED = "export.downloaded", "Export of the whole pod downloaded"
+        POD_IMPORTED = "pod.imported", "Pod imported from another Citizen Vault"
+        CREDENTIAL_IMPORTED = "credential.imported", "Credential imported with the pod"
+        ERASURE_REQUESTED = "erasure.requested", "Erasure of the pod requested"
+        ERASURE_CANCELLED = "erasure.cancelled", "Erasure of the pod cancelled"
+        POD_ERASED = "pod.erased", "Pod erased: its key destroyed"
 
     class Outcome(models.TextChoices):
         ALLOWED = "allowed", "Allowed"
@@ -300,3 +310,144 @@ class BatchUpload(models.Model):
 
     def __str__(self) -> str:
         return f"upload of batch {self.batch_id}"
+
+
+class PodDocument(models.Model):
+    """A personal document in a pod (a CV, a transcript, a scan), sealed in chunks.
+
+    In the clear: the registered type (vault.documents), the content type, the size and the chunk
+    count, which the quota and the operator's metadata pages need. The file name is sealed like
+    the content; the content is in DocumentChunk rows, each sealed under the pod's data key with
+    associated data naming pod, document, version, chunk index and whether it is the last.
+    """
+
+    class Uploader(models.TextChoices):
+        CITIZEN = "citizen", "The citizen"
+        ORGANISATION = "organisation", "An organisation"
+        IMPORT = "import", "Imported from an export"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    pod = models.ForeignKey(Pod, on_delete=models.CASCADE, related_name="documents")
+    document_type = models.CharField(max_length=50)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    chunk_count = models.PositiveIntegerField()
+    version = models.PositiveIntegerField(default=1)
+    name_sealed = models.BinaryField(editable=False)
+    uploaded_by = models.CharField(max_length=16, choices=Uploader.choices)
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["pod", "-created_at"], name="poddocument_pod_created")]
+        constraints = [
+            models.CheckConstraint(condition=Q(chunk_count__gte=1), name="poddocument_has_a_chunk"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_type} {self.id} ({self.size} bytes)"
+
+
+class DocumentChunk(models.Model):
+    """One sealed chunk of a PodDocument (vault.crypto.seal_chunk)."""
+
+    document = models.ForeignKey(PodDocument, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    sealed = models.BinaryField(editable=False)
+
+    class Meta:
+        ordering = ["index"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "index"], name="documentchunk_index_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"chunk {self.index} of {self.document_id}"
+
+
+class PodExport(models.Model):
+    """An archive of a whole pod the citizen asked for: built by a Celery task, sealed in chunks
+    under the pod's data key, downloadable by the owner until ``expires_at``."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    pod = models.ForeignKey(Pod, on_delete=models.CASCADE, related_name="exports")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    size = models.PositiveBigIntegerField(default=0)
+    chunk_count = models.PositiveIntegerField(default=0)
+    failure_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="podexport_progress_le_100"),
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "ready", "failed"]),
+                name="podexport_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"export {self.id} ({self.status}, {self.progress}%)"
+
+
+class ExportChunk(models.Model):
+    """One sealed chunk of a PodExport's archive (vault.crypto.seal_chunk)."""
+
+    export = models.ForeignKey(PodExport, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    sealed = models.BinaryField(editable=False)
+
+    class Meta:
+        ordering = ["index"]
+        constraints = [
+            models.UniqueConstraint(fields=["export", "index"], name="exportchunk_index_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"chunk {self.index} of export {self.export_id}"
+
+
+class PodErasure(models.Model):
+    """A citizen's request to erase their pod, performed after ``due_at`` unless cancelled."""
+
+    pod = models.OneToOneField(Pod, primary_key=True, on_delete=models.CASCADE, related_name="erasure")
+    requested_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["due_at"], name="poderasure_due")]
+
+    def __str__(self) -> str:
+        return f"erasure of pod {self.pod_id} due {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class PodTombstone(models.Model):
+    """What is left of an erased pod: its id, when, and the final signed checkpoint of its log.
+
+    Proves the erasure (and that the log ended where the checkpoint says) without content. Its
+    existence is also what lets the database delete the pod's log entries (migration 0011).
+    """
+
+    pod_id = models.UUIDField(primary_key=True)
+    requested_at = models.DateTimeField()
+    erased_at = models.DateTimeField()
+    log_size = models.PositiveBigIntegerField()
+    final_checkpoint = models.TextField()
+    # Set once every row of the pod is gone; until then the erasure is resumed where it stopped.
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"tombstone of pod {self.pod_id}"

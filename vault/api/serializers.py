@@ -253,3 +253,29 @@ class LogProofSerializer(serializers.Serializer):
         if latest is None or latest.checkpoint.size != proof.tree_size:
             return None
         return CheckpointSerializer(latest).data
+
+
+class DocumentSerializer(serializers.Serializer):
+    """A document's metadata: never its name or content (download it for those)."""
+
+    id = serializers.UUIDField()
+    type = serializers.CharField(source="document_type")
+    contentType = serializers.CharField(source="content_type")
+    size = serializers.IntegerField()
+    uploadedBy = serializers.CharField(source="uploaded_by")
+    storedAt = serializers.DateTimeField(source="created_at")
+
+
+class DocumentUploadQuerySerializer(StrictSerializer):
+    type = serializers.CharField(
+        help_text="The document type: cv, transcript or scan (GET /api/v1/document-types)."
+    )
+    name = serializers.CharField(
+        required=False, max_length=200, help_text="The file name to keep (sealed like the content)."
+    )
+
+
+class DocumentTypeSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    contentTypes = serializers.ListField(child=serializers.CharField(), source="content_types")

@@ -1,6 +1,9 @@
+import io
 from types import SimpleNamespace
 
+from django.http import HttpResponse
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -17,7 +20,7 @@ from core.serializers import unknown_members, validated_body
 from vc.dataintegrity import CRYPTOSUITE
 from vc.types import supported_type_names
 
-from .. import batches, logexport, selectors, services
+from .. import batches, documents, logexport, selectors, services
 from ..batchcsv import check_upload_size
 from .parsers import BoundedMultiPartParser, CsvParser
 from .serializers import (
@@ -30,6 +33,9 @@ from .serializers import (
     ChainCheckSerializer,
     CheckpointSerializer,
     ConsistencyQuerySerializer,
+    DocumentSerializer,
+    DocumentTypeSerializer,
+    DocumentUploadQuerySerializer,
     HeldCredentialSerializer,
     InclusionQuerySerializer,
     IssueCredentialSerializer,
@@ -313,3 +319,86 @@ class LogKeysView(APIView):
     @extend_schema(responses=LogKeysSerializer, tags=["pod"], auth=[])
     def get(self, request):
         return Response(LogKeysSerializer({"keys": selectors.log_keys()}).data)
+
+
+class DocumentTypesView(APIView):
+    """The document types a pod keeps, and the content types each accepts (checked by content)."""
+
+    permission_classes = [IsCitizen]
+
+    @extend_schema(responses=DocumentTypeSerializer(many=True), tags=["documents"])
+    def get(self, request):
+        return Response(DocumentTypeSerializer(documents.DOCUMENT_TYPES.values(), many=True).data)
+
+
+def _declared_length(request) -> int | None:
+    declared = request.META.get("CONTENT_LENGTH")
+    if declared is None or declared == "":
+        return None
+    if not declared.isdigit():
+        raise ValidationError({"Content-Length": "Not a number of bytes."})
+    return int(declared)
+
+
+class PodDocumentsView(APIView):
+    """The citizen's personal documents: list their metadata, or upload one (the raw file as the
+    body, its media type as Content-Type; checked by its bytes, sealed in chunks)."""
+
+    permission_classes = [IsCitizen]
+
+    @extend_schema(responses=DocumentSerializer(many=True), tags=["documents"])
+    def get(self, request):
+        pod = selectors.pod_of(acting_citizen(request))
+        return Response(DocumentSerializer(documents.documents_in(pod), many=True).data)
+
+    @extend_schema(
+        parameters=[DocumentUploadQuerySerializer],
+        request={media: OpenApiTypes.BINARY for media in documents.EXTENSIONS},
+        responses={
+            201: DocumentSerializer,
+            400: OpenApiResponse(description="Unknown type, bad name, empty or truncated upload."),
+            411: OpenApiResponse(description="No Content-Length."),
+            413: OpenApiResponse(description="Larger than a document may be, or over the pod's quota."),
+            415: OpenApiResponse(
+                description="A content type this document type does not accept, or bytes that are not of it."
+            ),
+        },
+        tags=["documents"],
+    )
+    def post(self, request):
+        query = _query(request, DocumentUploadQuerySerializer)
+        # request.stream, not request.data: the body is read a chunk at a time by the service.
+        document = documents.store_document(
+            owner=acting_citizen(request),
+            document_type=query["type"],
+            content_type=request.content_type or "",
+            stream=request.stream or io.BytesIO(),
+            length=_declared_length(request),
+            name=query.get("name"),
+        )
+        location = reverse("pod-document", kwargs={"document_id": document.pk})
+        return Response(
+            DocumentSerializer(document).data, status=status.HTTP_201_CREATED, headers={"Location": location}
+        )
+
+
+class PodDocumentView(APIView):
+    """One of the citizen's documents: download it (logged) or delete it (logged)."""
+
+    permission_classes = [IsCitizen]
+
+    @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY}, tags=["documents"])
+    def get(self, request, document_id):
+        document, name, content = documents.read_document(
+            owner=acting_citizen(request), document_id=document_id
+        )
+        response = HttpResponse(content, content_type=document.content_type)
+        response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @extend_schema(responses={204: None}, tags=["documents"])
+    def delete(self, request, document_id):
+        documents.delete_document(owner=acting_citizen(request), document_id=document_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
