@@ -296,6 +296,11 @@ POD_ERASURE_GRACE_DAYS = int(env("POD_ERASURE_GRACE_DAYS", "7"))
 POD_IMPORT_MAX_BYTES = int(env("POD_IMPORT_MAX_BYTES", str(POD_DOCUMENT_QUOTA_BYTES + 16 * 1024 * 1024)))
 if min(DOCUMENT_MAX_BYTES, POD_DOCUMENT_QUOTA_BYTES, DOCUMENT_CHUNK_BYTES, POD_EXPORT_HOURS) <= 0:
     raise ImproperlyConfigured("DOCUMENT_*, POD_DOCUMENT_QUOTA_BYTES and POD_EXPORT_HOURS must be positive.")
+# A build still unfinished this long after it was asked for is sent again (its worker died).
+POD_EXPORT_STALL_SECONDS = int(env("POD_EXPORT_STALL_SECONDS", "900"))
+POD_LIFE_SWEEP_SECONDS = int(env("POD_LIFE_SWEEP_SECONDS", "300"))
+if min(POD_EXPORT_STALL_SECONDS, POD_LIFE_SWEEP_SECONDS) <= 0:
+    raise ImproperlyConfigured("POD_EXPORT_STALL_SECONDS and POD_LIFE_SWEEP_SECONDS must be positive.")
 if POD_ERASURE_GRACE_DAYS < 0:
     raise ImproperlyConfigured("POD_ERASURE_GRACE_DAYS cannot be negative.")
 
@@ -480,6 +485,14 @@ if min(ACCESS_LOG_RETENTION_DAYS, ACCESS_LOG_DIGEST_DAYS) <= 0:
     raise ImproperlyConfigured("ACCESS_LOG_RETENTION_DAYS and ACCESS_LOG_DIGEST_DAYS must be positive.")
 if not ACCESS_LOG_NAME or any(ch.isspace() or ch == "+" for ch in ACCESS_LOG_NAME):
     raise ImproperlyConfigured(f"ACCESS_LOG_NAME holds no spaces or '+': {ACCESS_LOG_NAME!r}.")
+CELERY_BEAT_SCHEDULE["sweep-pod-exports"] = {
+    "task": "vault.tasks.sweep_pod_exports",
+    "schedule": float(POD_LIFE_SWEEP_SECONDS),
+}
+CELERY_BEAT_SCHEDULE["perform-due-erasures"] = {
+    "task": "vault.tasks.perform_due_erasures",
+    "schedule": float(POD_LIFE_SWEEP_SECONDS),
+}
 CELERY_BEAT_SCHEDULE["prune-access-logs"] = {"task": "vault.tasks.prune_access_logs", "schedule": 86400.0}
 CELERY_BEAT_SCHEDULE["send-log-digests"] = {
     "task": "vault.tasks.send_log_digests",

@@ -140,3 +140,29 @@ def prune_access_logs() -> int:
         settings.ACCESS_LOG_RETENTION_DAYS,
     )
     return pruned
+
+
+# An export killed half-way (SIGKILL, OOM) is redelivered (acks_late, reject_on_worker_lost) and
+# rebuilt from the start; run_export is safe to run twice.
+@shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True)
+def build_pod_export(export_id: str) -> str:
+    """Build, seal and store the archive of one export (vault.podexport.run_export)."""
+    from .podexport import run_export
+
+    return run_export(export_id)
+
+
+@shared_task(ignore_result=True)
+def sweep_pod_exports() -> int:
+    """Periodic (Celery beat): purge expired archives, re-send exports whose build stalled."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from .podexport import purge_expired, stalled
+
+    purge_expired()
+    again = stalled(before=timezone.now() - timedelta(seconds=settings.POD_EXPORT_STALL_SECONDS))
+    for export_id in again:
+        build_pod_export.delay(export_id)
+    return len(again)

@@ -277,5 +277,21 @@ class DocumentUploadQuerySerializer(StrictSerializer):
 
 class DocumentTypeSerializer(serializers.Serializer):
     name = serializers.CharField()
-    label = serializers.CharField()
+    title = serializers.CharField(source="label")
     contentTypes = serializers.ListField(child=serializers.CharField(), source="content_types")
+
+
+class ExportSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.CharField()
+    progress = serializers.IntegerField(help_text="Percent done.")
+    size = serializers.IntegerField(help_text="Bytes of the sealed archive, once ready.")
+    requestedAt = serializers.DateTimeField(source="created_at")
+    finishedAt = serializers.DateTimeField(source="finished_at", allow_null=True)
+    expiresAt = serializers.DateTimeField(source="expires_at")
+    download = serializers.SerializerMethodField()
+
+    def get_download(self, export) -> str | None:
+        if export.status != "ready":
+            return None
+        return reverse("pod-export-archive", kwargs={"export_id": export.pk})

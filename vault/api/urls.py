@@ -16,6 +16,13 @@ urlpatterns = [
     path("document-types", views.DocumentTypesView.as_view(), name="document-types"),
     path("pod/documents", views.PodDocumentsView.as_view(), name="pod-documents"),
     path("pod/documents/<uuid:document_id>", views.PodDocumentView.as_view(), name="pod-document"),
+    path("pod/exports", views.PodExportsView.as_view(), name="pod-exports"),
+    path("pod/exports/<uuid:export_id>", views.PodExportView.as_view(), name="pod-export"),
+    path(
+        "pod/exports/<uuid:export_id>/archive",
+        views.PodExportArchiveView.as_view(),
+        name="pod-export-archive",
+    ),
     path("pod/log", views.AccessLogView.as_view(), name="pod-log"),
     path("pod/log/verify", views.AccessLogVerifyView.as_view(), name="pod-log-verify"),
     path("pod/log/export", views.AccessLogExportView.as_view(), name="pod-log-export"),

@@ -20,7 +20,7 @@ from core.serializers import unknown_members, validated_body
 from vc.dataintegrity import CRYPTOSUITE
 from vc.types import supported_type_names
 
-from .. import batches, documents, logexport, selectors, services
+from .. import batches, documents, logexport, podexport, selectors, services
 from ..batchcsv import check_upload_size
 from .parsers import BoundedMultiPartParser, CsvParser
 from .serializers import (
@@ -36,6 +36,7 @@ from .serializers import (
     DocumentSerializer,
     DocumentTypeSerializer,
     DocumentUploadQuerySerializer,
+    ExportSerializer,
     HeldCredentialSerializer,
     InclusionQuerySerializer,
     IssueCredentialSerializer,
@@ -402,3 +403,45 @@ class PodDocumentView(APIView):
     def delete(self, request, document_id):
         documents.delete_document(owner=acting_citizen(request), document_id=document_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PodExportsView(APIView):
+    """Ask for the whole pod as one archive (zip): built in the background; poll its progress."""
+
+    permission_classes = [IsCitizen]
+
+    @extend_schema(request=None, responses={202: ExportSerializer}, tags=["pod"])
+    def post(self, request):
+        if request.data:
+            raise ValidationError({"body": "This request takes no body."})
+        export = podexport.request_export(owner=acting_citizen(request))
+        location = reverse("pod-export", kwargs={"export_id": export.pk})
+        return Response(
+            ExportSerializer(export).data, status=status.HTTP_202_ACCEPTED, headers={"Location": location}
+        )
+
+
+class PodExportView(APIView):
+    """One of the citizen's exports: its state and progress, and its download link once ready."""
+
+    permission_classes = [IsCitizen]
+
+    @extend_schema(responses=ExportSerializer, tags=["pod"])
+    def get(self, request, export_id):
+        return Response(ExportSerializer(podexport.export_of(acting_citizen(request), export_id)).data)
+
+
+class PodExportArchiveView(APIView):
+    """Download an export's archive: its owner only, until it expires (410 after). Logged."""
+
+    permission_classes = [IsCitizen]
+
+    @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY}, tags=["pod"])
+    def get(self, request, export_id):
+        export, archive = podexport.download_export(owner=acting_citizen(request), export_id=export_id)
+        response = HttpResponse(archive, content_type="application/zip")
+        response["Content-Disposition"] = content_disposition_header(
+            as_attachment=True, filename=f"citizen-vault-pod-{export.pod_id}.zip"
+        )
+        response["Cache-Control"] = "no-store"
+        return response
