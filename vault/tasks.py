@@ -166,3 +166,51 @@ def sweep_pod_exports() -> int:
     for export_id in again:
         build_pod_export.delay(export_id)
     return len(again)
+
+
+ERASURE_MAIL = {
+    "requested": (
+        "Your Citizen Vault pod will be erased",
+        "You asked for your Citizen Vault pod to be erased. It will be erased for good on {due} "
+        "(UTC): every credential and document, and its key.\n"
+        "Changed your mind? Cancel before then at {site}/portal/my-data\n"
+        "Want a copy first? Export your pod there too.\n",
+    ),
+    "cancelled": (
+        "The erasure of your Citizen Vault pod is cancelled",
+        "The erasure of your Citizen Vault pod is cancelled: nothing was erased.\n"
+        "See {site}/portal/my-data\n",
+    ),
+}
+
+
+@shared_task(**task_options())
+def notify_erasure(self: Task, pod_id: str, what: str) -> bool:
+    """Tell the citizen their pod's erasure was asked for (and when it happens) or cancelled."""
+    from .models import Pod, PodErasure
+
+    pod = Pod.objects.select_related("owner").filter(pk=pod_id).first()
+    if pod is None or what not in ERASURE_MAIL:
+        return False
+    erasure = PodErasure.objects.filter(pod=pod).first()
+    if (what == "requested") != (erasure is not None):  # cancelled or requested again since: stale
+        return False
+    subject, body = ERASURE_MAIL[what]
+    due = f"{erasure.due_at:%Y-%m-%d %H:%M}" if erasure else ""
+    deliver_mail(
+        self, subject=subject, message=body.format(due=due, site=settings.SITE_URL), to=pod.owner.email
+    )
+    return True
+
+
+# acks_late + reject_on_worker_lost: a worker killed mid-erasure leaves the message for another;
+# and each run resumes the erasures begun before (vault.erasure.due).
+@shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True)
+def perform_due_erasures() -> int:
+    """Periodic (Celery beat): erase the pods whose grace period is over; finish those begun."""
+    from .erasure import due, erase
+
+    erased = 0
+    for pod_id in due():
+        erased += erase(pod_id)
+    return erased

@@ -295,3 +295,10 @@ class ExportSerializer(serializers.Serializer):
         if export.status != "ready":
             return None
         return reverse("pod-export-archive", kwargs={"export_id": export.pk})
+
+
+class ErasureSerializer(serializers.Serializer):
+    requestedAt = serializers.DateTimeField(source="requested_at")
+    dueAt = serializers.DateTimeField(
+        source="due_at", help_text="When the pod is erased for good; until then DELETE cancels."
+    )

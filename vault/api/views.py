@@ -21,7 +21,9 @@ from vc.dataintegrity import CRYPTOSUITE
 from vc.types import supported_type_names
 
 from .. import batches, documents, logexport, podexport, selectors, services
+from .. import erasure as erasure_service
 from ..batchcsv import check_upload_size
+from ..errors import ErasureNotPending
 from .parsers import BoundedMultiPartParser, CsvParser
 from .serializers import (
     AccessEventSerializer,
@@ -36,6 +38,7 @@ from .serializers import (
     DocumentSerializer,
     DocumentTypeSerializer,
     DocumentUploadQuerySerializer,
+    ErasureSerializer,
     ExportSerializer,
     HeldCredentialSerializer,
     InclusionQuerySerializer,
@@ -445,3 +448,30 @@ class PodExportArchiveView(APIView):
         )
         response["Cache-Control"] = "no-store"
         return response
+
+
+class PodErasureView(APIView):
+    """Erase the whole pod: asked for now, carried out after a grace period (POD_ERASURE_GRACE_DAYS,
+    7 days by default) in which DELETE cancels it. Then the pod's key is destroyed and every row
+    deleted; a tombstone (pod id, time, the log's final checkpoint) remains."""
+
+    permission_classes = [IsCitizen]
+
+    @extend_schema(responses=ErasureSerializer, tags=["pod"])
+    def get(self, request):
+        erasure = erasure_service.pending_erasure(acting_citizen(request))
+        if erasure is None:
+            raise ErasureNotPending("No erasure of your pod is pending.")
+        return Response(ErasureSerializer(erasure).data)
+
+    @extend_schema(request=None, responses={202: ErasureSerializer}, tags=["pod"])
+    def post(self, request):
+        if request.data:
+            raise ValidationError({"body": "This request takes no body."})
+        erasure = erasure_service.request_erasure(owner=acting_citizen(request))
+        return Response(ErasureSerializer(erasure).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses={204: None}, tags=["pod"])
+    def delete(self, request):
+        erasure_service.cancel_erasure(owner=acting_citizen(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
