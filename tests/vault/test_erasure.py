@@ -157,9 +157,8 @@ def test_the_database_refuses_deleting_log_entries_of_a_pod_not_erased(full_pod,
         pytest.skip("the append-only trigger is PostgreSQL's")
     from django.db import DatabaseError, transaction
 
-    with pytest.raises(DatabaseError), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM vault_accessevent WHERE pod_id = %s", [full_pod.pod.pk])
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM vault_accessevent WHERE pod_id = %s", [full_pod.pod.pk])
 
 
 def test_roles_on_the_erasure_endpoint(citizen, employer, anonymous):
