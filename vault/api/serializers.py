@@ -302,3 +302,11 @@ class ErasureSerializer(serializers.Serializer):
     dueAt = serializers.DateTimeField(
         source="due_at", help_text="When the pod is erased for good; until then DELETE cancels."
     )
+
+
+class ImportResultSerializer(serializers.Serializer):
+    pod = serializers.UUIDField()
+    origin = serializers.CharField(help_text="The access log the archive came from (its checkpoint origin).")
+    holderDid = serializers.CharField()
+    credentials = serializers.IntegerField()
+    documents = serializers.IntegerField()

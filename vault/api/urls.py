@@ -23,6 +23,7 @@ urlpatterns = [
         views.PodExportArchiveView.as_view(),
         name="pod-export-archive",
     ),
+    path("pod/import", views.PodImportView.as_view(), name="pod-import"),
     path("pod/erasure", views.PodErasureView.as_view(), name="pod-erasure"),
     path("pod/log", views.AccessLogView.as_view(), name="pod-log"),
     path("pod/log/verify", views.AccessLogVerifyView.as_view(), name="pod-log-verify"),

@@ -1,6 +1,7 @@
 import io
 from types import SimpleNamespace
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -20,10 +21,10 @@ from core.serializers import unknown_members, validated_body
 from vc.dataintegrity import CRYPTOSUITE
 from vc.types import supported_type_names
 
-from .. import batches, documents, logexport, podexport, selectors, services
+from .. import batches, documents, logexport, podexport, podimport, selectors, services
 from .. import erasure as erasure_service
 from ..batchcsv import check_upload_size
-from ..errors import ErasureNotPending
+from ..errors import ErasureNotPending, LengthRequired, OverQuota, TruncatedUpload, UnsupportedContentType
 from .parsers import BoundedMultiPartParser, CsvParser
 from .serializers import (
     AccessEventSerializer,
@@ -41,6 +42,7 @@ from .serializers import (
     ErasureSerializer,
     ExportSerializer,
     HeldCredentialSerializer,
+    ImportResultSerializer,
     InclusionQuerySerializer,
     IssueCredentialSerializer,
     LogKeysSerializer,
@@ -475,3 +477,38 @@ class PodErasureView(APIView):
     def delete(self, request):
         erasure_service.cancel_erasure(owner=acting_citizen(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PodImportView(APIView):
+    """Import a pod export (the zip of POST /pod/exports, from this or another Citizen Vault) into
+    your pod, which must hold no credential or document yet. Every proof, the log and every
+    file's digest are checked first; a failure is a 422 naming the file and what failed, and
+    nothing is stored."""
+
+    permission_classes = [IsCitizen]
+
+    @extend_schema(
+        request={"application/zip": OpenApiTypes.BINARY},
+        responses={201: ImportResultSerializer},
+        tags=["pod"],
+    )
+    def post(self, request):
+        if (request.content_type or "").split(";")[0].strip() != "application/zip":
+            raise UnsupportedContentType("Send the archive as the body, with Content-Type application/zip.")
+        length = _declared_length(request)
+        if length is None:
+            raise LengthRequired("Send the archive with a Content-Length header.")
+        if length > settings.POD_IMPORT_MAX_BYTES:
+            raise OverQuota(f"An archive is at most {settings.POD_IMPORT_MAX_BYTES} bytes.")
+        data = (request.stream or io.BytesIO()).read(length + 1)
+        if len(data) != length:
+            raise TruncatedUpload(f"The upload ended after {len(data)} of its {length} declared bytes.")
+        pod, checked = podimport.import_archive(owner=acting_citizen(request), data=data)
+        result = {
+            "pod": pod.pk,
+            "origin": checked.origin,
+            "holderDid": checked.holder_did,
+            "credentials": len(checked.credentials),
+            "documents": len(checked.documents),
+        }
+        return Response(ImportResultSerializer(result).data, status=status.HTTP_201_CREATED)
