@@ -301,6 +301,10 @@ POD_EXPORT_STALL_SECONDS = int(env("POD_EXPORT_STALL_SECONDS", "900"))
 POD_LIFE_SWEEP_SECONDS = int(env("POD_LIFE_SWEEP_SECONDS", "300"))
 if min(POD_EXPORT_STALL_SECONDS, POD_LIFE_SWEEP_SECONDS) <= 0:
     raise ImproperlyConfigured("POD_EXPORT_STALL_SECONDS and POD_LIFE_SWEEP_SECONDS must be positive.")
+# Uploaded files (a document from the portal, a batch CSV) stay in memory, never in a temporary
+# file on disk: they are plaintext of pod data. Large enough for the largest either may be.
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = max(DOCUMENT_MAX_BYTES, BATCH_MAX_BYTES) + 64 * 1024
 if POD_ERASURE_GRACE_DAYS < 0:
     raise ImproperlyConfigured("POD_ERASURE_GRACE_DAYS cannot be negative.")
 

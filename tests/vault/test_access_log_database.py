@@ -34,6 +34,7 @@ def app_role(citizen):
         cursor.execute(
             f"GRANT EXECUTE ON FUNCTION vault_prune_access_log(timestamptz, timestamptz) TO {APP_ROLE}"
         )
+        cursor.execute(f"GRANT EXECUTE ON FUNCTION vault_erase_access_log(uuid) TO {APP_ROLE}")
         cursor.execute(f"SET ROLE {APP_ROLE}")
     yield
     with connection.cursor() as cursor:
@@ -108,3 +109,29 @@ def test_a_partition_addressed_directly_is_append_only_too(citizen):
     update = f"UPDATE {partition} SET actor_label = 'x' WHERE id = %s"  # noqa: S608 - our partition
     assert "append-only" in refused(update, [pk])
     assert "append-only" in refused(f"DELETE FROM {partition} WHERE id = %s", [pk])  # noqa: S608
+
+
+def test_the_application_role_erases_a_tombstoned_pods_log_and_no_other(other_citizen, app_role, citizen):
+    from vault.models import PodTombstone
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT vault_erase_access_log(%s)", [citizen.pod.pk])
+        assert cursor.fetchone()[0] == 0  # no tombstone: nothing deleted
+        cursor.execute("RESET ROLE")
+    PodTombstone.objects.create(
+        pod_id=citizen.pod.pk,
+        requested_at=timezone.now(),
+        erased_at=timezone.now(),
+        log_size=1,
+        final_checkpoint="",
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET ROLE {APP_ROLE}")
+        assert "permission denied" in refused(
+            "DELETE FROM vault_accessevent WHERE pod_id = %s", [citizen.pod.pk]
+        )
+        cursor.execute("SELECT vault_erase_access_log(%s)", [citizen.pod.pk])
+        assert cursor.fetchone()[0] == 1
+        cursor.execute("RESET ROLE")
+    assert not AccessEvent.objects.filter(pod=citizen.pod).exists()
+    assert AccessEvent.objects.filter(pod=other_citizen.pod).exists()

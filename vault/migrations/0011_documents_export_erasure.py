@@ -31,6 +31,19 @@ BEGIN
               HINT = 'Only pruning past the retention window (vault_prune_access_log) changes an entry.';
 END
 $$;
+
+-- The application role has no DELETE on the log (docs/operations.md): it erases an erased pod's
+-- entries through this function, which deletes nothing of a pod without a tombstone.
+CREATE OR REPLACE FUNCTION vault_erase_access_log(erased uuid)
+RETURNS bigint LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+    WITH done AS (
+        DELETE FROM vault_accessevent
+        WHERE pod_id = erased AND EXISTS (SELECT 1 FROM vault_podtombstone WHERE pod_id = erased)
+        RETURNING 1
+    )
+    SELECT count(*) FROM done
+$$;
+REVOKE ALL ON FUNCTION vault_erase_access_log(uuid) FROM PUBLIC;
 """
 
 
@@ -45,6 +58,7 @@ def keep_append_only(apps, schema_editor):
 
         guard = import_module("vault.migrations.0008_access_log_append_only").GUARD
         schema_editor.execute(guard.split("DROP TRIGGER")[0], params=None)
+        schema_editor.execute("DROP FUNCTION IF EXISTS vault_erase_access_log(uuid)", params=None)
 
 
 class Migration(migrations.Migration):

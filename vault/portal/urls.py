@@ -7,4 +7,12 @@ urlpatterns = [
     path("credentials/<uuid:resource_id>", views.credential, name="credential"),
     path("log", views.log, name="log"),
     path("log/download", views.log_download, name="log-download"),
+    path("my-data", views.my_data, name="my-data"),
+    path("my-data/documents", views.document_upload, name="document-upload"),
+    path("my-data/documents/<uuid:document_id>", views.document_download, name="document-download"),
+    path("my-data/documents/<uuid:document_id>/delete", views.document_delete, name="document-delete"),
+    path("my-data/export", views.export_request, name="export-request"),
+    path("my-data/exports/<uuid:export_id>", views.export_download, name="export-download"),
+    path("my-data/erasure", views.erasure_request, name="erasure-request"),
+    path("my-data/erasure/cancel", views.erasure_cancel, name="erasure-cancel"),
 ]

@@ -1,17 +1,24 @@
-"""The citizen's portal pages for what the vault owns: credentials and the access log."""
+"""The citizen's portal pages for what the vault owns: credentials, the access log, and My data
+(documents, export, erasure)."""
 
 import json
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import citizen_required
 from accounts.principals import acting_citizen
-from vault import logexport, selectors, services
-from vault.errors import PodNotFound
+from core.errors import DomainError
+from vault import documents, erasure, logexport, podexport, selectors, services
+from vault.errors import DocumentNotFound, ExportNotFound, PodNotFound
+from vault.models import PodExport
 
 
 def _own_pod(request: HttpRequest):
@@ -73,3 +80,123 @@ def log_download(request: HttpRequest) -> HttpResponse:
         name = f"access-log-{pod.pk}.json"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+# --- My data: documents, export, erasure --------------------------------------------------------
+
+
+@citizen_required
+def my_data(request: HttpRequest) -> HttpResponse:
+    pod = _own_pod(request)
+    exports = PodExport.objects.filter(pod=pod).order_by("-created_at")[:5]
+    working = any(export.status in (PodExport.Status.QUEUED, PodExport.Status.RUNNING) for export in exports)
+    return render(
+        request,
+        "vault/my_data.html",
+        {
+            "documents": documents.documents_in(pod),
+            "types": documents.DOCUMENT_TYPES.values(),
+            "used": documents.used_bytes(pod),
+            "quota": settings.POD_DOCUMENT_QUOTA_BYTES,
+            "exports": exports,
+            "working": working,  # the page refreshes itself while an export is being built
+            "now": timezone.now(),
+            "erasure": erasure.pending_erasure(acting_citizen(request)),
+            "grace_days": settings.POD_ERASURE_GRACE_DAYS,
+            "export_hours": settings.POD_EXPORT_HOURS,
+        },
+    )
+
+
+def _back(request: HttpRequest, text: str, level: int = messages.SUCCESS) -> HttpResponse:
+    messages.add_message(request, level, text)
+    return redirect("portal:my-data")
+
+
+@citizen_required
+@require_POST
+def document_upload(request: HttpRequest) -> HttpResponse:
+    upload = request.FILES.get("file")
+    if upload is None:
+        return _back(request, _("Choose a file to upload."), messages.ERROR)
+    try:
+        documents.store_document(
+            owner=acting_citizen(request),
+            document_type=request.POST.get("type", ""),
+            content_type=upload.content_type or "",
+            stream=upload,
+            length=upload.size,
+            name=upload.name,
+        )
+    except DomainError as exc:
+        return _back(request, exc.detail, messages.ERROR)
+    return _back(request, _("Your document is stored, encrypted."))
+
+
+@citizen_required
+def document_download(request: HttpRequest, document_id) -> HttpResponse:
+    try:
+        document, name, content = documents.read_document(
+            owner=acting_citizen(request), document_id=document_id
+        )
+    except DocumentNotFound as exc:
+        raise Http404(exc.detail) from exc
+    response = HttpResponse(content, content_type=document.content_type)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@citizen_required
+@require_POST
+def document_delete(request: HttpRequest, document_id) -> HttpResponse:
+    try:
+        documents.delete_document(owner=acting_citizen(request), document_id=document_id)
+    except DocumentNotFound as exc:
+        raise Http404(exc.detail) from exc
+    return _back(request, _("The document is deleted."))
+
+
+@citizen_required
+@require_POST
+def export_request(request: HttpRequest) -> HttpResponse:
+    podexport.request_export(owner=acting_citizen(request))
+    return _back(request, _("Your export is being prepared; this page shows its progress."))
+
+
+@citizen_required
+def export_download(request: HttpRequest, export_id) -> HttpResponse:
+    try:
+        export, archive = podexport.download_export(owner=acting_citizen(request), export_id=export_id)
+    except ExportNotFound as exc:
+        raise Http404(exc.detail) from exc
+    except DomainError as exc:
+        return _back(request, exc.detail, messages.ERROR)
+    response = HttpResponse(archive, content_type="application/zip")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"citizen-vault-pod-{export.pod_id}.zip"
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@citizen_required
+@require_POST
+def erasure_request(request: HttpRequest) -> HttpResponse:
+    if request.POST.get("confirm") != "erase":
+        return _back(request, _("Tick the box to confirm you want your pod erased."), messages.ERROR)
+    try:
+        erasure.request_erasure(owner=acting_citizen(request))
+    except DomainError as exc:
+        return _back(request, exc.detail, messages.ERROR)
+    return _back(request, _("Your pod will be erased when the waiting period ends. We sent you an e-mail."))
+
+
+@citizen_required
+@require_POST
+def erasure_cancel(request: HttpRequest) -> HttpResponse:
+    try:
+        erasure.cancel_erasure(owner=acting_citizen(request))
+    except DomainError as exc:
+        return _back(request, exc.detail, messages.ERROR)
+    return _back(request, _("The erasure is cancelled; nothing was erased."))

@@ -1,0 +1,76 @@
+"""The portal's My data page: documents, export with progress, erasure with its grace period."""
+
+import io
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from tests.vault.documentfiles import pdf
+from vault.models import PodDocument, PodErasure, PodExport
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def browser(citizen):
+    citizen.user.set_password(PASSWORD)
+    citizen.user.save()
+    client = Client()
+    assert client.login(username=citizen.user.username, password=PASSWORD)
+    return client
+
+
+def test_the_page_explains_export_and_the_grace_period(browser, settings):
+    settings.POD_ERASURE_GRACE_DAYS = 7
+    page = browser.get("/portal/my-data").content.decode()
+    assert "after 7 days, during which you can change your mind" in page
+    assert "Prepare an export" in page and "Your documents" in page
+
+
+def test_a_document_uploads_lists_and_downloads(browser, citizen):
+    upload = io.BytesIO(pdf("CANARY-portal"))
+    upload.name = "my cv.pdf"
+    response = browser.post("/portal/my-data/documents", {"type": "cv", "file": upload}, follow=True)
+    assert "Your document is stored, encrypted." in response.content.decode()
+    document = PodDocument.objects.get(pod=citizen.pod)
+    assert "CANARY-portal" not in response.content.decode()
+    assert browser.get(f"/portal/my-data/documents/{document.pk}").content == pdf("CANARY-portal")
+
+
+def test_a_refused_upload_says_why(browser, citizen):
+    upload = io.BytesIO(b"<html>not a pdf</html>")
+    upload.name = "cv.pdf"
+    response = browser.post("/portal/my-data/documents", {"type": "cv", "file": upload}, follow=True)
+    assert "not a complete PDF" in response.content.decode()
+    assert not PodDocument.objects.filter(pod=citizen.pod).exists()
+
+
+def test_an_export_shows_progress_then_a_download_link(browser, citizen, django_capture_on_commit_callbacks):
+    browser.post("/portal/my-data/export")  # the task is not run: the export waits
+    assert "being prepared" in browser.get("/portal/my-data").content.decode()
+    PodExport.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        browser.post("/portal/my-data/export")
+    export = PodExport.objects.get()
+    assert f"/portal/my-data/exports/{export.pk}" in browser.get("/portal/my-data").content.decode()
+    assert browser.get(f"/portal/my-data/exports/{export.pk}")["Content-Type"] == "application/zip"
+
+
+def test_erasure_needs_the_box_ticked_and_can_be_cancelled(
+    browser, citizen, django_capture_on_commit_callbacks
+):
+    browser.post("/portal/my-data/erasure")
+    assert not PodErasure.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        browser.post("/portal/my-data/erasure", {"confirm": "erase"})
+    assert PodErasure.objects.filter(pod=citizen.pod).exists()
+    assert "Cancel the erasure" in browser.get("/portal/my-data").content.decode()
+    assert len(mail.outbox) == 1
+    browser.post("/portal/my-data/erasure/cancel")
+    assert not PodErasure.objects.exists()
+
+
+def test_other_citizens_documents_are_404(browser, other_citizen):
+    other = other_citizen.client.post("/api/v1/pod/documents?type=cv", pdf(), content_type="application/pdf")
+    assert browser.get(f"/portal/my-data/documents/{other.json()['id']}").status_code == 404
