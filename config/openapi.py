@@ -29,12 +29,13 @@ _ERRORS = {
     "404": "Nothing there for you",
     "405": "Method not allowed",
     "409": "Conflicts with the current state",
+    "411": "Content-Length required (uploads read as a stream)",
     "413": "Body too large",
     "415": "Unsupported media type",
     "422": "Content not acceptable (credential, JSON-LD, national identifier, narrowing)",
     "429": "Rate limited",
 }
-_BODYLESS = {"413", "415"}
+_BODYLESS = {"411", "413", "415"}
 
 
 def add_problem_responses(

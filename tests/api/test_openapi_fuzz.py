@@ -16,10 +16,18 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from schemathesis.transport.serialization import serialize_binary
 
 from config.wsgi import application
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+
+
+# Raw file bodies (a document, a pod export): sent as the bytes generated.
+@schemathesis.serializer("application/pdf", "image/png", "image/jpeg", "application/zip")
+def _binary(ctx, value) -> bytes:
+    return serialize_binary(value)
+
 
 CHECKS = [
     not_a_server_error,

@@ -360,15 +360,10 @@ class PodDocumentsView(APIView):
     @extend_schema(
         parameters=[DocumentUploadQuerySerializer],
         request={media: OpenApiTypes.BINARY for media in documents.EXTENSIONS},
-        responses={
-            201: DocumentSerializer,
-            400: OpenApiResponse(description="Unknown type, bad name, empty or truncated upload."),
-            411: OpenApiResponse(description="No Content-Length."),
-            413: OpenApiResponse(description="Larger than a document may be, or over the pod's quota."),
-            415: OpenApiResponse(
-                description="A content type this document type does not accept, or bytes that are not of it."
-            ),
-        },
+        # 400 (unknown type, bad name, empty or truncated upload), 411, 413 (too large, over the
+        # quota) and 415 (a content type the document type does not take, or bytes not of it)
+        # are the problem responses every operation with a body documents (config.openapi).
+        responses={201: DocumentSerializer},
         tags=["documents"],
     )
     def post(self, request):

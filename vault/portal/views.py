@@ -2,6 +2,7 @@
 (documents, export, erasure)."""
 
 import json
+from typing import BinaryIO, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -124,7 +125,7 @@ def document_upload(request: HttpRequest) -> HttpResponse:
             owner=acting_citizen(request),
             document_type=request.POST.get("type", ""),
             content_type=upload.content_type or "",
-            stream=upload,
+            stream=cast(BinaryIO, upload),  # an in-memory upload (settings.FILE_UPLOAD_HANDLERS)
             length=upload.size,
             name=upload.name,
         )
