@@ -12,7 +12,7 @@ one short transaction, and a refused upload leaves the pod as it was.
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.db import transaction
@@ -45,7 +45,7 @@ NAME_MAX = 200
 @dataclass(frozen=True)
 class DocumentType:
     name: str
-    label: str
+    label: Any  # a lazily translated string: shown in the language of each request
     content_types: tuple[str, ...]
 
 
@@ -54,9 +54,9 @@ class DocumentType:
 DOCUMENT_TYPES: dict[str, DocumentType] = {
     t.name: t
     for t in (
-        DocumentType("cv", str(_("Curriculum vitae")), (PDF,)),
-        DocumentType("transcript", str(_("Transcript of records")), (PDF,)),
-        DocumentType("scan", str(_("Scanned document")), (PDF, PNG, JPEG)),
+        DocumentType("cv", _("Curriculum vitae"), (PDF,)),
+        DocumentType("transcript", _("Transcript of records"), (PDF,)),
+        DocumentType("scan", _("Scanned document"), (PDF, PNG, JPEG)),
     )
 }
 

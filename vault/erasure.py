@@ -18,6 +18,7 @@ is still there, and the beat task resumes every tombstone not yet complete.
 """
 
 import logging
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -196,3 +197,52 @@ def erase(pod_id: Any, *, now=None) -> bool:
         delete_rows(pod_id)
         logger.info("Pod %s erased (tombstone kept: log of %s entries).", pod_id, tombstone.log_size)
     return True
+
+
+# --- after restoring a backup -----------------------------------------------------------------
+
+
+def tombstone_record(tombstone: PodTombstone) -> dict[str, Any]:
+    """A tombstone as plain JSON, to keep outside the database (docs/operations.md)."""
+    return {
+        "pod": str(tombstone.pod_id),
+        "requestedAt": tombstone.requested_at.isoformat(),
+        "erasedAt": tombstone.erased_at.isoformat(),
+        "logSize": tombstone.log_size,
+        "finalCheckpoint": tombstone.final_checkpoint,
+    }
+
+
+def reapply(record: dict[str, Any]) -> bool:
+    """Erase again a pod a restored backup brought back, from its kept tombstone ``record``.
+
+    The tombstone is put back as it was (the restored log may be shorter than its checkpoint
+    says, or as long: it is deleted either way), the pod's keys overwritten, its rows deleted.
+    Returns True if anything of the pod was still there. Raises ValueError for a bad record.
+    """
+    from django.utils.dateparse import parse_datetime
+
+    try:
+        pod_id = uuid.UUID(str(record["pod"]))
+        requested, erased = parse_datetime(record["requestedAt"]), parse_datetime(record["erasedAt"])
+        log_size, checkpoint = int(record["logSize"]), str(record["finalCheckpoint"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"Not a tombstone record: {exc}") from exc
+    if requested is None or erased is None:
+        raise ValueError("Not a tombstone record: unreadable times.")
+    present = Pod.objects.filter(pk=pod_id).exists()
+    with transaction.atomic():
+        PodTombstone.objects.get_or_create(
+            pod_id=pod_id,
+            defaults={
+                "requested_at": requested,
+                "erased_at": erased,
+                "log_size": log_size,
+                "final_checkpoint": checkpoint,
+            },
+        )
+        if present:
+            PodTombstone.objects.filter(pk=pod_id).update(completed_at=None)
+            Pod.objects.filter(pk=pod_id).update(data_key_sealed=b"", holder_key_sealed=b"", kek_id="")
+    delete_rows(pod_id)
+    return present

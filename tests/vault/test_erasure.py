@@ -165,3 +165,34 @@ def test_roles_on_the_erasure_endpoint(citizen, employer, anonymous):
     assert employer.post(URL).status_code == 403
     assert anonymous.post(URL).status_code == 401
     assert citizen.post(URL, {"now": True}).status_code == 400
+
+
+def test_a_pod_a_restored_backup_brings_back_is_erased_again_from_the_kept_tombstones(
+    full_pod, django_capture_on_commit_callbacks, tmp_path
+):
+    """Export the tombstones, 'restore' the pod (its rows come back), reapply: gone again."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    pod_id = full_pod.pod.pk
+    kept = {"pod": Pod.objects.get(pk=pod_id)}
+    ask(full_pod, django_capture_on_commit_callbacks)
+    due_now(full_pod)
+    assert perform_due_erasures() == 1
+    out = StringIO()
+    call_command("tombstones", "export", stdout=out)
+    (tmp_path / "tombstones.jsonl").write_text(out.getvalue())
+
+    # The restore: the pod row comes back with its wrapped data key (and its tombstone is gone).
+    PodTombstone.objects.all().delete()
+    restored = kept["pod"]
+    User.objects.create(pk=restored.owner_id, username="restored", email="restored@example.org")
+    Pod.objects.bulk_create([restored])
+    assert crypto.data_key(Pod.objects.get(pk=pod_id))  # readable again, while the KEK lives
+
+    out = StringIO()
+    call_command("tombstones", "reapply", str(tmp_path / "tombstones.jsonl"), stdout=out)
+    assert "1 pods the backup brought back were erased again" in out.getvalue()
+    assert not Pod.objects.filter(pk=pod_id).exists()
+    assert PodTombstone.objects.get(pod_id=pod_id).completed_at is not None
