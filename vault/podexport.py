@@ -261,8 +261,10 @@ def download_export(*, owner: User, export_id: Any) -> tuple[PodExport, bytes]:
 def run_export(export_id: Any) -> str:
     """Build, seal and store one export; safe to run twice, and after a run killed half-way.
 
-    Returns the export's status afterwards.
+    Returns the export's status afterwards; the citizen is e-mailed when it is ready.
     """
+    from .tasks import notify_export_ready
+
     export = PodExport.objects.select_related("pod").filter(pk=export_id).first()
     if export is None:
         return "gone"
@@ -309,6 +311,7 @@ def run_export(export_id: Any) -> str:
             chunk_count=len(chunks),
             finished_at=timezone.now(),
         )
+        enqueue_on_commit(notify_export_ready, str(export.pk))
     return PodExport.Status.READY
 
 

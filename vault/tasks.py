@@ -214,3 +214,25 @@ def perform_due_erasures() -> int:
     for pod_id in due():
         erased += erase(pod_id)
     return erased
+
+
+@shared_task(**task_options())
+def notify_export_ready(self: Task, export_id: str) -> bool:
+    """Tell the citizen their export can be downloaded, and until when (no link to the archive
+    itself: they download it signed in)."""
+    from .models import PodExport
+
+    export = PodExport.objects.select_related("pod__owner").filter(pk=export_id, status="ready").first()
+    if export is None:  # erased, or gone, since
+        return False
+    deliver_mail(
+        self,
+        subject="Your Citizen Vault export is ready",
+        message=(
+            "The archive of your whole Citizen Vault pod is ready. Download it, signed in, at\n"
+            f"{settings.SITE_URL}/portal/my-data\n"
+            f"until {export.expires_at:%Y-%m-%d %H:%M} (UTC). Keep it safe: it holds your holder key.\n"
+        ),
+        to=export.pod.owner.email,
+    )
+    return True

@@ -131,3 +131,10 @@ def test_a_run_killed_half_way_is_finished_by_the_next(citizen, issued, monkeypa
 
 def test_a_request_with_a_body_is_refused(citizen):
     assert citizen.post(EXPORTS, {"format": "tar"}).status_code == 400
+
+
+def test_the_citizen_is_mailed_when_the_export_is_ready(citizen, ready_export):
+    from django.core import mail
+
+    assert [m.subject for m in mail.outbox] == ["Your Citizen Vault export is ready"]
+    assert "/portal/my-data" in mail.outbox[0].body and ready_export not in mail.outbox[0].body
