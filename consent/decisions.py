@@ -2,15 +2,19 @@
 
 Pure: it reads the grant it is given and the time it is handed, and decides. The rules, in the
 order checked: the grant is the organisation's, not revoked, begun, not expired, for the stated
-purpose, and covers the credential type asked for. The first that fails is the reason given.
+purpose, covers the credential type asked for and, when the read names claims, each of them
+(spelled exactly as the grant holds it: a pointer is compared as a string, never resolved). The
+first that fails is the reason given.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 
 from accounts.models import Organisation
+from vc.types import CREDENTIAL_TYPES
 
 from .models import Grant
+from .scopes import claims_of
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,7 @@ def decide(
     purpose: str,
     credential_type: str | None,
     at: datetime,
+    claims: tuple[str, ...] | None = None,
 ) -> Decision:
     if grant.grantee_id != organisation.pk:
         return Decision(False, "not-grantee", "This grant was not given to your organisation.")
@@ -53,4 +58,16 @@ def decide(
             "out-of-scope",
             f"The grant covers {grant.credential_types}, not {credential_type}.",
         )
+    if claims is not None and credential_type is not None:
+        allowed = grant.scope.pointers_for(credential_type)
+        if allowed is None:  # the whole credential: any of its claims
+            known = CREDENTIAL_TYPES.get(credential_type)
+            allowed = tuple(claims_of(known)) if known else ()
+        if outside := [pointer for pointer in claims if pointer not in allowed]:
+            return Decision(
+                False,
+                "field-out-of-scope",
+                f"The grant allows {', '.join(allowed) or 'no claims'} of {credential_type}, "
+                f"not {', '.join(repr(pointer) for pointer in outside)}.",
+            )
     return ALLOW

@@ -26,6 +26,11 @@ class InvalidNarrowing(Invalid):
     title = "An approval may only narrow what was asked"
 
 
+class InvalidRead(Invalid):
+    code = "invalid-read"
+    title = "The read is not acceptable"
+
+
 class AccessDenied(Forbidden):
     """The consent engine denied a read; ``code`` says why (see consent.decisions)."""
 

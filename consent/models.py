@@ -7,6 +7,8 @@ from django.utils import timezone
 from accounts.models import Organisation
 from vault.models import Pod
 
+from .scopes import Scope
+
 EXPIRED = "expired"  # derived from the clock, never stored: see effective_status
 
 
@@ -23,7 +25,18 @@ class Purpose(models.TextChoices):
     RESEARCH_AND_DEVELOPMENT = "dpv:ResearchAndDevelopment", "Research and development"
 
 
-class AccessRequest(models.Model):
+class Scoped:
+    """What a request asks for, or a grant allows, as a consent.scopes.Scope."""
+
+    credential_types: list[str]
+    claims: dict[str, list[str]]
+
+    @property
+    def scope(self) -> Scope:
+        return Scope.stored(self.credential_types, self.claims)
+
+
+class AccessRequest(Scoped, models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         APPROVED = "approved", "Approved"
@@ -36,6 +49,9 @@ class AccessRequest(models.Model):
     requester = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="access_requests")
     pod = models.ForeignKey(Pod, on_delete=models.CASCADE, related_name="access_requests")
     credential_types = models.JSONField()
+    # Field scopes (consent.scopes): per credential type asked for by claim, the sorted JSON
+    # pointers of those claims; a type not named here is asked for whole.
+    claims = models.JSONField(default=dict, blank=True)
     purpose = models.CharField(max_length=64, choices=Purpose.choices)
     purpose_description = models.CharField(max_length=500)
     requested_until = models.DateTimeField()
@@ -72,7 +88,7 @@ class AccessRequest(models.Model):
         return EXPIRED if self.is_expired else self.status
 
 
-class Grant(models.Model):
+class Grant(Scoped, models.Model):
     """What an approval creates: scoped to credential types, bound to a purpose, expiring, revocable."""
 
     class Status(models.TextChoices):
@@ -86,6 +102,9 @@ class Grant(models.Model):
     pod = models.ForeignKey(Pod, on_delete=models.CASCADE, related_name="grants")
     grantee = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="grants")
     credential_types = models.JSONField()
+    # Per field-scoped credential type, the JSON pointers a read may release (consent.scopes);
+    # a type not named here is released whole. Never more than the request's.
+    claims = models.JSONField(default=dict, blank=True)
     purpose = models.CharField(max_length=64, choices=Purpose.choices)
     valid_from = models.DateTimeField()
     valid_until = models.DateTimeField()

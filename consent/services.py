@@ -5,6 +5,7 @@ Every act that touches a pod is recorded in the pod's access log inside the act'
 
 import re
 import uuid
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,25 +18,52 @@ from core.text import check_plain_text
 from vault import disclosure
 from vault import services as vault
 from vault.access import AccessContext
+from vault.errors import NotDisclosable
 from vault.models import AccessEvent
 from vault.selectors import pod_for_national_id
 from vc.dataintegrity import CRYPTOSUITE
 from vc.errors import ProofOptionsInvalid
 from vc.types import check_type_name
 
-from .decisions import decide
+from .decisions import Decision, decide
 from .errors import (
     AccessDenied,
     GrantNotFound,
     InvalidNarrowing,
+    InvalidRead,
     InvalidRequest,
     InvalidTransition,
     RequestNotFound,
 )
 from .models import AccessRequest, Grant, Purpose
+from .scopes import DETAIL_TYPE, Scope, ScopeErrors, narrowed, parse_authorization_details
 from .tasks import notify_access_request
 
 MAX_GRANT_PERIOD = timedelta(days=366)
+
+
+def _checked_scope(
+    credential_types: Sequence[str],
+    claims: Mapping[str, Sequence[str]] | None,
+    error: type[InvalidRequest] | type[InvalidNarrowing],
+) -> Scope:
+    """The scope of these types and claims, checked against the registry (consent.scopes);
+    raises ``error`` with ``errors`` naming each problem."""
+    unknown = sorted(set(claims or {}) - set(credential_types))
+    if unknown:
+        raise error(f"Claims are given for {', '.join(unknown)}, which is not among the credential types.")
+    details: list[dict[str, Any]] = [
+        {"type": DETAIL_TYPE, "credentialType": name}
+        | ({"claims": list(claims[name])} if claims and name in claims else {})
+        for name in sorted(set(credential_types))
+    ]
+    try:
+        return parse_authorization_details(details)
+    except ScopeErrors as exc:
+        raise error(
+            "Some claims may not be asked for: " + "; ".join(why for _, why in exc.errors),
+            errors=[{"pointer": where, "detail": why} for where, why in exc.errors],
+        ) from None
 
 
 def _transition(obj: AccessRequest | Grant, to: str) -> None:
@@ -52,11 +80,14 @@ def file_access_request(
     purpose: str,
     purpose_description: str,
     valid_until: datetime,
+    claims: Mapping[str, Sequence[str]] | None = None,
 ) -> AccessRequest:
-    """A requester asks a citizen for credentials of some types, for a purpose, until a date.
+    """A requester asks a citizen for credentials of some types, for a purpose, until a date;
+    with ``claims``, only those claims (JSON pointers, consent.scopes) of the types it names.
 
-    Raises CitizenNotFound, UnknownCredentialType, InvalidRequest or HiddenCharacters (the
-    description). Logged in the citizen's pod; the citizen is notified after commit.
+    Raises CitizenNotFound, UnknownCredentialType, InvalidRequest (with ``errors`` naming each
+    refused claim) or HiddenCharacters (the description). Logged in the citizen's pod; the
+    citizen is notified after commit.
     """
     if not requester.is_requester:
         raise InvalidRequest("Only employers and agencies file access requests.")
@@ -64,6 +95,7 @@ def file_access_request(
         raise InvalidRequest("Ask for at least one credential type.")
     for name in credential_types:
         check_type_name(name)
+    scope = _checked_scope(credential_types, claims, InvalidRequest)
     if purpose not in Purpose.values:
         raise InvalidRequest(f"Unknown purpose {purpose!r}.", allowedPurposes=list(Purpose.values))
     check_plain_text(
@@ -79,7 +111,8 @@ def file_access_request(
         request = AccessRequest.objects.create(
             requester=requester,
             pod=pod,
-            credential_types=sorted(set(credential_types)),
+            credential_types=list(scope.credential_types),
+            claims=scope.claims_json(),
             purpose=purpose,
             purpose_description=purpose_description,
             requested_until=valid_until,
@@ -114,10 +147,14 @@ def approve_request(
     request_id: Any,
     credential_types: list[str] | None = None,
     valid_until: datetime | None = None,
+    claims: Mapping[str, Sequence[str]] | None = None,
 ) -> Grant:
-    """The citizen approves a request, possibly narrowing the types or the period: a grant.
+    """The citizen approves a request, possibly narrowing the types, the claims or the period: a grant.
 
-    Raises RequestNotFound, InvalidTransition (not pending) or InvalidNarrowing (widening).
+    Without ``claims`` each approved type keeps the claims asked for (or is whole, if it was
+    asked for whole); with ``claims`` those are the claims allowed, and a type it does not name
+    is whole. Raises RequestNotFound, InvalidTransition (not pending) or InvalidNarrowing
+    (widening: a type or claim not asked for, a whole credential where claims were asked for).
     """
     request = _pending_request_of(citizen, request_id)
     if request.is_expired:
@@ -128,6 +165,12 @@ def approve_request(
     types = request.credential_types if credential_types is None else sorted(set(credential_types))
     if not types or not set(types) <= set(request.credential_types):
         raise InvalidNarrowing(f"Approve some of the requested types {request.credential_types}, no others.")
+    asked = request.scope
+    if claims is None:
+        claims = {name: asked.claims[name] for name in types if name in asked.claims}
+    scope = _checked_scope(types, claims, InvalidNarrowing)
+    if widened := narrowed(asked, scope):
+        raise InvalidNarrowing("A grant may only narrow what was asked: " + " ".join(widened))
     now = timezone.now()
     until = valid_until or request.requested_until
     if until > request.requested_until:
@@ -141,7 +184,8 @@ def approve_request(
         request=request,
         pod=request.pod,
         grantee=request.requester,
-        credential_types=types,
+        credential_types=list(scope.credential_types),
+        claims=scope.claims_json(),
         purpose=request.purpose,
         valid_from=now,
         valid_until=until,
@@ -248,6 +292,27 @@ def _share_lock_grant(grant_id: Any) -> None:
             cursor.execute('SELECT 1 FROM "consent_grant" WHERE "id" = %s FOR SHARE', [grant_uuid])
 
 
+MAX_READ_CLAIMS = 20
+MAX_POINTER_LENGTH = 200
+
+
+def _checked_read_claims(claims: Sequence[str] | None, credential_type: str | None) -> tuple[str, ...] | None:
+    """The claims a read names, as given (compared with the grant's as strings, never resolved),
+    without repeats; raises InvalidRead for claims without a type, or beyond the limits."""
+    if claims is None:
+        return None
+    if credential_type is None:
+        raise InvalidRead("Name the credential type (type) the claims are of.", path="/type")
+    if isinstance(claims, str) or not 1 <= len(claims) <= MAX_READ_CLAIMS:
+        raise InvalidRead(f"Name 1 to {MAX_READ_CLAIMS} claims.", path="/claim")
+    for pointer in claims:
+        if not isinstance(pointer, str) or not 1 <= len(pointer) <= MAX_POINTER_LENGTH:
+            raise InvalidRead(
+                f"A claim is a JSON pointer of 1 to {MAX_POINTER_LENGTH} characters.", path="/claim"
+            )
+    return tuple(sorted(set(claims)))
+
+
 def read_under_grant(
     *,
     organisation: Organisation,
@@ -257,6 +322,7 @@ def read_under_grant(
     domain: str,
     credential_type: str | None = None,
     cryptosuite: str = CRYPTOSUITE,
+    claims: Sequence[str] | None = None,
 ) -> tuple[Grant, dict[str, Any]]:
     """A requester reads credentials under a grant, as a verifiable presentation made for it.
 
@@ -265,12 +331,20 @@ def read_under_grant(
     ``challenge`` and ``domain``, so it fails verification if replayed with another challenge or
     shown to another domain. The decision, the read, the signature and the log entries are one
     transaction; a denial is logged and committed before AccessDenied / GrantNotFound is raised.
-    Raises ProofOptionsInvalid (challenge, domain or cryptosuite unusable) and
-    UnknownCredentialType first, logging nothing.
+    Raises ProofOptionsInvalid (challenge, domain or cryptosuite unusable),
+    UnknownCredentialType and InvalidRead (``claims`` without ``credential_type``) first,
+    logging nothing.
+
+    A type the grant scopes to fields, or a read naming ``claims`` (of ``credential_type``; each
+    must be one the grant allows, spelled as it holds it), releases derived credentials: only
+    those claims and the issuer's mandatory ones, under the issuer's ecdsa-sd-2023 proof. A
+    credential issued without that proof cannot be narrowed: such a read is denied
+    ("fields-not-disclosable") and logged.
     """
     _check_presentation_options(challenge, domain, cryptosuite)
     if credential_type is not None:
         check_type_name(credential_type)
+    asked_claims = _checked_read_claims(claims, credential_type)
     with transaction.atomic():
         _share_lock_grant(grant_id)
         grant = Grant.objects.select_related("pod").filter(pk=grant_id).first()
@@ -282,14 +356,22 @@ def read_under_grant(
             purpose=purpose,
             credential_type=credential_type,
             at=timezone.now(),
+            claims=asked_claims,
         )
         context = AccessContext.for_organisation(organisation, purpose=purpose, grant_id=grant.pk)
         if decision.allowed:
             types = (credential_type,) if credential_type else tuple(grant.credential_types)
-            permit = disclosure.Permit(pod=grant.pod, context=context, credential_types=types)
-            return grant, disclosure.present(
-                permit, challenge=challenge, domain=domain, cryptosuite=cryptosuite
-            )
+            if credential_type and asked_claims is not None:
+                fields = {credential_type: asked_claims}
+            else:
+                fields = {name: grant.scope.claims[name] for name in types if name in grant.scope.claims}
+            permit = disclosure.Permit(pod=grant.pod, context=context, credential_types=types, claims=fields)
+            try:
+                return grant, disclosure.present(
+                    permit, challenge=challenge, domain=domain, cryptosuite=cryptosuite
+                )
+            except NotDisclosable as refusal:
+                decision = Decision(False, "fields-not-disclosable", refusal.detail)
         vault.record(
             grant.pod,
             context=context,
@@ -297,6 +379,7 @@ def read_under_grant(
             outcome=AccessEvent.Outcome.DENIED,
             credential_type=credential_type or "",
             reason=decision.reason,
+            fields=asked_claims or (),
         )
     # Outside the block: the denial's log entry has committed; now refuse.
     if decision.reason == "not-grantee":

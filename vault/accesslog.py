@@ -36,7 +36,7 @@ def entry_payload(event: AccessEvent) -> dict[str, Any]:
     def text(value: Any) -> str | None:
         return str(value) if value not in (None, "") else None
 
-    return {
+    payload = {
         "v": 1,
         "pod": str(event.pod_id),
         "seq": event.seq,
@@ -58,6 +58,9 @@ def entry_payload(event: AccessEvent) -> dict[str, Any]:
         "reason": text(event.reason),
         "prev": event.prev_hash,
     }
+    if event.fields:  # only where a read named fields, so every earlier entry hashes as it did
+        payload["fields"] = list(event.fields)
+    return payload
 
 
 def entry_hash(event: AccessEvent) -> str:
@@ -111,6 +114,7 @@ class Entry:
     reason: str = ""
     # A resource that is not a credential (a document, an export): its id only.
     resource_id: Any = None
+    fields: tuple[str, ...] = ()  # the JSON pointers a field-scoped read released or asked for
 
 
 def append(
@@ -123,9 +127,10 @@ def append(
     credential_type: str = "",
     reason: str = "",
     resource_id: Any = None,
+    fields: tuple[str, ...] = (),
 ) -> AccessEvent:
     """Append one entry to ``pod``'s log and sign the new tree (see ``append_all``)."""
-    entry = Entry(action, outcome, resource, credential_type, reason, resource_id)
+    entry = Entry(action, outcome, resource, credential_type, reason, resource_id, tuple(fields))
     return append_all(pod, context=context, entries=[entry])[0]
 
 
@@ -166,6 +171,7 @@ def append_all(pod: Pod, *, context: AccessContext, entries: list[Entry]) -> lis
             credential_id=resource.credential_id if resource else "",
             credential_type=resource.credential_type if resource else entry.credential_type,
             reason=entry.reason,
+            fields=list(entry.fields),
             prev_hash=prev,
         )
         payload = entry_payload(event)
@@ -193,7 +199,7 @@ def append_all(pod: Pod, *, context: AccessContext, entries: list[Entry]) -> lis
 # What pruning removes: who, why and what exactly (personal data of the citizen and of the
 # organisations' staff). It keeps the position, time, kind and outcome of the entry, and its
 # hashes, so the tree still proves the entry existed, where, and that nothing else did.
-PRUNED_FIELDS = {
+PRUNED_FIELDS: dict[str, Any] = {
     "actor_label": "",
     "actor_organisation": None,
     "purpose": "",
@@ -204,6 +210,7 @@ PRUNED_FIELDS = {
     "credential_id": "",
     "credential_type": "",
     "reason": "",
+    "fields": [],
 }
 
 

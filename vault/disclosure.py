@@ -6,7 +6,8 @@ consent.services alone), and only with a Permit, which that engine makes from a 
 allowed the read. The holder's private key is unsealed here, used, and never leaves.
 """
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -14,27 +15,96 @@ from django.db import transaction
 
 from core.keyring import DecryptionError
 from vc.dataintegrity import CRYPTOSUITE
+from vc.dataintegrity.sd import derive_proof, parse_pointer
+from vc.errors import VcError
 from vc.multikey import did_key_for
 from vc.presentations import create_presentation
 
 from . import crypto
 from .access import AccessContext
-from .models import Pod
-from .reading import read_and_log
+from .errors import NotDisclosable
+from .models import Pod, PodCredential
+from .reading import Disclosed, read_and_log
+
+SD_CRYPTOSUITE = "ecdsa-sd-2023"
 
 
 @dataclass(frozen=True)
 class Permit:
     """What one consent decision allows, now: ``context.organisation`` may read these
-    ``credential_types`` of ``pod``, for ``context.purpose``, under ``context.grant_id``."""
+    ``credential_types`` of ``pod``, for ``context.purpose``, under ``context.grant_id``: of a
+    type ``claims`` names, only those fields (JSON pointers into the credential), of the others
+    the whole credential."""
 
     pod: Pod
     context: AccessContext
     credential_types: tuple[str, ...]
+    claims: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.context.organisation is None or not self.credential_types:
             raise ValueError("A permit names the organisation that reads and at least one credential type.")
+        for name, pointers in self.claims.items():
+            if name not in self.credential_types or not pointers:
+                raise ValueError("A permit names fields of the types it covers, at least one each.")
+
+
+def _proofs(document: dict[str, Any]) -> list[Any]:
+    proof = document.get("proof")
+    return proof if isinstance(proof, list) else [] if proof is None else [proof]
+
+
+def _is_base_proof(proof: Any) -> bool:
+    return isinstance(proof, dict) and proof.get("cryptosuite") == SD_CRYPTOSUITE
+
+
+def without_base_proof(document: dict[str, Any]) -> dict[str, Any]:
+    """The credential as released whole: every proof but the ecdsa-sd-2023 base proof, which
+    holds the HMAC key that would let a verifier link and guess undisclosed values."""
+    proofs = _proofs(document)
+    kept = [proof for proof in proofs if not _is_base_proof(proof)]
+    if len(kept) == len(proofs):
+        return document
+    released = {key: value for key, value in document.items() if key != "proof"}
+    if kept:
+        released["proof"] = kept[0] if len(kept) == 1 else kept
+    return released
+
+
+def _names_something(document: Any, pointer: str) -> bool:
+    node = document
+    for step in parse_pointer(pointer):
+        if isinstance(node, dict) and step in node:
+            node = node[step]
+        elif isinstance(node, list) and step.isdigit() and int(step) < len(node):
+            node = node[int(step)]
+        else:
+            return False
+    return True
+
+
+def derived(resource: PodCredential, document: dict[str, Any], pointers: tuple[str, ...]) -> Disclosed:
+    """The credential narrowed to ``pointers`` (and the issuer's mandatory ones), with a proof
+    derived from its ecdsa-sd-2023 base proof: what the issuer signed, no more, still verifiable
+    with the issuer's key. A pointer naming a claim the credential lacks releases nothing.
+
+    Raises NotDisclosable when the credential holds no usable base proof.
+    """
+    whole_only = (
+        f"The {resource.credential_type} {resource.credential_id} was issued without an "
+        f"{SD_CRYPTOSUITE} proof, so it cannot be narrowed to some of its fields: it can only be "
+        "shared whole. Ask the citizen for the whole credential, or for one issued since."
+    )
+    base = [proof for proof in _proofs(document) if _is_base_proof(proof)]
+    if len(base) != 1:
+        raise NotDisclosable(whole_only)
+    unsecured = {key: value for key, value in document.items() if key != "proof"}
+    present = [pointer for pointer in pointers if _names_something(unsecured, pointer)]
+    try:
+        narrowed = derive_proof({**unsecured, "proof": base[0]}, present)
+    except VcError as exc:
+        raise NotDisclosable(f"{whole_only} ({exc.detail})") from exc
+    return Disclosed(narrowed, tuple(pointers))
 
 
 def holder_signing_key(pod: Pod) -> tuple[Ed25519PrivateKey, str]:
@@ -58,11 +128,14 @@ def holder_signing_key(pod: Pod) -> tuple[Ed25519PrivateKey, str]:
 def present(permit: Permit, *, challenge: str, domain: str, cryptosuite: str = CRYPTOSUITE) -> dict[str, Any]:
     """Decrypt the permitted credentials, log one read each, and present them to the reader.
 
-    The presentation holds the credentials with their original proofs and is signed with the
-    holder key (proof purpose authentication, with ``cryptosuite``) over the reader's
-    ``challenge`` and ``domain``. Must run inside the transaction of the decision that made the
-    permit: the decision, the read, the signature and the log entries are one act. Raises
-    DecryptionError (integrity).
+    The presentation holds the credentials and is signed with the holder key (proof purpose
+    authentication, with ``cryptosuite``) over the reader's ``challenge`` and ``domain``. A
+    credential of a type the permit gives fields of is derived (``derived``) and its log entry
+    names those fields; any other is released whole, with its issuer's proofs but the
+    ecdsa-sd-2023 base proof (``without_base_proof``). Must run inside the transaction of the
+    decision that made the permit: the decision, the read, the signature and the log entries
+    are one act. Raises DecryptionError (integrity), and NotDisclosable, before anything is
+    signed or logged, when a credential to narrow cannot be.
     """
     private_key, verification_method = holder_signing_key(permit.pod)
 
@@ -77,8 +150,18 @@ def present(permit: Permit, *, challenge: str, domain: str, cryptosuite: str = C
             cryptosuite=cryptosuite,
         )
 
+    def disclose(resource: PodCredential, document: dict[str, Any]) -> Disclosed:
+        pointers = permit.claims.get(resource.credential_type)
+        if pointers is None:
+            return Disclosed(without_base_proof(document))
+        return derived(resource, document, pointers)
+
     _, presentation = read_and_log(
-        permit.pod, context=permit.context, credential_types=permit.credential_types, then=sign
+        permit.pod,
+        context=permit.context,
+        credential_types=permit.credential_types,
+        then=sign,
+        disclose=disclose,
     )
     assert presentation is not None
     return presentation

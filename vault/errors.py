@@ -115,3 +115,11 @@ class InvalidDocumentName(DomainError):
     code = "invalid-document-name"
     title = "The document's name is not acceptable"
     status = 400
+
+
+class NotDisclosable(Forbidden):
+    """A read may release only some fields of a credential that cannot be narrowed (it holds no
+    ecdsa-sd-2023 base proof to derive from): it can only be shared whole."""
+
+    code = "fields-not-disclosable"
+    title = "This credential can only be shared whole"

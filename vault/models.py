@@ -104,6 +104,8 @@ class AccessEvent(models.Model):
     credential_id = models.CharField(max_length=255, blank=True)
     credential_type = models.CharField(max_length=100, blank=True)
     reason = models.CharField(max_length=64, blank=True)
+    # A read that released (or asked for) only some fields: their JSON pointers, never values.
+    fields = models.JSONField(default=list, blank=True)
     prev_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64)
     # RFC 9162 leaf hash (hex) of the entry's canonical bytes: the pod's Merkle tree is built from

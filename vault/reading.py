@@ -7,6 +7,7 @@ Every read is appended to the pod's log in the transaction of the act that allow
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db import transaction
@@ -16,6 +17,15 @@ from .access import AccessContext
 from .models import AccessEvent, Pod, PodCredential
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Disclosed:
+    """What a read releases of one credential: the document, and the JSON pointers of the
+    fields it was narrowed to (() when it is released whole)."""
+
+    document: dict[str, Any]
+    fields: tuple[str, ...] = ()
 
 
 def decrypt(pod: Pod, key: bytes, resource: PodCredential) -> dict[str, Any]:
@@ -32,9 +42,14 @@ def read_and_log(
     context: AccessContext,
     credential_types: list[str] | tuple[str, ...],
     then: Callable[[list[dict[str, Any]]], T] | None = None,
+    disclose: Callable[[PodCredential, dict[str, Any]], Disclosed] | None = None,
 ) -> tuple[list[tuple[PodCredential, dict[str, Any]]], T | None]:
     """Decrypt the pod's credentials of the given types, run ``then`` on the documents (e.g.
     sign the presentation that carries them), and log one read per credential.
+
+    With ``disclose``, ``then`` receives what it makes of each credential instead, and each
+    entry records the fields it released; whatever ``disclose`` raises is raised before
+    ``then`` runs or anything is logged.
 
     Must run inside the caller's transaction (the decision, the read, what ``then`` makes and
     the record are one act: if logging fails, nothing is answered). The log is written last and
@@ -51,10 +66,15 @@ def read_and_log(
     )
     key = crypto.data_key(pod) if resources else b""
     pairs = [(resource, decrypt(pod, key, resource)) for resource in resources]
-    made = then([document for _, document in pairs]) if then is not None else None
-    read = AccessEvent.Action.CREDENTIAL_READ
-    entries = [accesslog.Entry(read, resource=resource) for resource in resources] or [
-        accesslog.Entry(read, credential_type=credential_type) for credential_type in credential_types
+    released = [
+        disclose(resource, document) if disclose is not None else Disclosed(document)
+        for resource, document in pairs
     ]
+    made = then([item.document for item in released]) if then is not None else None
+    read = AccessEvent.Action.CREDENTIAL_READ
+    entries = [
+        accesslog.Entry(read, resource=resource, fields=item.fields)
+        for resource, item in zip(resources, released, strict=True)
+    ] or [accesslog.Entry(read, credential_type=credential_type) for credential_type in credential_types]
     accesslog.append_all(pod, context=context, entries=entries)
     return pairs, made

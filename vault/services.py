@@ -170,8 +170,10 @@ def record(
     outcome: str = AccessEvent.Outcome.ALLOWED,
     credential_type: str = "",
     reason: str = "",
+    fields: tuple[str, ...] = (),
 ) -> AccessEvent:
-    """Record an act on the pod that touches no pod data (a request, a decision, a denial).
+    """Record an act on the pod that touches no pod data (a request, a decision, a denial),
+    with the JSON pointers of the ``fields`` it named, if any.
 
     Must run inside the transaction of the act.
     """
@@ -182,4 +184,5 @@ def record(
         outcome=outcome,
         credential_type=credential_type,
         reason=reason,
+        fields=fields,
     )

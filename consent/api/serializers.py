@@ -1,3 +1,6 @@
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.serializers import StrictSerializer
@@ -6,28 +9,94 @@ from vc.dataintegrity import CRYPTOSUITE
 from vc.types import supported_type_names
 
 from ..models import EXPIRED, AccessRequest, Grant, Purpose
+from ..scopes import DETAIL_TYPE, Scope, ScopeErrors, parse_authorization_details
 from ..services import (
     CHALLENGE_MAX_LENGTH,
     CHALLENGE_MIN_LENGTH,
     DOMAIN_MAX_LENGTH,
+    MAX_POINTER_LENGTH,
+    MAX_READ_CLAIMS,
     PRESENTATION_CRYPTOSUITES,
     PRESENTATION_OPTION_PATTERN,
 )
 
 
-class FileAccessRequestSerializer(StrictSerializer):
+class AuthorizationDetailSerializer(serializers.Serializer):
+    """One entry of ``authorizationDetails`` (the shape of RFC 9396 ``authorization_details``)."""
+
+    type = serializers.ChoiceField(choices=[DETAIL_TYPE], help_text="Always 'credential'.")
+    credentialType = serializers.ChoiceField(
+        choices=supported_type_names(), help_text="One entry per credential type."
+    )
+    claims = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        min_length=1,
+        help_text=(
+            "JSON pointers into the credential of the claims needed, each one the type lists in "
+            "/api/v1/credential-types as requestable, spelled exactly so (e.g. "
+            "/credentialSubject/degree/name). Leave out for the whole credential."
+        ),
+    )
+
+
+@extend_schema_field(AuthorizationDetailSerializer(many=True))
+class AuthorizationDetailsField(serializers.Field):
+    """Per credential type, the claims asked for; every problem is a 400 naming where it is."""
+
+    def to_internal_value(self, data: Any) -> Scope:
+        try:
+            return parse_authorization_details(data, where="")
+        except ScopeErrors as exc:
+            raise serializers.ValidationError(exc.nested()) from None
+
+    def to_representation(self, value: Scope) -> list[dict[str, Any]]:
+        return value.authorization_details()
+
+
+class ScopeBodySerializer(StrictSerializer):
+    """A body that gives credential types, or authorization details, not both."""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "credentialTypes" in attrs and "authorizationDetails" in attrs:
+            raise serializers.ValidationError(
+                {"authorizationDetails": ["Give credentialTypes or authorizationDetails, not both."]}
+            )
+        return attrs
+
+
+class FileAccessRequestSerializer(ScopeBodySerializer):
     citizen = RecipientSerializer()
     credentialTypes = serializers.ListField(
         child=serializers.CharField(max_length=100),
         min_length=1,
         max_length=20,
-        help_text=f"Credential types asked for; supported: {', '.join(supported_type_names())}.",
+        required=False,
+        help_text=(
+            f"Credential types asked for whole; supported: {', '.join(supported_type_names())}. "
+            "Give this or authorizationDetails."
+        ),
+    )
+    authorizationDetails = AuthorizationDetailsField(
+        required=False,
+        help_text=(
+            "What is asked for, per credential type: the whole credential, or only some of its "
+            "claims (field scopes, docs/api.md). Give this or credentialTypes."
+        ),
     )
     purpose = serializers.ChoiceField(choices=Purpose.choices)
     purposeDescription = serializers.CharField(
         max_length=500, help_text="In plain words, why you need it: shown to the citizen."
     )
     validUntil = serializers.DateTimeField(help_text="Until when you ask to read (at most 366 days).")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        if "credentialTypes" not in attrs and "authorizationDetails" not in attrs:
+            raise serializers.ValidationError(
+                {"credentialTypes": ["Give credentialTypes or authorizationDetails."]}
+            )
+        return attrs
 
 
 class AccessRequestSerializer(serializers.ModelSerializer):
@@ -47,6 +116,11 @@ class AccessRequestSerializer(serializers.ModelSerializer):
         source="denial_reason", help_text="The citizen's reason, when they denied it and gave one."
     )
     grantId = serializers.SerializerMethodField()
+    authorizationDetails = AuthorizationDetailsField(
+        source="scope",
+        read_only=True,
+        help_text="What was asked for, per credential type: claims (JSON pointers), or the whole credential.",
+    )
 
     class Meta:
         model = AccessRequest
@@ -56,6 +130,7 @@ class AccessRequestSerializer(serializers.ModelSerializer):
             "requester",
             "requesterId",
             "credentialTypes",
+            "authorizationDetails",
             "purpose",
             "purposeDescription",
             "validUntil",
@@ -70,12 +145,22 @@ class AccessRequestSerializer(serializers.ModelSerializer):
         return str(grant.pk) if grant else None
 
 
-class ApproveSerializer(StrictSerializer):
+class ApproveSerializer(ScopeBodySerializer):
     credentialTypes = serializers.ListField(
         child=serializers.CharField(max_length=100),
         required=False,
         min_length=1,
-        help_text="Narrow to some of the requested types (default: all of them).",
+        help_text=(
+            "Narrow to some of the requested types (default: all of them), each with the claims asked for."
+        ),
+    )
+    authorizationDetails = AuthorizationDetailsField(
+        required=False,
+        help_text=(
+            "Narrow to some of the requested types and claims: per type, claims among those asked "
+            "for (a type asked for whole may be narrowed to any of its requestable claims); an "
+            "entry without claims gives the whole credential, which only a type asked for whole may."
+        ),
     )
     validUntil = serializers.DateTimeField(
         required=False, help_text="End the grant earlier than asked (default: as asked)."
@@ -102,6 +187,14 @@ class GrantSerializer(serializers.ModelSerializer):
     revokedAt = serializers.DateTimeField(
         source="revoked_at", allow_null=True, help_text="null until revoked."
     )
+    authorizationDetails = AuthorizationDetailsField(
+        source="scope",
+        read_only=True,
+        help_text=(
+            "Exactly what a read shares, per credential type: only these claims (JSON pointers, "
+            "with the issuer's mandatory ones), or, without claims, the whole credential."
+        ),
+    )
 
     class Meta:
         model = Grant
@@ -111,6 +204,7 @@ class GrantSerializer(serializers.ModelSerializer):
             "status",
             "grantee",
             "credentialTypes",
+            "authorizationDetails",
             "purpose",
             "validFrom",
             "validUntil",
@@ -124,6 +218,17 @@ class ReadQuerySerializer(serializers.Serializer):
         help_text="The purpose of this read; it must be the grant's purpose.",
     )
     type = serializers.CharField(required=False, max_length=100, help_text="Read only this credential type.")
+    claim = serializers.ListField(
+        child=serializers.CharField(max_length=MAX_POINTER_LENGTH, trim_whitespace=False),
+        required=False,
+        min_length=1,
+        max_length=MAX_READ_CLAIMS,
+        help_text=(
+            "Read only these claims of the type named by `type` (repeat the parameter): JSON "
+            "pointers, each one the grant allows, spelled as it lists them. The credential comes "
+            "derived (ecdsa-sd-2023), holding only them and the issuer's mandatory claims."
+        ),
+    )
     challenge = serializers.RegexField(
         PRESENTATION_OPTION_PATTERN,
         min_length=CHALLENGE_MIN_LENGTH,
@@ -150,6 +255,13 @@ class ReadQuerySerializer(serializers.Serializer):
             f"{CRYPTOSUITE}; eddsa-jcs-2022 signs the JSON as sent, without RDF canonicalization)."
         ),
     )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "claim" in attrs and "type" not in attrs:
+            raise serializers.ValidationError({"type": ["Name the credential type the claims are of."]})
+        if "claim" in attrs and len(set(attrs["claim"])) != len(attrs["claim"]):
+            raise serializers.ValidationError({"claim": ["A claim is named twice."]})
+        return attrs
 
 
 class PresentationResultSerializer(serializers.Serializer):

@@ -68,10 +68,12 @@ class OrganisationAccessRequestsView(generics.ListAPIView):
         requester = acting_organisation(request)
 
         def file():
+            scope = data.get("authorizationDetails")
             access_request = services.file_access_request(
                 requester=requester,
                 national_id=data["citizen"]["nationalId"],
-                credential_types=data["credentialTypes"],
+                credential_types=list(scope.credential_types) if scope else data["credentialTypes"],
+                claims=scope.claims if scope else None,
                 purpose=data["purpose"],
                 purpose_description=data["purposeDescription"],
                 valid_until=data["validUntil"],
@@ -127,6 +129,7 @@ class GrantCredentialsView(APIView):
             domain=query.validated_data["domain"],
             credential_type=query.validated_data.get("type"),
             cryptosuite=query.validated_data["cryptosuite"],
+            claims=query.validated_data.get("claim"),
         )
         return Response(PresentationResultSerializer({"verifiablePresentation": presentation}).data)
 
@@ -155,10 +158,12 @@ class ApproveRequestView(APIView):
     @extend_schema(request=ApproveSerializer, responses={201: GrantSerializer}, tags=["consent"])
     def post(self, request, request_id):
         data = validated_body(request, ApproveSerializer)
+        scope = data.get("authorizationDetails")
         grant = services.approve_request(
             citizen=acting_citizen(request),
             request_id=request_id,
-            credential_types=data.get("credentialTypes"),
+            credential_types=list(scope.credential_types) if scope else data.get("credentialTypes"),
+            claims=scope.claims if scope else None,
             valid_until=data.get("validUntil"),
         )
         return Response(GrantSerializer(grant).data, status=status.HTTP_201_CREATED)

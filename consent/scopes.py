@@ -1,0 +1,186 @@
+"""Field scopes: which claims of which credential types a request asks for and a grant allows.
+
+On the wire, a scope is a list in the shape of RFC 9396 ``authorization_details``::
+
+    [{"type": "credential", "credentialType": "DiplomaCredential",
+      "claims": ["/credentialSubject/degree/name", "/credentialSubject/awardedOn"]}]
+
+one entry per credential type; ``claims`` are JSON pointers into the credential (so the same
+strings a selectively disclosed credential is derived with), each one the registry
+(vc.types) lists as requestable for that type, spelled exactly as it lists it. An entry without
+``claims`` asks for the whole credential. Stored, a scope is the sorted list of types and a map
+from each field-scoped type to its sorted pointers (``Scope``); a type absent from the map is whole.
+
+Anything else is refused by name: an unknown type, a pointer that is not requestable, another
+spelling of one that is (``~1`` escapes, a trailing slash), an object that holds claims
+(``/credentialSubject/degree``), the same pointer or type twice.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from vc.types import CREDENTIAL_TYPES, Claim, CredentialType
+
+DETAIL_TYPE = "credential"  # the authorization_details "type" of an entry (RFC 9396 §2)
+SUBJECT = "/credentialSubject"
+MAX_DETAILS = 20
+
+
+def claims_of(credential_type: CredentialType) -> dict[str, Claim]:
+    """The pointers a requester may ask for in a credential of this type, each with its claim."""
+    return {SUBJECT + claim.pointer: claim for claim in credential_type.claims}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Credential types, and for those scoped to fields, the pointers of the claims (sorted)."""
+
+    credential_types: tuple[str, ...]
+    claims: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def stored(cls, credential_types: list[str], claims: Mapping[str, list[str]] | None) -> "Scope":
+        return cls(tuple(credential_types), {name: tuple(p) for name, p in (claims or {}).items()})
+
+    def claims_json(self) -> dict[str, list[str]]:
+        return {name: list(pointers) for name, pointers in sorted(self.claims.items())}
+
+    def pointers_for(self, credential_type: str) -> tuple[str, ...] | None:
+        """The pointers allowed for this type, or None when the whole credential is."""
+        return self.claims.get(credential_type)
+
+    def authorization_details(self) -> list[dict[str, Any]]:
+        details = []
+        for name in self.credential_types:
+            entry: dict[str, Any] = {"type": DETAIL_TYPE, "credentialType": name}
+            if name in self.claims:
+                entry["claims"] = list(self.claims[name])
+            details.append(entry)
+        return details
+
+    def in_words(self) -> list[tuple[str, list[str] | None]]:
+        """Per type, its name for people and the labels of its claims (None: the whole credential)."""
+        words: list[tuple[str, list[str] | None]] = []
+        for name in self.credential_types:
+            credential_type = CREDENTIAL_TYPES.get(name)
+            display = credential_type.display_name if credential_type else name
+            pointers = self.claims.get(name)
+            if pointers is None:
+                words.append((display, None))
+                continue
+            known = claims_of(credential_type) if credential_type else {}
+            words.append((display, [known[p].label if p in known else p for p in pointers]))
+        return words
+
+
+class ScopeErrors(Exception):
+    """What is wrong with a scope, as (JSON pointer into the body, reason) pairs."""
+
+    def __init__(self, errors: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{where}: {why}" for where, why in errors))
+        self.errors = errors
+
+    def nested(self) -> dict[str, Any] | list[str]:
+        """The errors as DRF nests them ({"0": {"b": [reason]}}), so a 400 names each; a list
+        of reasons when they are about the whole."""
+        whole = [why for where, why in self.errors if not where.strip("/")]
+        if whole:
+            return whole
+        tree: dict[str, Any] = {}
+        for where, why in self.errors:
+            steps = where.strip("/").split("/")
+            node = tree
+            for step in steps[:-1]:
+                node = node.setdefault(step, {})
+            node.setdefault(steps[-1], []).append(why)
+        return tree
+
+
+def _claim_problems(name: str, claims: Any, where: str) -> tuple[list[str], list[tuple[str, str]]]:
+    requestable = claims_of(CREDENTIAL_TYPES[name])
+    if not isinstance(claims, list) or not claims:
+        return [], [(where, "Give at least one claim, or leave claims out to ask for the whole credential.")]
+    problems, seen = [], []
+    for index, pointer in enumerate(claims):
+        at = f"{where}/{index}"
+        if not isinstance(pointer, str):
+            problems.append((at, "A claim is a JSON pointer, as a string."))
+        elif pointer not in requestable:
+            problems.append(
+                (
+                    at,
+                    f"{pointer!r} is not a claim that may be asked for in a {name}; "
+                    f"ask for some of: {', '.join(requestable)}.",
+                )
+            )
+        elif pointer in seen:
+            problems.append((at, f"{pointer} is named twice."))
+        else:
+            seen.append(pointer)
+    return seen, problems
+
+
+def parse_authorization_details(details: Any, where: str = "/authorizationDetails") -> Scope:
+    """The scope an ``authorization_details`` list asks for; raises ScopeErrors naming every problem."""
+    if not isinstance(details, list) or not details:
+        raise ScopeErrors([(where, "Give a list of at least one credential entry.")])
+    if len(details) > MAX_DETAILS:
+        raise ScopeErrors([(where, f"At most {MAX_DETAILS} entries.")])
+    problems: list[tuple[str, str]] = []
+    types: list[str] = []
+    claims: dict[str, tuple[str, ...]] = {}
+    for index, entry in enumerate(details):
+        at = f"{where}/{index}"
+        if not isinstance(entry, dict):
+            problems.append((at, "Each entry is a JSON object."))
+            continue
+        for member in sorted(set(entry) - {"type", "credentialType", "claims"}):
+            problems.append((f"{at}/{member}", "Unknown member (accepted: claims, credentialType, type)."))
+        if entry.get("type") != DETAIL_TYPE:
+            problems.append((f"{at}/type", f"The type of an entry is {DETAIL_TYPE!r}."))
+        name = entry.get("credentialType")
+        if not isinstance(name, str) or name not in CREDENTIAL_TYPES:
+            problems.append(
+                (
+                    f"{at}/credentialType",
+                    f"{name!r} is not a credential type this service knows "
+                    f"(supported: {', '.join(sorted(CREDENTIAL_TYPES))}).",
+                )
+            )
+            continue
+        if name in types:
+            problems.append((f"{at}/credentialType", f"{name} has an entry already; give one per type."))
+            continue
+        types.append(name)
+        if "claims" in entry:
+            pointers, claim_problems = _claim_problems(name, entry["claims"], f"{at}/claims")
+            problems.extend(claim_problems)
+            claims[name] = tuple(sorted(pointers))
+    if problems:
+        raise ScopeErrors(problems)
+    return Scope(tuple(sorted(types)), claims)
+
+
+def whole(credential_types: list[str]) -> Scope:
+    """A scope of whole credentials (types already checked against the registry)."""
+    return Scope(tuple(sorted(set(credential_types))))
+
+
+def narrowed(asked: Scope, approved: Scope) -> list[str]:
+    """Why ``approved`` is not a narrowing of ``asked`` ([] when it is): no type that was not
+    asked for, and per type no claim that was not (a whole credential asked for may be narrowed
+    to any of its requestable claims; claims asked for may not be widened to the whole)."""
+    problems = []
+    for name in approved.credential_types:
+        if name not in asked.credential_types:
+            problems.append(f"{name} was not asked for.")
+            continue
+        wanted, given = asked.pointers_for(name), approved.pointers_for(name)
+        if wanted is None:
+            continue
+        if given is None:
+            problems.append(f"Only some claims of {name} were asked for, not the whole credential.")
+        elif extra := sorted(set(given) - set(wanted)):
+            problems.append(f"{', '.join(extra)} of {name}: not asked for.")
+    return problems
