@@ -33,9 +33,9 @@ class AuthorizationDetailSerializer(serializers.Serializer):
         required=False,
         min_length=1,
         help_text=(
-            "JSON pointers into the credential of the claims needed, each one the type lists in "
-            "/api/v1/credential-types as requestable, spelled exactly so (e.g. "
-            "/credentialSubject/degree/name). Leave out for the whole credential."
+            "JSON pointers into the credential of the claims needed: /credentialSubject followed "
+            "by a claim's pointer as /api/v1/credential-types lists it for the type, spelled "
+            "exactly so (e.g. /credentialSubject/degree/name). Leave out for the whole credential."
         ),
     )
 

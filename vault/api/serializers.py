@@ -68,6 +68,13 @@ class AccessEventSerializer(serializers.ModelSerializer):
     credentialType = serializers.CharField(source="credential_type")
     prevHash = serializers.CharField(source="prev_hash")
     hash = serializers.CharField(source="entry_hash")
+    fields = serializers.ListField(
+        child=serializers.CharField(),
+        help_text=(
+            "A read narrowed to some fields: their JSON pointers (never their values); empty when "
+            "whole credentials were read, or nothing was."
+        ),
+    )
 
     class Meta:
         model = AccessEvent
@@ -84,6 +91,7 @@ class AccessEventSerializer(serializers.ModelSerializer):
             "credentialId",
             "credentialType",
             "reason",
+            "fields",
             "prevHash",
             "hash",
         ]
