@@ -135,3 +135,42 @@ def test_the_application_role_erases_a_tombstoned_pods_log_and_no_other(other_ci
         cursor.execute("RESET ROLE")
     assert not AccessEvent.objects.filter(pod=citizen.pod).exists()
     assert AccessEvent.objects.filter(pod=other_citizen.pod).exists()
+
+
+def _field_entry(citizen) -> AccessEvent:
+    from vault.access import AccessContext
+
+    with transaction.atomic():
+        return accesslog.append(
+            citizen.pod,
+            context=AccessContext.system(),
+            action=AccessEvent.Action.ACCESS_DENIED,
+            outcome=AccessEvent.Outcome.DENIED,
+            credential_type="DiplomaCredential",
+            fields=("/credentialSubject/grade",),
+        )
+
+
+def test_the_fields_of_an_entry_cannot_be_edited(citizen):
+    entry = _field_entry(citizen)
+    assert "append-only" in refused("UPDATE vault_accessevent SET fields = '[]' WHERE id = %s", [entry.pk])
+    # A prune that leaves the fields in place is not a prune either.
+    assert "append-only" in refused(
+        "UPDATE vault_accessevent SET pruned_at = now(), actor_label = '', actor_organisation_id = NULL, "
+        "purpose = '', legal_basis = '', grant_id = NULL, request_id = NULL, resource_id = NULL, "
+        "credential_id = '', credential_type = '', reason = '' WHERE id = %s",
+        [entry.pk],
+    )
+
+
+def test_pruning_clears_the_fields_with_the_rest_of_the_detail(app_role, citizen):
+    with connection.cursor() as cursor:
+        cursor.execute("RESET ROLE")
+    entry = _field_entry(citizen)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET ROLE {APP_ROLE}")
+    accesslog.prune(before=timezone.now() + timezone.timedelta(seconds=1))
+    with connection.cursor() as cursor:
+        cursor.execute("RESET ROLE")
+    entry.refresh_from_db()
+    assert entry.pruned_at is not None and entry.fields == [] and entry.credential_type == ""
