@@ -70,7 +70,9 @@ class Scope:
                 words.append((display, None))
                 continue
             known = claims_of(credential_type) if credential_type else {}
-            words.append((display, [known[p].label if p in known else p for p in pointers]))
+            order = list(known)  # the registry's order, as people read a credential
+            in_order = sorted(pointers, key=lambda p: order.index(p) if p in known else len(order))
+            words.append((display, [known[p].label if p in known else p for p in in_order]))
         return words
 
 

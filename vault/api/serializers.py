@@ -68,7 +68,8 @@ class AccessEventSerializer(serializers.ModelSerializer):
     credentialType = serializers.CharField(source="credential_type")
     prevHash = serializers.CharField(source="prev_hash")
     hash = serializers.CharField(source="entry_hash")
-    fields = serializers.ListField(
+    # Declared fields leave the class attributes (DRF's metaclass), so this shadows nothing.
+    fields = serializers.ListField(  # type: ignore[assignment]
         child=serializers.CharField(),
         help_text=(
             "A read narrowed to some fields: their JSON pointers (never their values); empty when "
