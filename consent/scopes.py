@@ -76,36 +76,51 @@ class Scope:
         return words
 
 
-class ScopeErrors(Exception):
-    """What is wrong with a scope, as (JSON pointer into the body, reason) pairs."""
+def _token(step: str | int) -> str:
+    """A JSON pointer reference token (RFC 6901: "~" and "/" escaped)."""
+    return str(step).replace("~", "~0").replace("/", "~1")
 
-    def __init__(self, errors: list[tuple[str, str]]) -> None:
-        super().__init__("; ".join(f"{where}: {why}" for where, why in errors))
-        self.errors = errors
+
+class ScopeErrors(Exception):
+    """What is wrong with a scope: (where, reason) pairs, ``where`` the steps into the list."""
+
+    def __init__(self, prefix: str, problems: list[tuple[tuple[str | int, ...], str]]) -> None:
+        self.problems = problems
+        self.errors = [(prefix + "".join(f"/{_token(s)}" for s in where), why) for where, why in problems]
+        super().__init__("; ".join(f"{where}: {why}" for where, why in self.errors))
 
     def nested(self) -> dict[str, Any] | list[str]:
-        """The errors as DRF nests them ({"0": {"b": [reason]}}), so a 400 names each; a list
-        of reasons when they are about the whole."""
-        whole = [why for where, why in self.errors if not where.strip("/")]
+        """The errors as DRF nests them ({"0": {"claims": {"1": [reason]}}}), so a 400 names
+        each by pointer; a list of reasons when they are about the whole list."""
+        whole = [why for where, why in self.problems if not where]
         if whole:
             return whole
         tree: dict[str, Any] = {}
-        for where, why in self.errors:
-            steps = where.strip("/").split("/")
+        for where, why in self.problems:
             node = tree
-            for step in steps[:-1]:
-                node = node.setdefault(step, {})
-            node.setdefault(steps[-1], []).append(why)
+            for step in where[:-1]:
+                child = node.setdefault(_token(step), {})
+                if not isinstance(child, dict):  # a reason about a node that also has others inside
+                    child = node[_token(step)] = {"": child}
+                node = child
+            leaf = node.setdefault(_token(where[-1]), [])
+            (leaf if isinstance(leaf, list) else leaf.setdefault("", [])).append(why)
         return tree
 
 
-def _claim_problems(name: str, claims: Any, where: str) -> tuple[list[str], list[tuple[str, str]]]:
+Problems = list[tuple[tuple[str | int, ...], str]]
+
+
+def _claim_problems(name: str, claims: Any, where: tuple[str | int, ...]) -> tuple[list[str], Problems]:
     requestable = claims_of(CREDENTIAL_TYPES[name])
     if not isinstance(claims, list) or not claims:
         return [], [(where, "Give at least one claim, or leave claims out to ask for the whole credential.")]
-    problems, seen = [], []
+    if len(claims) > len(requestable):
+        return [], [(where, f"A {name} has {len(requestable)} claims that may be asked for; this names more.")]
+    problems: Problems = []
+    seen: list[str] = []
     for index, pointer in enumerate(claims):
-        at = f"{where}/{index}"
+        at = (*where, index)
         if not isinstance(pointer, str):
             problems.append((at, "A claim is a JSON pointer, as a string."))
         elif pointer not in requestable:
@@ -126,41 +141,41 @@ def _claim_problems(name: str, claims: Any, where: str) -> tuple[list[str], list
 def parse_authorization_details(details: Any, where: str = "/authorizationDetails") -> Scope:
     """The scope an ``authorization_details`` list asks for; raises ScopeErrors naming every problem."""
     if not isinstance(details, list) or not details:
-        raise ScopeErrors([(where, "Give a list of at least one credential entry.")])
+        raise ScopeErrors(where, [((), "Give a list of at least one credential entry.")])
     if len(details) > MAX_DETAILS:
-        raise ScopeErrors([(where, f"At most {MAX_DETAILS} entries.")])
-    problems: list[tuple[str, str]] = []
+        raise ScopeErrors(where, [((), f"At most {MAX_DETAILS} entries.")])
+    problems: Problems = []
     types: list[str] = []
     claims: dict[str, tuple[str, ...]] = {}
     for index, entry in enumerate(details):
-        at = f"{where}/{index}"
+        at: tuple[str | int, ...] = (index,)
         if not isinstance(entry, dict):
             problems.append((at, "Each entry is a JSON object."))
             continue
         for member in sorted(set(entry) - {"type", "credentialType", "claims"}):
-            problems.append((f"{at}/{member}", "Unknown member (accepted: claims, credentialType, type)."))
+            problems.append(((*at, member), "Unknown member (accepted: claims, credentialType, type)."))
         if entry.get("type") != DETAIL_TYPE:
-            problems.append((f"{at}/type", f"The type of an entry is {DETAIL_TYPE!r}."))
+            problems.append(((*at, "type"), f"The type of an entry is {DETAIL_TYPE!r}."))
         name = entry.get("credentialType")
         if not isinstance(name, str) or name not in CREDENTIAL_TYPES:
             problems.append(
                 (
-                    f"{at}/credentialType",
+                    (*at, "credentialType"),
                     f"{name!r} is not a credential type this service knows "
                     f"(supported: {', '.join(sorted(CREDENTIAL_TYPES))}).",
                 )
             )
             continue
         if name in types:
-            problems.append((f"{at}/credentialType", f"{name} has an entry already; give one per type."))
+            problems.append(((*at, "credentialType"), f"{name} has an entry already; give one per type."))
             continue
         types.append(name)
         if "claims" in entry:
-            pointers, claim_problems = _claim_problems(name, entry["claims"], f"{at}/claims")
+            pointers, claim_problems = _claim_problems(name, entry["claims"], (*at, "claims"))
             problems.extend(claim_problems)
             claims[name] = tuple(sorted(pointers))
     if problems:
-        raise ScopeErrors(problems)
+        raise ScopeErrors(where, problems)
     return Scope(tuple(sorted(types)), claims)
 
 

@@ -71,6 +71,7 @@ def test_a_claim_that_may_not_be_asked_for_is_a_400_naming_it(employer, citizen,
         (details() + details(claims=[GRADE]), "/authorizationDetails/1/credentialType"),  # a type twice
         ([{"type": "openid_credential", "credentialType": DIPLOMA}], "/authorizationDetails/0/type"),
         ([{**details()[0], "locations": ["https://x.example"]}], "/authorizationDetails/0/locations"),
+        ([{**details()[0], "claims/0": 1}], "/authorizationDetails/0/claims~10"),  # escaped, not nested
         (["DiplomaCredential"], "/authorizationDetails/0"),
         ([], "/authorizationDetails"),
         ({"type": "credential", "credentialType": DIPLOMA}, "/authorizationDetails"),
