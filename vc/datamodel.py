@@ -544,21 +544,12 @@ def _check_schemas(
     return checked
 
 
-def _selectively_disclosed(doc: dict[str, Any]) -> bool:
-    proofs = doc.get("proof")
-    proofs = proofs if isinstance(proofs, list) else [proofs]
-    return any(isinstance(proof, dict) and proof.get("cryptosuite") == "ecdsa-sd-2023" for proof in proofs)
-
-
 def _check_registered_claims(
     errors: _Collector, doc: dict[str, Any], subjects: list[tuple[str, Any]], checked: set[str]
 ) -> None:
     """A credential of a type we issue (vc.types) is held to that type's subject schema,
     whether or not it names it in credentialSchema: a diploma awarded on 2021-02-30 is refused
-    at issuance and at verification. A schema its credentialSchema named is not checked twice.
-    A selectively disclosed credential (an ecdsa-sd-2023 proof) may lack required claims (the
-    holder withheld them); every claim it does hold is held to the schema all the same."""
-    disclosed = _selectively_disclosed(doc)
+    at issuance and at verification. A schema its credentialSchema named is not checked twice."""
     for credential_type in registered_types_of(doc):
         schema = pinned_schema(credential_type.subject_schema)
         if schema is None or schema.url in checked:  # no schema: the JSON-LD terms are the rule
@@ -566,8 +557,6 @@ def _check_registered_claims(
         checked.add(schema.url)
         for subject_path, subject in subjects:
             for violation in schema_violations(schema, subject):
-                if disclosed and violation.keyword == "required":
-                    continue
                 errors.add(
                     subject_path + violation.pointer,
                     f"{credential_type.name} claims ({schema.url})",

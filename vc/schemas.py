@@ -42,7 +42,6 @@ class SchemaViolation:
 
     pointer: str
     message: str
-    keyword: str = ""  # the JSON Schema keyword that failed, e.g. "required"
 
 
 def _load_pinned_schemas() -> dict[str, PinnedSchema]:
@@ -118,4 +117,4 @@ def schema_violations(schema: PinnedSchema, instance: Any) -> Iterator[SchemaVio
     errors = sorted(validator.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
     for error in errors:
         pointer = "".join(f"/{_escape(part)}" for part in error.absolute_path)
-        yield SchemaViolation(pointer, _message(error.message), str(error.validator))
+        yield SchemaViolation(pointer, _message(error.message))
