@@ -116,7 +116,7 @@ def _claim_problems(name: str, claims: Any, where: tuple[str | int, ...]) -> tup
     if not isinstance(claims, list) or not claims:
         return [], [(where, "Give at least one claim, or leave claims out to ask for the whole credential.")]
     if len(claims) > len(requestable):
-        return [], [(where, f"A {name} has {len(requestable)} claims that may be asked for; this names more.")]
+        return [], [(where, f"A {name} has {len(requestable)} claims to ask for; this names more.")]
     problems: Problems = []
     seen: list[str] = []
     for index, pointer in enumerate(claims):
