@@ -363,6 +363,14 @@ def select_json_ld(pointers: list[str], document: dict[str, Any]) -> dict[str, A
                 if not step.isdigit() or int(step) >= len(value) or (step != "0" and step.startswith("0")):
                     raise ProofOptionsInvalid(f"The JSON Pointer {pointer} names nothing in the credential.")
                 key = int(step)
+            elif isinstance(value, str) and step == "id":
+                # JSON-LD compaction writes an object holding nothing but its id as the id itself
+                # (a term of @type @id, as credentialSubject and issuer are): select it whole.
+                raise ProofOptionsInvalid(
+                    f"The JSON Pointer {pointer} names the id of an object that holds nothing else, "
+                    f"which selective disclosure reads as the id itself: point at "
+                    f"{pointer.rsplit('/', 1)[0]} instead."
+                )
             elif not isinstance(value, dict) or step not in value:
                 raise ProofOptionsInvalid(f"The JSON Pointer {pointer} names nothing in the credential.")
             value = value[key]

@@ -409,6 +409,29 @@ def test_a_pointer_that_names_nothing_is_refused():
         derive_proof(_base("prc"), ["credentialSubject"])
 
 
+def test_the_id_of_an_object_with_nothing_else_is_selected_through_its_parent():
+    # JSON-LD compacts {"id": X} under credentialSubject (a term of @type @id) to X itself, so
+    # /credentialSubject/id names nothing to select (Digital Bazaar's library refuses it too);
+    # the refusal says which pointer selects it.
+    issuer = did_key_for(ISSUER_KEY.public_key())
+    credential = {
+        **_unsecured(_base("employ")),
+        "issuer": issuer.did,
+        "credentialSubject": {"id": "did:example:subject"},
+    }
+    options = {
+        "private_key": ISSUER_KEY,
+        "verification_method": issuer.verification_method,
+        "created": "2026-01-01T00:00:00Z",
+    }
+    with pytest.raises(ProofOptionsInvalid, match="point at /credentialSubject instead"):
+        add_base_proof(credential, mandatory_pointers=["/issuer", "/credentialSubject/id"], **options)
+    base = add_base_proof(credential, mandatory_pointers=["/issuer", "/credentialSubject"], **options)
+    derived = derive_proof(base, [])
+    assert derived["credentialSubject"] == {"id": "did:example:subject"}
+    assert verify_proof(derived).controller == issuer.did
+
+
 def test_a_base_proof_made_with_another_curve_is_refused():
     with pytest.raises(ProofOptionsInvalid, match="P-256"):
         add_base_proof(
