@@ -187,6 +187,12 @@ def _iris_named_by_shipped_contexts() -> dict[str, frozenset[str]]:
     processor = jsonld.JsonLdProcessor()
     options = {**_options(), "processingMode": "json-ld-1.1"}
     iris: dict[str, set[str]] = {}
+    # A scoped context is walked once per set of prefixes (and @vocab) in scope, the only parts of
+    # the active context its IRIs depend on: walking it again for every path to it (a type's
+    # context inside a property's inside a type's...) multiplied the work by the nesting: 25,000
+    # context processings, 5-15 s on the first request with an inline context, for the same IRIs.
+    # (Again if met nearer the top, where the depth limit leaves more of it to walk.)
+    walked: dict[tuple[str, Any, frozenset[tuple[str, Any]]], int] = {}
 
     def walk(active: dict[str, Any], context: Any, depth: int) -> None:
         processed = processor._process_context(active, context, options, override_protected=True)
@@ -197,7 +203,15 @@ def _iris_named_by_shipped_contexts() -> dict[str, frozenset[str]]:
             if isinstance(iri, str) and not iri.startswith("@"):
                 iris.setdefault(iri, set()).add(term)
             if depth < 4 and "@context" in definition:
-                walk(processed, definition["@context"], depth + 1)
+                prefixes = frozenset(
+                    (name, mapping.get("@id"))
+                    for name, mapping in processed["mappings"].items()
+                    if mapping and mapping.get("_prefix")
+                )
+                key = (json.dumps(definition["@context"], sort_keys=True), processed.get("@vocab"), prefixes)
+                if walked.get(key, 5) > depth + 1:
+                    walked[key] = depth + 1
+                    walk(processed, definition["@context"], depth + 1)
 
     initial = processor._get_initial_context(options)
     for url in CONTEXTS:
