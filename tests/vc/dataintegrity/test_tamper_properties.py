@@ -1,7 +1,8 @@
 """Property: any single-byte change to what a signed document says fails verification.
 
 Hypothesis picks a key or a string value anywhere in a signed document (the credential, its
-proofs, a presentation and the credentials inside it) and replaces, inserts or deletes one
+proofs, a presentation and the credentials inside it; EdDSA and ECDSA, ecdsa-sd-2023 derived
+credentials included) and replaces, inserts or deletes one
 ASCII character. Whatever the change, verification must end in a domain error (a bad signature,
 an undefined term, an unknown context, a malformed proof...), never succeed and never crash.
 """
@@ -35,6 +36,15 @@ CHALLENGE, DOMAIN = "nonce-17", "https://employer.example"
 
 def _vector(path: str) -> dict:
     return json.loads((EDDSA / path).read_text())
+
+
+def _ecdsa(path: str) -> dict:
+    return json.loads((VECTORS / "vc-di-ecdsa" / path).read_text())
+
+
+def _digital_bazaar_derived(name: str) -> dict:
+    fixture = json.loads((VECTORS / "interop" / "ecdsa-sd-2023" / "theirs" / f"{name}.json").read_text())
+    return fixture["derived"][0]["credential"]
 
 
 def _diploma() -> dict:
@@ -103,6 +113,9 @@ SIGNED = [
     Signed("proof set and chains vector", _vector("proof-set-chain/signedProofChain2.json")),
     Signed("diploma with rdfc proof and chained jcs proof", _diploma_with_proof_set()),
     Signed("presentation of a diploma", _presentation(), _verify_presentation),
+    Signed("ecdsa-rdfc-2019 P-256 vector", _ecdsa("ecdsa-rdfc-2019-p256/signedECDSAP256.json")),
+    Signed("ecdsa-sd-2023 derived vector", _ecdsa("ecdsa-sd-2023/prc/derivedRevealDocument.json")),
+    Signed("ecdsa-sd-2023 derived by Digital Bazaar's library", _digital_bazaar_derived("diploma")),
 ]
 
 # "id" and "type" are aliases of the keywords "@id" and "@type" in credentials/v2: inserting "@"
