@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import copy
 import datetime
+import hashlib
 import json
 import shutil
 import subprocess
@@ -332,6 +333,20 @@ def ours_issued(run: Run, written: dict[str, Any]) -> None:
     written["ours/issued-diploma.json"] = entry
 
 
+def record_sums() -> None:
+    """tests/vectors/SHA256SUMS: the fixtures' lines replaced by their new digests (sorted by name,
+    as the file is), so tests/vc/test_vectors.py accepts them and catches any later edit."""
+    vectors = FIXTURES.parents[1]
+    prefix = FIXTURES.relative_to(vectors).as_posix() + "/"
+    sums = vectors / "SHA256SUMS"
+    lines = sums.read_text(encoding="ascii").splitlines()
+    kept = {line.split("  ", 1)[1]: line for line in lines if not line.split("  ", 1)[1].startswith(prefix)}
+    for path in sorted(FIXTURES.rglob("*.json")):
+        name = path.relative_to(vectors).as_posix()
+        kept[name] = f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {name}"
+    sums.write_text("".join(kept[name] + "\n" for name in sorted(kept)), encoding="ascii")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -372,7 +387,10 @@ def main() -> int:
             + "\n",
             encoding="utf-8",
         )
-        print(f"wrote {len(written) + 1} files under {FIXTURES.relative_to(REPOSITORY)}")
+        record_sums()
+        print(
+            f"wrote {len(written) + 1} files under {FIXTURES.relative_to(REPOSITORY)}, and their SHA256SUMS"
+        )
     print("all checks passed")
     return 0
 
