@@ -156,7 +156,15 @@ def relabelled_statements(document: dict[str, Any], label_map: dict[str, str]) -
     sorted. Raises ProofInvalid for a label the map does not hold, and the strict-expansion errors.
     """
     canonical = canonicalize(document)
-    dataset = jsonld.JsonLdProcessor.parse_nquads(canonical)
+    try:
+        dataset = jsonld.JsonLdProcessor.parse_nquads(canonical)
+    except jsonld.JsonLdError as exc:
+        # An IRI holding a character RDF forbids in IRIs (<, >, ", {, }, |, ^, `, \, a space)
+        # is written into the N-Quads as it is, which then cannot be read back.
+        raise JsonLdInvalid(
+            "The document names an IRI that RDF cannot write (it holds <, >, a quote, a brace, |, ^, "
+            "`, a backslash or a space)."
+        ) from exc
     if set(dataset) - {"@default"}:
         raise ProofInvalid("A selectively disclosed credential has no named graphs.", rule="proofValue")
     statements = []

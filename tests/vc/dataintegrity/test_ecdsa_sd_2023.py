@@ -27,7 +27,7 @@ from vc.dataintegrity.sd import (
     serialize_base_proof_value,
 )
 from vc.dataintegrity.suites import SUITES
-from vc.errors import ProofInvalid, ProofOptionsInvalid, UndefinedTerm
+from vc.errors import JsonLdInvalid, ProofInvalid, ProofOptionsInvalid, UndefinedTerm
 from vc.multikey import decode_multibase, did_key_for, encode_multibase, multikey_to_ec_private_key
 
 SD = VECTORS / "vc-di-ecdsa" / "ecdsa-sd-2023"
@@ -225,6 +225,16 @@ def test_a_derived_proof_replayed_on_another_credential_is_refused():
     # (a changed value changes the canonical blank node labels too, so the mandatory statements fail)
     with pytest.raises(ProofInvalid, match="base signature does not match"):
         verify_proof(other)
+
+
+def test_an_iri_rdf_cannot_write_is_refused_not_a_crash():
+    # Found by the tamper property (tests/vc/dataintegrity/test_tamper_properties.py): "did:key" ->
+    # "did:>ey" in the issuer's id made N-Quads that could not be read back, an unhandled error
+    # (a 500 at POST /credentials/verify).
+    forged = _revealed("prc")
+    forged["issuer"]["id"] = forged["issuer"]["id"].replace("did:key", "did:>ey")
+    with pytest.raises(JsonLdInvalid, match="IRI that RDF cannot write"):
+        verify_proof(forged)
 
 
 def test_changed_proof_options_are_refused():
