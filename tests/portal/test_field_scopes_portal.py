@@ -53,3 +53,22 @@ def test_a_grant_lists_the_fields_it_shares(browser, field_request, citizen):
 def test_a_whole_credential_is_named_by_its_type_alone(browser, pending):
     page = browser.get("/portal/requests").content.decode()
     assert "Diploma" in page and "(only:" not in page
+
+
+def test_the_log_names_the_fields_a_denied_field_read_asked_for(browser, citizen, employer, field_request):
+    from consent.errors import AccessDenied
+    from consent.services import read_under_grant
+
+    grant = approve_request(citizen=citizen.user, request_id=field_request.pk)
+    with pytest.raises(AccessDenied):
+        read_under_grant(
+            organisation=employer.organisation,
+            grant_id=grant.pk,
+            purpose="dpv:HumanResourceManagement",
+            challenge="9f2c1e7a-employer-nonce-0001",
+            domain="https://hr.acme.example",
+            credential_type="DiplomaCredential",
+            claims=["/credentialSubject/grade", "/credentialSubject/x"],
+        )
+    page = browser.get("/portal/log").content.decode()
+    assert "fields: Grade, /credentialSubject/x" in page
