@@ -26,7 +26,8 @@ DOCUMENT_CHUNK_KIND = "document-chunk"
 EXPORT_CHUNK_KIND = "export-chunk"
 
 # Every table holding something sealed under a pod's data key, for whoever re-encrypts a pod
-# (data-key rotation) or must know what an erasure makes unreadable:
+# (data-key rotation) or must know what an erasure makes unreadable (the *_row_aad functions
+# below give each row's associated data, for a rotation that walks the tables):
 #   Pod.holder_key_sealed              seal_for_pod, HOLDER_KEY_KIND, resource = the pod id
 #   PodCredential.ciphertext           seal_for_pod, CREDENTIAL_KIND, resource = the row id
 #   PodDocument.name_sealed            seal_for_pod, DOCUMENT_NAME_KIND, resource = the document id
@@ -110,3 +111,32 @@ def open_chunks(
         seen += 1
     if seen != count:
         raise DecryptionError(f"The record has {seen} of its {count} chunks.")
+
+
+# --- each sealed row's associated data, from the row (for a rotation that walks the tables) ---
+
+
+def document_name_row_aad(pod_id: uuid.UUID, document) -> bytes:
+    """PodDocument.name_sealed of ``document``."""
+    return resource_aad(pod_id, DOCUMENT_NAME_KIND, document.pk, document.version)
+
+
+def document_chunk_row_aad(pod_id: uuid.UUID, chunk) -> bytes:
+    """DocumentChunk.sealed of ``chunk`` (reads chunk.document: select_related it)."""
+    document = chunk.document
+    return chunk_aad(
+        pod_id,
+        DOCUMENT_CHUNK_KIND,
+        document.pk,
+        document.version,
+        chunk.index,
+        chunk.index == document.chunk_count - 1,
+    )
+
+
+def export_chunk_row_aad(pod_id: uuid.UUID, chunk) -> bytes:
+    """ExportChunk.sealed of ``chunk`` (reads chunk.export: select_related it)."""
+    export = chunk.export
+    return chunk_aad(
+        pod_id, EXPORT_CHUNK_KIND, export.pk, 1, chunk.index, chunk.index == export.chunk_count - 1
+    )
