@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -84,6 +85,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",  # intcomma: counts grouped as each language writes them (1.234 / 1,234)
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -104,6 +106,8 @@ MIDDLEWARE = [
     # API paths answer 404 with a problem document, also under DEBUG (its 404 page lists every URL).
     "core.notfound.ApiNotFoundMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The portal's language: the switcher's cookie, else the browser's Accept-Language, else English.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -123,6 +127,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -212,7 +217,16 @@ OAUTH2_PROVIDER = {
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
 }
 
+# The portal speaks Belgium's three official languages and English (the fallback, and the
+# language of the API's problem details). Catalogues: locale/<lang>/LC_MESSAGES/django.po, compiled
+# to .mo and committed (docs/operations.md, "Translations"). nl-BE, fr-BE, de-BE in Accept-Language
+# select nl, fr, de; dates and numbers follow the chosen language's formats.
 LANGUAGE_CODE = "en"
+LANGUAGES = [("nl", _("Dutch")), ("fr", _("French")), ("de", _("German")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -31,6 +31,9 @@ urlpatterns = [
     # (No Redoc page: it injects <style> elements, which the Content-Security-Policy refuses.)
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
+    path(
+        "i18n/", include("django.conf.urls.i18n")
+    ),  # set_language: the portal's language switcher (POST, CSRF)
 ]
 
 handler404 = not_found

@@ -3,6 +3,7 @@ import uuid
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from vault.models import Pod
@@ -17,12 +18,12 @@ class Purpose(models.TextChoices):
 
     HUMAN_RESOURCE_MANAGEMENT = (
         "dpv:HumanResourceManagement",
-        "Human resource management (recruitment, employment)",
+        _("Human resource management (recruitment, employment)"),
     )
-    IDENTITY_VERIFICATION = "dpv:IdentityVerification", "Identity verification"
-    LEGAL_COMPLIANCE = "dpv:LegalCompliance", "Compliance with a legal obligation"
-    SERVICE_PROVISION = "dpv:ServiceProvision", "Providing a service the citizen asked for"
-    RESEARCH_AND_DEVELOPMENT = "dpv:ResearchAndDevelopment", "Research and development"
+    IDENTITY_VERIFICATION = "dpv:IdentityVerification", _("Identity verification")
+    LEGAL_COMPLIANCE = "dpv:LegalCompliance", _("Compliance with a legal obligation")
+    SERVICE_PROVISION = "dpv:ServiceProvision", _("Providing a service the citizen asked for")
+    RESEARCH_AND_DEVELOPMENT = "dpv:ResearchAndDevelopment", _("Research and development")
 
 
 class Scoped:
@@ -38,9 +39,9 @@ class Scoped:
 
 class AccessRequest(Scoped, models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        APPROVED = "approved", "Approved"
-        DENIED = "denied", "Denied"
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        DENIED = "denied", _("Denied")
 
     # The state machine, written down once: from each state, where a decision may take it.
     TRANSITIONS: dict[str, set[str]] = {Status.PENDING: {Status.APPROVED, Status.DENIED}}
@@ -92,8 +93,8 @@ class Grant(Scoped, models.Model):
     """What an approval creates: scoped to credential types, bound to a purpose, expiring, revocable."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        REVOKED = "revoked", "Revoked"
+        ACTIVE = "active", _("Active")
+        REVOKED = "revoked", _("Revoked")
 
     TRANSITIONS: dict[str, set[str]] = {Status.ACTIVE: {Status.REVOKED}}
 

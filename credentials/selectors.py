@@ -12,9 +12,10 @@ nothing, and a retired key of ours only for credentials its issuer can still rev
 status entries we allocated in one of its lists).
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Q
 
@@ -85,6 +86,19 @@ def is_accredited(issuer_did: str, credential_types: list[str], at: datetime) ->
             f"at {at.isoformat()}.",
         )
     return TrustResult(True, f"{organisation.name} is accredited for {', '.join(specific)}.")
+
+
+def accredited_pairs(organisation_ids: Iterable[Any], at: datetime) -> set[tuple[Any, str]]:
+    """(organisation id, credential type) for each active organisation among ``organisation_ids``
+    accredited at ``at`` for that type: the trust registry for a whole list in one query (the
+    portal's badges; a single credential is judged by ``is_trusted_credential``)."""
+    return set(
+        Accreditation.objects.filter(
+            organisation_id__in=list(organisation_ids), organisation__is_active=True, valid_from__lte=at
+        )
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=at))
+        .values_list("organisation_id", "credential_type")
+    )
 
 
 def is_trusted_credential(

@@ -54,37 +54,37 @@ class AccessEvent(models.Model):
     """One entry in a pod's access log: a hash chain, appended in the transaction of the act."""
 
     class Action(models.TextChoices):
-        POD_OPENED = "pod.opened", "Pod opened"
-        CREDENTIAL_ISSUED = "credential.issued", "Credential issued into the pod"
-        CREDENTIAL_READ = "credential.read", "Credential read"
-        ACCESS_DENIED = "access.denied", "Access attempt denied"
-        REQUEST_FILED = "request.filed", "Access request filed"
-        REQUEST_APPROVED = "request.approved", "Access request approved (grant created)"
-        REQUEST_DENIED = "request.denied", "Access request denied"
-        GRANT_REVOKED = "grant.revoked", "Grant revoked"
-        CREDENTIAL_REVOKED = "credential.revoked", "Credential revoked by its issuer"
-        CREDENTIAL_SUSPENDED = "credential.suspended", "Credential suspended by its issuer"
-        CREDENTIAL_REINSTATED = "credential.reinstated", "Credential's suspension lifted by its issuer"
-        LOG_EXPORTED = "log.exported", "Access log downloaded"
-        DOCUMENT_STORED = "document.stored", "Document stored in the pod"
-        DOCUMENT_READ = "document.read", "Document downloaded"
-        DOCUMENT_DELETED = "document.deleted", "Document deleted"
-        POD_EXPORTED = "pod.exported", "Export of the whole pod requested"
-        EXPORT_DOWNLOADED = "export.downloaded", "Export of the whole pod downloaded"
-        POD_IMPORTED = "pod.imported", "Pod imported from another Citizen Vault"
-        CREDENTIAL_IMPORTED = "credential.imported", "Credential imported with the pod"
-        ERASURE_REQUESTED = "erasure.requested", "Erasure of the pod requested"
-        ERASURE_CANCELLED = "erasure.cancelled", "Erasure of the pod cancelled"
-        POD_ERASED = "pod.erased", "Pod erased: its key destroyed"
+        POD_OPENED = "pod.opened", _("Pod opened")
+        CREDENTIAL_ISSUED = "credential.issued", _("Credential issued into the pod")
+        CREDENTIAL_READ = "credential.read", _("Credential read")
+        ACCESS_DENIED = "access.denied", _("Access attempt denied")
+        REQUEST_FILED = "request.filed", _("Access request filed")
+        REQUEST_APPROVED = "request.approved", _("Access request approved (grant created)")
+        REQUEST_DENIED = "request.denied", _("Access request denied")
+        GRANT_REVOKED = "grant.revoked", _("Grant revoked")
+        CREDENTIAL_REVOKED = "credential.revoked", _("Credential revoked by its issuer")
+        CREDENTIAL_SUSPENDED = "credential.suspended", _("Credential suspended by its issuer")
+        CREDENTIAL_REINSTATED = "credential.reinstated", _("Credential's suspension lifted by its issuer")
+        LOG_EXPORTED = "log.exported", _("Access log downloaded")
+        DOCUMENT_STORED = "document.stored", _("Document stored in the pod")
+        DOCUMENT_READ = "document.read", _("Document downloaded")
+        DOCUMENT_DELETED = "document.deleted", _("Document deleted")
+        POD_EXPORTED = "pod.exported", _("Export of the whole pod requested")
+        EXPORT_DOWNLOADED = "export.downloaded", _("Export of the whole pod downloaded")
+        POD_IMPORTED = "pod.imported", _("Pod imported from another Citizen Vault")
+        CREDENTIAL_IMPORTED = "credential.imported", _("Credential imported with the pod")
+        ERASURE_REQUESTED = "erasure.requested", _("Erasure of the pod requested")
+        ERASURE_CANCELLED = "erasure.cancelled", _("Erasure of the pod cancelled")
+        POD_ERASED = "pod.erased", _("Pod erased: its key destroyed")
 
     class Outcome(models.TextChoices):
-        ALLOWED = "allowed", "Allowed"
-        DENIED = "denied", "Denied"
+        ALLOWED = "allowed", _("Allowed")
+        DENIED = "denied", _("Denied")
 
     class ActorKind(models.TextChoices):
-        CITIZEN = "citizen", "The citizen"
-        ORGANISATION = "organisation", "An organisation"
-        SYSTEM = "system", "Citizen Vault"
+        CITIZEN = "citizen", _("The citizen")
+        ORGANISATION = "organisation", _("An organisation")
+        SYSTEM = "system", _("Citizen Vault")
 
     pod = models.ForeignKey(Pod, on_delete=models.PROTECT, related_name="access_events")
     seq = models.PositiveBigIntegerField()
@@ -209,10 +209,10 @@ class Batch(models.Model):
     """
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     issuer = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="batches")

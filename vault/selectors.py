@@ -64,6 +64,34 @@ def credentials_in(pod: Pod) -> QuerySet[PodCredential]:
     return PodCredential.objects.filter(pod=pod).select_related("issuer").order_by("-created_at")
 
 
+def issuer_status_changes(pod: Pod) -> dict[Any, str]:
+    """What the issuers last did to each of the pod's credentials, from the pod's log: resource id
+    -> ``credential.revoked`` (final), ``credential.suspended`` or ``credential.reinstated``.
+
+    The log records each change in the issuer's transaction, so this is as fresh as the status
+    lists; entries pruned after the retention window no longer name their credential.
+    """
+    actions = AccessEvent.Action
+    changes: dict[Any, str] = {}
+    rows = (
+        AccessEvent.objects.filter(
+            pod=pod,
+            action__in=[
+                actions.CREDENTIAL_REVOKED,
+                actions.CREDENTIAL_SUSPENDED,
+                actions.CREDENTIAL_REINSTATED,
+            ],
+            resource_id__isnull=False,
+        )
+        .order_by("seq")
+        .values_list("resource_id", "action")
+    )
+    for resource_id, action in rows:
+        if changes.get(resource_id) != actions.CREDENTIAL_REVOKED:
+            changes[resource_id] = action
+    return changes
+
+
 def batches_of(issuer: Organisation) -> QuerySet[Batch]:
     """The issuer's batches, newest first."""
     return Batch.objects.filter(issuer=issuer).order_by("-created_at")

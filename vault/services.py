@@ -144,6 +144,33 @@ def read_own_credentials(*, owner: User) -> list[tuple[PodCredential, dict[str, 
 
 
 @transaction.atomic
+def list_own_credentials(*, owner: User) -> list[tuple[PodCredential, dict[str, Any]]]:
+    """The citizen's credentials, opened, newest first, for the portal's list (degree names,
+    validity periods). Raises PodNotFound.
+
+    Listing opens every credential, so it is logged, but as one read per credential type with
+    reason ``listed`` (not one per credential): the log says what was opened without a page view
+    adding hundreds of entries to the citizen's own log.
+    """
+    pod = selectors.pod_of(owner)
+    resources = list(selectors.credentials_in(pod))
+    if not resources:
+        return []
+    key = crypto.data_key(pod)
+    pairs = [(resource, decrypt(pod, key, resource)) for resource in resources]
+    types = sorted({resource.credential_type for resource in resources})
+    accesslog.append_all(
+        pod,
+        context=AccessContext.for_citizen(owner),
+        entries=[
+            accesslog.Entry(AccessEvent.Action.CREDENTIAL_READ, credential_type=name, reason="listed")
+            for name in types
+        ],
+    )
+    return pairs
+
+
+@transaction.atomic
 def read_own_credential(*, owner: User, resource_id: Any) -> tuple[PodCredential, dict[str, Any]]:
     """The citizen opens one of their credentials (logged). Raises PodNotFound for any other."""
     resource = (

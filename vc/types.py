@@ -13,6 +13,12 @@ from .jsonld import CREDENTIALS_V2, EDUCATION_V1, GOOD_CONDUCT_V1, LANGUAGE_V1
 from .schemas import DIPLOMA_SUBJECT_SCHEMA, GOOD_CONDUCT_SUBJECT_SCHEMA, LANGUAGE_SUBJECT_SCHEMA
 
 
+def _(message: str) -> str:
+    """Marks an English word for the portal's translation catalogues (makemessages extracts
+    ``_("...")``); the portal translates it when it shows it. vc itself stays free of Django."""
+    return message
+
+
 @dataclass(frozen=True)
 class Claim:
     """One claim of a type's credentialSubject: where it sits, what people call it, how a
@@ -39,6 +45,9 @@ class CredentialType:
     contexts: tuple[str, ...]
     subject_schema: str | None = None
     claims: tuple[Claim, ...] = ()
+    # The claims that tell one credential of this type from another in a list ("Master of
+    # Laws"), as JSON pointers into credentialSubject, joined by a space when several.
+    title_claims: tuple[str, ...] = ()
 
     @property
     def requestable_claims(self) -> tuple[str, ...]:
@@ -47,36 +56,50 @@ class CredentialType:
 
 
 _NAMES = (
-    Claim("/givenName", "Given name", "given_name", required=True),
-    Claim("/familyName", "Family name", "family_name", required=True),
+    Claim("/givenName", _("Given name"), "given_name", required=True),
+    Claim("/familyName", _("Family name"), "family_name", required=True),
 )
 DEGREE_TYPES = ("BachelorDegree", "MasterDegree", "DoctoralDegree", "ProfessionalQualification")
 EXTRACT_TYPES = ("general", "work-with-minors")
 CEFR_LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2")
 LANGUAGE_SKILLS = ("listening", "reading", "speaking", "writing")
+# What people call the choices above (CEFR levels are called by their codes everywhere).
+CHOICE_LABELS = {
+    "BachelorDegree": _("Bachelor's degree"),
+    "MasterDegree": _("Master's degree"),
+    "DoctoralDegree": _("Doctorate"),
+    "ProfessionalQualification": _("Professional qualification"),
+    "general": _("General extract"),
+    "work-with-minors": _("Extract for work with minors"),
+    "listening": _("Listening"),
+    "reading": _("Reading"),
+    "speaking": _("Speaking"),
+    "writing": _("Writing"),
+}
 
 CREDENTIAL_TYPES: dict[str, CredentialType] = {
     t.name: t
     for t in [
         CredentialType(
             name="DiplomaCredential",
-            display_name="Diploma",
+            display_name=_("Diploma"),
             description="A degree or diploma awarded by an accredited institution.",
             contexts=(CREDENTIALS_V2, EDUCATION_V1),
             subject_schema=DIPLOMA_SUBJECT_SCHEMA,
             claims=(
                 *_NAMES,
-                Claim("/degree/type", "Kind of degree", "degree_type", "choice", True, DEGREE_TYPES),
-                Claim("/degree/name", "Degree", "degree_name", required=True),
-                Claim("/awardedOn", "Awarded on", "awarded_on", "date", required=True),
-                Claim("/fieldOfStudy", "Field of study", "field_of_study"),
-                Claim("/qualificationLevel", "Qualification level", "qualification_level"),
-                Claim("/grade", "Grade", "grade"),
+                Claim("/degree/type", _("Kind of degree"), "degree_type", "choice", True, DEGREE_TYPES),
+                Claim("/degree/name", _("Degree"), "degree_name", required=True),
+                Claim("/awardedOn", _("Awarded on"), "awarded_on", "date", required=True),
+                Claim("/fieldOfStudy", _("Field of study"), "field_of_study"),
+                Claim("/qualificationLevel", _("Qualification level"), "qualification_level"),
+                Claim("/grade", _("Grade"), "grade"),
             ),
+            title_claims=("/degree/name",),
         ),
         CredentialType(
             name="GoodConductCertificate",
-            display_name="Certificate of good conduct",
+            display_name=_("Certificate of good conduct"),
             description=(
                 "An extract from the criminal record, issued by the register that keeps it: whether "
                 "convictions are recorded, for general use or for work with minors."
@@ -85,29 +108,33 @@ CREDENTIAL_TYPES: dict[str, CredentialType] = {
             subject_schema=GOOD_CONDUCT_SUBJECT_SCHEMA,
             claims=(
                 *_NAMES,
-                Claim("/birthDate", "Date of birth", "birth_date", "date", required=True),
-                Claim("/extractType", "Kind of extract", "extract_type", "choice", True, EXTRACT_TYPES),
+                Claim("/birthDate", _("Date of birth"), "birth_date", "date", required=True),
+                Claim("/extractType", _("Kind of extract"), "extract_type", "choice", True, EXTRACT_TYPES),
                 Claim(
-                    "/convictionsRecorded", "Convictions recorded", "convictions_recorded", "boolean", True
+                    "/convictionsRecorded", _("Convictions recorded"), "convictions_recorded", "boolean", True
                 ),
-                Claim("/extractDate", "Date of the extract", "extract_date", "date", required=True),
-                Claim("/legalBasis", "Legal basis", "legal_basis"),
+                Claim("/extractDate", _("Date of the extract"), "extract_date", "date", required=True),
+                Claim("/legalBasis", _("Legal basis"), "legal_basis"),
             ),
+            title_claims=("/extractType",),
         ),
         CredentialType(
             name="LanguageCertificate",
-            display_name="Language certificate",
+            display_name=_("Language certificate"),
             description="A language proficiency assessed by a training provider, on the CEFR scale.",
             contexts=(CREDENTIALS_V2, LANGUAGE_V1),
             subject_schema=LANGUAGE_SUBJECT_SCHEMA,
             claims=(
                 *_NAMES,
-                Claim("/language", "Language", "language", required=True),
-                Claim("/proficiencyLevel", "Level (CEFR)", "proficiency_level", "choice", True, CEFR_LEVELS),
-                Claim("/skills", "Skills assessed", "skills", "list", choices=LANGUAGE_SKILLS),
-                Claim("/examName", "Examination", "exam_name"),
-                Claim("/assessedOn", "Assessed on", "assessed_on", "date", required=True),
+                Claim("/language", _("Language"), "language", required=True),
+                Claim(
+                    "/proficiencyLevel", _("Level (CEFR)"), "proficiency_level", "choice", True, CEFR_LEVELS
+                ),
+                Claim("/skills", _("Skills assessed"), "skills", "list", choices=LANGUAGE_SKILLS),
+                Claim("/examName", _("Examination"), "exam_name"),
+                Claim("/assessedOn", _("Assessed on"), "assessed_on", "date", required=True),
             ),
+            title_claims=("/language", "/proficiencyLevel"),
         ),
     ]
 }

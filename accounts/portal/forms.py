@@ -37,9 +37,15 @@ class ThrottledLoginMixin:
 
 
 class ThrottledAuthenticationForm(ThrottledLoginMixin, AuthenticationForm):
-    """The portal's login form."""
+    """The portal's login form: citizens sign in with their e-mail address."""
 
     scope = "portal-login"
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _(
+            "That e-mail address and password do not match an account. Check both and try again."
+        ),
+    }
 
 
 class ThrottledAdminAuthenticationForm(ThrottledLoginMixin, AdminAuthenticationForm):

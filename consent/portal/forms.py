@@ -1,6 +1,8 @@
 from datetime import UTC, datetime, time
 
 from django import forms
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from consent.models import AccessRequest
@@ -31,6 +33,32 @@ class ApproveForm(forms.Form):
         assert isinstance(field, forms.MultipleChoiceField)
         field.choices = choices
         field.initial = access_request.credential_types
+
+    def clean(self):
+        """The service decides; these are its rules said first, in the citizen's language."""
+        cleaned = super().clean() or {}
+        asked = self.access_request.requested_until
+        if self.access_request.is_expired:
+            raise forms.ValidationError(
+                _("This request ended on %(date)s; it can no longer be approved."),
+                code="expired",
+                params={"date": date_format(asked, "DATETIME_FORMAT")},
+            )
+        day = cleaned.get("valid_until")
+        if day and day > asked.astimezone(UTC).date():
+            self.add_error(
+                "valid_until",
+                forms.ValidationError(
+                    _("The grant may not last longer than was asked: until %(date)s at the latest."),
+                    code="too-late",
+                    params={"date": date_format(asked.astimezone(UTC).date(), "DATE_FORMAT")},
+                ),
+            )
+        elif day and day < timezone.now().astimezone(UTC).date():
+            self.add_error(
+                "valid_until", forms.ValidationError(_("The grant must end in the future."), code="past")
+            )
+        return cleaned
 
     def valid_until_datetime(self) -> datetime | None:
         """The end of the chosen day (UTC), but never past what was asked: choosing the very

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import citizen_required
 from accounts.principals import acting_citizen
@@ -18,15 +18,27 @@ from vc.errors import VcError
 from .forms import ApproveForm, DenyForm
 
 
-@citizen_required
-def requests(request: HttpRequest) -> HttpResponse:
+def _requests_page(
+    request: HttpRequest, *, failed: tuple[AccessRequest, ApproveForm] | None = None, status=200
+):
+    """The requests page; ``failed`` is an approval that was refused, shown again with its
+    errors beside the request it belongs to (the citizen stays where they were)."""
     citizen = acting_citizen(request)
     pending = [
-        (item, ApproveForm(access_request=item))
+        (item, failed[1] if failed and failed[0].pk == item.pk else ApproveForm(access_request=item))
         for item in selectors.requests_to_citizen(citizen, status=AccessRequest.Status.PENDING)
     ]
+    if failed and all(item.pk != failed[0].pk for item, _form in pending):  # e.g. it expired meanwhile
+        for errors in failed[1].errors.values():
+            for error in errors:
+                messages.error(request, str(error))
     decided = selectors.requests_to_citizen(citizen).exclude(pk__in=[item.pk for item, _form in pending])[:50]
-    return render(request, "consent/requests.html", {"pending": pending, "decided": decided})
+    return render(request, "consent/requests.html", {"pending": pending, "decided": decided}, status=status)
+
+
+@citizen_required
+def requests(request: HttpRequest) -> HttpResponse:
+    return _requests_page(request)
 
 
 def _own_request(request: HttpRequest, request_id) -> AccessRequest:
@@ -35,10 +47,6 @@ def _own_request(request: HttpRequest, request_id) -> AccessRequest:
     if access_request is None:
         raise Http404("You have no request with that id.")
     return access_request
-
-
-def _form_errors(form) -> str:
-    return " ".join(str(error) for errors in form.errors.values() for error in errors)
 
 
 def _decide(request: HttpRequest, act: Callable[[], object], done: str, then: str) -> HttpResponse:
@@ -58,32 +66,40 @@ def _decide(request: HttpRequest, act: Callable[[], object], done: str, then: st
 @require_POST
 @citizen_required
 def approve(request: HttpRequest, request_id) -> HttpResponse:
+    """Approve as asked or narrowed; a refusal (a bad date, no type, a request that expired
+    meanwhile) shows the requests page again with the reason next to the form, status 400."""
     access_request = _own_request(request, request_id)
     form = ApproveForm(request.POST, access_request=access_request)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return redirect("portal:requests")
-    return _decide(
-        request,
-        lambda: services.approve_request(
+        return _requests_page(request, failed=(access_request, form), status=400)
+    try:
+        services.approve_request(
             citizen=acting_citizen(request),
             request_id=access_request.pk,
             credential_types=form.cleaned_data["credential_types"],
             valid_until=form.valid_until_datetime(),
-        ),
-        _("Approved: %(org)s may now read what you chose.") % {"org": access_request.requester},
-        "portal:grants",
+        )
+    except RequestNotFound as exc:
+        raise Http404(exc.detail) from exc
+    except VcError as exc:
+        form.add_error(None, exc.detail)
+        return _requests_page(request, failed=(access_request, form), status=400)
+    messages.success(
+        request, _("Approved: %(org)s may now read what you chose.") % {"org": access_request.requester}
     )
+    return redirect("portal:grants")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @citizen_required
 def deny(request: HttpRequest, request_id) -> HttpResponse:
+    """GET: a page that says what denying does and asks for a reason; POST: deny."""
     access_request = _own_request(request, request_id)
+    if request.method == "GET":
+        return render(request, "consent/deny.html", {"item": access_request, "form": DenyForm()})
     form = DenyForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return redirect("portal:requests")
+        return render(request, "consent/deny.html", {"item": access_request, "form": form}, status=400)
     return _decide(
         request,
         lambda: services.deny_request(
@@ -101,12 +117,15 @@ def grants(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @citizen_required
 def revoke(request: HttpRequest, grant_id) -> HttpResponse:
+    """GET: a page that says what revoking does; POST: revoke."""
     grant = selectors.grants_of_citizen(acting_citizen(request)).filter(pk=grant_id).first()
     if grant is None:
         raise Http404("You have no grant with that id.")
+    if request.method == "GET":
+        return render(request, "consent/revoke.html", {"grant": grant})
     return _decide(
         request,
         lambda: services.revoke_grant(citizen=acting_citizen(request), grant_id=grant.pk),

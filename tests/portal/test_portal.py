@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from consent.models import AccessRequest, Grant
 from consent.services import approve_request
+from credentials.services import accredit_issuer, update_status
 from vault.models import AccessEvent
 
 PASSWORD = "correct horse battery staple"
@@ -43,12 +44,32 @@ def test_login_form_logs_a_citizen_in(citizen):
     assert response["Location"] == "/portal/"
 
 
-def test_home_lists_credentials_without_decrypting_them(browser, citizen, issued):
+@pytest.fixture
+def accredited(university):
+    accredit_issuer(
+        organisation=university.organisation,
+        credential_type="DiplomaCredential",
+        valid_from=timezone.now() - timedelta(days=365),
+    )
+
+
+def test_home_lists_credentials_by_name_and_logs_the_listing_once_per_type(
+    browser, citizen, issued, accredited
+):
     response = browser.get("/portal/")
     assert response.status_code == 200
-    assert b"<td>Diploma</td>" in response.content  # the type in words (the registry's display name)
-    assert b"Peeters" not in response.content
-    assert not AccessEvent.objects.filter(pod=citizen.pod, action="credential.read").exists()
+    page = response.content.decode()
+    # The type's display name, the degree name, the issuer and a badge; not the person's name.
+    assert "Diploma: Master of Science in Computer Science" in page
+    assert "Ghent Demo University" in page
+    assert '<span class="badge verified">verified</span>' in page
+    assert "Peeters" not in page
+    listed = AccessEvent.objects.get(pod=citizen.pod, action="credential.read")
+    assert (listed.actor_kind, listed.credential_type, listed.reason) == (
+        "citizen",
+        "DiplomaCredential",
+        "listed",
+    )
 
 
 def test_opening_a_credential_shows_it_and_logs_the_read(browser, citizen, issued):
@@ -117,6 +138,9 @@ def test_revoking_from_the_portal_denies_the_next_read(browser, pending, citizen
         "&challenge=portal-test-nonce-0001&domain=hr.example"
     )
     assert employer.get(url).status_code == 200
+    confirmation = browser.get(f"/portal/grants/{grant.pk}/revoke")
+    assert b"can no longer read anything" in confirmation.content
+    assert employer.get(url).status_code == 200  # asking for confirmation revokes nothing
     assert browser.post(f"/portal/grants/{grant.pk}/revoke").status_code == 302
     response = employer.get(url)
     assert response.status_code == 403
@@ -158,6 +182,8 @@ def test_grants_page_lists_grants(browser, pending, citizen):
     response = browser.get("/portal/grants")
     assert b"Acme Recruiting" in response.content
     assert b"Revoke" in response.content
+    assert b"Human resource management (recruitment, employment)" in response.content
+    assert b"dpv:" not in response.content
 
 
 def test_repeated_failed_logins_lock_the_account_for_a_while(citizen, settings):
@@ -212,7 +238,10 @@ def test_a_later_date_than_asked_is_refused_with_a_message(browser, pending):
         {"credential_types": ["DiplomaCredential"], "valid_until": later},
         follow=True,
     )
+    assert response.status_code == 400  # the requests page again, not another page
+    assert response.redirect_chain == []
     assert b"may not last longer than was asked" in response.content
+    assert f'id="request-{pending.pk}"'.encode() in response.content
     assert not Grant.objects.filter(request=pending).exists()
 
 
@@ -322,3 +351,128 @@ def test_a_denial_reads_as_denied_with_its_reason_for_citizen_and_requester(brow
         "denied",
         "I took another job",
     )
+
+
+def _badge(page: bytes) -> str:
+    text = page.decode()
+    start = text.index('<span class="badge ')
+    return text[start : text.index("</span>", start)]
+
+
+def test_an_issuer_not_in_the_trust_registry_is_marked_not_recognised(browser, issued):
+    assert "issuer not recognised" in _badge(browser.get("/portal/").content)
+    assert "issuer not recognised" in _badge(browser.get(f"/portal/credentials/{issued['id']}").content)
+
+
+def test_a_revoked_diploma_is_marked_revoked_in_the_list_and_on_its_page(
+    browser, issued, university, accredited
+):
+    update_status(
+        issuer=university.organisation,
+        credential_id=issued["credentialId"],
+        purposes=["revocation"],
+        value=True,
+    )
+    assert 'class="badge revoked">revoked' in _badge(browser.get("/portal/").content)
+    assert 'class="badge revoked">revoked' in _badge(
+        browser.get(f"/portal/credentials/{issued['id']}").content
+    )
+
+
+def test_the_credential_page_lays_out_claims_verifies_and_offers_qr_and_download(
+    browser, citizen, issued, accredited
+):
+    page = browser.get(f"/portal/credentials/{issued['id']}").content.decode()
+    assert "<dt>Degree</dt><dd>Master of Science in Computer Science</dd>" in page
+    assert "<dt>Kind of degree</dt><dd>Master&#x27;s degree</dd>" in page
+    assert "<dt>Awarded on</dt><dd>June 28, 2024</dd>" in page
+    assert 'class="badge verified">verified' in _badge(page.encode())
+    assert '<svg viewBox="0 0' in page and 'class="segno"' in page  # the QR code, as SVG paths
+    assert "style=" not in page  # nothing the CSP would refuse
+    download = browser.post(f"/portal/credentials/{issued['id']}/download")
+    assert download["Content-Disposition"].startswith('attachment; filename="DiplomaCredential-')
+    document = download.json()
+    assert document["id"] == issued["credentialId"] and document["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    assert (
+        AccessEvent.objects.filter(
+            pod=citizen.pod, action="credential.read", resource_id=issued["id"]
+        ).count()
+        == 2
+    )
+
+
+def test_downloading_a_credential_needs_post(browser, issued):
+    assert browser.get(f"/portal/credentials/{issued['id']}/download").status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("accept", "words"),
+    [
+        ("nl-BE,nl;q=0.9", "Uw attesten"),
+        ("fr-BE,fr;q=0.9", "Vos attestations"),
+        ("de-BE,de;q=0.9", "Ihre Nachweise"),
+        ("en-GB", "Your credentials"),
+    ],
+)
+def test_accept_language_chooses_the_language(browser, issued, accept, words):
+    page = browser.get("/portal/", HTTP_ACCEPT_LANGUAGE=accept).content.decode()
+    assert words in page
+    assert f'<html lang="{accept[:2]}">' in page
+
+
+def test_the_language_switcher_sets_the_language_for_the_next_pages(browser, issued):
+    response = browser.post("/i18n/setlang/", {"language": "fr", "next": "/portal/grants"})
+    assert response.status_code == 302 and response["Location"] == "/portal/grants"
+    assert (
+        "Qui peut lire vos données"
+        in browser.get("/portal/grants", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    )
+
+
+def test_dates_are_written_as_each_language_writes_them(browser, issued, accredited):
+    page = browser.get(f"/portal/credentials/{issued['id']}", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "28 juni 2024" in page
+    page = browser.get(f"/portal/credentials/{issued['id']}", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "28. Juni 2024" in page
+
+
+def test_purposes_read_as_words_in_requests_and_log(browser, pending):
+    for path in ("/portal/requests", "/portal/log"):
+        page = browser.get(path).content.decode()
+        assert "Human resource management (recruitment, employment)" in page
+        assert "dpv:HumanResourceManagement" not in page.replace('value="dpv:HumanResourceManagement"', "")
+
+
+def test_denying_asks_for_confirmation_first(browser, pending):
+    page = browser.get(f"/portal/requests/{pending.pk}/deny").content.decode()
+    assert "Deny this request?" in page and "gets nothing" in page
+    pending.refresh_from_db()
+    assert pending.status == AccessRequest.Status.PENDING
+
+
+def test_a_wrong_password_says_e_mail(citizen):
+    response = Client().post("/portal/login/", {"username": citizen.user.username, "password": "wrong"})
+    page = response.content.decode()
+    error = page[page.index('id="login-error"') :].split("</p>")[0]
+    assert "e-mail address and password do not match" in error
+    assert "username" not in error
+
+
+def test_the_log_filters_by_organisation_outcome_and_period(browser, pending, citizen, employer, university):
+    grant = approve_request(citizen=citizen.user, request_id=pending.pk)
+    url = (
+        f"/api/v1/grants/{grant.pk}/credentials?purpose=dpv:HumanResourceManagement"
+        "&challenge=portal-test-nonce-0002&domain=hr.example"
+    )
+    assert employer.get(url).status_code == 200
+    page = browser.get(f"/portal/log?who={employer.organisation.pk}").content.decode()
+    timeline = page[page.index('<table class="log') :]
+    assert "Acme Recruiting" in timeline and "Ghent Demo University" not in timeline
+    assert '<svg class="chart"' in page and "Acme Recruiting" in page[page.index('<svg class="chart"') :]
+    denied_only = browser.get("/portal/log?outcome=denied").content.decode()
+    assert "Acme Recruiting" not in denied_only[denied_only.index('<table class="log') :]
+    future = (timezone.now() + timedelta(days=3)).date().isoformat()
+    empty = browser.get(f"/portal/log?since={future}").content.decode()
+    assert "0 entries in this selection" in empty
+    backwards = browser.get(f"/portal/log?since={future}&until=2020-01-01").content.decode()
+    assert "comes before its start" in backwards

@@ -5,6 +5,7 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("credentials/<uuid:resource_id>", views.credential, name="credential"),
+    path("credentials/<uuid:resource_id>/download", views.credential_download, name="credential-download"),
     path("log", views.log, name="log"),
     path("log/download", views.log_download, name="log-download"),
     path("my-data", views.my_data, name="my-data"),

@@ -4,6 +4,7 @@
 import json
 from typing import BinaryIO, cast
 
+import segno
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -17,9 +18,14 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import citizen_required
 from accounts.principals import acting_citizen
 from core.errors import DomainError
+from credentials.selectors import accredited_pairs
+from credentials.verification import verify_credential
 from vault import documents, erasure, logexport, podexport, selectors, services
 from vault.errors import DocumentNotFound, ExportNotFound, PodNotFound
 from vault.models import PodExport
+
+from . import charts, presenting
+from .forms import LogFilterForm
 
 
 def _own_pod(request: HttpRequest):
@@ -31,8 +37,30 @@ def _own_pod(request: HttpRequest):
 
 @citizen_required
 def home(request: HttpRequest) -> HttpResponse:
-    pod = _own_pod(request)
-    return render(request, "vault/home.html", {"pod": pod, "credentials": selectors.credentials_in(pod)})
+    citizen = acting_citizen(request)
+    try:
+        pod = selectors.pod_of(citizen)
+        pairs = services.list_own_credentials(owner=citizen)
+    except PodNotFound as exc:
+        raise Http404(exc.detail) from exc
+    shown = presenting.summaries(
+        pairs,
+        changes=selectors.issuer_status_changes(pod),
+        accredited=accredited_pairs({resource.issuer_id for resource, _doc in pairs}, timezone.now()),
+        now=timezone.now(),
+    )
+    return render(request, "vault/home.html", {"pod": pod, "credentials": shown})
+
+
+def _qr_svg(document: dict) -> str | None:
+    """The credential itself, as issued and compact, in a QR code (SVG paths, no inline style): a
+    verifier's app scans it and checks the proof offline. None when it is too large for a QR."""
+    payload = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    try:
+        code = segno.make(payload, error="l", micro=False)
+    except segno.DataOverflowError:
+        return None
+    return code.svg_inline(scale=3, title=_("QR code of the signed credential"), omitsize=True)
 
 
 @citizen_required
@@ -43,21 +71,63 @@ def credential(request: HttpRequest, resource_id) -> HttpResponse:
         )
     except PodNotFound as exc:
         raise Http404(exc.detail) from exc
-    pretty = json.dumps(document, indent=2, ensure_ascii=False)
-    return render(request, "vault/credential.html", {"resource": resource, "document": pretty})
+    result = verify_credential(document)
+    valid_from, valid_until = presenting.validity(document)
+    registered = presenting.CREDENTIAL_TYPES.get(resource.credential_type)
+    return render(
+        request,
+        "vault/credential.html",
+        {
+            "resource": resource,
+            "type_name": presenting.type_name(resource.credential_type),
+            "title": presenting.title_of(registered, document),
+            "claims": presenting.claim_rows(document),
+            "valid_from": valid_from,
+            "valid_until": valid_until,
+            "result": result,
+            "checks": result.checks.items(),
+            "state": presenting.verified_state(result),
+            "qr": _qr_svg(document),
+            "document": json.dumps(document, indent=2, ensure_ascii=False),
+        },
+    )
+
+
+@citizen_required
+@require_POST
+def credential_download(request: HttpRequest, resource_id) -> HttpResponse:
+    """The credential exactly as issued, with its proof, as a JSON-LD file (logged as a read)."""
+    try:
+        resource, document = services.read_own_credential(
+            owner=acting_citizen(request), resource_id=resource_id
+        )
+    except PodNotFound as exc:
+        raise Http404(exc.detail) from exc
+    response = HttpResponse(
+        json.dumps(document, indent=2, ensure_ascii=False), content_type="application/vc+ld+json"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{resource.credential_type}-{resource.pk}.json"'
+    return response
 
 
 @citizen_required
 def log(request: HttpRequest) -> HttpResponse:
     pod = _own_pod(request)
-    page = Paginator(selectors.access_log(pod).select_related("actor_organisation"), 50).get_page(
-        request.GET.get("page")
-    )
+    events = selectors.access_log(pod)
+    form = LogFilterForm(request.GET or None, pod=pod)
+    if form.is_valid():
+        events = form.apply(events)
+    page = Paginator(events.select_related("actor_organisation"), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "vault/log.html",
         {
             "page": page,
+            "form": form,
+            "query": query.urlencode(),
+            "chart": charts.accesses_per_organisation(events),
             "check": selectors.verify_access_log(pod),
             "retention_days": settings.ACCESS_LOG_RETENTION_DAYS,
         },

@@ -1,26 +1,67 @@
-"""Credential types in words for the portal: the registry's display names (vc.types)."""
+"""Credentials and their states in words for the portal, in the active language."""
 
 from collections.abc import Iterable
 
 from django import template
-from django.utils.translation import gettext
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from vault.portal.presenting import State
+from vault.portal.presenting import type_name as _type_name
 from vc.types import CREDENTIAL_TYPES
 
 register = template.Library()
 
+# Badges: the credential's state, and the states of requests and grants.
+STATE_WORDS = {
+    State.VERIFIED: gettext_lazy("verified"),
+    State.SUSPENDED: gettext_lazy("suspended"),
+    State.REVOKED: gettext_lazy("revoked"),
+    State.EXPIRED: gettext_lazy("expired"),
+    State.UNTRUSTED: gettext_lazy("issuer not recognised"),
+    State.INVALID: gettext_lazy("signature invalid"),
+    "active": gettext_lazy("active"),
+    "pending": gettext_lazy("waiting for you"),
+    "approved": gettext_lazy("approved"),
+    "denied": gettext_lazy("denied"),
+}
+
 
 @register.filter
 def type_name(name: str) -> str:
-    """ "DiplomaCredential" → "Diploma"; a name the registry does not know is shown as it is."""
-    registered = CREDENTIAL_TYPES.get(name)
-    return registered.display_name if registered else name
+    """ "DiplomaCredential" → "Diploma" (translated); a name the registry does not know is shown as it is."""
+    return _type_name(name)
 
 
 @register.filter
 def type_names(names: Iterable[str]) -> str:
     """A list of type names, in words, comma-separated."""
-    return ", ".join(type_name(name) for name in names)
+    return ", ".join(_type_name(name) for name in names)
+
+
+@register.filter
+def state_label(state: str) -> str:
+    """A badge's words: "revoked" → "ingetrokken" in Dutch; an unknown state as it is."""
+    words = STATE_WORDS.get(state)
+    return str(words) if words is not None else state
+
+
+@register.filter
+def check_name(name: str) -> str:
+    """The four checks of a verification, in words."""
+    return {
+        "proof": _("Signature"),
+        "issuer_trusted": _("Issuer recognised"),
+        "validity": _("Validity period"),
+        "status": _("Not revoked or suspended"),
+    }.get(name, name)
+
+
+@register.filter
+def check_outcome(outcome: str) -> str:
+    return {"passed": _("passed"), "failed": _("failed"), "not-checked": _("not checked")}.get(
+        str(outcome), str(outcome)
+    )
 
 
 @register.filter
@@ -33,4 +74,4 @@ def claim_labels(pointers: Iterable[str], type_name_: str) -> str:
         if registered
         else {}
     )
-    return ", ".join(gettext(labels[pointer]) if pointer in labels else pointer for pointer in pointers)
+    return ", ".join(_(labels[pointer]) if pointer in labels else pointer for pointer in pointers)

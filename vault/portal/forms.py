@@ -1,0 +1,76 @@
+"""Filters of the citizen's log page: who, why, with what outcome, over which period."""
+
+from datetime import UTC, datetime, time, timedelta
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from vault.models import AccessEvent, Pod
+
+YOU = "you"
+
+
+class LogFilterForm(forms.Form):
+    """Every field optional; the choices are what the pod's own log holds (nobody else's names)."""
+
+    who = forms.ChoiceField(label=_("Who"), required=False)
+    purpose = forms.ChoiceField(label=_("Why"), required=False)
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        required=False,
+        choices=[("", _("Any outcome")), *AccessEvent.Outcome.choices],
+    )
+    since = forms.DateField(
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("Give the date as YYYY-MM-DD.")},
+    )
+    until = forms.DateField(
+        label=_("Until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("Give the date as YYYY-MM-DD.")},
+    )
+
+    def __init__(self, *args, pod: Pod, **kwargs):
+        super().__init__(*args, **kwargs)
+        logged = AccessEvent.objects.filter(pod=pod)
+        organisations = (
+            logged.filter(actor_organisation__isnull=False)
+            .values_list("actor_organisation_id", "actor_organisation__name")
+            .distinct()
+            .order_by("actor_organisation__name")
+        )
+        self.fields["who"].choices = [  # type: ignore[attr-defined]
+            ("", _("Anyone")),
+            (YOU, _("You")),
+            *[(str(pk), name) for pk, name in organisations],
+        ]
+        self.purpose_codes = sorted(set(logged.exclude(purpose="").values_list("purpose", flat=True)))
+        self.fields["purpose"].choices = [("", _("Any purpose")), *[(c, c) for c in self.purpose_codes]]  # type: ignore[attr-defined]
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and until < since:
+            raise forms.ValidationError(_("The end of the period comes before its start."))
+        return cleaned
+
+    def apply(self, events: QuerySet[AccessEvent]) -> QuerySet[AccessEvent]:
+        data = self.cleaned_data
+        if data["who"] == YOU:
+            events = events.filter(actor_kind=AccessEvent.ActorKind.CITIZEN)
+        elif data["who"]:
+            events = events.filter(actor_organisation_id=data["who"])
+        if data["purpose"]:
+            events = events.filter(purpose=data["purpose"])
+        if data["outcome"]:
+            events = events.filter(outcome=data["outcome"])
+        if data["since"]:
+            events = events.filter(occurred_at__gte=datetime.combine(data["since"], time.min, tzinfo=UTC))
+        if data["until"]:
+            end = datetime.combine(data["until"], time.min, tzinfo=UTC) + timedelta(days=1)
+            events = events.filter(occurred_at__lt=end)
+        return events
