@@ -72,7 +72,9 @@ class Watched:
         page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
         page.on(
             "response",
-            lambda response: response.status >= 400 and self.errors.append(f"{response.status} {response.url}"),
+            lambda response: (
+                response.status >= 400 and self.errors.append(f"{response.status} {response.url}")
+            ),
         )
 
     def axe_violations(self) -> list[dict]:

@@ -54,13 +54,37 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _qr_svg(document: dict) -> str | None:
     """The credential itself, as issued and compact, in a QR code (SVG paths, no inline style): a
-    verifier's app scans it and checks the proof offline. None when it is too large for a QR."""
+    verifier's app scans it and checks the proof offline. None when it is too large for a QR.
+
+    The mask is fixed: choosing the best of eight (segno's default) costs most of the time at
+    these sizes, and every mask is valid for a reader."""
     payload = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
     try:
-        code = segno.make(payload, error="l", micro=False)
+        code = segno.make(payload, error="l", micro=False, mask=0, boost_error=False)
     except segno.DataOverflowError:
         return None
     return code.svg_inline(scale=3, title=_("QR code of the signed credential"), omitsize=True)
+
+
+@citizen_required
+def credential_qr(request: HttpRequest, resource_id) -> HttpResponse:
+    """The credential as a QR code, large, on a page of its own (opening it is logged as a read)."""
+    try:
+        resource, document = services.read_own_credential(
+            owner=acting_citizen(request), resource_id=resource_id
+        )
+    except PodNotFound as exc:
+        raise Http404(exc.detail) from exc
+    return render(
+        request,
+        "vault/credential_qr.html",
+        {
+            "resource": resource,
+            "type_name": presenting.type_name(resource.credential_type),
+            "title": presenting.title_of(presenting.CREDENTIAL_TYPES.get(resource.credential_type), document),
+            "qr": _qr_svg(document),
+        },
+    )
 
 
 @citizen_required
@@ -87,7 +111,6 @@ def credential(request: HttpRequest, resource_id) -> HttpResponse:
             "result": result,
             "checks": result.checks.items(),
             "state": presenting.verified_state(result),
-            "qr": _qr_svg(document),
             "document": json.dumps(document, indent=2, ensure_ascii=False),
         },
     )
@@ -128,10 +151,21 @@ def log(request: HttpRequest) -> HttpResponse:
             "form": form,
             "query": query.urlencode(),
             "chart": charts.accesses_per_organisation(events),
-            "check": selectors.verify_access_log(pod),
+            "latest": selectors.latest_checkpoint(pod),
             "retention_days": settings.ACCESS_LOG_RETENTION_DAYS,
         },
     )
+
+
+@citizen_required
+def log_check(request: HttpRequest) -> HttpResponse:
+    """The server recomputes the whole log (hash chain and Merkle tree) against its signed head.
+
+    A page of its own: the work grows with the log (about a second per 10,000 entries), which the
+    log page itself should not pay on every view.
+    """
+    pod = _own_pod(request)
+    return render(request, "vault/log_check.html", {"check": selectors.verify_access_log(pod)})
 
 
 @citizen_required
