@@ -64,9 +64,9 @@ def credentials_in(pod: Pod) -> QuerySet[PodCredential]:
     return PodCredential.objects.filter(pod=pod).select_related("issuer").order_by("-created_at")
 
 
-def issuer_status_changes(pod: Pod) -> dict[Any, str]:
-    """What the issuers last did to each of the pod's credentials, from the pod's log: resource id
-    -> ``credential.revoked`` (final), ``credential.suspended`` or ``credential.reinstated``.
+def issuer_status_changes(pod: Pod, resource_ids: list[Any]) -> dict[Any, str]:
+    """What the issuers last did to each of these credentials of the pod, from the pod's log:
+    resource id -> ``credential.revoked`` (final), ``credential.suspended`` or ``credential.reinstated``.
 
     The log records each change in the issuer's transaction, so this is as fresh as the status
     lists; entries pruned after the retention window no longer name their credential.
@@ -81,7 +81,7 @@ def issuer_status_changes(pod: Pod) -> dict[Any, str]:
                 actions.CREDENTIAL_SUSPENDED,
                 actions.CREDENTIAL_REINSTATED,
             ],
-            resource_id__isnull=False,
+            resource_id__in=resource_ids,
         )
         .order_by("seq")
         .values_list("resource_id", "action")

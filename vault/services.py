@@ -2,6 +2,7 @@
 
 import json
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -144,16 +145,19 @@ def read_own_credentials(*, owner: User) -> list[tuple[PodCredential, dict[str, 
 
 
 @transaction.atomic
-def list_own_credentials(*, owner: User) -> list[tuple[PodCredential, dict[str, Any]]]:
-    """The citizen's credentials, opened, newest first, for the portal's list (degree names,
-    validity periods). Raises PodNotFound.
+def list_own_credentials(
+    *, owner: User, resources: Sequence[PodCredential]
+) -> list[tuple[PodCredential, dict[str, Any]]]:
+    """Open ``resources``, the citizen's credentials on one page of the portal's list, to name
+    them (degree names, validity periods). Raises PodNotFound if any is not in their pod.
 
-    Listing opens every credential, so it is logged, but as one read per credential type with
-    reason ``listed`` (not one per credential): the log says what was opened without a page view
-    adding hundreds of entries to the citizen's own log.
+    Listing opens them, so it is logged, but as one read per credential type with reason
+    ``listed`` (not one per credential): the log says what was opened without a page view adding
+    a screenful of entries to the citizen's own log.
     """
     pod = selectors.pod_of(owner)
-    resources = list(selectors.credentials_in(pod))
+    if any(resource.pod_id != pod.pk for resource in resources):
+        raise PodNotFound("You hold no credential with that id.")
     if not resources:
         return []
     key = crypto.data_key(pod)

@@ -476,3 +476,38 @@ def test_the_log_filters_by_organisation_outcome_and_period(browser, pending, ci
     assert "0 entries in this selection" in empty
     backwards = browser.get(f"/portal/log?since={future}&until=2020-01-01").content.decode()
     assert "comes before its start" in backwards
+
+
+def test_the_list_opens_only_the_credentials_of_the_page_shown(
+    browser, citizen, issued, university, monkeypatch
+):
+    from tests.conftest import diploma
+    from vault.portal import views
+
+    second = university.post(
+        "/api/v1/issuer/credentials",
+        {
+            "recipient": {"nationalId": "BE:85073003328"},
+            "credential": diploma(degree={"type": "BachelorDegree", "name": "Bachelor of Laws"}),
+        },
+    )
+    assert second.status_code == 201
+    monkeypatch.setattr(views, "CREDENTIALS_PER_PAGE", 1)
+    newest = browser.get("/portal/").content.decode()
+    assert "Bachelor of Laws" in newest and "Master of Science" not in newest
+    assert "Page 1 of 2" in newest
+    older = browser.get("/portal/?page=2").content.decode()
+    assert "Master of Science" in older and "Bachelor of Laws" not in older
+    listed = AccessEvent.objects.filter(pod=citizen.pod, reason="listed")
+    assert list(listed.values_list("credential_type", flat=True)) == ["DiplomaCredential"] * 2
+
+
+def test_listing_refuses_credentials_of_another_pod(citizen, other_citizen, issued):
+    from vault.errors import PodNotFound
+    from vault.models import PodCredential
+    from vault.services import list_own_credentials
+
+    theirs = list(PodCredential.objects.filter(pod=citizen.pod))
+    with pytest.raises(PodNotFound):
+        list_own_credentials(owner=other_citizen.user, resources=theirs)
+    assert not AccessEvent.objects.filter(reason="listed").exists()

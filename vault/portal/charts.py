@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Max, Min, QuerySet
 from django.db.models.functions import TruncDay, TruncMonth
 from django.utils.formats import date_format
 from django.utils.html import escape
@@ -41,8 +41,8 @@ def accesses_per_organisation(events: QuerySet[AccessEvent]) -> Chart | None:
     accesses = events.filter(
         actor_kind=AccessEvent.ActorKind.ORGANISATION, action__in=ACCESS_ACTIONS, pruned_at__isnull=True
     ).order_by()
-    span = accesses.values_list("occurred_at", flat=True)
-    first, last = span.order_by("occurred_at").first(), span.order_by("-occurred_at").first()
+    span = accesses.aggregate(first=Min("occurred_at"), last=Max("occurred_at"))
+    first, last = span["first"], span["last"]
     if first is None or last is None:
         return None
     daily = (last - first).days <= 31

@@ -35,21 +35,27 @@ def _own_pod(request: HttpRequest):
         raise Http404(exc.detail) from exc
 
 
+CREDENTIALS_PER_PAGE = 20
+LOG_ENTRIES_PER_PAGE = 25
+
+
 @citizen_required
 def home(request: HttpRequest) -> HttpResponse:
+    """The citizen's credentials, newest first, a page at a time: only the page's are opened."""
     citizen = acting_citizen(request)
+    pod = _own_pod(request)
+    page = Paginator(selectors.credentials_in(pod), CREDENTIALS_PER_PAGE).get_page(request.GET.get("page"))
     try:
-        pod = selectors.pod_of(citizen)
-        pairs = services.list_own_credentials(owner=citizen)
+        pairs = services.list_own_credentials(owner=citizen, resources=list(page))
     except PodNotFound as exc:
         raise Http404(exc.detail) from exc
     shown = presenting.summaries(
         pairs,
-        changes=selectors.issuer_status_changes(pod),
+        changes=selectors.issuer_status_changes(pod, [resource.pk for resource, _doc in pairs]),
         accredited=accredited_pairs({resource.issuer_id for resource, _doc in pairs}, timezone.now()),
         now=timezone.now(),
     )
-    return render(request, "vault/home.html", {"pod": pod, "credentials": shown})
+    return render(request, "vault/home.html", {"pod": pod, "credentials": shown, "page": page})
 
 
 def _qr_svg(document: dict) -> str | None:
@@ -140,7 +146,7 @@ def log(request: HttpRequest) -> HttpResponse:
     form = LogFilterForm(request.GET or None, pod=pod)
     if form.is_valid():
         events = form.apply(events)
-    page = Paginator(events.select_related("actor_organisation"), 50).get_page(request.GET.get("page"))
+    page = Paginator(events, LOG_ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
