@@ -77,8 +77,8 @@ def test_the_language_switcher_changes_the_portal_language(story, open_context):
     page.locator("form.languages button[value='nl']").click()
     expect(page.locator("html")).to_have_attribute("lang", "nl")
     expect(page.get_by_role("heading", level=1)).to_have_text("Uw attesten")
-    page.get_by_role("link", name="Wie keek").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Wie uw gegevens bekeek")
+    page.get_by_role("link", name="Wie raadpleegde").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Wie uw gegevens raadpleegde")
     assert watched.errors == []
 
 
