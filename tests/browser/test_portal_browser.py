@@ -95,6 +95,7 @@ def _pages(story) -> list[str]:
         "/portal/log",
         "/portal/log?outcome=allowed&since=2020-01-01",
         "/portal/log/check",
+        "/portal/my-data",
     ]
 
 
