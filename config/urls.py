@@ -3,7 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from core.problems import not_found, server_error
+from core.problems import bad_request, not_found, server_error
 
 api_v1 = [
     path("", include("accounts.api.urls")),
@@ -36,5 +36,6 @@ urlpatterns = [
     ),  # set_language: the portal's language switcher (POST, CSRF)
 ]
 
+handler400 = bad_request
 handler404 = not_found
 handler500 = server_error

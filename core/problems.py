@@ -207,6 +207,24 @@ def _is_api(request) -> bool:
     return request.path.startswith(API_PREFIXES)
 
 
+def bad_request(request, exception=None):
+    """400 raised outside a DRF view (a Host header not in ALLOWED_HOSTS, another suspicious
+    request): a problem document under /api/, Django's page elsewhere."""
+    if not _is_api(request):
+        return defaults.bad_request(request, exception)
+    return JsonResponse(
+        problem(
+            code="bad-request",
+            title="Bad request",
+            status_code=400,
+            detail="The request could not be accepted as sent (for example, a Host header this service does "
+            "not answer to).",
+        ),
+        status=400,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
+
+
 def not_found(request, exception=None):
     """404 for URLs no view matched: a problem document under /api/, Django's page elsewhere."""
     if not _is_api(request):

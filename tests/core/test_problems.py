@@ -356,3 +356,16 @@ def test_a_domain_error_keeps_its_extension_members(employer, citizen):
     body = valid_request_body() | {"credentialTypes": ["PassportCredential"]}
     problem = assert_problem(employer.post(REQUESTS, body), 422, "unknown-credential-type")
     assert problem["supportedTypes"] == ["DiplomaCredential", "GoodConductCertificate", "LanguageCertificate"]
+
+
+def test_a_host_header_we_do_not_answer_to_is_a_400_problem_under_the_api_and_a_page_elsewhere(db):
+    from django.test import Client
+
+    client = Client(HTTP_HOST="evil.example")
+    response = client.get("/api/v1/whoami")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["type"].endswith("bad-request")
+    page = client.get("/portal/")
+    assert page.status_code == 400
+    assert page["Content-Type"].startswith("text/html")
