@@ -1,12 +1,24 @@
-"""Citizen identifiers: how an organisation names a citizen without us storing the name."""
+"""Citizen identifiers: how an organisation names a citizen without us storing the name.
+
+A citizen is found by a keyed hash (HMAC-SHA256) of their normalised national identifier, under
+one version of the lookup-hash ring (settings.LOOKUP_HASH_KEY_RING): new digests use the current
+version, lookups try every version (the current first). So that the lookup key can change without
+anyone presenting every identifier again, the identifier is also kept sealed under the KEK ring
+(bound to the user's id), opened only to re-hash it (``manage.py rehash_national_ids``).
+"""
 
 import hashlib
 import hmac
 import re
+import uuid
+from typing import Any
 
 from django.conf import settings
 
+from core.keyring import SealedColumn, WrappedSecret, keyring
+
 from .errors import InvalidNationalId
+from .models import User
 
 _SEPARATORS = re.compile(r"[\s.\-/]")
 _VALID = re.compile(r"^[A-Z]{2}:[A-Z0-9]{4,32}$")
@@ -29,7 +41,51 @@ def normalise_national_id(value: str) -> str:
     return normalised
 
 
-def national_id_digest(value: str) -> str:
-    """Keyed hash (HMAC-SHA256 under LOOKUP_HASH_KEY) of a normalised national identifier."""
-    key = settings.LOOKUP_HASH_KEY.encode()
+def current_lookup_version() -> str:
+    return str(settings.LOOKUP_HASH_KEY_VERSION)
+
+
+def lookup_versions() -> list[str]:
+    """Every version of the lookup-hash ring, the current one first."""
+    current = current_lookup_version()
+    return [current, *(version for version in settings.LOOKUP_HASH_KEY_RING if version != current)]
+
+
+def national_id_digest(value: str, *, version: str | None = None) -> str:
+    """Keyed hash (HMAC-SHA256 under the lookup-hash key ``version``, by default the current one)
+    of a normalised national identifier. Raises InvalidNationalId for a malformed one."""
+    key = settings.LOOKUP_HASH_KEY_RING[version or current_lookup_version()].encode()
     return hmac.new(key, normalise_national_id(value).encode(), hashlib.sha256).hexdigest()
+
+
+def national_id_digests(value: str) -> list[str]:
+    """The identifier's digest under every version of the ring, the current one first."""
+    return [national_id_digest(value, version=version) for version in lookup_versions()]
+
+
+def _national_id_aad(user_id: uuid.UUID) -> bytes:
+    return f"citizen-vault/national-id/v1|user:{user_id}".encode()
+
+
+def seal_national_id(user_id: uuid.UUID, value: str) -> WrappedSecret:
+    """The normalised identifier, wrapped by the KEK ring and bound to the user."""
+    return keyring().wrap(normalise_national_id(value).encode(), aad=_national_id_aad(user_id))
+
+
+def unseal_national_id(user: Any) -> str:
+    """The identifier sealed in ``user``; raises core.keyring.DecryptionError."""
+    return keyring().unwrap(NATIONAL_IDS.wrapped(user), aad=_national_id_aad(user.pk)).decode()
+
+
+def _user_aad(user: Any) -> bytes:
+    return _national_id_aad(user.pk)
+
+
+# The sealed identifiers join KEK rotation (vault.keyrotation.kek_sealed_columns).
+NATIONAL_IDS = SealedColumn(
+    label="national identifiers",
+    model=User,
+    kek_field="national_id_kek_id",
+    sealed_field="national_id_sealed",
+    aad=_user_aad,
+)

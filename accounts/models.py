@@ -18,6 +18,13 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]
     # HMAC of the national identifier (see accounts.identity): lets issuers and requesters name
     # a citizen without this database ever holding the identifier itself. Null for non-citizens.
     national_id_digest = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    # The version of the lookup-hash ring the digest was made under (LOOKUP_HASH_KEYS).
+    national_id_hash_version = models.CharField(max_length=16, blank=True, editable=False)
+    # The identifier sealed under the KEK ring, kept only to re-hash it when the lookup key
+    # changes (accounts.identity); empty for citizens registered before it was kept, until an
+    # issuer names them again.
+    national_id_kek_id = models.CharField(max_length=64, blank=True, editable=False)
+    national_id_sealed = models.BinaryField(null=True, blank=True, editable=False)
 
     @property
     def is_citizen(self) -> bool:

@@ -4,13 +4,15 @@ import hashlib
 import hmac
 import re
 import secrets
+import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .identity import national_id_digest
+from . import identity
 from .models import ApiToken, Organisation, User
 
 TOKEN_PREFIX = "cvt"  # noqa: S105 - a public marker, not a secret
@@ -36,7 +38,8 @@ def create_citizen_user(*, email: str, national_id: str, password: str | None = 
 
     Raises InvalidNationalId for a malformed identifier. Pods are opened by vault.services.
     """
-    user = User(username=email, email=email, national_id_digest=national_id_digest(national_id))
+    user = User(username=email, email=email)
+    _set_national_id(user, national_id)
     if password:
         user.set_password(password)
     else:
@@ -44,6 +47,68 @@ def create_citizen_user(*, email: str, national_id: str, password: str | None = 
     user.full_clean(exclude=["password"])
     user.save()
     return user
+
+
+def _set_national_id(user: User, national_id: str) -> None:
+    wrapped = identity.seal_national_id(user.pk, national_id)
+    user.national_id_digest = identity.national_id_digest(national_id)
+    user.national_id_hash_version = identity.current_lookup_version()
+    user.national_id_kek_id = wrapped.kek_id
+    user.national_id_sealed = wrapped.sealed
+
+
+def remember_national_id(*, user: User, national_id: str) -> bool:
+    """Bring a citizen found by ``national_id`` (under any lookup-hash version) onto the current
+    version, with the identifier sealed for later re-hashing, if not there yet; True if it wrote.
+
+    For citizens registered before identifiers were kept sealed: the next issuer who names them
+    moves them. Runs in the caller's transaction (the issuance that named the citizen).
+    """
+    if user.national_id_hash_version == identity.current_lookup_version() and user.national_id_kek_id:
+        return False
+    _set_national_id(user, national_id)
+    User.objects.filter(pk=user.pk).update(
+        national_id_digest=user.national_id_digest,
+        national_id_hash_version=user.national_id_hash_version,
+        national_id_kek_id=user.national_id_kek_id,
+        national_id_sealed=user.national_id_sealed,
+    )
+    return True
+
+
+@dataclass(frozen=True)
+class RehashProgress:
+    rehashed: int
+    last_id: uuid.UUID | None
+
+
+def rehash_national_ids_batch(*, after: uuid.UUID | None, limit: int) -> RehashProgress:
+    """Re-hash, in one transaction, up to ``limit`` citizens (ordered by id, after ``after``)
+    whose digest is under an older lookup-hash version and whose identifier is kept sealed.
+
+    Idempotent: a citizen already under the current version is not touched, so a run killed
+    half-way is simply run again. Rows are locked (FOR UPDATE) for the batch only. Raises
+    core.keyring.DecryptionError (logged, no plaintext) if a sealed identifier does not open.
+    """
+    current = identity.current_lookup_version()
+    with transaction.atomic():
+        rows = (
+            User.objects.select_for_update(of=("self",))
+            .filter(national_id_digest__isnull=False)
+            .exclude(national_id_hash_version=current)
+            .exclude(national_id_kek_id="")
+            .order_by("pk")
+        )
+        if after is not None:
+            rows = rows.filter(pk__gt=after)
+        batch = list(
+            rows.only("pk", "national_id_kek_id", "national_id_sealed", "national_id_hash_version")[:limit]
+        )
+        for user in batch:
+            user.national_id_digest = identity.national_id_digest(identity.unseal_national_id(user))
+            user.national_id_hash_version = current
+        User.objects.bulk_update(batch, ["national_id_digest", "national_id_hash_version"])
+    return RehashProgress(len(batch), batch[-1].pk if batch else None)
 
 
 @transaction.atomic

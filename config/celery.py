@@ -4,6 +4,7 @@ import os
 from typing import Any
 
 from celery import Celery
+from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -47,3 +48,14 @@ survive_broker_outages()
 app = Celery("citizen_vault")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_init.connect
+def _refuse_to_start_without_keys_in_use(**kwargs: Any) -> None:
+    """A worker whose key rings lack a key the database still needs does not start."""
+    import django
+
+    django.setup()
+    from config.startup import refuse_to_start_without_keys_in_use
+
+    refuse_to_start_without_keys_in_use()

@@ -58,14 +58,43 @@ SECRET_KEY = _secret(
 # KEY_ENCRYPTION_KEY_ID, wraps new keys; the others stay available to unwrap old ones.
 KEY_ENCRYPTION_KEYS = _secret("KEY_ENCRYPTION_KEYS", f"dev-insecure:{_DEV_KEK}")
 KEY_ENCRYPTION_KEY_ID = env("KEY_ENCRYPTION_KEY_ID")
+# Another implementation of core.keyring.KeyEncryptionRing (dotted path to a class with a
+# from_settings() constructor), e.g. a KMS-backed ring; empty: the environment ring above.
+KEY_RING_CLASS = env("KEY_RING_CLASS")
 
 # Keyed hash (HMAC-SHA256) used to find a citizen by national identifier without storing it.
 # National identifiers are few enough to enumerate, so this key is all that protects them.
-LOOKUP_HASH_KEY = _secret("LOOKUP_HASH_KEY", "dev-insecure-lookup-" + _DEV_KEK)
-if len(LOOKUP_HASH_KEY) < 32:
-    raise ImproperlyConfigured("LOOKUP_HASH_KEY must be at least 32 characters of random data (e.g. 64 hex).")
+# A versioned ring like the KEK's: LOOKUP_HASH_KEYS="version:secret[,version:secret…]", the
+# first entry (or LOOKUP_HASH_KEY_VERSION) hashes, the others still find citizens hashed before
+# (`manage.py rehash_national_ids` moves them). A single LOOKUP_HASH_KEY is version "1".
+LOOKUP_HASH_KEYS = env("LOOKUP_HASH_KEYS") or "1:" + _secret(
+    "LOOKUP_HASH_KEY", "dev-insecure-lookup-" + _DEV_KEK
+)
+LOOKUP_HASH_KEY_VERSION = env("LOOKUP_HASH_KEY_VERSION")
+# Version → secret, parsed from LOOKUP_HASH_KEYS (accounts.identity hashes and looks up with it).
+LOOKUP_HASH_KEY_RING: dict[str, str] = {}
+for _entry in filter(None, (part.strip() for part in LOOKUP_HASH_KEYS.split(","))):
+    _version, _sep, _secret_text = _entry.partition(":")
+    if not _sep or not _version or len(_version) > 16 or _version in LOOKUP_HASH_KEY_RING:
+        raise ImproperlyConfigured(
+            "LOOKUP_HASH_KEYS entries look like 'version:secret', each version once, at most 16 characters."
+        )
+    if len(_secret_text) < 32:
+        raise ImproperlyConfigured(
+            f"Lookup hash key {_version!r} must be at least 32 characters of random data (e.g. 64 hex)."
+        )
+    LOOKUP_HASH_KEY_RING[_version] = _secret_text
+if not LOOKUP_HASH_KEY_RING:
+    raise ImproperlyConfigured("LOOKUP_HASH_KEYS holds no key.")
+LOOKUP_HASH_KEY_VERSION = LOOKUP_HASH_KEY_VERSION or next(iter(LOOKUP_HASH_KEY_RING))
+if LOOKUP_HASH_KEY_VERSION not in LOOKUP_HASH_KEY_RING:
+    raise ImproperlyConfigured(
+        f"LOOKUP_HASH_KEY_VERSION {LOOKUP_HASH_KEY_VERSION!r} is not in LOOKUP_HASH_KEYS."
+    )
+# The current version's secret (also keys the batch-upload digests).
+LOOKUP_HASH_KEY = LOOKUP_HASH_KEY_RING[LOOKUP_HASH_KEY_VERSION]
 
-if not DEBUG and ("dev-insecure" in KEY_ENCRYPTION_KEYS or LOOKUP_HASH_KEY.startswith("dev-insecure")):
+if not DEBUG and ("dev-insecure" in KEY_ENCRYPTION_KEYS or "dev-insecure" in LOOKUP_HASH_KEYS):
     raise ImproperlyConfigured("Development keys are refused when DEBUG is off.")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver" if DEBUG else "")

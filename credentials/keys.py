@@ -11,13 +11,23 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from core.keyring import WrappedSecret, keyring
+from core.keyring import SealedColumn, WrappedSecret, keyring
 
 from .models import IssuerKey
 
 
 def _key_aad(key_id: uuid.UUID) -> bytes:
     return f"citizen-vault/issuer-key/v1|key:{key_id}".encode()
+
+
+# Issuers' private keys, wrapped by the KEK ring: they join KEK rotation (vault.keyrotation).
+ISSUER_KEYS = SealedColumn(
+    label="issuer signing keys",
+    model=IssuerKey,
+    kek_field="kek_id",
+    sealed_field="private_key_sealed",
+    aad=lambda key: _key_aad(key.pk),
+)
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from accounts.errors import CitizenNotFound
 from accounts.idempotency import IdempotencyKeyReused, checked_key
 from accounts.models import Organisation
-from core.keyring import KEY_BYTES, DecryptionError, WrappedSecret, keyring, seal, unseal
+from core.keyring import KEY_BYTES, DecryptionError, SealedColumn, WrappedSecret, keyring, seal, unseal
 from credentials.selectors import active_issuer_key
 from vc.errors import VcError
 
@@ -122,6 +122,17 @@ def _upload_aad(batch_id: uuid.UUID) -> bytes:
 
 def _upload_key_aad(batch_id: uuid.UUID) -> bytes:
     return f"citizen-vault/batch-upload-key/v2|batch:{batch_id}".encode()
+
+
+# The data keys of uploads awaiting their batch, wrapped by the KEK ring: they join KEK rotation
+# (vault.keyrotation).
+UPLOAD_KEYS = SealedColumn(
+    label="batch upload keys",
+    model=BatchUpload,
+    kek_field="kek_id",
+    sealed_field="data_key_sealed",
+    aad=lambda upload: _upload_key_aad(upload.pk),
+)
 
 
 def _earlier_submission(issuer: Organisation, digest: str, idempotency_key: str) -> Batch | None:

@@ -11,7 +11,7 @@ import os
 import uuid
 from collections.abc import Iterable, Iterator
 
-from core.keyring import KEY_BYTES, DecryptionError, WrappedSecret, keyring, seal, unseal
+from core.keyring import KEY_BYTES, DecryptionError, SealedColumn, WrappedSecret, keyring, seal, unseal
 
 from .models import Pod
 
@@ -39,6 +39,16 @@ EXPORT_CHUNK_KIND = "export-chunk"
 
 def _data_key_aad(pod_id: uuid.UUID) -> bytes:
     return f"{AAD_VERSION}|data-key|pod:{pod_id}".encode()
+
+
+# Pods' data keys, wrapped by the KEK ring: they join KEK rotation (vault.keyrotation).
+POD_DATA_KEYS = SealedColumn(
+    label="pod data keys",
+    model=Pod,
+    kek_field="kek_id",
+    sealed_field="data_key_sealed",
+    aad=lambda pod: _data_key_aad(pod.pk),
+)
 
 
 def resource_aad(pod_id: uuid.UUID, kind: str, resource_id: uuid.UUID | str, version: int) -> bytes:

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.keyring import WrappedSecret, keyring
+from core.keyring import SealedColumn, WrappedSecret, keyring
 
 from .logformat import VerifierKey, key_id
 from .models import LogSigningKey
@@ -24,6 +24,16 @@ logger = logging.getLogger(__name__)
 
 def _aad(key_id: uuid.UUID) -> bytes:
     return f"citizen-vault/log-key/v1|key:{key_id}".encode()
+
+
+# The log's signing keys, wrapped by the KEK ring: they join KEK rotation (vault.keyrotation).
+LOG_SIGNING_KEYS = SealedColumn(
+    label="access-log signing keys",
+    model=LogSigningKey,
+    kek_field="kek_id",
+    sealed_field="private_key_sealed",
+    aad=lambda key: _aad(key.pk),
+)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@ import uuid
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, User
@@ -19,6 +20,9 @@ class Pod(models.Model):
     holder_did = models.CharField(max_length=255, unique=True)
     holder_key_sealed = models.BinaryField(editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the data key was made: by the pod's opening, or by its last data-key rotation
+    # (vault.services.rotate_pod_data_key); `manage.py rotate_data_keys --before` resumes by it.
+    data_key_created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     def __str__(self) -> str:
         return f"pod {self.id}"
@@ -76,6 +80,7 @@ class AccessEvent(models.Model):
         ERASURE_REQUESTED = "erasure.requested", _("Erasure of the pod requested")
         ERASURE_CANCELLED = "erasure.cancelled", _("Erasure of the pod cancelled")
         POD_ERASED = "pod.erased", _("Pod erased: its key destroyed")
+        DATA_KEY_ROTATED = "pod.rekeyed", _("Pod re-encrypted under a new data key")
 
     class Outcome(models.TextChoices):
         ALLOWED = "allowed", _("Allowed")

@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 
 from django.db import transaction
 
+from core.keyring import DecryptionError
+
 from . import accesslog, crypto
 from .access import AccessContext
 from .models import AccessEvent, Pod, PodCredential
@@ -29,11 +31,34 @@ class Disclosed:
 
 
 def decrypt(pod: Pod, key: bytes, resource: PodCredential) -> dict[str, Any]:
-    """The credential held in ``resource`` (raises core.keyring.DecryptionError if it does not open)."""
-    plaintext = crypto.open_for_pod(
-        key, pod.id, crypto.CREDENTIAL_KIND, resource.pk, resource.version, bytes(resource.ciphertext)
-    )
+    """The credential held in ``resource`` (raises core.keyring.DecryptionError if it does not open).
+
+    If the pod's data key was replaced (vault.services.rotate_pod_data_key) between loading
+    ``pod`` and loading ``resource``, the pod's key fields are reloaded and the ciphertext opened
+    once more with the new key.
+    """
+
+    def opened(key: bytes) -> bytes:
+        return crypto.open_for_pod(
+            key, pod.id, crypto.CREDENTIAL_KIND, resource.pk, resource.version, bytes(resource.ciphertext)
+        )
+
+    try:
+        plaintext = opened(key)
+    except DecryptionError:
+        if not _reload_if_rekeyed(pod):
+            raise
+        plaintext = opened(crypto.data_key(pod))
     return json.loads(plaintext)
+
+
+def _reload_if_rekeyed(pod: Pod) -> bool:
+    """Reload the pod's key fields if its data key is no longer the one ``pod`` holds."""
+    fresh = Pod.objects.filter(pk=pod.pk).values("data_key_created_at", "kek_id", "data_key_sealed").first()
+    if fresh is None or fresh["data_key_created_at"] == pod.data_key_created_at:
+        return False
+    pod.refresh_from_db(fields=["kek_id", "data_key_sealed", "holder_key_sealed", "data_key_created_at"])
+    return True
 
 
 def read_and_log(

@@ -26,9 +26,11 @@ def pod_for_national_id(national_id: str) -> Pod:
     Raises CitizenNotFound, with one answer whether there is no such citizen or no pod yet, so
     an organisation learns no more than it must.
     """
-    pod = Pod.objects.filter(owner=citizen_by_national_id(national_id)).first()
+    citizen = citizen_by_national_id(national_id)
+    pod = Pod.objects.filter(owner=citizen).first()
     if pod is None:
         raise CitizenNotFound(NO_POD_FOR_CITIZEN)
+    pod.owner = citizen  # already loaded: issuance reads its lookup-hash version
     return pod
 
 

@@ -9,14 +9,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.db import IntegrityError, transaction
 
 from accounts.models import Organisation, User
-from accounts.services import create_citizen_user
+from accounts.services import create_citizen_user, remember_national_id
 from core.tasks import enqueue_on_commit
 from credentials.services import issue_credential
 from credentials.verification import verify_issuer_proof
 from vc.dataintegrity import CRYPTOSUITE
 from vc.multikey import did_key_for
 
-from . import accesslog, crypto, selectors
+from . import accesslog, crypto, keyrotation, selectors
 from .access import AccessContext
 from .errors import DuplicateCredential, OrganisationSuspended, PodNotFound
 from .models import AccessEvent, Pod, PodCredential
@@ -78,12 +78,16 @@ def issue_into_pod(
     assert credential_type is not None  # issuance for a holder always names one registered type
     verify_issuer_proof(signed)  # verified on arrival, as any credential entering a pod is
 
+    remember_national_id(user=pod.owner, national_id=national_id)
+
+    # The pod's row lock orders concurrent issuances into one pod, so the check below holds, and
+    # the data key is read under it: a data-key rotation of the pod (which takes the same lock)
+    # cannot slip between reading the key and storing what it sealed.
+    pod = Pod.objects.select_for_update().get(pk=pod.pk)
     resource_id = uuid.uuid4()
     ciphertext = crypto.seal_for_pod(
         crypto.data_key(pod), pod.id, crypto.CREDENTIAL_KIND, resource_id, 1, _encode(signed)
     )
-    # The pod's row lock orders concurrent issuances into one pod, so the check below holds.
-    Pod.objects.select_for_update().filter(pk=pod.pk).values_list("pk", flat=True).get()
     if PodCredential.objects.filter(pod=pod, credential_id=signed["id"]).exists():
         raise DuplicateCredential(f"The pod already holds a credential with id {signed['id']}.")
     try:
@@ -191,6 +195,26 @@ def read_own_credential(*, owner: User, resource_id: Any) -> tuple[PodCredential
         resource=resource,
     )
     return resource, document
+
+
+@transaction.atomic
+def rotate_pod_data_key(*, pod_id: Any) -> int:
+    """Re-encrypt one pod under a new data key (vault.keyrotation.reencrypt_pod) and log it in
+    the pod's access log, in one transaction: all of it or none. Returns how many ciphertexts
+    were re-encrypted. Raises PodNotFound; core.keyring.DecryptionError (logged, nothing
+    changed) if something sealed in the pod does not open.
+    """
+    try:
+        pod, count = keyrotation.reencrypt_pod(pod_id)
+    except Pod.DoesNotExist as exc:
+        raise PodNotFound("No pod with that id.") from exc
+    accesslog.append(
+        pod,
+        context=AccessContext.system(),
+        action=AccessEvent.Action.DATA_KEY_ROTATED,
+        reason="data-key-rotation",
+    )
+    return count
 
 
 def record(

@@ -236,3 +236,31 @@ def notify_export_ready(self: Task, export_id: str) -> bool:
         to=export.pod.owner.email,
     )
     return True
+
+
+# acks_late + reject_on_worker_lost: a worker killed mid-rotation leaves the message for another
+# worker, which skips what is already under the active KEK and finishes the rest.
+@shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True)
+def rotate_kek(batch_size: int = 500) -> int:
+    """Re-wrap every KEK-wrapped secret under the active KEK (vault.keyrotation.rotate_kek),
+    batch by batch, logging progress (counts only). Safe to run twice. Returns how many moved."""
+    from .keyrotation import rotate_kek as rotate
+
+    outcome = rotate(batch_size=batch_size, report=lambda line: logger.info("KEK rotation: %s", line))
+    for column in outcome:
+        if column.failed:
+            logger.error(
+                "KEK rotation: %d %s did not open; left as they were.", len(column.failed), column.label
+            )
+    return sum(column.rewrapped for column in outcome)
+
+
+@shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True)
+def rotate_pod_data_key(pod_id: str) -> int:
+    """Re-encrypt one pod under a new data key, logged in its access log (vault.services).
+
+    One transaction: a worker killed half-way changed nothing, and the redelivered task does it.
+    Run twice, the pod simply gets one more new key."""
+    from .services import rotate_pod_data_key as rotate
+
+    return rotate(pod_id=pod_id)

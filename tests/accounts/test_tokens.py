@@ -173,7 +173,7 @@ def test_the_national_id_is_kept_as_an_hmac_under_the_lookup_key(citizen, settin
 
 def test_the_digest_changes_with_the_lookup_key(settings):
     before = national_id_digest(NATIONAL_ID)
-    settings.LOOKUP_HASH_KEY = "another lookup key"
+    settings.LOOKUP_HASH_KEY_RING = {"1": "another lookup key, at least 32 characters"}
     assert national_id_digest(NATIONAL_ID) != before
 
 

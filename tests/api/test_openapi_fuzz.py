@@ -8,6 +8,7 @@ schema documents: status code, content type, body.
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -18,8 +19,9 @@ from schemathesis.specs.openapi.checks import (
 )
 from schemathesis.transport.serialization import serialize_binary
 
-from config.wsgi import application
-
+# Django's WSGI handler, not config.wsgi: that module also checks the key rings against the
+# database at import (config.startup), and collection happens before the test database exists.
+application = get_wsgi_application()
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 
 

@@ -1,0 +1,19 @@
+"""What every long-running process checks before it serves: the key rings against the database.
+
+`manage.py` commands run Django's system checks themselves; gunicorn (config.wsgi) and Celery
+workers (config.celery) do not, so they call this. A KEK or lookup-hash version that the database
+still needs but the environment no longer holds would turn reads into integrity errors: refused
+here, with the checks' message (vault.checks, accounts.checks).
+"""
+
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+
+from core.keyring import KEYS_CHECK_TAG
+
+
+def refuse_to_start_without_keys_in_use() -> None:
+    """Raise ImproperlyConfigured naming every key the database needs that the rings lack."""
+    errors = [message for message in checks.run_checks(tags=[KEYS_CHECK_TAG]) if message.is_serious()]
+    if errors:
+        raise ImproperlyConfigured("\n".join(f"{error.msg}\n  HINT: {error.hint}" for error in errors))
