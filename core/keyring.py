@@ -45,10 +45,18 @@ def _integrity_failure(reason: str, aad: bytes) -> DecryptionError:
     return DecryptionError(f"{reason} ({where}).")
 
 
+@lru_cache(maxsize=256)
+def _aead(key: bytes) -> AESGCM:
+    """The prepared cipher for ``key``: a read opens many records under one data key, and
+    preparing the cipher costs as much as sealing 2 KB. The process holds the KEKs (or a KMS
+    client able to unwrap) anyway, so keeping the ciphers of recently used keys adds no power."""
+    return AESGCM(key)
+
+
 def seal(key: bytes, plaintext: bytes, *, aad: bytes) -> bytes:
     """AES-256-GCM with a fresh random nonce; returns nonce ‖ ciphertext ‖ tag."""
     nonce = os.urandom(NONCE_BYTES)
-    return nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+    return nonce + _aead(key).encrypt(nonce, plaintext, aad)
 
 
 def unseal(key: bytes, sealed: bytes, *, aad: bytes) -> bytes:
@@ -57,7 +65,7 @@ def unseal(key: bytes, sealed: bytes, *, aad: bytes) -> bytes:
     if len(sealed) < NONCE_BYTES + TAG_BYTES:
         raise _integrity_failure("ciphertext too short", aad)
     try:
-        return AESGCM(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], aad)
+        return _aead(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], aad)
     except InvalidTag as exc:
         raise _integrity_failure("ciphertext failed authentication", aad) from exc
 
