@@ -22,7 +22,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from accounts.identity import NATIONAL_IDS
-from core.keyring import DecryptionError, SealedColumn, keyring
+from core.keyring import DecryptionError, SealedColumn, keyring, seal, unseal
 from credentials.keys import ISSUER_KEYS
 
 from . import crypto
@@ -48,36 +48,33 @@ def kek_sealed_columns() -> list[SealedColumn]:
 
 @dataclass(frozen=True)
 class PodSealedTable:
-    """A table of ciphertexts sealed under their pod's data key (vault.crypto.seal_for_pod).
+    """A column of ciphertexts sealed under their pod's data key (core.keyring.seal, as
+    vault.crypto.seal_for_pod and its kin do).
 
-    ``kind``, ``resource_id`` and ``version`` give the associated data each row was sealed with;
-    ``pod_field`` names the foreign key to the pod.
+    ``pod_lookup`` is the filter path from a row to its pod (``"pod"``, ``"document__pod"``);
+    ``aad(pod_id, row)`` gives the associated data the row was sealed with; ``related`` names
+    what it reads through foreign keys (select_related), so a page of rows is one query.
     """
 
     label: str
     model: Any
-    kind: str
-    ciphertext_field: str
-    resource_id: Callable[[Any], uuid.UUID | str]
-    version: Callable[[Any], int]
-    pod_field: str = "pod"
-    # Fields the associated data reads, besides the primary key.
-    aad_fields: tuple[str, ...] = ()
+    sealed_field: str
+    pod_lookup: str
+    aad: Callable[[uuid.UUID, Any], bytes]
+    related: tuple[str, ...] = ()
 
 
 def pod_sealed_tables() -> list[PodSealedTable]:
-    """Every table of ciphertexts sealed under a pod's data key (the holder key, on the pod row
+    """Every column of ciphertexts sealed under a pod's data key (the holder key, on the pod row
     itself, is handled apart). A new one (document chunks, say) joins per-pod data-key rotation
-    by being listed here."""
+    by being listed here with the associated-data function it is sealed with."""
     return [
         PodSealedTable(
             label="credentials",
             model=PodCredential,
-            kind=crypto.CREDENTIAL_KIND,
-            ciphertext_field="ciphertext",
-            resource_id=lambda row: row.pk,
-            version=lambda row: row.version,
-            aad_fields=("version",),
+            sealed_field="ciphertext",
+            pod_lookup="pod",
+            aad=lambda pod_id, row: crypto.resource_aad(pod_id, crypto.CREDENTIAL_KIND, row.pk, row.version),
         )
     ]
 
@@ -243,25 +240,17 @@ def reencrypt_pod(pod_id: uuid.UUID) -> tuple[Pod, int]:
     for table in pod_sealed_tables():
         after = None
         while True:  # keyset pages: no cursor stays open over the table being written
-            page = table.model.objects.filter(**{table.pod_field: pod}).order_by("pk")
+            page = table.model.objects.filter(**{table.pod_lookup: pod}).select_related(*table.related)
             if after is not None:
                 page = page.filter(pk__gt=after)
-            chunk = list(page.only("pk", table.ciphertext_field, *table.aad_fields)[:REENCRYPT_WRITE_SIZE])
+            chunk = list(page.order_by("pk")[:REENCRYPT_WRITE_SIZE])
             if not chunk:
                 break
             for row in chunk:
-                resource_id, version = table.resource_id(row), table.version(row)
-                plaintext = crypto.open_for_pod(
-                    old_key,
-                    pod.pk,
-                    table.kind,
-                    resource_id,
-                    version,
-                    bytes(getattr(row, table.ciphertext_field)),
-                )
-                sealed = crypto.seal_for_pod(new_key, pod.pk, table.kind, resource_id, version, plaintext)
-                setattr(row, table.ciphertext_field, sealed)
-            table.model.objects.bulk_update(chunk, [table.ciphertext_field])
+                aad = table.aad(pod.pk, row)
+                plaintext = unseal(old_key, bytes(getattr(row, table.sealed_field)), aad=aad)
+                setattr(row, table.sealed_field, seal(new_key, plaintext, aad=aad))
+            table.model.objects.bulk_update(chunk, [table.sealed_field])
             count += len(chunk)
             after = chunk[-1].pk
     pod.kek_id, pod.data_key_sealed = wrapped.kek_id, wrapped.sealed
