@@ -107,7 +107,8 @@ def envelope_part(rounds: int, number: int) -> None:
         overhead = median - ceiling
         verdict = ""
         if name == "envelope":
-            verdict = f"  target < {OVERHEAD_TARGET_US:g} µs: {'met' if overhead < OVERHEAD_TARGET_US else 'NOT met'}"
+            met = "met" if overhead < OVERHEAD_TARGET_US else "NOT met"
+            verdict = f"  target < {OVERHEAD_TARGET_US:g} µs: {met}"
         print(
             f"  {name:32s} {median:8.2f} µs   (min {min(values):.2f}, max {max(values):.2f})"
             f"   overhead {overhead:+7.2f} µs{verdict}"
@@ -151,10 +152,12 @@ def rotation_part(pods: int, batch_size: int) -> None:
             assert crypto.data_key(sample) == data_keys[sample.pk]
 
         print(
-            f"  ceiling: unwrap + wrap in memory  {pods / crypto_only:10.0f} data keys/s  ({crypto_only:.2f} s)"
+            f"  ceiling: unwrap + wrap in memory  {pods / crypto_only:10.0f} data keys/s"
+            f"  ({crypto_only:.2f} s)"
         )
         print(
-            f"  rotate_kek, batches of {batch_size:<5d}    {moved / rotation:10.0f} data keys/s  ({rotation:.2f} s)"
+            f"  rotate_kek, batches of {batch_size:<5d}    {moved / rotation:10.0f} data keys/s"
+            f"  ({rotation:.2f} s)"
             f"   {rotation / crypto_only:.1f}x the crypto alone"
         )
 

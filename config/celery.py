@@ -56,6 +56,11 @@ def _refuse_to_start_without_keys_in_use(**kwargs: Any) -> None:
     import django
 
     django.setup()
+    from django.core.exceptions import ImproperlyConfigured
+
     from config.startup import refuse_to_start_without_keys_in_use
 
-    refuse_to_start_without_keys_in_use()
+    try:
+        refuse_to_start_without_keys_in_use()
+    except ImproperlyConfigured as exc:  # Celery logs and swallows a handler's exceptions
+        raise SystemExit(f"Citizen Vault worker refused to start:\n{exc}") from exc

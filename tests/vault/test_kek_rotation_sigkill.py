@@ -120,3 +120,42 @@ def test_a_rotation_killed_half_way_is_finished_by_the_next_run_and_loses_nothin
             crypto.open_for_pod(key, pod_id, crypto.HOLDER_KEY_KIND, pod_id, 1, bytes(pod.holder_key_sealed))
         assert len(read_own_credentials(owner=citizen.user)) == 1 + served
     assert old_kek != "new"
+
+
+def test_gunicorn_and_celery_workers_refuse_to_start_without_a_kek_still_in_use(on_postgres, citizen):
+    if not on_postgres:
+        pytest.skip("the processes started here see the test's rows only on PostgreSQL")
+    environment = rotation_environment(f"new:{NEW_KEK}")  # the old KEK dropped, its pod not re-wrapped
+    # What gunicorn does first: import the WSGI application.
+    web = subprocess.run(
+        [sys.executable, "-c", "import config.wsgi"],
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
+    assert web.returncode != 0
+    assert "ImproperlyConfigured: KEK" in web.stderr and "still wraps" in web.stderr
+
+    worker = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "-Q",
+            "pod-keys-refused",
+        ],
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert worker.returncode == 1
+    assert "Citizen Vault worker refused to start" in worker.stderr
+    assert "1 pod data keys" in worker.stderr

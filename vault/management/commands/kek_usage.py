@@ -13,6 +13,8 @@ class Command(BaseCommand):
         "Count, per KEK id, the secrets it still wraps, table by table. A KEK may leave "
         "KEY_ENCRYPTION_KEYS only when it wraps nothing (start-up refuses otherwise)."
     )
+    # A diagnostic: it must run precisely when the start-up check (vault.E001) fails.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser):
         parser.add_argument("--json", action="store_true", help="print {kek id: {table: rows}} as JSON")
