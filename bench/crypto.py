@@ -89,10 +89,15 @@ def envelope_part(rounds: int, number: int) -> None:
         sealed = crypto.seal_for_pod(key, pod_id, crypto.CREDENTIAL_KIND, resource_id, 1, RECORD)
         assert crypto.open_for_pod(key, pod_id, crypto.CREDENTIAL_KIND, resource_id, 1, sealed) == RECORD
 
+    def associated_data_twice() -> None:  # what the envelope builds per seal + open pair
+        crypto.resource_aad(pod_id, crypto.CREDENTIAL_KIND, resource_id, 1)
+        crypto.resource_aad(pod_id, crypto.CREDENTIAL_KIND, resource_id, 1)
+
     cases = {
         "bare AES-256-GCM (ceiling)": bare,
         "envelope": envelope,
         "envelope + data-key unwrap": envelope_with_unwrap,
+        "(of which: associated data, 2x)": associated_data_twice,
     }
     samples: dict[str, list[float]] = {name: [] for name in cases}
     for operation in cases.values():
@@ -104,7 +109,7 @@ def envelope_part(rounds: int, number: int) -> None:
     print(f"seal + open of a {len(RECORD)}-byte record, median of {rounds} rounds of {number}:")
     for name, values in samples.items():
         median = statistics.median(values)
-        overhead = median - ceiling
+        overhead = median - ceiling if not name.startswith("(") else median
         verdict = ""
         if name == "envelope":
             met = "met" if overhead < OVERHEAD_TARGET_US else "NOT met"

@@ -1,4 +1,5 @@
-"""KEK rotation survives a SIGKILL half-way, with reads and writes going on meanwhile.
+"""KEK rotation survives a SIGKILL half-way, with reads and writes going on meanwhile; the rotation
+task runs on a real Celery worker; processes refuse to start without a KEK still in use.
 
 Everything is real: `manage.py rotate_kek` runs as a subprocess on the PostgreSQL test database
 (the test's rows are committed: transaction=True), is killed with SIGKILL after some batches
@@ -33,6 +34,7 @@ NEW_KEK = "33" * 32
 PODS = 1200
 BATCH = 40
 KILL_AFTER_BATCHES = 6
+QUEUE = "pod-keys-rotation-test"
 
 
 def rotation_environment(rings: str) -> dict[str, str]:
@@ -159,3 +161,61 @@ def test_gunicorn_and_celery_workers_refuse_to_start_without_a_kek_still_in_use(
     assert worker.returncode == 1
     assert "Citizen Vault worker refused to start" in worker.stderr
     assert "1 pod data keys" in worker.stderr
+
+
+def test_the_rotation_task_runs_on_a_real_worker_while_the_api_keeps_issuing(
+    on_postgres, university, citizen, tmp_path
+):
+    if not on_postgres:
+        pytest.skip("the worker sees the test's rows only on PostgreSQL")
+    from vault.keyrotation import kek_usage
+    from vault.tasks import rotate_kek as rotation_task
+
+    old_ring, old_kek = settings.KEY_ENCRYPTION_KEYS, keyring().active_id
+    seed_pods("worker", 400)
+    environment = {**rotation_environment(f"new:{NEW_KEK},{old_ring}"), "REDIS_URL": os.environ["REDIS_URL"]}
+    log = tmp_path / "worker.log"
+    with log.open("wb") as out:
+        worker = subprocess.Popen(  # noqa: S603 - our own worker, on a queue of its own
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool",
+                "solo",
+                "-Q",
+                QUEUE,
+                "-l",
+                "INFO",
+            ],
+            cwd=REPO,
+            env=environment,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while b"ready." not in log.read_bytes():
+            assert worker.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        with override_settings(KEY_ENCRYPTION_KEYS=f"new:{NEW_KEK},{old_ring}", KEY_ENCRYPTION_KEY_ID="new"):
+            rotation_task.apply_async(kwargs={"batch_size": 25}, queue=QUEUE)
+            issued = 0
+            deadline = time.monotonic() + 300
+            while any(usage.get(old_kek) for usage in kek_usage().values()):
+                assert time.monotonic() < deadline, log.read_text()
+                issue_into_pod(
+                    issuer=university.organisation,
+                    national_id="BE:85073003328",
+                    credential={**diploma(), "id": f"urn:uuid:{os.urandom(16).hex()}"},
+                )
+                issued += 1
+            assert len(read_own_credentials(owner=citizen.user)) == issued
+        assert "KEK rotation: pod data keys: 401 re-wrapped" in log.read_text()
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=30)

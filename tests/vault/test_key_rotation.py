@@ -328,3 +328,12 @@ def test_rotating_an_unknown_pod_is_pod_not_found(db):
 
 def test_the_ring_wraps_under_the_active_kek(new_kek_active):
     assert keyring().active_id == "new"
+
+
+def test_the_data_key_task_rotates_the_pod_it_names(citizen, issued):
+    from vault.tasks import rotate_pod_data_key as rotation_task
+
+    before = bytes(Pod.objects.get(pk=citizen.pod.pk).data_key_sealed)
+    assert rotation_task.delay(str(citizen.pod.pk)).get() == 2
+    assert bytes(Pod.objects.get(pk=citizen.pod.pk).data_key_sealed) != before
+    assert read_own_credentials(owner=citizen.user)
