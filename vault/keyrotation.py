@@ -27,7 +27,7 @@ from credentials.keys import ISSUER_KEYS
 
 from . import crypto
 from .logkeys import LOG_SIGNING_KEYS
-from .models import Pod, PodCredential
+from .models import DocumentChunk, ExportChunk, Pod, PodCredential, PodDocument
 
 DEFAULT_BATCH_SIZE = 500
 # Each ciphertext re-encrypted by a pod's data-key rotation is written back in groups this big.
@@ -75,7 +75,46 @@ def pod_sealed_tables() -> list[PodSealedTable]:
             sealed_field="ciphertext",
             pod_lookup="pod",
             aad=lambda pod_id, row: crypto.resource_aad(pod_id, crypto.CREDENTIAL_KIND, row.pk, row.version),
-        )
+        ),
+        PodSealedTable(
+            label="document names",
+            model=PodDocument,
+            sealed_field="name_sealed",
+            pod_lookup="pod",
+            aad=lambda pod_id, row: crypto.resource_aad(
+                pod_id, crypto.DOCUMENT_NAME_KIND, row.pk, row.version
+            ),
+        ),
+        PodSealedTable(
+            label="document chunks",
+            model=DocumentChunk,
+            sealed_field="sealed",
+            pod_lookup="document__pod",
+            related=("document",),
+            aad=lambda pod_id, chunk: crypto.chunk_aad(
+                pod_id,
+                crypto.DOCUMENT_CHUNK_KIND,
+                chunk.document_id,
+                chunk.document.version,
+                chunk.index,
+                chunk.index == chunk.document.chunk_count - 1,
+            ),
+        ),
+        PodSealedTable(
+            label="export chunks",
+            model=ExportChunk,
+            sealed_field="sealed",
+            pod_lookup="export__pod",
+            related=("export",),
+            aad=lambda pod_id, chunk: crypto.chunk_aad(
+                pod_id,
+                crypto.EXPORT_CHUNK_KIND,
+                chunk.export_id,
+                1,
+                chunk.index,
+                chunk.index == chunk.export.chunk_count - 1,
+            ),
+        ),
     ]
 
 

@@ -138,3 +138,27 @@ def test_the_citizen_is_mailed_when_the_export_is_ready(citizen, ready_export):
 
     assert [m.subject for m in mail.outbox] == ["Your Citizen Vault export is ready"]
     assert "/portal/my-data" in mail.outbox[0].body and ready_export not in mail.outbox[0].body
+
+
+def test_a_data_key_rotation_re_encrypts_documents_and_the_ready_export(citizen, ready_export):
+    from vault import crypto
+    from vault.models import DocumentChunk, Pod, PodDocument
+    from vault.services import rotate_pod_data_key
+
+    old_key = crypto.data_key(Pod.objects.get(pk=citizen.pod.pk))
+    before = archive_of(citizen, ready_export).namelist()
+    sealed_before = {bytes(row.sealed) for row in ExportChunk.objects.all()}
+    sealed_before |= {bytes(row.sealed) for row in DocumentChunk.objects.all()}
+    documents = PodDocument.objects.filter(pod=citizen.pod).count()
+    chunks = DocumentChunk.objects.count() + ExportChunk.objects.count()
+
+    # holder key + diploma + each document's name + every chunk
+    assert rotate_pod_data_key(pod_id=citizen.pod.pk) == 2 + documents + chunks
+
+    assert crypto.data_key(Pod.objects.get(pk=citizen.pod.pk)) != old_key
+    assert not sealed_before & {bytes(row.sealed) for row in ExportChunk.objects.all()}
+    assert not sealed_before & {bytes(row.sealed) for row in DocumentChunk.objects.all()}
+    assert archive_of(citizen, ready_export).namelist() == before
+    document = PodDocument.objects.get(pod=citizen.pod)
+    download = citizen.get(f"/api/v1/pod/documents/{document.pk}")
+    assert download.status_code == 200 and MARKER.encode() in download.content
