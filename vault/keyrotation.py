@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -118,6 +118,34 @@ def pod_sealed_tables() -> list[PodSealedTable]:
     ]
 
 
+def _write_back(model: Any, rows: list[Any], fields: list[str]) -> None:
+    """Save ``fields`` of ``rows`` in one statement. On PostgreSQL an UPDATE … FROM (VALUES …)
+    joined on the primary key: Django's bulk_update writes a CASE over every row for every row,
+    which made a batch of 500 eight times slower."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_update(rows, fields)
+        return
+    quote = connection.ops.quote_name
+    pk = model._meta.pk
+    columns = [model._meta.get_field(name) for name in fields]
+    row_sql = "(" + ", ".join(["%s"] * (1 + len(columns))) + ")"
+    names = ", ".join(quote(column.column) for column in columns)
+    assignments = ", ".join(f"{quote(column.column)} = v.{quote(column.column)}" for column in columns)
+    sql = (
+        f"UPDATE {quote(model._meta.db_table)} AS t SET {assignments} "  # noqa: S608 - our own names
+        f"FROM (VALUES {', '.join([row_sql] * len(rows))}) AS v({quote(pk.column)}, {names}) "
+        f"WHERE t.{quote(pk.column)} = v.{quote(pk.column)}"
+    )
+    params: list[Any] = []
+    for row in rows:
+        params.append(pk.get_db_prep_value(row.pk, connection))
+        params += [column.get_db_prep_value(getattr(row, column.attname), connection) for column in columns]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
 # --- KEK rotation ---------------------------------------------------------------------------
 
 
@@ -169,8 +197,7 @@ def rewrap_batch(column: SealedColumn, *, after: Any = None, limit: int = DEFAUL
             setattr(row, column.kek_field, wrapped.kek_id)
             setattr(row, column.sealed_field, wrapped.sealed)
             changed.append(row)
-        if changed:
-            column.model.objects.bulk_update(changed, [column.kek_field, column.sealed_field])
+        _write_back(column.model, changed, [column.kek_field, column.sealed_field])
         result.rewrapped = len(changed)
         result.last_pk = batch[-1].pk if batch else None
     return result
@@ -289,7 +316,7 @@ def reencrypt_pod(pod_id: uuid.UUID) -> tuple[Pod, int]:
                 aad = table.aad(pod.pk, row)
                 plaintext = unseal(old_key, bytes(getattr(row, table.sealed_field)), aad=aad)
                 setattr(row, table.sealed_field, seal(new_key, plaintext, aad=aad))
-            table.model.objects.bulk_update(chunk, [table.sealed_field])
+            _write_back(table.model, chunk, [table.sealed_field])
             count += len(chunk)
             after = chunk[-1].pk
     pod.kek_id, pod.data_key_sealed = wrapped.kek_id, wrapped.sealed
