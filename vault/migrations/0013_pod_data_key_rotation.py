@@ -12,7 +12,7 @@ def data_keys_so_far_date_from_their_pod(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('vault', '0011_documents_export_erasure'),
+        ('vault', '0012_access_log_fields'),
     ]
 
     operations = [
