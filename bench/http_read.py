@@ -17,7 +17,10 @@ over many URLs, --runs x --duration seconds per target, the targets interleaved 
     ten         the consented read of a pod holding 10 diplomas
 
 It prints req/s (median of the runs), p99 (median of the runs), the ratio to bare, the errors,
-and checks that the log gained exactly one credential.read entry per credential served (the
+the CPU time each request cost (the gunicorn workers' and their PostgreSQL backends', read from
+/proc before and after each run: on a machine others load, this moves far less than req/s, and
+bare's CPU per request over the target's is the throughput ratio a machine of our own would
+give), and checks that the log gained exactly one credential.read entry per credential served (the
 server's own count of 200 answers, from gunicorn's access log, times the credentials per read).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/citizen_vault_bench .venv/bin/python bench/http_read.py
@@ -143,7 +146,51 @@ class Target:
     paths: list[str]
     authorization: str
     per_read: int
+    workers: "CpuMeter"
     results: list[dict] = field(default_factory=list)
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time a process has used so far, or None if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime (fields 14, 15 of stat)
+
+
+@dataclass
+class CpuMeter:
+    """The CPU time of one server's gunicorn workers and of their PostgreSQL backends."""
+
+    master_pid: int
+    database: str
+
+    def pids(self) -> tuple[list[int], list[int]]:
+        children = Path(f"/proc/{self.master_pid}/task/{self.master_pid}/children").read_text().split()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                [self.database],
+            )
+            backends = [row[0] for row in cursor.fetchall()]
+        return [int(pid) for pid in children], backends
+
+    def snapshot(self) -> dict[int, float]:
+        workers, backends = self.pids()
+        return {pid: cpu_seconds(pid) or 0.0 for pid in workers + backends}
+
+    def spent(self, before: dict[int, float]) -> tuple[float, float]:
+        """CPU seconds since ``before``, (workers, backends); a backend opened since counts whole."""
+        workers, backends = self.pids()
+
+        def total(pids: list[int]) -> float:
+            return sum(max(0.0, (cpu_seconds(pid) or 0.0) - before.get(pid, 0.0)) for pid in pids)
+
+        return total(workers), total(backends)
 
 
 # --- seeding -------------------------------------------------------------------------------------
@@ -437,6 +484,10 @@ def main() -> None:
             server("bare", "bench.bareapp.wsgi:application", bare_env, args.workers, workdir)
         )
         servers = {name: (bare if name == "bare" else project) for name in wanted}
+        meters = {
+            "project": CpuMeter(project[2], project_db["NAME"]),
+            "bare": CpuMeter(bare[2], bare_url.rsplit("/", 1)[1]),
+        }
         targets = []
         for name in wanted:
             base_url, _, _ = servers[name]
@@ -447,7 +498,8 @@ def main() -> None:
             )
             (workdir / f"{name}.paths").write_text("\n".join(paths[name]) + "\n")
             check_answer(base_url, paths[name][0], authorization)
-            targets.append(Target(name, base_url, paths[name], authorization, TARGETS[name][1]))
+            meter = meters["bare" if name == "bare" else "project"]
+            targets.append(Target(name, base_url, paths[name], authorization, TARGETS[name][1], meter))
         print(f"project pid {project[2]} at {project[0]}, bare pid {bare[2]} at {bare[0]}", flush=True)
         if args.hold:
             print(f"holding {args.hold:.0f} s (profile a worker now)", flush=True)
@@ -461,10 +513,15 @@ def main() -> None:
                 _, access_log, _ = servers[target.name]
                 _, _, offset = ok_answers(access_log, 0)
                 reads_before = credential_reads() if target.per_read else 0
+                cpu_before = target.workers.snapshot()
                 connection.close()
                 figures = run_wrk(target, args.duration, args.connections, args.threads, workdir)
                 ok, other, logged = settle(access_log, offset, reads_before, target.per_read)
+                app_cpu, db_cpu = target.workers.spent(cpu_before)
+                connection.close()
                 figures["served_ok"], figures["served_other"] = ok, other
+                served = max(1, ok + other)
+                figures["app_ms"], figures["db_ms"] = 1000 * app_cpu / served, 1000 * db_cpu / served
                 if target.per_read:
                     figures["logged"], figures["log_ok"] = logged, logged == ok * target.per_read
                 target.results.append(figures)
@@ -472,6 +529,7 @@ def main() -> None:
                     f"run {run + 1} {target.name:<10} {figures['rps']:8.0f} req/s"
                     f"  p99 {figures['p99_us'] / 1000:7.1f} ms"
                     f"  errors {figures['errors'] + other}"
+                    f"  cpu/req {figures['app_ms']:.2f}+{figures['db_ms']:.2f} ms"
                     + (f"  log +{figures['logged']} for {ok} reads" if target.per_read else ""),
                     flush=True,
                 )
@@ -488,8 +546,11 @@ def report(targets: list[Target], args: argparse.Namespace, elapsed: float) -> N
         f"gunicorn {args.workers} sync workers each, PostgreSQL, DEBUG=0, "
         f"presentation suite: {args.cryptosuite or 'server default'}; {elapsed:.0f} s in all"
     )
-    print("| target | req/s (median) | p99 (median) | x bare (median of the runs' ratios) | errors | log |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print(
+        "| target | req/s (median) | p99 (median) | x bare (median of the runs' ratios) | errors | log "
+        "| CPU ms per request, app + PostgreSQL (median) | x bare by CPU |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     verdicts = []
     for target in targets:
         rps = statistics.median(result["rps"] for result in target.results)
@@ -505,7 +566,14 @@ def report(targets: list[Target], args: argparse.Namespace, elapsed: float) -> N
         if target.per_read:
             log = "exact" if all(result["log_ok"] for result in target.results) else "MISMATCH"
         label = TARGETS[target.name][0].format(pods=args.pods)
-        print(f"| {label} | {rps:,.0f} | {p99:.0f} ms | {ratio:.2f} | {errors} | {log} |")
+        app_ms = statistics.median(result["app_ms"] for result in target.results)
+        db_ms = statistics.median(result["db_ms"] for result in target.results)
+        bare_ms = statistics.median(r["app_ms"] + r["db_ms"] for r in targets[0].results)
+        by_cpu = bare_ms / max(1e-9, statistics.median(r["app_ms"] + r["db_ms"] for r in target.results))
+        print(
+            f"| {label} | {rps:,.0f} | {p99:.0f} ms | {ratio:.2f} | {errors} | {log} "
+            f"| {app_ms:.2f} + {db_ms:.2f} | {by_cpu:.2f} |"
+        )
         if target.name in GOALS:
             minimum, ceiling = GOALS[target.name]
             met = ratio >= minimum and (ceiling is None or p99 < ceiling) and errors == 0 and log == "exact"
