@@ -103,3 +103,60 @@ def test_the_end_of_an_outage_is_logged_and_limits_apply_again(settings, outage_
     assert citizen.get("/api/v1/pod").status_code == 200
     assert [r.levelname for r in caplog.records if r.name == "core.throttling"] == ["WARNING", "INFO"]
     assert "answers again" in caplog.records[-1].message
+
+
+# --- fixed windows -------------------------------------------------------------------------------
+
+
+def _limited(monkeypatch, rate: str):
+    """The user throttle at ``rate``, on a clock the test moves (``clock[0]``, seconds)."""
+    from rest_framework.throttling import UserRateThrottle as DrfUserRateThrottle
+
+    monkeypatch.setattr(DrfUserRateThrottle, "THROTTLE_RATES", {**DrfUserRateThrottle.THROTTLE_RATES, "user": rate})
+    clock = [6_000_000.0]  # the start of a minute
+    monkeypatch.setattr(core.throttling.UserRateThrottle, "timer", lambda self: clock[0])
+    return clock
+
+
+def test_a_client_gets_its_budget_per_window_and_then_a_429_until_the_window_ends(citizen, monkeypatch):
+    clock = _limited(monkeypatch, "3/minute")
+    clock[0] += 15
+    assert [citizen.get("/api/v1/pod").status_code for _ in range(3)] == [200, 200, 200]
+    refused = citizen.get("/api/v1/pod")
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) == 45  # the rest of this minute
+    clock[0] += 44
+    assert citizen.get("/api/v1/pod").status_code == 429
+    clock[0] += 1  # the next window
+    assert citizen.get("/api/v1/pod").status_code == 200
+
+
+def test_each_client_has_its_own_window(citizen, employer, monkeypatch):
+    _limited(monkeypatch, "1/minute")
+    assert citizen.get("/api/v1/pod").status_code == 200
+    assert citizen.get("/api/v1/pod").status_code == 429
+    assert employer.get("/api/v1/access-requests").status_code == 200
+
+
+@pytest.mark.services
+def test_on_redis_a_window_is_one_expiring_integer(citizen, settings, monkeypatch):
+    """One counter per client and window, with its expiry (not a list of timestamps)."""
+    import redis
+    from django.core.cache import cache
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": __import__("os").environ["REDIS_URL"],
+        }
+    }
+    cache.clear()
+    clock = _limited(monkeypatch, "5/minute")
+    for _ in range(3):
+        assert citizen.get("/api/v1/pod").status_code == 200
+    server = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+    keys = [key for key in server.keys("*throttle_user_*") if key.endswith(f":w{int(clock[0] // 60)}".encode())]
+    assert len(keys) == 1
+    assert int(server.get(keys[0])) == 3
+    assert 0 < server.ttl(keys[0]) <= 61
+    cache.clear()
