@@ -21,7 +21,6 @@ from vault.access import AccessContext
 from vault.errors import NotDisclosable
 from vault.models import AccessEvent
 from vault.selectors import pod_for_national_id
-from vc.dataintegrity import CRYPTOSUITE
 from vc.errors import ProofOptionsInvalid
 from vc.types import check_type_name
 
@@ -252,9 +251,17 @@ PRESENTATION_OPTION_PATTERN = r"^[\x21-\x7e]+\Z"  # \Z: "$" would let a final ne
 # The holder key is Ed25519: its presentations are signed with the EdDSA suites, whatever else
 # the service can sign or verify.
 PRESENTATION_CRYPTOSUITES = ("eddsa-rdfc-2022", "eddsa-jcs-2022")
+# A read's presentation is signed with eddsa-jcs-2022 unless the requester asks for rdfc: JCS
+# signs the JSON without canonicalizing it as RDF, and the strict JSON-LD check of a pod's
+# presentation document (the same until the pod's credentials change) is made once per worker
+# (vc.dataintegrity.suites), so the holder's proof costs a fraction of RDFC-1.0's, which grows
+# with every credential the presentation carries (docs/benchmarks.md).
+PRESENTATION_CRYPTOSUITE = "eddsa-jcs-2022"
 
 
-def _check_presentation_options(challenge: Any, domain: Any, cryptosuite: Any = CRYPTOSUITE) -> None:
+def _check_presentation_options(
+    challenge: Any, domain: Any, cryptosuite: Any = PRESENTATION_CRYPTOSUITE
+) -> None:
     """Raises ProofOptionsInvalid unless challenge, domain and suite are what a read may be made with."""
     if cryptosuite not in PRESENTATION_CRYPTOSUITES:
         raise ProofOptionsInvalid(
@@ -321,7 +328,7 @@ def read_under_grant(
     challenge: str,
     domain: str,
     credential_type: str | None = None,
-    cryptosuite: str = CRYPTOSUITE,
+    cryptosuite: str = PRESENTATION_CRYPTOSUITE,
     claims: Sequence[str] | None = None,
 ) -> tuple[Grant, dict[str, Any]]:
     """A requester reads credentials under a grant, as a verifiable presentation made for it.

@@ -5,7 +5,6 @@ from rest_framework import serializers
 
 from core.serializers import StrictSerializer
 from vault.api.serializers import RecipientSerializer
-from vc.dataintegrity import CRYPTOSUITE
 from vc.types import supported_type_names
 
 from ..models import EXPIRED, AccessRequest, Grant, Purpose
@@ -16,6 +15,7 @@ from ..services import (
     DOMAIN_MAX_LENGTH,
     MAX_POINTER_LENGTH,
     MAX_READ_CLAIMS,
+    PRESENTATION_CRYPTOSUITE,
     PRESENTATION_CRYPTOSUITES,
     PRESENTATION_OPTION_PATTERN,
 )
@@ -249,10 +249,12 @@ class ReadQuerySerializer(serializers.Serializer):
     )
     cryptosuite = serializers.ChoiceField(
         choices=list(PRESENTATION_CRYPTOSUITES),
-        default=CRYPTOSUITE,
+        default=PRESENTATION_CRYPTOSUITE,
         help_text=(
             f"The Data Integrity cryptosuite of the holder's proof on the presentation (default "
-            f"{CRYPTOSUITE}; eddsa-jcs-2022 signs the JSON as sent, without RDF canonicalization)."
+            f"{PRESENTATION_CRYPTOSUITE}, which signs the JSON canonicalized with JCS; "
+            "eddsa-rdfc-2022 canonicalizes it as RDF first, at a cost that grows with the "
+            "credentials presented)."
         ),
     )
 
@@ -268,7 +270,7 @@ class PresentationResultSerializer(serializers.Serializer):
     verifiablePresentation = serializers.JSONField(
         help_text=(
             "A VC Data Model 2.0 verifiable presentation: the credentials with their original "
-            "proofs, signed by the citizen's holder key (eddsa-rdfc-2022, proof purpose "
-            "authentication) over your challenge and domain."
+            "proofs, signed by the citizen's holder key (eddsa-jcs-2022 unless you asked for "
+            "eddsa-rdfc-2022; proof purpose authentication) over your challenge and domain."
         )
     )

@@ -43,7 +43,7 @@ def test_the_employer_verifies_the_presentation_with_its_challenge_and_domain(
     assert result.credentials == (issued["credential"],)  # the original, its issuer's proof untouched
     assert result.credentials_verified
     [proof] = result.proofs
-    assert (proof.proof_purpose, proof.cryptosuite) == ("authentication", "eddsa-rdfc-2022")
+    assert (proof.proof_purpose, proof.cryptosuite) == ("authentication", "eddsa-jcs-2022")  # the default
     assert proof.controller == citizen.pod.holder_did
     assert presentation["proof"]["verificationMethod"].startswith(citizen.pod.holder_did + "#")
     assert (presentation["proof"]["challenge"], presentation["proof"]["domain"]) == (CHALLENGE, DOMAIN)

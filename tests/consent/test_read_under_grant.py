@@ -46,9 +46,38 @@ def test_the_requester_chooses_the_presentation_suite(employer, citizen, issued,
     assert credential == issued["credential"]  # the issuer's own proof, whatever the holder's suite
 
 
-def test_the_presentation_suite_is_eddsa_rdfc_2022_by_default(employer, citizen, issued, grant):
+def test_the_presentation_suite_is_eddsa_jcs_2022_by_default(employer, citizen, issued, grant):
     response = employer.get(read_url(grant["id"]))
-    assert response.json()["verifiablePresentation"]["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    presentation = response.json()["verifiablePresentation"]
+    assert presentation["proof"]["cryptosuite"] == "eddsa-jcs-2022"
+    assert verify_presentation(presentation, challenge=CHALLENGE, domain=DOMAIN).holder == citizen.pod.holder_did
+
+
+def test_a_jcs_presentation_is_held_to_strict_json_ld_however_often_the_pod_is_read(
+    employer, citizen, issued, grant
+):
+    """JCS signs the JSON; the check that every term is defined is remembered per document
+    (by digest), so a document that differs by one undefined term is checked, and refused."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from vc.errors import UndefinedTerm
+    from vc.multikey import did_key_for
+    from vc.presentations import create_presentation
+
+    for _ in range(2):
+        assert employer.get(read_url(grant["id"])).status_code == 200
+    key = Ed25519PrivateKey.generate()
+    did_key = did_key_for(key.public_key())
+    with pytest.raises(UndefinedTerm):
+        create_presentation(
+            [dict(issued["credential"], somethingUndefined="x")],
+            holder=did_key.did,
+            private_key=key,
+            verification_method=did_key.verification_method,
+            challenge=CHALLENGE,
+            domain=DOMAIN,
+            cryptosuite="eddsa-jcs-2022",
+        )
 
 
 @pytest.mark.parametrize("suite", ["eddsa-2022", "Ed25519Signature2020", "ecdsa-rdfc-2019"])
