@@ -128,6 +128,44 @@ class _ContextResolver(ContextResolver):
         return resolved
 
 
+# The child contexts pyld makes for a type-scoped context (which does not propagate), one per
+# active context, by that context's _uuid. pyld makes a fresh one, with a fresh _uuid, each time
+# it meets such a context, so it never finds what it processed against it before: every
+# expansion of a credential re-created some 70 term definitions. The child is a plain copy of
+# the active context with a link back to it, never changed after it is made but for the _uuid
+# pyld gives it on first use; the same one serves every expansion, and pyld's cache of processed
+# contexts (keyed by that _uuid) then answers.
+_NON_PROPAGATING_CHILDREN: LRUCache = LRUCache(maxsize=1024)
+
+
+class _Processor(jsonld.JsonLdProcessor):
+    def _process_context(
+        self,
+        active_ctx,
+        local_ctx,
+        options,
+        override_protected=False,
+        propagate=True,
+        validate_scoped=True,
+        cycles=None,
+    ):
+        key = active_ctx.get("_uuid")
+        if not propagate and key and not active_ctx.get("previousContext") and local_ctx:
+            resolved = options["contextResolver"].resolve(active_ctx, local_ctx, options.get("base", ""))
+            first = resolved[0].document if resolved else None
+            if not (isinstance(first, dict) and first.get("@propagate") is True):
+                cached = _NON_PROPAGATING_CHILDREN.get(key)
+                if cached is None or cached[0] is not active_ctx:
+                    child = self._clone_active_context(active_ctx)
+                    child["previousContext"] = active_ctx
+                    cached = (active_ctx, child)
+                    _NON_PROPAGATING_CHILDREN[key] = cached
+                active_ctx = cached[1]
+        return super()._process_context(
+            active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles
+        )
+
+
 def _options(**extra: Any) -> dict[str, Any]:
     return {
         "documentLoader": document_loader,
@@ -506,7 +544,7 @@ def expand_strict(document: dict[str, Any]) -> list[Any]:
     check_contexts(document)
     check_property_names(document)
     _check_no_empty_values(document)
-    processor = jsonld.JsonLdProcessor(on_property_dropped=_dropped_property_refuser(document))
+    processor = _Processor(on_property_dropped=_dropped_property_refuser(document))
     try:
         expanded = processor.expand(document, _options())
     except RecursionError as exc:

@@ -50,7 +50,9 @@ def test_the_presentation_suite_is_eddsa_jcs_2022_by_default(employer, citizen, 
     response = employer.get(read_url(grant["id"]))
     presentation = response.json()["verifiablePresentation"]
     assert presentation["proof"]["cryptosuite"] == "eddsa-jcs-2022"
-    assert verify_presentation(presentation, challenge=CHALLENGE, domain=DOMAIN).holder == citizen.pod.holder_did
+    assert (
+        verify_presentation(presentation, challenge=CHALLENGE, domain=DOMAIN).holder == citizen.pod.holder_did
+    )
 
 
 def test_a_jcs_presentation_is_held_to_strict_json_ld_however_often_the_pod_is_read(

@@ -112,7 +112,9 @@ def _limited(monkeypatch, rate: str):
     """The user throttle at ``rate``, on a clock the test moves (``clock[0]``, seconds)."""
     from rest_framework.throttling import UserRateThrottle as DrfUserRateThrottle
 
-    monkeypatch.setattr(DrfUserRateThrottle, "THROTTLE_RATES", {**DrfUserRateThrottle.THROTTLE_RATES, "user": rate})
+    monkeypatch.setattr(
+        DrfUserRateThrottle, "THROTTLE_RATES", {**DrfUserRateThrottle.THROTTLE_RATES, "user": rate}
+    )
     clock = [6_000_000.0]  # the start of a minute
     monkeypatch.setattr(core.throttling.UserRateThrottle, "timer", lambda self: clock[0])
     return clock
@@ -155,7 +157,9 @@ def test_on_redis_a_window_is_one_expiring_integer(citizen, settings, monkeypatc
     for _ in range(3):
         assert citizen.get("/api/v1/pod").status_code == 200
     server = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
-    keys = [key for key in server.keys("*throttle_user_*") if key.endswith(f":w{int(clock[0] // 60)}".encode())]
+    keys = [
+        key for key in server.keys("*throttle_user_*") if key.endswith(f":w{int(clock[0] // 60)}".encode())
+    ]
     assert len(keys) == 1
     assert int(server.get(keys[0])) == 3
     assert 0 < server.ttl(keys[0]) <= 61
