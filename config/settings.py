@@ -170,6 +170,11 @@ DATABASES = {
     if DATABASE_URL
     else {"ENGINE": "django.db.backends.sqlite3", "NAME": env("SQLITE_PATH", str(BASE_DIR / "db.sqlite3"))}
 }
+# PostgreSQL through Django's backend with a health check of kept connections that asks the
+# operating system, not the server (core.postgresql: no SELECT 1 round trip per request).
+for _database in DATABASES.values():
+    if _database["ENGINE"] == "django.db.backends.postgresql":
+        _database["ENGINE"] = "core.postgresql"
 # SQLite (the quick start) under a threaded server: WAL lets readers run beside the one writer;
 # IMMEDIATE makes every transaction take the write lock when it begins, so a transaction that
 # reads and then writes (every read under a grant logs it) never fails at once with "database is

@@ -19,10 +19,11 @@ INSTALLED_APPS = [
     "bench.bareapp",
 ]
 MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
-# The same persistent connections as the project (config/settings.py).
+# The same persistent connections, health-checked the same way, as the project (config/settings.py).
 DATABASES = {
     "default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60, conn_health_checks=True)
 }
+DATABASES["default"]["ENGINE"] = "core.postgresql"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
