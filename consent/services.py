@@ -5,7 +5,8 @@ Every act that touches a pod is recorded in the pod's access log inside the act'
 
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -281,22 +282,46 @@ def _check_presentation_options(
             )
 
 
-def _share_lock_grant(grant_id: Any) -> None:
-    """Lock the grant row FOR SHARE until the transaction ends (PostgreSQL).
+@contextmanager
+def _for_update_as_for_share() -> Iterator[None]:
+    """Queries compiled on this thread's connection inside the block lock FOR SHARE where they
+    ask select_for_update() (Django has no FOR SHARE of its own); PostgreSQL only."""
+    operations = connection.ops
+    for_update_sql = operations.for_update_sql
+
+    def for_share_sql(nowait=False, skip_locked=False, of=(), no_key=False):
+        clause = for_update_sql(nowait=nowait, skip_locked=skip_locked, of=of, no_key=no_key)
+        assert clause.startswith("FOR UPDATE"), clause
+        return "FOR SHARE" + clause.removeprefix("FOR UPDATE")
+
+    operations.for_update_sql = for_share_sql
+    try:
+        yield
+    finally:
+        del operations.for_update_sql
+
+
+def _share_locked_grant(grant_id: Any) -> Grant | None:
+    """The grant with its pod, its row locked FOR SHARE until the transaction ends (PostgreSQL),
+    in one statement; None if there is no such grant.
 
     A revocation takes the row FOR UPDATE, so it waits for the reads in flight, and a read that
     comes after it waits for it to commit. Reads of one grant share the lock: they do not queue
-    behind each other here. This is a statement of its own, before the grant is read, so that
-    the read (a new snapshot, READ COMMITTED) sees a revocation this lock waited for. SQLite
-    serialises writing transactions anyway (and a read writes the log), and has no row locks.
+    behind each other here. A read that waited for a revocation gets the row as the revocation
+    committed it: under READ COMMITTED, PostgreSQL returns the newest version of a row a
+    locking SELECT waited for (and checks it against the WHERE clause again), so the decision
+    sees the revocation. SQLite serialises writing transactions anyway (and a read writes the
+    log), and has no row locks: there the statement is a plain SELECT.
     """
     try:
         grant_uuid = uuid.UUID(str(grant_id))
     except ValueError:
         raise GrantNotFound("No grant with that id was given to your organisation.") from None
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute('SELECT 1 FROM "consent_grant" WHERE "id" = %s FOR SHARE', [grant_uuid])
+    grants = Grant.objects.select_related("pod").filter(pk=grant_uuid)
+    if connection.vendor != "postgresql":
+        return grants.first()
+    with _for_update_as_for_share():
+        return grants.select_for_update(of=("self",)).first()
 
 
 MAX_READ_CLAIMS = 20
@@ -353,8 +378,7 @@ def read_under_grant(
         check_type_name(credential_type)
     asked_claims = _checked_read_claims(claims, credential_type)
     with transaction.atomic():
-        _share_lock_grant(grant_id)
-        grant = Grant.objects.select_related("pod").filter(pk=grant_id).first()
+        grant = _share_locked_grant(grant_id)
         if grant is None:
             raise GrantNotFound("No grant with that id was given to your organisation.")
         decision = decide(

@@ -17,19 +17,24 @@ from .conftest import CHALLENGE, DOMAIN, HR, presented, read_url
 # --- statements per read -----------------------------------------------------------------------
 
 
-def test_a_read_of_one_credential_costs_nine_statements(employer, citizen, issued, grant, on_postgres):
-    """The token (1); the savepoint of the read (2); on PostgreSQL, the grant's share lock, then the
-    grant with its pod (2); the credentials (1); the log: lock the head, insert, update (3).
-    A token used in the last minute is not written again (accounts.services.LAST_USED_RESOLUTION)."""
+def test_a_read_of_one_credential_costs_eight_statements(employer, citizen, issued, grant, on_postgres):
+    """The token (1); the savepoint of the read (2); the grant with its pod, share-locked on
+    PostgreSQL in the same statement (1); the credentials (1); the log: lock the head, insert,
+    update (3). A token used in the last minute is not written again
+    (accounts.services.LAST_USED_RESOLUTION)."""
     assert employer.get(read_url(grant["id"])).status_code == 200
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as statements:
         response = employer.get(read_url(grant["id"]))
     assert len(presented(response)) == 1
-    assert len(statements.captured_queries) == (9 if on_postgres else 8), [
-        query["sql"][:80] for query in statements.captured_queries
-    ]
+    sql = [query["sql"] for query in statements.captured_queries]
+    if on_postgres:
+        [locking] = [statement for statement in sql if "FOR SHARE" in statement]
+        assert 'FROM "consent_grant"' in locking and 'JOIN "vault_pod"' in locking
+        assert 'FOR SHARE OF "consent_grant"' in locking  # the grant's row only, not the pod's
+    assert not any("FOR UPDATE" in statement and "consent_grant" in statement for statement in sql)
+    assert len(statements.captured_queries) == 8, [query["sql"][:80] for query in statements.captured_queries]
 
 
 # --- the presentation's suite ------------------------------------------------------------------
@@ -228,3 +233,60 @@ def test_a_revocation_waits_for_the_read_in_flight_and_wins_every_later_read(
     )
     # the served read is logged before the revocation, the later attempt after it, denied
     assert actions[-3:] == ["credential.read", "grant.revoked", "access.denied"]
+
+
+@postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_read_that_waited_for_a_revocation_in_flight_is_denied_once_it_commits(
+    employer, citizen, issued, grant, monkeypatch
+):
+    """The grant's row is locked and read in one statement: a read that came while a revocation
+    held the row must still decide on the revoked grant, not on the row it first found."""
+    from consent.errors import AccessDenied
+
+    holding, release = threading.Event(), threading.Event()
+    real_transition = services._transition
+
+    def transition_then_wait(obj, to):
+        real_transition(obj, to)
+        if to == Grant.Status.REVOKED:
+            holding.set()  # the grant's row is locked FOR UPDATE, the revocation not yet committed
+            release.wait()
+
+    monkeypatch.setattr(services, "_transition", transition_then_wait)
+    outcomes: dict[str, object] = {}
+
+    def run(name, act):
+        try:
+            outcomes[name] = act()
+        except BaseException as exc:
+            outcomes[name] = exc
+        finally:
+            connection.close()
+
+    revoker = threading.Thread(
+        target=run, args=("revoke", lambda: services.revoke_grant(citizen=citizen.user, grant_id=grant["id"]))
+    )
+    reader = threading.Thread(target=run, args=("read", lambda: _read(employer.organisation, grant["id"])))
+    revoker.start()
+    try:
+        assert holding.wait(timeout=30)
+        reader.start()
+        for _ in range(600):  # until the read is seen waiting on the grant's row lock
+            if _waiting_on_a_lock():
+                break
+            threading.Event().wait(0.05)
+        assert _waiting_on_a_lock() == 1
+        assert "read" not in outcomes
+    finally:
+        release.set()
+        revoker.join()
+        if reader.is_alive() or reader.ident:
+            reader.join()
+    assert isinstance(outcomes["revoke"], Grant)
+    assert isinstance(outcomes["read"], AccessDenied), outcomes["read"]
+    actions = list(
+        AccessEvent.objects.filter(pod=citizen.pod).order_by("seq").values_list("action", flat=True)
+    )
+    assert actions[-2:] == ["grant.revoked", "access.denied"]
+    assert "credential.read" not in actions
