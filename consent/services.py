@@ -294,7 +294,7 @@ def _for_update_as_for_share() -> Iterator[None]:
         assert clause.startswith("FOR UPDATE"), clause
         return "FOR SHARE" + clause.removeprefix("FOR UPDATE")
 
-    operations.for_update_sql = for_share_sql
+    operations.for_update_sql = for_share_sql  # type: ignore[method-assign] # this connection's only
     try:
         yield
     finally:

@@ -37,7 +37,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def close_if_health_check_failed(self) -> None:
         if self.pool:  # the pool only hands out healthy connections (as Django's backend says)
             return
-        if self.connection is None or not self.health_check_enabled or self.health_check_done:
+        # (set by Django's base class from CONN_HEALTH_CHECKS; its type stubs do not declare them)
+        enabled, done = (
+            getattr(self, "health_check_enabled", False),
+            getattr(self, "health_check_done", False),
+        )
+        if self.connection is None or not enabled or done:
             return
         if not self.is_idle_and_quiet():
             self.close()
