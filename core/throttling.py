@@ -9,10 +9,10 @@ once more (at info level) when the cache answers again.
 Only a cache that cannot be reached (connection refused or reset, timeout) fails open; any
 other error is a bug and stays one.
 
-The counters are fixed windows (``FixedWindowMixin``): one integer per client and window,
-incremented in one round trip, instead of DRF's list of every request's timestamp in the
-window, read and written back whole on every request (up to 6,000 floats at the default
-user rate).
+The counters are two integers per client, this window's and the previous one's, counted and
+read in one round trip (``SlidingWindowMixin``), instead of DRF's list of every request's
+timestamp in the window, read and written back whole on every request (up to 6,000 floats at
+the default user rate).
 """
 
 import logging
@@ -93,35 +93,63 @@ class FailOpenThrottleMixin:
         return allowed
 
 
-def increment(cache, key: str, timeout: int) -> int:
-    """Add one to the counter ``key`` (made at 1 if absent, expiring after ``timeout`` seconds
-    from its first increment); returns the new count. On Redis one round trip (SET NX with the
-    expiry, which only the first increment's makes, then INCR); elsewhere the cache API's add
-    and incr."""
+def _redis_client(cache, name: str):
+    """A write client of Django's RedisCache for the key ``name``, or None for another cache."""
     client = getattr(getattr(cache, "_cache", None), "get_client", None)
-    if client is not None and hasattr(cache, "make_and_validate_key"):  # django's RedisCache
-        name = cache.make_and_validate_key(key)
-        pipeline = client(name, write=True).pipeline(transaction=False)
+    if client is None or not hasattr(cache, "make_and_validate_key"):
+        return None
+    return client(name, write=True)
+
+
+def count_in_windows(cache, key: str, window: int, timeout: int) -> tuple[int, int]:
+    """Add one to the counter of ``window`` (made at 1 if absent, expiring ``timeout`` seconds
+    after its first increment) and read the previous window's; returns both counts. On Redis
+    one round trip (SET NX with the expiry, INCR, GET); elsewhere the cache API's calls."""
+    current, previous = f"{key}:w{window}", f"{key}:w{window - 1}"
+    redis = _redis_client(cache, current)
+    if redis is not None:
+        name = cache.make_and_validate_key(current)
+        pipeline = redis.pipeline(transaction=False)
         pipeline.set(name, 0, ex=timeout, nx=True)
         pipeline.incr(name)
-        _, count = pipeline.execute()
-        return int(count)
-    if cache.add(key, 1, timeout=timeout):
-        return 1
+        pipeline.get(cache.make_and_validate_key(previous))
+        _, count, before = pipeline.execute()
+        return int(count), int(before or 0)
+    if cache.add(current, 1, timeout=timeout):
+        count = 1
+    else:
+        try:
+            count = int(cache.incr(current))
+        except ValueError:  # expired between add and incr
+            cache.set(current, 1, timeout=timeout)
+            count = 1
+    return count, int(cache.get(previous) or 0)
+
+
+def uncount(cache, key: str, window: int) -> None:
+    """Take back one from the counter of ``window`` (a refused request does not count)."""
+    current = f"{key}:w{window}"
+    redis = _redis_client(cache, current)
     try:
-        return int(cache.incr(key))
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=timeout)
-        return 1
+        if redis is not None:
+            redis.decr(cache.make_and_validate_key(current))
+        else:
+            cache.decr(current)
+    except ValueError:  # expired meanwhile: nothing to take back
+        pass
 
 
-class FixedWindowMixin:
-    """A DRF rate throttle counting in fixed windows: at most ``num_requests`` per client in each
-    window of ``duration`` seconds (windows start at multiples of the duration since the epoch).
+class SlidingWindowMixin:
+    """A DRF rate throttle counting per window of ``duration`` seconds (windows start at
+    multiples of the duration since the epoch), weighing in the previous window: a request is
+    allowed while this window's count, plus the previous window's scaled by the part of it that
+    still lies within the last ``duration`` seconds, stays within ``num_requests``.
 
-    At a window's edge a client may send its budget twice in quick succession (the end of one
-    window, the start of the next); what it cannot do is exceed the rate over any whole window.
-    Retry-After is the time left until the window ends.
+    This estimates DRF's sliding log (which keeps every timestamp of the window and moves them
+    all through the cache on every request) from two integers, in one round trip, assuming the
+    previous window's requests were spread evenly; unlike a fixed window, a client cannot send
+    its budget twice across a window's edge. Refused requests are not counted. Retry-After is
+    when the estimate leaves room again.
     """
 
     def allow_request(self, request, view) -> bool:
@@ -132,26 +160,40 @@ class FixedWindowMixin:
             return True
         self.now = self.timer()  # type: ignore[attr-defined]
         duration = self.duration  # type: ignore[attr-defined]
-        window = int(self.now // duration)
-        self.window_ends = (window + 1) * duration
-        # The key names its window; it outlives the window by a second so a late increment
-        # from a slow clock does not restart a count.
-        count = increment(self.cache, f"{self.key}:w{window}", duration + 1)  # type: ignore[attr-defined]
-        return count <= self.num_requests  # type: ignore[attr-defined]
+        self.window = int(self.now // duration)
+        self.elapsed = self.now - self.window * duration
+        # A window's counter must outlive the next window, where it weighs in.
+        self.count, self.previous = count_in_windows(
+            self.cache,  # type: ignore[attr-defined]
+            self.key,
+            self.window,
+            2 * duration + 1,
+        )
+        if self.count + self.previous * (duration - self.elapsed) / duration <= self.num_requests:  # type: ignore[attr-defined]
+            return True
+        uncount(self.cache, self.key, self.window)  # type: ignore[attr-defined]
+        self.count -= 1
+        return False
 
     def wait(self) -> float | None:
-        return max(1, math.ceil(self.window_ends - self.now))
+        duration = self.duration  # type: ignore[attr-defined]
+        room = self.num_requests - self.count - 1  # type: ignore[attr-defined]
+        if room >= 0 and self.previous > 0:
+            # the previous window's weight must fall to room / previous
+            # (less a nanosecond, so that float error does not add a second)
+            return max(1, math.ceil(duration * (1 - room / self.previous) - self.elapsed - 1e-9))
+        return max(1, math.ceil(duration - self.elapsed))
 
 
-class AnonRateThrottle(FailOpenThrottleMixin, FixedWindowMixin, throttling.AnonRateThrottle):
+class AnonRateThrottle(FailOpenThrottleMixin, SlidingWindowMixin, throttling.AnonRateThrottle):
     pass
 
 
-class UserRateThrottle(FailOpenThrottleMixin, FixedWindowMixin, throttling.UserRateThrottle):
+class UserRateThrottle(FailOpenThrottleMixin, SlidingWindowMixin, throttling.UserRateThrottle):
     pass
 
 
-class ScopedRateThrottle(FailOpenThrottleMixin, FixedWindowMixin, throttling.ScopedRateThrottle):
+class ScopedRateThrottle(FailOpenThrottleMixin, SlidingWindowMixin, throttling.ScopedRateThrottle):
     def allow_request(self, request, view) -> bool:
         # DRF's scoped throttle takes its scope, and so its rate, from the view before counting.
         self.scope = getattr(view, self.scope_attr, None)

@@ -105,7 +105,7 @@ def test_the_end_of_an_outage_is_logged_and_limits_apply_again(settings, outage_
     assert "answers again" in caplog.records[-1].message
 
 
-# --- fixed windows -------------------------------------------------------------------------------
+# --- windows ------------------------------------------------------------------------------------
 
 
 def _limited(monkeypatch, rate: str):
@@ -120,20 +120,41 @@ def _limited(monkeypatch, rate: str):
     return clock
 
 
-def test_a_client_gets_its_budget_per_window_and_then_a_429_until_the_window_ends(citizen, monkeypatch):
+def test_a_client_gets_its_budget_and_then_a_429_until_the_estimate_leaves_room(citizen, monkeypatch):
     clock = _limited(monkeypatch, "3/minute")
     clock[0] += 15
     assert [citizen.get("/api/v1/pod").status_code for _ in range(3)] == [200, 200, 200]
     refused = citizen.get("/api/v1/pod")
     assert refused.status_code == 429
-    assert int(refused["Retry-After"]) == 45  # the rest of this minute
-    clock[0] += 44
+    assert int(refused["Retry-After"]) == 45  # the rest of this minute, at least
+    clock[0] += 45  # the next minute: the last one's 3 requests still weigh fully
+    refused = citizen.get("/api/v1/pod")
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) == 20  # when they weigh 2 (40 of their 60 s left)
+    clock[0] += 19
     assert citizen.get("/api/v1/pod").status_code == 429
-    clock[0] += 1  # the next window
+    clock[0] += 1
     assert citizen.get("/api/v1/pod").status_code == 200
 
 
-def test_each_client_has_its_own_window(citizen, employer, monkeypatch):
+def test_a_budget_cannot_be_spent_twice_across_a_window_s_edge(citizen, monkeypatch):
+    """A fixed window would allow 2 at 59.5 s and 2 more at 60.5 s: 4 in one second."""
+    clock = _limited(monkeypatch, "2/minute")
+    clock[0] += 59.5
+    assert [citizen.get("/api/v1/pod").status_code for _ in range(2)] == [200, 200]
+    clock[0] += 1
+    assert citizen.get("/api/v1/pod").status_code == 429
+
+
+def test_refused_requests_do_not_count(citizen, monkeypatch):
+    clock = _limited(monkeypatch, "2/minute")
+    assert [citizen.get("/api/v1/pod").status_code for _ in range(2)] == [200, 200]
+    assert [citizen.get("/api/v1/pod").status_code for _ in range(5)] == [429] * 5
+    clock[0] += 60 + 30  # the 2 now weigh 1: room for exactly one
+    assert [citizen.get("/api/v1/pod").status_code for _ in range(2)] == [200, 429]
+
+
+def test_each_client_has_its_own_budget(citizen, employer, monkeypatch):
     _limited(monkeypatch, "1/minute")
     assert citizen.get("/api/v1/pod").status_code == 200
     assert citizen.get("/api/v1/pod").status_code == 429
@@ -142,7 +163,7 @@ def test_each_client_has_its_own_window(citizen, employer, monkeypatch):
 
 @pytest.mark.services
 def test_on_redis_a_window_is_one_expiring_integer(citizen, settings, monkeypatch):
-    """One counter per client and window, with its expiry (not a list of timestamps)."""
+    """One counter per client and window, kept through the next window (not a list of timestamps)."""
     import redis
     from django.core.cache import cache
 
@@ -157,10 +178,9 @@ def test_on_redis_a_window_is_one_expiring_integer(citizen, settings, monkeypatc
     for _ in range(3):
         assert citizen.get("/api/v1/pod").status_code == 200
     server = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
-    keys = [
-        key for key in server.keys("*throttle_user_*") if key.endswith(f":w{int(clock[0] // 60)}".encode())
-    ]
+    window = f":w{int(clock[0] // 60)}".encode()
+    keys = [key for key in server.keys("*throttle_user_*") if key.endswith(window)]
     assert len(keys) == 1
     assert int(server.get(keys[0])) == 3
-    assert 0 < server.ttl(keys[0]) <= 61
+    assert 60 < server.ttl(keys[0]) <= 121
     cache.clear()
