@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 
 from core.keyring import KEY_BYTES, DecryptionError, SealedColumn, WrappedSecret, keyring, seal, unseal
 
+from .errors import PodErased
 from .models import Pod
 
 AAD_VERSION = "citizen-vault/pod/v1"
@@ -61,7 +62,13 @@ def new_data_key(pod_id: uuid.UUID) -> tuple[bytes, WrappedSecret]:
 
 
 def data_key(pod: Pod) -> bytes:
-    """Unwrap the pod's data key; raises core.keyring.DecryptionError if it does not open."""
+    """Unwrap the pod's data key; raises core.keyring.DecryptionError if it does not open.
+
+    An erased pod (its keys destroyed, kek_id emptied, rows not yet deleted) raises PodErased, a
+    410: that is the erasure the citizen asked for, not an integrity incident.
+    """
+    if not pod.kek_id and not bytes(pod.data_key_sealed):
+        raise PodErased("This pod was erased at its owner's request; nothing of it can be read.")
     return keyring().unwrap(WrappedSecret(pod.kek_id, bytes(pod.data_key_sealed)), aad=_data_key_aad(pod.id))
 
 

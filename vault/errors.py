@@ -6,6 +6,14 @@ class PodNotFound(NotFound):
     title = "No pod"
 
 
+class PodErased(DomainError):
+    """The pod's keys were destroyed by its erasure; its rows may not be deleted yet."""
+
+    code = "pod-erased"
+    title = "This pod has been erased"
+    status = 410
+
+
 class DuplicateCredential(Conflict):
     code = "duplicate-credential"
     title = "This pod already holds a credential with that id"

@@ -9,9 +9,9 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import User
-from core.keyring import DecryptionError
 from tests.support import assert_problem
 from vault import accesslog, crypto, erasure, logformat, logkeys
+from vault.errors import PodErased
 from vault.models import (
     AccessEvent,
     DocumentChunk,
@@ -36,6 +36,7 @@ def full_pod(citizen, issued, pending):
         "/api/v1/pod/documents?type=cv", pdf("CANARY-erase"), content_type="application/pdf"
     )
     assert response.status_code == 201
+    citizen.pending_id = pending.pk
     return citizen
 
 
@@ -118,7 +119,7 @@ def test_the_key_is_destroyed_in_the_first_phase(full_pod, django_capture_on_com
     assert erasure.destroy_key(full_pod.pod.pk) is not None
 
     pod = Pod.objects.get(pk=full_pod.pod.pk)
-    with pytest.raises(DecryptionError):
+    with pytest.raises(PodErased):
         crypto.data_key(pod)
     assert bytes(pod.data_key_sealed) == b"" and bytes(pod.holder_key_sealed) == b""
     assert AccessEvent.objects.filter(pod=pod).order_by("-seq").first().action == "pod.erased"
@@ -126,6 +127,28 @@ def test_the_key_is_destroyed_in_the_first_phase(full_pod, django_capture_on_com
     assert erasure.due() == [pod.pk]
     assert perform_due_erasures() == 1
     assert PodTombstone.objects.get(pod_id=pod.pk).completed_at is not None
+
+
+def test_between_the_two_phases_reads_are_a_410_not_an_integrity_failure(
+    full_pod, employer, django_capture_on_commit_callbacks
+):
+    """After the key is destroyed and before the rows are gone, the owner's read and a grant read
+    say the pod was erased (410), log nothing more, and are not reported as corrupted data (500)."""
+    from consent.services import approve_request
+
+    grant = approve_request(citizen=full_pod.user, request_id=full_pod.pending_id)
+    ask(full_pod, django_capture_on_commit_callbacks)
+    due_now(full_pod)
+    assert erasure.destroy_key(full_pod.pod.pk) is not None
+    entries = AccessEvent.objects.filter(pod=full_pod.pod).count()
+
+    assert_problem(full_pod.get("/api/v1/pod/credentials"), 410, "pod-erased")
+    read = employer.get(
+        f"/api/v1/grants/{grant.pk}/credentials?purpose=dpv:HumanResourceManagement"
+        "&challenge=9f2c1e7a-erasure-nonce-01&domain=https://hr.example"
+    )
+    assert_problem(read, 410, "pod-erased")
+    assert AccessEvent.objects.filter(pod=full_pod.pod).count() == entries
 
 
 def test_a_run_stopped_during_deletion_is_finished_by_the_next(
