@@ -236,6 +236,7 @@ def seed(pods: int) -> tuple[dict[str, list[str]], dict[str, str], dict]:
             purpose=HR,
             purpose_description="benchmark",
             requested_until=now + timedelta(days=30),
+            answer_by=now + timedelta(days=1),
             status=AccessRequest.Status.APPROVED,
             decided_at=now,
         )

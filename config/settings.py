@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "credentials",
     "vault",
     "consent",
+    "inbox",  # the citizen's notifications (portal inbox and e-mail)
 ]
 
 MIDDLEWARE = [
@@ -544,6 +545,21 @@ CELERY_BEAT_SCHEDULE["sweep-pod-exports"] = {
 CELERY_BEAT_SCHEDULE["perform-due-erasures"] = {
     "task": "vault.tasks.perform_due_erasures",
     "schedule": float(POD_LIFE_SWEEP_SECONDS),
+}
+# Consent's lifecycle (consent.services, docs/operations.md "Consent lifecycle"): a request names
+# an answer-by date, by default ACCESS_REQUEST_ANSWER_DAYS after filing (never past the access it
+# asks for); every CONSENT_SWEEP_SECONDS beat expires what the clock ended (reads check the clock
+# themselves) and tells citizens once of grants ending within GRANT_EXPIRY_NOTICE_DAYS.
+ACCESS_REQUEST_ANSWER_DAYS = int(env("ACCESS_REQUEST_ANSWER_DAYS", "14"))
+GRANT_EXPIRY_NOTICE_DAYS = int(env("GRANT_EXPIRY_NOTICE_DAYS", "3"))
+CONSENT_SWEEP_SECONDS = int(env("CONSENT_SWEEP_SECONDS", "300"))
+if min(ACCESS_REQUEST_ANSWER_DAYS, GRANT_EXPIRY_NOTICE_DAYS, CONSENT_SWEEP_SECONDS) <= 0:
+    raise ImproperlyConfigured(
+        "ACCESS_REQUEST_ANSWER_DAYS, GRANT_EXPIRY_NOTICE_DAYS and CONSENT_SWEEP_SECONDS must be positive."
+    )
+CELERY_BEAT_SCHEDULE["consent-lifecycle-sweep"] = {
+    "task": "consent.tasks.sweep_lifecycle",
+    "schedule": float(CONSENT_SWEEP_SECONDS),
 }
 CELERY_BEAT_SCHEDULE["prune-access-logs"] = {"task": "vault.tasks.prune_access_logs", "schedule": 86400.0}
 CELERY_BEAT_SCHEDULE["send-log-digests"] = {

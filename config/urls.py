@@ -15,6 +15,7 @@ portal = [
     path("", include("accounts.portal.urls")),
     path("", include("vault.portal.urls")),
     path("", include("consent.portal.urls")),
+    path("", include("inbox.portal.urls")),
 ]
 
 urlpatterns = [

@@ -1,10 +1,11 @@
 """The decision point: may this organisation read this type under this grant, for this purpose, now?
 
 Pure: it reads the grant it is given and the time it is handed, and decides. The rules, in the
-order checked: the grant is the organisation's, not revoked, begun, not expired, for the stated
-purpose, covers the credential type asked for and, when the read names claims, each of them
-(spelled exactly as the grant holds it: a pointer is compared as a string, never resolved). The
-first that fails is the reason given.
+order checked: the grant is the organisation's, still active (not revoked, withdrawn, expired or
+exhausted), begun, not past its end, has reads left, is for the stated purpose, covers the
+credential type asked for and, when the read names claims, each of them (spelled exactly as the
+grant holds it: a pointer is compared as a string, never resolved). The first that fails is the
+reason given.
 """
 
 from dataclasses import dataclass
@@ -25,6 +26,14 @@ class Decision:
 
 
 ALLOW = Decision(True)
+ENDED: dict[str, Decision] = {
+    Grant.Status.REVOKED: Decision(False, "grant-revoked", "The citizen revoked this grant."),
+    Grant.Status.WITHDRAWN: Decision(False, "grant-withdrawn", "Your organisation withdrew this grant."),
+    Grant.Status.EXPIRED: Decision(False, "grant-expired", "The grant has expired."),
+    Grant.Status.EXHAUSTED: Decision(
+        False, "grant-exhausted", "Every read this grant allowed has been used."
+    ),
+}
 
 
 def decide(
@@ -38,14 +47,16 @@ def decide(
 ) -> Decision:
     if grant.grantee_id != organisation.pk:
         return Decision(False, "not-grantee", "This grant was not given to your organisation.")
-    if grant.status == Grant.Status.REVOKED:
-        return Decision(False, "grant-revoked", "The citizen revoked this grant.")
+    if grant.status != Grant.Status.ACTIVE:
+        return ENDED.get(grant.status, Decision(False, "grant-ended", f"The grant is {grant.status}."))
     if at < grant.valid_from:
         return Decision(
             False, "grant-not-yet-valid", f"The grant is valid from {grant.valid_from.isoformat()}."
         )
     if at >= grant.valid_until:
         return Decision(False, "grant-expired", f"The grant expired at {grant.valid_until.isoformat()}.")
+    if grant.max_reads is not None and grant.reads_used >= grant.max_reads:
+        return ENDED[Grant.Status.EXHAUSTED]
     if purpose != grant.purpose:
         return Decision(
             False,

@@ -1,4 +1,4 @@
-from core.errors import Conflict, Forbidden, Invalid, NotFound
+from core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 
 
 class RequestNotFound(NotFound):
@@ -29,6 +29,12 @@ class InvalidNarrowing(Invalid):
 class InvalidRead(Invalid):
     code = "invalid-read"
     title = "The read is not acceptable"
+
+
+class UnknownPurpose(DomainError):
+    code = "unknown-purpose"
+    title = "Not a purpose this service knows"
+    status = 400
 
 
 class AccessDenied(Forbidden):

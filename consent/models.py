@@ -10,7 +10,10 @@ from vault.models import Pod
 
 from .scopes import Scope
 
-EXPIRED = "expired"  # derived from the clock, never stored: see effective_status
+# A pending request past its answer-by date, or an active grant past its end, is "expired" at
+# once (effective_status, and every read checks the clock); the beat sweep (consent.tasks) then
+# stores the state and logs it. Reads never depend on the sweep.
+EXPIRED = "expired"
 
 
 class Purpose(models.TextChoices):
@@ -42,9 +45,13 @@ class AccessRequest(Scoped, models.Model):
         PENDING = "pending", _("Pending")
         APPROVED = "approved", _("Approved")
         DENIED = "denied", _("Denied")
+        WITHDRAWN = "withdrawn", _("Withdrawn by the requester")
+        EXPIRED = "expired", _("Expired unanswered")
 
     # The state machine, written down once: from each state, where a decision may take it.
-    TRANSITIONS: dict[str, set[str]] = {Status.PENDING: {Status.APPROVED, Status.DENIED}}
+    TRANSITIONS: dict[str, set[str]] = {
+        Status.PENDING: {Status.APPROVED, Status.DENIED, Status.WITHDRAWN, Status.EXPIRED}
+    }
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     requester = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="access_requests")
@@ -56,6 +63,11 @@ class AccessRequest(Scoped, models.Model):
     purpose = models.CharField(max_length=64, choices=Purpose.choices)
     purpose_description = models.CharField(max_length=500)
     requested_until = models.DateTimeField()
+    # Unanswered by then, the request expires (default: ANSWER_WINDOW after filing, never after
+    # requested_until).
+    answer_by = models.DateTimeField()
+    # At most this many reads under the grant (null: no limit); an approval may only lower it.
+    max_reads = models.PositiveIntegerField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     denial_reason = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -63,16 +75,29 @@ class AccessRequest(Scoped, models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["pod", "status"], name="request_pod_status")]
+        indexes = [
+            models.Index(fields=["pod", "status"], name="request_pod_status"),
+            # The sweep's question: which pending requests are past their answer-by date?
+            models.Index(
+                fields=["answer_by"], condition=Q(status="pending"), name="request_pending_answer_by"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["pending", "approved", "denied"]),
+                condition=Q(status__in=["pending", "approved", "denied", "withdrawn", "expired"]),
                 name="request_status_valid",
             ),
+            # decided_at: when the request left "pending", whoever (or the clock) took it out.
             models.CheckConstraint(
                 condition=Q(status="pending", decided_at__isnull=True)
                 | (~Q(status="pending") & Q(decided_at__isnull=False)),
                 name="request_decided_at_matches_status",
+            ),
+            models.CheckConstraint(
+                condition=Q(answer_by__lte=F("requested_until")), name="request_answer_by_within_period"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_reads__isnull=True) | Q(max_reads__gte=1), name="request_max_reads_positive"
             ),
         ]
 
@@ -81,8 +106,8 @@ class AccessRequest(Scoped, models.Model):
 
     @property
     def is_expired(self) -> bool:
-        """A pending request whose end date has passed can no longer be approved."""
-        return self.status == self.Status.PENDING and self.requested_until <= timezone.now()
+        """A pending request whose answer-by date has passed can no longer be decided."""
+        return self.status == self.Status.PENDING and self.answer_by <= timezone.now()
 
     @property
     def effective_status(self) -> str:
@@ -95,8 +120,13 @@ class Grant(Scoped, models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
         REVOKED = "revoked", _("Revoked")
+        WITHDRAWN = "withdrawn", _("Withdrawn by the grantee")
+        EXPIRED = "expired", _("Expired")
+        EXHAUSTED = "exhausted", _("All its reads used")
 
-    TRANSITIONS: dict[str, set[str]] = {Status.ACTIVE: {Status.REVOKED}}
+    TRANSITIONS: dict[str, set[str]] = {
+        Status.ACTIVE: {Status.REVOKED, Status.WITHDRAWN, Status.EXPIRED, Status.EXHAUSTED}
+    }
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     request = models.OneToOneField(AccessRequest, on_delete=models.PROTECT, related_name="grant")
@@ -110,25 +140,56 @@ class Grant(Scoped, models.Model):
     valid_from = models.DateTimeField()
     valid_until = models.DateTimeField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    # Reads allowed under the grant (null: no limit) and reads made; the citizen may only lower it.
+    max_reads = models.PositiveIntegerField(null=True, blank=True)
+    reads_used = models.PositiveIntegerField(default=0)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)  # when it left "active", for any reason
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["pod", "status"], name="grant_pod_status")]
+        indexes = [
+            models.Index(fields=["pod", "status"], name="grant_pod_status"),
+            # The sweep's question: which active grants end before a given time?
+            models.Index(fields=["valid_until"], condition=Q(status="active"), name="grant_active_until"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(valid_until__gt=F("valid_from")), name="grant_period_not_empty"
             ),
             models.CheckConstraint(
-                condition=Q(status="active", revoked_at__isnull=True)
-                | Q(status="revoked", revoked_at__isnull=False),
+                condition=Q(status="revoked", revoked_at__isnull=False)
+                | (~Q(status="revoked") & Q(revoked_at__isnull=True)),
                 name="grant_revoked_at_matches_status",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="active", ended_at__isnull=True)
+                | (~Q(status="active") & Q(ended_at__isnull=False)),
+                name="grant_ended_at_matches_status",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["active", "revoked", "withdrawn", "expired", "exhausted"]),
+                name="grant_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_reads__isnull=True)
+                | (Q(max_reads__gte=1) & Q(reads_used__lte=F("max_reads"))),
+                name="grant_reads_within_limit",
+            ),
+            # Exhausted means every read was used: a lowered limit never leaves it half-way.
+            models.CheckConstraint(
+                condition=~Q(status="exhausted") | Q(reads_used=F("max_reads")),
+                name="grant_exhausted_means_all_read",
             ),
         ]
 
     def __str__(self) -> str:
         return f"grant {self.id} to {self.grantee} ({self.status})"
+
+    @property
+    def reads_left(self) -> int | None:
+        return None if self.max_reads is None else self.max_reads - self.reads_used
 
     @property
     def effective_status(self) -> str:

@@ -1,4 +1,4 @@
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Organisation, User
@@ -6,16 +6,17 @@ from accounts.models import Organisation, User
 from .errors import RequestNotFound
 from .models import EXPIRED, AccessRequest, Grant
 
-REQUEST_STATUS_FILTERS = [*AccessRequest.Status.values, EXPIRED]
+REQUEST_STATUS_FILTERS = list(AccessRequest.Status.values)
 
 
 def _with_status(qs: QuerySet[AccessRequest], status: str | None) -> QuerySet[AccessRequest]:
-    """Filter by effective status: 'pending' means still open; 'expired' means pending too late."""
+    """Filter by effective status: 'pending' means still open; 'expired' includes the pending
+    ones past their answer-by date that the sweep has not recorded yet."""
     now = timezone.now()
     if status == AccessRequest.Status.PENDING:
-        return qs.filter(status=status, requested_until__gt=now)
+        return qs.filter(status=status, answer_by__gt=now)
     if status == EXPIRED:
-        return qs.filter(status=AccessRequest.Status.PENDING, requested_until__lte=now)
+        return qs.filter(Q(status=EXPIRED) | Q(status=AccessRequest.Status.PENDING, answer_by__lte=now))
     return qs.filter(status=status) if status else qs
 
 

@@ -1,29 +1,37 @@
 """Writes for consent: requests, decisions, grants, and reads under a grant.
 
 Every act that touches a pod is recorded in the pod's access log inside the act's transaction.
+The lifecycle (models.AccessRequest.TRANSITIONS, models.Grant.TRANSITIONS) has one service per
+transition: a request is approved, denied (citizen), withdrawn (requester) or expires unanswered
+(expire_request, from the beat sweep); a grant is revoked (citizen), withdrawn (requester),
+expires (expire_grant) or is exhausted by its last allowed read (read_under_grant, or a lowered
+limit). Any other transition raises InvalidTransition (409).
 """
 
 import re
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from accounts.models import Organisation, User
-from core.tasks import enqueue_on_commit
 from core.text import check_plain_text
+from inbox import services as inbox
+from inbox.models import Notification
 from vault import disclosure
 from vault import services as vault
 from vault.access import AccessContext
 from vault.errors import NotDisclosable
 from vault.models import AccessEvent
 from vault.selectors import pod_for_national_id
-from vc.errors import ProofOptionsInvalid
-from vc.types import check_type_name
+from vc.errors import ProofOptionsInvalid, UnknownCredentialType
+from vc.types import CREDENTIAL_TYPES, check_type_name
 
 from .decisions import Decision, decide
 from .errors import (
@@ -34,12 +42,18 @@ from .errors import (
     InvalidRequest,
     InvalidTransition,
     RequestNotFound,
+    UnknownPurpose,
 )
-from .models import AccessRequest, Grant, Purpose
+from .models import EXPIRED, AccessRequest, Grant, Purpose
 from .scopes import DETAIL_TYPE, Scope, ScopeErrors, narrowed, parse_authorization_details
-from .tasks import notify_access_request
 
 MAX_GRANT_PERIOD = timedelta(days=366)
+MAX_READS = 10_000  # the highest read limit a request may ask for
+
+
+def answer_window() -> timedelta:
+    """How long a citizen has to answer a request that names no answer-by date."""
+    return timedelta(days=settings.ACCESS_REQUEST_ANSWER_DAYS)
 
 
 def _checked_scope(
@@ -67,8 +81,16 @@ def _checked_scope(
 
 
 def _transition(obj: AccessRequest | Grant, to: str) -> None:
-    if to not in obj.TRANSITIONS.get(obj.status, set()):
-        raise InvalidTransition(f"This {obj._meta.verbose_name} is {obj.status}; it cannot become {to}.")
+    """Move ``obj`` to state ``to`` if the state machine allows it; raises InvalidTransition.
+
+    A request past its answer-by date or a grant past its end counts as expired already (the
+    clock decides, not the sweep): only the expiry itself may still be recorded.
+    """
+    current = obj.status if to == EXPIRED else obj.effective_status
+    if to not in obj.TRANSITIONS.get(current, set()):
+        raise InvalidTransition(
+            f"This {obj._meta.verbose_name} is {current}; it cannot become {to}.", state=current
+        )
     obj.status = to
 
 
@@ -81,13 +103,17 @@ def file_access_request(
     purpose_description: str,
     valid_until: datetime,
     claims: Mapping[str, Sequence[str]] | None = None,
+    answer_by: datetime | None = None,
+    max_reads: int | None = None,
 ) -> AccessRequest:
     """A requester asks a citizen for credentials of some types, for a purpose, until a date;
-    with ``claims``, only those claims (JSON pointers, consent.scopes) of the types it names.
+    with ``claims``, only those claims (JSON pointers, consent.scopes) of the types it names;
+    optionally for at most ``max_reads`` reads, to be answered by ``answer_by`` (default: the
+    answer window from now, never past ``valid_until``).
 
     Raises CitizenNotFound, UnknownCredentialType, InvalidRequest (with ``errors`` naming each
     refused claim) or HiddenCharacters (the description). Logged in the citizen's pod; the
-    citizen is notified after commit.
+    citizen's inbox gets a notification in the same transaction, and an e-mail after commit.
     """
     if not requester.is_requester:
         raise InvalidRequest("Only employers and agencies file access requests.")
@@ -106,6 +132,12 @@ def file_access_request(
         raise InvalidRequest("validUntil must be in the future.")
     if valid_until - now > MAX_GRANT_PERIOD:
         raise InvalidRequest(f"Access may be asked for at most {MAX_GRANT_PERIOD.days} days.")
+    if answer_by is None:
+        answer_by = min(now + answer_window(), valid_until)
+    elif not now < answer_by <= valid_until:
+        raise InvalidRequest("answerBy must be in the future and no later than validUntil.")
+    if max_reads is not None and not 1 <= max_reads <= MAX_READS:
+        raise InvalidRequest(f"maxReads must be from 1 to {MAX_READS}.")
     pod = pod_for_national_id(national_id)
     with transaction.atomic():
         request = AccessRequest.objects.create(
@@ -116,6 +148,8 @@ def file_access_request(
             purpose=purpose,
             purpose_description=purpose_description,
             requested_until=valid_until,
+            answer_by=answer_by,
+            max_reads=max_reads,
         )
         for name in request.credential_types:
             vault.record(
@@ -124,7 +158,12 @@ def file_access_request(
                 action=AccessEvent.Action.REQUEST_FILED,
                 credential_type=name,
             )
-        enqueue_on_commit(notify_access_request, str(request.pk))
+        inbox.notify(
+            recipient_id=pod.owner_id,
+            kind=Notification.Kind.REQUEST_NEW,
+            actor_label=requester.name,
+            request_id=request.pk,
+        )
     return request
 
 
@@ -148,19 +187,24 @@ def approve_request(
     credential_types: list[str] | None = None,
     valid_until: datetime | None = None,
     claims: Mapping[str, Sequence[str]] | None = None,
+    max_reads: int | None = None,
 ) -> Grant:
-    """The citizen approves a request, possibly narrowing the types, the claims or the period: a grant.
+    """The citizen approves a request, possibly narrowing the types, the claims, the period or
+    the number of reads (never above what was asked; a request without a limit may be given
+    one): a grant.
 
     Without ``claims`` each approved type keeps the claims asked for (or is whole, if it was
     asked for whole); with ``claims`` those are the claims allowed, and a type it does not name
-    is whole. Raises RequestNotFound, InvalidTransition (not pending) or InvalidNarrowing
-    (widening: a type or claim not asked for, a whole credential where claims were asked for).
+    is whole. Raises RequestNotFound, InvalidTransition (not pending, or past its answer-by
+    date) or InvalidNarrowing (widening: a type or claim not asked for, a whole credential where
+    claims were asked for, more reads than asked).
     """
     request = _pending_request_of(citizen, request_id)
     if request.is_expired:
         raise InvalidTransition(
-            f"This request ended on {request.requested_until:%Y-%m-%d %H:%M} UTC; "
-            "it can no longer be approved."
+            f"This request had to be answered by {request.answer_by:%Y-%m-%d %H:%M} UTC; "
+            "it can no longer be approved.",
+            state=EXPIRED,
         )
     types = request.credential_types if credential_types is None else sorted(set(credential_types))
     if not types or not set(types) <= set(request.credential_types):
@@ -177,6 +221,10 @@ def approve_request(
         raise InvalidNarrowing("The grant may not last longer than was asked.")
     if until <= now:
         raise InvalidNarrowing("The grant must end in the future.")
+    if max_reads is None:
+        max_reads = request.max_reads
+    elif max_reads < 1 or (request.max_reads is not None and max_reads > request.max_reads):
+        raise InvalidNarrowing(f"Allow from 1 to {request.max_reads or MAX_READS} reads.")
     _transition(request, AccessRequest.Status.APPROVED)
     request.decided_at = now
     request.save(update_fields=["status", "decided_at"])
@@ -189,6 +237,7 @@ def approve_request(
         purpose=request.purpose,
         valid_from=now,
         valid_until=until,
+        max_reads=max_reads,
     )
     for name in types:
         vault.record(
@@ -233,13 +282,170 @@ def revoke_grant(*, citizen: User, grant_id: Any) -> Grant:
     if grant is None:
         raise GrantNotFound("You have no grant with that id.")
     _transition(grant, Grant.Status.REVOKED)
-    grant.revoked_at = timezone.now()
-    grant.save(update_fields=["status", "revoked_at"])
+    grant.revoked_at = grant.ended_at = timezone.now()
+    grant.save(update_fields=["status", "revoked_at", "ended_at"])
     vault.record(
         grant.pod,
         context=AccessContext.for_citizen(citizen, purpose=grant.purpose, grant_id=grant.pk),
         action=AccessEvent.Action.GRANT_REVOKED,
     )
+    return grant
+
+
+@transaction.atomic
+def withdraw_request(*, requester: Organisation, request_id: Any) -> AccessRequest:
+    """The requester takes back a request the citizen has not answered yet.
+
+    Raises RequestNotFound (not the requester's) or InvalidTransition (not pending, or expired).
+    """
+    request = (
+        AccessRequest.objects.select_for_update()
+        .select_related("pod")
+        .filter(pk=request_id, requester=requester)
+        .first()
+    )
+    if request is None:
+        raise RequestNotFound("Your organisation filed no access request with that id.")
+    _transition(request, AccessRequest.Status.WITHDRAWN)
+    request.decided_at = timezone.now()
+    request.save(update_fields=["status", "decided_at"])
+    vault.record(
+        request.pod,
+        context=AccessContext.for_organisation(requester, purpose=request.purpose, request_id=request.pk),
+        action=AccessEvent.Action.REQUEST_WITHDRAWN,
+    )
+    return request
+
+
+@transaction.atomic
+def expire_request(*, request_id: Any) -> AccessRequest:
+    """Record that a request went unanswered past its answer-by date (the beat sweep calls it).
+
+    Raises RequestNotFound, or InvalidTransition when it is not pending or not yet due.
+    """
+    request = AccessRequest.objects.select_for_update().select_related("pod").filter(pk=request_id).first()
+    if request is None:
+        raise RequestNotFound("No access request with that id.")
+    now = timezone.now()
+    if request.status == AccessRequest.Status.PENDING and request.answer_by > now:
+        raise InvalidTransition("This request may still be answered.", state=request.status)
+    _transition(request, AccessRequest.Status.EXPIRED)
+    request.decided_at = now
+    request.save(update_fields=["status", "decided_at"])
+    vault.record(
+        request.pod,
+        context=AccessContext.system(purpose=request.purpose, request_id=request.pk),
+        action=AccessEvent.Action.REQUEST_EXPIRED,
+        reason="unanswered",
+    )
+    return request
+
+
+@transaction.atomic
+def withdraw_grant(*, requester: Organisation, grant_id: Any) -> Grant:
+    """The grantee gives a grant up; no read under it is allowed from then on.
+
+    Raises GrantNotFound (not the requester's) or InvalidTransition (no longer active).
+    """
+    grant = (
+        Grant.objects.select_for_update().select_related("pod").filter(pk=grant_id, grantee=requester).first()
+    )
+    if grant is None:
+        raise GrantNotFound("No grant with that id was given to your organisation.")
+    _transition(grant, Grant.Status.WITHDRAWN)
+    grant.ended_at = timezone.now()
+    grant.save(update_fields=["status", "ended_at"])
+    vault.record(
+        grant.pod,
+        context=AccessContext.for_organisation(requester, purpose=grant.purpose, grant_id=grant.pk),
+        action=AccessEvent.Action.GRANT_WITHDRAWN,
+    )
+    return grant
+
+
+@transaction.atomic
+def expire_grant(*, grant_id: Any) -> Grant:
+    """Record that a grant's period is over (the beat sweep calls it; reads check the clock anyway).
+
+    Raises GrantNotFound, or InvalidTransition when it is not active or not yet due.
+    """
+    grant = Grant.objects.select_for_update().select_related("pod").filter(pk=grant_id).first()
+    if grant is None:
+        raise GrantNotFound("No grant with that id.")
+    now = timezone.now()
+    if grant.status == Grant.Status.ACTIVE and grant.valid_until > now:
+        raise InvalidTransition("This grant has not reached its end.", state=grant.status)
+    _transition(grant, Grant.Status.EXPIRED)
+    grant.ended_at = now
+    grant.save(update_fields=["status", "ended_at"])
+    vault.record(
+        grant.pod,
+        context=AccessContext.system(purpose=grant.purpose, grant_id=grant.pk),
+        action=AccessEvent.Action.GRANT_EXPIRED,
+    )
+    return grant
+
+
+def _exhaust(grant: Grant, *, by_citizen: bool) -> None:
+    """The grant's last allowed read is used: it ends, logged in the caller's transaction; the
+    citizen is told unless they caused it by lowering the limit themselves."""
+    _transition(grant, Grant.Status.EXHAUSTED)
+    grant.ended_at = timezone.now()
+    grant.save(update_fields=["status", "ended_at"])
+    vault.record(
+        grant.pod,
+        context=AccessContext.system(purpose=grant.purpose, grant_id=grant.pk),
+        action=AccessEvent.Action.GRANT_EXHAUSTED,
+    )
+    if not by_citizen:
+        inbox.notify(
+            recipient_id=grant.pod.owner_id,
+            kind=Notification.Kind.GRANT_EXHAUSTED,
+            actor_label=grant.grantee.name,
+            grant_id=grant.pk,
+        )
+
+
+@transaction.atomic
+def lower_read_limit(*, citizen: User, grant_id: Any, max_reads: int) -> Grant:
+    """The citizen lowers how many reads an active grant allows (or limits an unlimited one).
+
+    Never raises it. A limit equal to the reads already made ends the grant (exhausted). The
+    same limit again changes nothing and logs nothing. Raises GrantNotFound, InvalidTransition
+    (not active) or InvalidNarrowing (higher than now, or below the reads already made).
+    """
+    grant = (
+        Grant.objects.select_for_update(of=("self",))
+        .select_related("pod", "grantee")
+        .filter(pk=grant_id, pod__owner=citizen)
+        .first()
+    )
+    if grant is None:
+        raise GrantNotFound("You have no grant with that id.")
+    if grant.effective_status != Grant.Status.ACTIVE:
+        raise InvalidTransition(
+            f"This grant is {grant.effective_status}; its read limit can no longer change.",
+            state=grant.effective_status,
+        )
+    if grant.max_reads is not None and max_reads > grant.max_reads:
+        raise InvalidNarrowing(f"The limit is {grant.max_reads} reads; it may only be lowered.")
+    if max_reads < max(grant.reads_used, 1):
+        raise InvalidNarrowing(
+            f"{grant.grantee.name} has already read {grant.reads_used} times; "
+            f"the limit can be no lower than {max(grant.reads_used, 1)} (revoke the grant to stop all reads)."
+        )
+    if max_reads == grant.max_reads:
+        return grant
+    grant.max_reads = max_reads
+    grant.save(update_fields=["max_reads"])
+    vault.record(
+        grant.pod,
+        context=AccessContext.for_citizen(citizen, purpose=grant.purpose, grant_id=grant.pk),
+        action=AccessEvent.Action.GRANT_LIMIT_LOWERED,
+        reason=f"max-reads:{max_reads}",
+    )
+    if grant.reads_used == max_reads:
+        _exhaust(grant, by_citizen=True)
     return grant
 
 
@@ -282,46 +488,70 @@ def _check_presentation_options(
             )
 
 
-@contextmanager
-def _for_update_as_for_share() -> Iterator[None]:
-    """Queries compiled on this thread's connection inside the block lock FOR SHARE where they
-    ask select_for_update() (Django has no FOR SHARE of its own); PostgreSQL only."""
-    operations = connection.ops
-    for_update_sql = operations.for_update_sql
-
-    def for_share_sql(nowait=False, skip_locked=False, of=(), no_key=False):
-        clause = for_update_sql(nowait=nowait, skip_locked=skip_locked, of=of, no_key=no_key)
-        assert clause.startswith("FOR UPDATE"), clause
-        return "FOR SHARE" + clause.removeprefix("FOR UPDATE")
-
-    operations.for_update_sql = for_share_sql  # type: ignore[method-assign] # this connection's only
-    try:
-        yield
-    finally:
-        del operations.for_update_sql
-
-
-def _share_locked_grant(grant_id: Any) -> Grant | None:
-    """The grant with its pod, its row locked FOR SHARE until the transaction ends (PostgreSQL),
-    in one statement; None if there is no such grant.
+def _share_lock_grant(grant_id: Any) -> None:
+    """Lock the grant row until the transaction ends (PostgreSQL): FOR SHARE, or, when the grant
+    has a read limit, FOR NO KEY UPDATE.
 
     A revocation takes the row FOR UPDATE, so it waits for the reads in flight, and a read that
-    comes after it waits for it to commit. Reads of one grant share the lock: they do not queue
-    behind each other here. A read that waited for a revocation gets the row as the revocation
-    committed it: under READ COMMITTED, PostgreSQL returns the newest version of a row a
-    locking SELECT waited for (and checks it against the WHERE clause again), so the decision
-    sees the revocation. SQLite serialises writing transactions anyway (and a read writes the
-    log), and has no row locks: there the statement is a plain SELECT.
+    comes after it waits for it to commit. Reads of a grant without a limit share the lock: they
+    do not queue behind each other here. Reads of a grant with a limit count, and so write the
+    row: they take it exclusively from the start (two share locks upgraded by their holders
+    would deadlock), so they run one at a time, each sees the count the one before committed,
+    and exactly one read takes the last. A limit set while a read waits for FOR SHARE makes
+    PostgreSQL re-check the row, which no longer matches: the second statement then takes it.
+    These are statements of their own, before the grant is read, so that the read (a new
+    snapshot, READ COMMITTED) sees what the lock waited for. SQLite serialises writing
+    transactions anyway (and a read writes the log), and has no row locks.
     """
     try:
         grant_uuid = uuid.UUID(str(grant_id))
     except ValueError:
         raise GrantNotFound("No grant with that id was given to your organisation.") from None
-    grants = Grant.objects.select_related("pod").filter(pk=grant_uuid)
-    if connection.vendor != "postgresql":
-        return grants.first()
-    with _for_update_as_for_share():
-        return grants.select_for_update(of=("self",)).first()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                'SELECT 1 FROM "consent_grant" WHERE "id" = %s AND "max_reads" IS NULL FOR SHARE',
+                [grant_uuid],
+            )
+            if cursor.fetchone() is None:
+                cursor.execute(
+                    'SELECT 1 FROM "consent_grant" WHERE "id" = %s FOR NO KEY UPDATE', [grant_uuid]
+                )
+
+
+# A pod's log takes at most one entry per hour from each organisation that tries a grant it was
+# not given (a guessed or leaked id): the citizen learns someone tried, and nobody can fill a
+# citizen's log by repeating the attempt (docs/api.md, "Denied attempts").
+FOREIGN_ATTEMPT_WINDOW_SECONDS = 3600
+
+
+def _first_foreign_attempt(organisation: Organisation, grant: Grant) -> bool:
+    key = f"consent:foreign-attempt:{grant.pod_id}:{organisation.pk}"
+    return bool(cache.add(key, 1, timeout=FOREIGN_ATTEMPT_WINDOW_SECONDS))
+
+
+def _check_read_arguments(purpose: str, credential_type: str | None) -> None:
+    """Raises UnknownCredentialType or UnknownPurpose for a type or purpose this service does not know."""
+    if credential_type is not None:
+        check_type_name(credential_type)
+    if purpose not in Purpose.values:
+        raise UnknownPurpose(
+            f"{purpose!r} is not a purpose this service knows.", allowedPurposes=list(Purpose.values)
+        )
+
+
+def _count_read(grant: Grant) -> None:
+    """Count one read under a grant with a limit, in the read's transaction; the read that takes
+    the last one exhausts the grant. The UPDATE's own condition refuses a read past the limit
+    even where no row lock held the count (SQLite)."""
+    counted = Grant.objects.filter(
+        pk=grant.pk, status=Grant.Status.ACTIVE, reads_used__lt=F("max_reads")
+    ).update(reads_used=F("reads_used") + 1)
+    if counted != 1:
+        raise RuntimeError(f"Grant {grant.pk}: a read was allowed past its limit.")
+    grant.reads_used += 1
+    if grant.reads_used == grant.max_reads:
+        _exhaust(grant, by_citizen=False)
 
 
 MAX_READ_CLAIMS = 20
@@ -361,10 +591,13 @@ def read_under_grant(
     The presentation holds the credentials with their original proofs and is signed with the
     pod's holder key (proof purpose authentication, with ``cryptosuite``) over the requester's
     ``challenge`` and ``domain``, so it fails verification if replayed with another challenge or
-    shown to another domain. The decision, the read, the signature and the log entries are one
-    transaction; a denial is logged and committed before AccessDenied / GrantNotFound is raised.
-    Raises ProofOptionsInvalid (challenge, domain or cryptosuite unusable),
-    UnknownCredentialType and InvalidRead (``claims`` without ``credential_type``) first,
+    shown to another domain. The decision, the read, the signature, the read's count (a grant
+    with a limit) and the log entries are one transaction; a denial is logged and committed
+    before the error is raised: AccessDenied, UnknownCredentialType or UnknownPurpose (the
+    grantee asked for a type or purpose this service does not know: logged without the value),
+    or GrantNotFound (no such grant, or another organisation's: logged at most once an hour per
+    organisation and pod). Raises ProofOptionsInvalid (challenge, domain or cryptosuite
+    unusable) and InvalidRead (``claims`` without ``credential_type``, or malformed) first,
     logging nothing.
 
     A type the grant scopes to fields, or a read naming ``claims`` (of ``credential_type``; each
@@ -374,45 +607,130 @@ def read_under_grant(
     ("fields-not-disclosable") and logged.
     """
     _check_presentation_options(challenge, domain, cryptosuite)
-    if credential_type is not None:
-        check_type_name(credential_type)
     asked_claims = _checked_read_claims(claims, credential_type)
+    refusal: Exception
     with transaction.atomic():
-        grant = _share_locked_grant(grant_id)
+        _share_lock_grant(grant_id)
+        grant = Grant.objects.select_related("pod", "grantee").filter(pk=grant_id).first()
         if grant is None:
             raise GrantNotFound("No grant with that id was given to your organisation.")
-        decision = decide(
-            grant,
-            organisation=organisation,
-            purpose=purpose,
-            credential_type=credential_type,
-            at=timezone.now(),
-            claims=asked_claims,
-        )
-        context = AccessContext.for_organisation(organisation, purpose=purpose, grant_id=grant.pk)
-        if decision.allowed:
-            types = (credential_type,) if credential_type else tuple(grant.credential_types)
-            if credential_type and asked_claims is not None:
-                fields = {credential_type: asked_claims}
-            else:
-                fields = {name: grant.scope.claims[name] for name in types if name in grant.scope.claims}
-            permit = disclosure.Permit(pod=grant.pod, context=context, credential_types=types, claims=fields)
+        known_purpose = purpose if purpose in Purpose.values else ""
+        context = AccessContext.for_organisation(organisation, purpose=known_purpose, grant_id=grant.pk)
+        reason = ""
+        if grant.grantee_id != organisation.pk:
+            refusal = GrantNotFound("No grant with that id was given to your organisation.")
+            if _first_foreign_attempt(organisation, grant):
+                reason = "not-grantee"
+        else:
             try:
-                return grant, disclosure.present(
-                    permit, challenge=challenge, domain=domain, cryptosuite=cryptosuite
+                _check_read_arguments(purpose, credential_type)
+            except (UnknownCredentialType, UnknownPurpose) as exc:
+                refusal, reason = exc, exc.code
+            else:
+                decision = decide(
+                    grant,
+                    organisation=organisation,
+                    purpose=purpose,
+                    credential_type=credential_type,
+                    at=timezone.now(),
+                    claims=asked_claims,
                 )
-            except NotDisclosable as refusal:
-                decision = Decision(False, "fields-not-disclosable", refusal.detail)
-        vault.record(
-            grant.pod,
-            context=context,
-            action=AccessEvent.Action.ACCESS_DENIED,
-            outcome=AccessEvent.Outcome.DENIED,
-            credential_type=credential_type or "",
-            reason=decision.reason,
-            fields=asked_claims or (),
-        )
+                if decision.allowed:
+                    types = (credential_type,) if credential_type else tuple(grant.credential_types)
+                    if credential_type and asked_claims is not None:
+                        fields = {credential_type: asked_claims}
+                    else:
+                        fields = {
+                            name: grant.scope.claims[name] for name in types if name in grant.scope.claims
+                        }
+                    permit = disclosure.Permit(
+                        pod=grant.pod, context=context, credential_types=types, claims=fields
+                    )
+                    try:
+                        presentation = disclosure.present(
+                            permit, challenge=challenge, domain=domain, cryptosuite=cryptosuite
+                        )
+                    except NotDisclosable as not_disclosable:
+                        decision = Decision(False, "fields-not-disclosable", not_disclosable.detail)
+                    else:
+                        if grant.max_reads is not None:  # counted with the read: both commit, or neither
+                            _count_read(grant)
+                        return grant, presentation
+                refusal, reason = AccessDenied(decision.reason, decision.detail), decision.reason
+        if reason:
+            vault.record(
+                grant.pod,
+                context=context,
+                action=AccessEvent.Action.ACCESS_DENIED,
+                outcome=AccessEvent.Outcome.DENIED,
+                # Only a type this service knows: the log never shows text a requester made up.
+                credential_type=credential_type if credential_type in CREDENTIAL_TYPES else "",
+                reason=reason,
+                # The grantee's claims (bounded pointers), as asked: never another organisation's.
+                fields=(asked_claims or ()) if grant.grantee_id == organisation.pk else (),
+            )
     # Outside the block: the denial's log entry has committed; now refuse.
-    if decision.reason == "not-grantee":
-        raise GrantNotFound("No grant with that id was given to your organisation.")
-    raise AccessDenied(decision.reason, decision.detail)
+    raise refusal
+
+
+SWEEP_BATCH = 1000  # per kind and run: a backlog is worked through over the next runs
+
+
+def _each(ids: Any, act: Any) -> int:
+    """Run ``act`` on each id, counting those it changed; one another sweep or a person got to
+    first (InvalidTransition) or that is gone (NotFound) is skipped."""
+    done = 0
+    for item_id in ids:
+        try:
+            act(item_id)
+        except (InvalidTransition, RequestNotFound, GrantNotFound):
+            continue
+        done += 1
+    return done
+
+
+def sweep_lifecycle() -> dict[str, int]:
+    """Store and log what the clock already decided: pending requests past their answer-by date
+    expire, active grants past their end expire; and tell each citizen once (inbox and e-mail)
+    of a grant ending within GRANT_EXPIRY_NOTICE_DAYS.
+
+    Each item is its own transaction (expire_request, expire_grant, one notice), so a crash
+    loses nothing done; running it twice, or two at once, changes and logs each item once.
+    Reads never wait for it: they check the clock themselves. Returns what it did.
+    """
+    now = timezone.now()
+    due_requests = AccessRequest.objects.filter(
+        status=AccessRequest.Status.PENDING, answer_by__lte=now
+    ).values_list("pk", flat=True)[:SWEEP_BATCH]
+    due_grants = Grant.objects.filter(status=Grant.Status.ACTIVE, valid_until__lte=now).values_list(
+        "pk", flat=True
+    )[:SWEEP_BATCH]
+    done = {
+        "requestsExpired": _each(list(due_requests), lambda pk: expire_request(request_id=pk)),
+        "grantsExpired": _each(list(due_grants), lambda pk: expire_grant(grant_id=pk)),
+        "expiryNotices": 0,
+    }
+    ending = (
+        Grant.objects.filter(
+            status=Grant.Status.ACTIVE,
+            valid_until__gt=now,
+            valid_until__lte=now + timedelta(days=settings.GRANT_EXPIRY_NOTICE_DAYS),
+        )
+        .exclude(
+            Exists(
+                Notification.objects.filter(kind=Notification.Kind.GRANT_EXPIRING, grant_id=OuterRef("pk"))
+            )
+        )
+        .select_related("pod", "grantee")[:SWEEP_BATCH]
+    )
+    for grant in ending:
+        with transaction.atomic():
+            notice = inbox.notify(
+                recipient_id=grant.pod.owner_id,
+                kind=Notification.Kind.GRANT_EXPIRING,
+                actor_label=grant.grantee.name,
+                grant_id=grant.pk,
+                once_key=f"grant.expiring:{grant.pk}",
+            )
+        done["expiryNotices"] += notice is not None
+    return done

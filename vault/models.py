@@ -66,6 +66,12 @@ class AccessEvent(models.Model):
         REQUEST_APPROVED = "request.approved", _("Access request approved (grant created)")
         REQUEST_DENIED = "request.denied", _("Access request denied")
         GRANT_REVOKED = "grant.revoked", _("Grant revoked")
+        REQUEST_WITHDRAWN = "request.withdrawn", _("Access request withdrawn by the requester")
+        REQUEST_EXPIRED = "request.expired", _("Access request expired unanswered")
+        GRANT_WITHDRAWN = "grant.withdrawn", _("Grant withdrawn by the grantee")
+        GRANT_EXPIRED = "grant.expired", _("Grant expired")
+        GRANT_EXHAUSTED = "grant.exhausted", _("Grant's reads all used")
+        GRANT_LIMIT_LOWERED = "grant.limit_lowered", _("Grant's read limit lowered")
         CREDENTIAL_REVOKED = "credential.revoked", _("Credential revoked by its issuer")
         CREDENTIAL_SUSPENDED = "credential.suspended", _("Credential suspended by its issuer")
         CREDENTIAL_REINSTATED = "credential.reinstated", _("Credential's suspension lifted by its issuer")
@@ -148,6 +154,7 @@ class AccessEvent(models.Model):
                 self.Action.REQUEST_APPROVED: ("allowed", str(_("Approved by you"))),
                 self.Action.REQUEST_DENIED: ("denied", str(_("Denied by you"))),
                 self.Action.GRANT_REVOKED: ("denied", str(_("Revoked by you"))),
+                self.Action.GRANT_LIMIT_LOWERED: ("denied", str(_("Limited by you"))),
             }
             if self.action in decided:
                 return decided[self.action]

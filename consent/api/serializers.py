@@ -7,7 +7,7 @@ from core.serializers import StrictSerializer
 from vault.api.serializers import RecipientSerializer
 from vc.types import supported_type_names
 
-from ..models import EXPIRED, AccessRequest, Grant, Purpose
+from ..models import AccessRequest, Grant, Purpose
 from ..scopes import DETAIL_TYPE, Scope, ScopeErrors, parse_authorization_details
 from ..services import (
     CHALLENGE_MAX_LENGTH,
@@ -15,6 +15,7 @@ from ..services import (
     DOMAIN_MAX_LENGTH,
     MAX_POINTER_LENGTH,
     MAX_READ_CLAIMS,
+    MAX_READS,
     PRESENTATION_CRYPTOSUITE,
     PRESENTATION_CRYPTOSUITES,
     PRESENTATION_OPTION_PATTERN,
@@ -89,6 +90,19 @@ class FileAccessRequestSerializer(ScopeBodySerializer):
         max_length=500, help_text="In plain words, why you need it: shown to the citizen."
     )
     validUntil = serializers.DateTimeField(help_text="Until when you ask to read (at most 366 days).")
+    answerBy = serializers.DateTimeField(
+        required=False,
+        help_text=(
+            "Until when the citizen may answer; unanswered by then, the request expires. Default: "
+            "14 days from now (ACCESS_REQUEST_ANSWER_DAYS), or validUntil if sooner."
+        ),
+    )
+    maxReads = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_READS,
+        help_text="At most this many reads under the grant (default: no limit). The citizen may lower it.",
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
@@ -101,16 +115,24 @@ class FileAccessRequestSerializer(ScopeBodySerializer):
 
 class AccessRequestSerializer(serializers.ModelSerializer):
     status = serializers.ChoiceField(
-        choices=[*AccessRequest.Status.values, EXPIRED], source="effective_status", read_only=True
+        choices=AccessRequest.Status.values, source="effective_status", read_only=True
     )
     credentialTypes = serializers.ListField(source="credential_types", child=serializers.CharField())
     purposeDescription = serializers.CharField(source="purpose_description")
     requester = serializers.CharField(source="requester.name")
     requesterId = serializers.UUIDField(source="requester.pk")
     validUntil = serializers.DateTimeField(source="requested_until")
+    answerBy = serializers.DateTimeField(
+        source="answer_by", help_text="Unanswered by then, the request expires."
+    )
+    maxReads = serializers.IntegerField(
+        source="max_reads", allow_null=True, help_text="The read limit asked for; null: none."
+    )
     createdAt = serializers.DateTimeField(source="created_at")
     decidedAt = serializers.DateTimeField(
-        source="decided_at", allow_null=True, help_text="null until decided."
+        source="decided_at",
+        allow_null=True,
+        help_text="When it left pending (approved, denied, withdrawn or expired); null until then.",
     )
     denialReason = serializers.CharField(
         source="denial_reason", help_text="The citizen's reason, when they denied it and gave one."
@@ -134,6 +156,8 @@ class AccessRequestSerializer(serializers.ModelSerializer):
             "purpose",
             "purposeDescription",
             "validUntil",
+            "answerBy",
+            "maxReads",
             "createdAt",
             "decidedAt",
             "denialReason",
@@ -165,6 +189,12 @@ class ApproveSerializer(ScopeBodySerializer):
     validUntil = serializers.DateTimeField(
         required=False, help_text="End the grant earlier than asked (default: as asked)."
     )
+    maxReads = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_READS,
+        help_text="Allow fewer reads than asked, or limit a request that asked for no limit.",
+    )
 
 
 class DenySerializer(StrictSerializer):
@@ -175,10 +205,23 @@ class RevokeSerializer(StrictSerializer):
     """Revoking takes no parameters: the body may be absent or ``{}``."""
 
 
-class GrantSerializer(serializers.ModelSerializer):
-    status = serializers.ChoiceField(
-        choices=[*Grant.Status.values, EXPIRED], source="effective_status", read_only=True
+class WithdrawSerializer(StrictSerializer):
+    """Withdrawing takes no parameters: the body may be absent or ``{}``."""
+
+
+class ReadLimitSerializer(StrictSerializer):
+    maxReads = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_READS,
+        help_text=(
+            "The new read limit: lower than the current one (any, when there is none), and no "
+            "lower than the reads already made. Equal to them, the grant ends (exhausted)."
+        ),
     )
+
+
+class GrantSerializer(serializers.ModelSerializer):
+    status = serializers.ChoiceField(choices=Grant.Status.values, source="effective_status", read_only=True)
     requestId = serializers.UUIDField(source="request_id")
     grantee = serializers.CharField(source="grantee.name")
     credentialTypes = serializers.ListField(source="credential_types", child=serializers.CharField())
@@ -195,6 +238,18 @@ class GrantSerializer(serializers.ModelSerializer):
             "with the issuer's mandatory ones), or, without claims, the whole credential."
         ),
     )
+    endedAt = serializers.DateTimeField(
+        source="ended_at",
+        allow_null=True,
+        help_text=(
+            "When it stopped being active (revoked, withdrawn, exhausted, or expiry recorded); null "
+            "while active. A grant past validUntil is expired even before this is set."
+        ),
+    )
+    maxReads = serializers.IntegerField(
+        source="max_reads", allow_null=True, help_text="Reads allowed in all; null: no limit."
+    )
+    readsUsed = serializers.IntegerField(source="reads_used", help_text="Reads made so far.")
 
     class Meta:
         model = Grant
@@ -209,15 +264,34 @@ class GrantSerializer(serializers.ModelSerializer):
             "validFrom",
             "validUntil",
             "revokedAt",
+            "endedAt",
+            "maxReads",
+            "readsUsed",
         ]
 
 
+@extend_schema_field({"type": "string", "enum": list(Purpose.values)})
+class PurposeParameter(serializers.CharField):
+    """A purpose as the requester sent it: the consent engine, not the parser, refuses an
+    unknown one, so that the attempt is logged in the citizen's pod."""
+
+
 class ReadQuerySerializer(serializers.Serializer):
-    purpose = serializers.ChoiceField(
-        choices=Purpose.choices,
-        help_text="The purpose of this read; it must be the grant's purpose.",
+    purpose = PurposeParameter(
+        max_length=100,
+        help_text=(
+            "The purpose of this read; it must be the grant's purpose. An unknown one is a 400 "
+            "(unknown-purpose), logged in the citizen's pod as a denied attempt."
+        ),
     )
-    type = serializers.CharField(required=False, max_length=100, help_text="Read only this credential type.")
+    type = serializers.CharField(
+        required=False,
+        max_length=100,
+        help_text=(
+            "Read only this credential type. One this service does not know is a 422 "
+            "(unknown-credential-type), logged in the citizen's pod as a denied attempt."
+        ),
+    )
     claim = serializers.ListField(
         child=serializers.CharField(max_length=MAX_POINTER_LENGTH, trim_whitespace=False),
         required=False,

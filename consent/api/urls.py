@@ -10,6 +10,12 @@ urlpatterns = [
         name="access-request",
     ),
     path(
+        "access-requests/<uuid:request_id>/withdraw",
+        views.WithdrawRequestView.as_view(),
+        name="withdraw-request",
+    ),
+    path("grants/<uuid:grant_id>/withdraw", views.WithdrawGrantView.as_view(), name="withdraw-grant"),
+    path(
         "grants/<uuid:grant_id>/credentials",
         views.GrantCredentialsView.as_view(),
         name="grant-credentials",
@@ -27,4 +33,5 @@ urlpatterns = [
     ),
     path("pod/grants", views.CitizenGrantsView.as_view(), name="pod-grants"),
     path("pod/grants/<uuid:grant_id>/revoke", views.RevokeGrantView.as_view(), name="revoke-grant"),
+    path("pod/grants/<uuid:grant_id>/read-limit", views.ReadLimitView.as_view(), name="grant-read-limit"),
 ]

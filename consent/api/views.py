@@ -19,8 +19,10 @@ from .serializers import (
     FileAccessRequestSerializer,
     GrantSerializer,
     PresentationResultSerializer,
+    ReadLimitSerializer,
     ReadQuerySerializer,
     RevokeSerializer,
+    WithdrawSerializer,
 )
 from .throttles import FileAccessRequestThrottle
 
@@ -77,6 +79,8 @@ class OrganisationAccessRequestsView(generics.ListAPIView):
                 purpose=data["purpose"],
                 purpose_description=data["purposeDescription"],
                 valid_until=data["validUntil"],
+                answer_by=data.get("answerBy"),
+                max_reads=data.get("maxReads"),
             )
             return access_request, access_request.pk
 
@@ -104,6 +108,46 @@ class OrganisationAccessRequestView(APIView):
     def get(self, request, request_id):
         access_request = selectors.request_of_organisation(acting_organisation(request), request_id)
         return Response(AccessRequestSerializer(access_request).data)
+
+
+def _empty_body(request, serializer) -> None:
+    """A body is optional on these actions, but must not carry anything."""
+    if request.stream is not None:
+        validated_body(request, serializer)
+
+
+class WithdrawRequestView(APIView):
+    """Requesters: withdraw a request the citizen has not answered yet (409 once it was)."""
+
+    permission_classes = [IsRequester]
+
+    @extend_schema(
+        request=WithdrawSerializer,
+        responses=AccessRequestSerializer,
+        tags=["access requests"],
+    )
+    def post(self, request, request_id):
+        _empty_body(request, WithdrawSerializer)
+        access_request = services.withdraw_request(
+            requester=acting_organisation(request), request_id=request_id
+        )
+        return Response(AccessRequestSerializer(access_request).data)
+
+
+class WithdrawGrantView(APIView):
+    """Requesters: give up a grant you hold; no read under it is allowed from then on."""
+
+    permission_classes = [IsRequester]
+
+    @extend_schema(
+        request=WithdrawSerializer,
+        responses=GrantSerializer,
+        tags=["access requests"],
+    )
+    def post(self, request, grant_id):
+        _empty_body(request, WithdrawSerializer)
+        grant = services.withdraw_grant(requester=acting_organisation(request), grant_id=grant_id)
+        return Response(GrantSerializer(grant).data)
 
 
 class GrantCredentialsView(APIView):
@@ -165,6 +209,7 @@ class ApproveRequestView(APIView):
             credential_types=list(scope.credential_types) if scope else data.get("credentialTypes"),
             claims=scope.claims if scope else None,
             valid_until=data.get("validUntil"),
+            max_reads=data.get("maxReads"),
         )
         return Response(GrantSerializer(grant).data, status=status.HTTP_201_CREATED)
 
@@ -204,7 +249,25 @@ class RevokeGrantView(APIView):
 
     @extend_schema(request=RevokeSerializer, responses=GrantSerializer, tags=["consent"])
     def post(self, request, grant_id):
-        if request.stream is not None:  # a body is optional here, but must not carry anything
-            validated_body(request, RevokeSerializer)
+        _empty_body(request, RevokeSerializer)
         grant = services.revoke_grant(citizen=acting_citizen(request), grant_id=grant_id)
+        return Response(GrantSerializer(grant).data)
+
+
+class ReadLimitView(APIView):
+    """Citizens: lower how many reads a grant allows (never raise it). Down to the reads already
+    made, the grant ends (exhausted); the same limit again changes nothing."""
+
+    permission_classes = [IsCitizen]
+
+    @extend_schema(
+        request=ReadLimitSerializer,
+        responses=GrantSerializer,
+        tags=["consent"],
+    )
+    def post(self, request, grant_id):
+        data = validated_body(request, ReadLimitSerializer)
+        grant = services.lower_read_limit(
+            citizen=acting_citizen(request), grant_id=grant_id, max_reads=data["maxReads"]
+        )
         return Response(GrantSerializer(grant).data)

@@ -184,16 +184,20 @@ def test_a_read_without_a_purpose_is_a_400(employer, citizen, grant):
     assert AccessEvent.objects.count() == before
 
 
-def test_a_read_with_an_unknown_purpose_is_a_400(employer, grant):
+def test_a_read_with_an_unknown_purpose_is_a_400_and_the_attempt_is_logged(employer, citizen, grant):
     response = employer.get(read_url(grant["id"], purpose="dpv:Marketing"))
-    assert pointers(assert_problem(response, 400, "validation-error")) == ["/purpose"]
+    assert assert_problem(response, 400, "unknown-purpose")["allowedPurposes"][0] == HR
+    # Logged without the unknown value: the log shows no text a requester made up.
+    assert_denial_logged(citizen, employer.organisation, grant["id"], "unknown-purpose", purpose="")
 
 
-def test_a_read_of_an_unknown_type_is_a_422(employer, grant):
+def test_a_read_of_an_unknown_type_is_a_422_and_the_attempt_is_logged(employer, citizen, grant):
     response = employer.get(read_url(grant["id"], credential_type="PassportCredential"))
     assert assert_problem(response, 422, "unknown-credential-type")["supportedTypes"] == sorted(
         CREDENTIAL_TYPES
     )
+    assert_denial_logged(citizen, employer.organisation, grant["id"], "unknown-credential-type")
+    assert last_entry(citizen).credential_type == ""
 
 
 def test_every_denial_keeps_the_log_chain_valid(employer, other_employer, citizen, grant):

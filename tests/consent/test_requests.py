@@ -45,7 +45,11 @@ def test_the_citizen_is_told_after_commit(employer, citizen, django_capture_on_c
     assert len(callbacks) == 1
     [message] = mail.outbox
     assert message.to == ["an@example.org"]
-    assert message.subject == "Acme Recruiting asks to see your DiplomaCredential"
+    assert message.subject == "Citizen Vault: New access request"
+    # That something happened and where to look; not who asked, nor for what (mail is read by others).
+    assert "http://127.0.0.1:8000/portal/inbox" in message.body
+    assert "Acme" not in message.body + message.subject
+    assert DIPLOMA not in message.body + message.subject
 
 
 def test_repeated_types_are_asked_once(employer, citizen):
@@ -206,10 +210,8 @@ def test_approving_with_an_end_in_the_past_is_a_422(citizen, pending_request):
     assert_problem(response, 422, "invalid-narrowing")
 
 
-def test_a_request_whose_period_has_passed_cannot_be_approved(citizen, pending_request):
-    AccessRequest.objects.filter(pk=pending_request["id"]).update(
-        requested_until=timezone.now() - timedelta(seconds=1)
-    )
+def test_a_request_past_its_answer_by_date_cannot_be_approved(citizen, pending_request):
+    AccessRequest.objects.filter(pk=pending_request["id"]).update(answer_by=timezone.now() - timedelta(seconds=1))
     assert_problem(citizen.post(decide_url(pending_request["id"], "approve"), {}), 409, "invalid-transition")
     # It shows as expired, not as something still waiting for an answer.
     assert citizen.get("/api/v1/pod/access-requests?status=pending").json()["results"] == []

@@ -317,7 +317,7 @@ def test_an_invalid_date_says_what_is_wrong(browser, pending):
 
 
 def test_approving_a_request_that_expired_meanwhile_says_so(browser, pending):
-    AccessRequest.objects.filter(pk=pending.pk).update(requested_until=timezone.now() - timedelta(minutes=1))
+    AccessRequest.objects.filter(pk=pending.pk).update(answer_by=timezone.now() - timedelta(minutes=1))
     response = browser.post(
         f"/portal/requests/{pending.pk}/approve", {"credential_types": ["DiplomaCredential"]}, follow=True
     )

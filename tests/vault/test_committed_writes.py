@@ -13,6 +13,7 @@ import pytest
 from accounts.models import IdempotencyKey
 from consent.models import AccessRequest
 from credentials.models import StatusEntry
+from inbox.models import Notification
 from tests.conftest import diploma
 from tests.consent.conftest import request_body
 from tests.support import assert_problem
@@ -60,7 +61,9 @@ def test_an_access_request_is_answered_201_when_the_mail_server_is_down(employer
 
     assert response.status_code == 201, response.content[:300]
     assert AccessRequest.objects.filter(pk=response.json()["id"]).exists()
-    assert any("notify_access_request" in r.getMessage() for r in caplog.records if r.name == "core.tasks")
+    assert any("mail_notification" in r.getMessage() for r in caplog.records if r.name == "core.tasks")
+    # The inbox holds the notice all the same: it committed with the request.
+    assert Notification.objects.filter(request_id=response.json()["id"], mailed_at__isnull=True).exists()
 
 
 def test_a_retried_issuance_answers_with_the_first_credential(university, citizen):
