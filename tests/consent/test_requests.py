@@ -211,7 +211,9 @@ def test_approving_with_an_end_in_the_past_is_a_422(citizen, pending_request):
 
 
 def test_a_request_past_its_answer_by_date_cannot_be_approved(citizen, pending_request):
-    AccessRequest.objects.filter(pk=pending_request["id"]).update(answer_by=timezone.now() - timedelta(seconds=1))
+    AccessRequest.objects.filter(pk=pending_request["id"]).update(
+        answer_by=timezone.now() - timedelta(seconds=1)
+    )
     assert_problem(citizen.post(decide_url(pending_request["id"], "approve"), {}), 409, "invalid-transition")
     # It shows as expired, not as something still waiting for an answer.
     assert citizen.get("/api/v1/pod/access-requests?status=pending").json()["results"] == []
