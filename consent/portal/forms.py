@@ -6,6 +6,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from consent.models import AccessRequest
+from consent.services import MAX_READS
 from vault.templatetags.credential_types import type_name
 
 
@@ -24,10 +25,21 @@ class ApproveForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": _("Give the end date as YYYY-MM-DD.")},
     )
+    max_reads = forms.IntegerField(
+        label=_("At most this many reads (empty: as asked)"),
+        required=False,
+        min_value=1,
+        max_value=MAX_READS,
+    )
 
     def __init__(self, *args, access_request: AccessRequest, **kwargs):
         super().__init__(*args, **kwargs)
         self.access_request = access_request
+        if access_request.max_reads:
+            reads = self.fields["max_reads"]
+            assert isinstance(reads, forms.IntegerField)
+            reads.max_value = access_request.max_reads
+            reads.widget.attrs["max"] = access_request.max_reads
         choices = [(name, type_name(name)) for name in access_request.credential_types]
         field = self.fields["credential_types"]
         assert isinstance(field, forms.MultipleChoiceField)
@@ -73,3 +85,7 @@ class ApproveForm(forms.Form):
 
 class DenyForm(forms.Form):
     reason = forms.CharField(label=_("Reason (optional)"), max_length=500, required=False)
+
+
+class ReadLimitForm(forms.Form):
+    max_reads = forms.IntegerField(label=_("Reads allowed"), min_value=1, max_value=MAX_READS)

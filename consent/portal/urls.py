@@ -8,4 +8,5 @@ urlpatterns = [
     path("requests/<uuid:request_id>/deny", views.deny, name="deny"),
     path("grants", views.grants, name="grants"),
     path("grants/<uuid:grant_id>/revoke", views.revoke, name="revoke"),
+    path("grants/<uuid:grant_id>/read-limit", views.read_limit, name="read-limit"),
 ]

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import citizen_required
@@ -15,7 +16,7 @@ from consent.errors import GrantNotFound, RequestNotFound
 from consent.models import AccessRequest
 from vc.errors import VcError
 
-from .forms import ApproveForm, DenyForm
+from .forms import ApproveForm, DenyForm, ReadLimitForm
 
 
 def _requests_page(
@@ -78,6 +79,7 @@ def approve(request: HttpRequest, request_id) -> HttpResponse:
             request_id=access_request.pk,
             credential_types=form.cleaned_data["credential_types"],
             valid_until=form.valid_until_datetime(),
+            max_reads=form.cleaned_data.get("max_reads"),
         )
     except RequestNotFound as exc:
         raise Http404(exc.detail) from exc
@@ -130,5 +132,30 @@ def revoke(request: HttpRequest, grant_id) -> HttpResponse:
         request,
         lambda: services.revoke_grant(citizen=acting_citizen(request), grant_id=grant.pk),
         _("Revoked: %(org)s can no longer read it.") % {"org": grant.grantee},
+        "portal:grants",
+    )
+
+
+@require_POST
+@citizen_required
+def read_limit(request: HttpRequest, grant_id) -> HttpResponse:
+    grant = selectors.grants_of_citizen(acting_citizen(request)).filter(pk=grant_id).first()
+    if grant is None:
+        raise Http404("You have no grant with that id.")
+    form = ReadLimitForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("portal:grants")
+    return _decide(
+        request,
+        lambda: services.lower_read_limit(
+            citizen=acting_citizen(request), grant_id=grant.pk, max_reads=form.cleaned_data["max_reads"]
+        ),
+        ngettext(
+            "Limit lowered: %(org)s may read once in all.",
+            "Limit lowered: %(org)s may read %(count)s times in all.",
+            form.cleaned_data["max_reads"],
+        )
+        % {"org": grant.grantee, "count": form.cleaned_data["max_reads"]},
         "portal:grants",
     )
