@@ -17,6 +17,15 @@ class AccessRequestAdmin(ReadOnlyAdmin):
 
 @admin.register(Grant)
 class GrantAdmin(ReadOnlyAdmin):
-    list_display = ("id", "grantee", "purpose", "status", "valid_from", "valid_until")
+    list_display = (
+        "id",
+        "grantee",
+        "purpose",
+        "status",
+        "valid_from",
+        "valid_until",
+        "reads_used",
+        "max_reads",
+    )
     list_filter = ("status", "purpose")
     readonly_fields = [f.name for f in Grant._meta.fields]

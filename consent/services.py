@@ -299,7 +299,7 @@ def withdraw_request(*, requester: Organisation, request_id: Any) -> AccessReque
     Raises RequestNotFound (not the requester's) or InvalidTransition (not pending, or expired).
     """
     request = (
-        AccessRequest.objects.select_for_update()
+        AccessRequest.objects.select_for_update(of=("self",))
         .select_related("pod")
         .filter(pk=request_id, requester=requester)
         .first()
@@ -323,7 +323,12 @@ def expire_request(*, request_id: Any) -> AccessRequest:
 
     Raises RequestNotFound, or InvalidTransition when it is not pending or not yet due.
     """
-    request = AccessRequest.objects.select_for_update().select_related("pod").filter(pk=request_id).first()
+    request = (
+        AccessRequest.objects.select_for_update(of=("self",))
+        .select_related("pod")
+        .filter(pk=request_id)
+        .first()
+    )
     if request is None:
         raise RequestNotFound("No access request with that id.")
     now = timezone.now()
@@ -348,7 +353,10 @@ def withdraw_grant(*, requester: Organisation, grant_id: Any) -> Grant:
     Raises GrantNotFound (not the requester's) or InvalidTransition (no longer active).
     """
     grant = (
-        Grant.objects.select_for_update().select_related("pod").filter(pk=grant_id, grantee=requester).first()
+        Grant.objects.select_for_update(of=("self",))
+        .select_related("pod")
+        .filter(pk=grant_id, grantee=requester)
+        .first()
     )
     if grant is None:
         raise GrantNotFound("No grant with that id was given to your organisation.")
@@ -369,7 +377,7 @@ def expire_grant(*, grant_id: Any) -> Grant:
 
     Raises GrantNotFound, or InvalidTransition when it is not active or not yet due.
     """
-    grant = Grant.objects.select_for_update().select_related("pod").filter(pk=grant_id).first()
+    grant = Grant.objects.select_for_update(of=("self",)).select_related("pod").filter(pk=grant_id).first()
     if grant is None:
         raise GrantNotFound("No grant with that id.")
     now = timezone.now()

@@ -45,7 +45,7 @@ def test_an_approval_with_an_unknown_member_is_refused_and_nothing_is_granted(ci
     problem = assert_problem(response, 400, "validation-error")
     assert member in pointers(problem)
     assert member.lstrip("/") in problem["detail"]
-    assert "accepted here: authorizationDetails, credentialTypes, validUntil" in problem["detail"]
+    assert "accepted here: authorizationDetails, credentialTypes, maxReads, validUntil" in problem["detail"]
     _nothing_decided(pending)
 
 
