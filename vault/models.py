@@ -158,6 +158,16 @@ class AccessEvent(models.Model):
             }
             if self.action in decided:
                 return decided[self.action]
+        # A request or grant that ended without the citizen: say how, not "Allowed".
+        ended: dict[str, tuple[str, str]] = {
+            self.Action.REQUEST_WITHDRAWN: ("denied", str(_("Withdrawn"))),
+            self.Action.GRANT_WITHDRAWN: ("denied", str(_("Withdrawn"))),
+            self.Action.REQUEST_EXPIRED: ("denied", str(_("Expired"))),
+            self.Action.GRANT_EXPIRED: ("denied", str(_("Expired"))),
+            self.Action.GRANT_EXHAUSTED: ("denied", str(_("All reads used"))),
+        }
+        if self.action in ended:
+            return ended[self.action]
         return self.outcome, str(self.get_outcome_display())
 
 

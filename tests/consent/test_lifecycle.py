@@ -390,3 +390,20 @@ def test_every_state_but_pending_and_active_is_final():
     assert AccessRequest.TRANSITIONS["pending"] == {"approved", "denied", "withdrawn", "expired"}
     assert set(Grant.TRANSITIONS) == {"active"}
     assert Grant.TRANSITIONS["active"] == {"revoked", "withdrawn", "expired", "exhausted"}
+
+
+def test_the_citizens_log_says_how_a_grant_ended(employer, citizen, issued):
+    grant = limited_grant(employer, citizen, 1)
+    employer.get(read_url(grant["id"]))
+    other = approve(citizen, file_request(employer)["id"])
+    withdraw_grant(employer, other["id"])
+    shown = {
+        entry.action: entry.shown_outcome
+        for entry in AccessEvent.objects.filter(
+            pod=citizen.pod, action__in=["grant.exhausted", "grant.withdrawn"]
+        )
+    }
+    assert shown == {
+        "grant.exhausted": ("denied", "All reads used"),
+        "grant.withdrawn": ("denied", "Withdrawn"),
+    }
