@@ -11,6 +11,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import Organisation
+from inbox.kinds import text_of
+from inbox.models import Notification
 from tests.conftest import Actor, diploma
 from vc.dataintegrity import verify_proofs
 from vc.errors import ProofInvalid
@@ -65,7 +67,11 @@ def test_diploma_story_end_to_end(db, django_capture_on_commit_callbacks):
     assert response.status_code == 201, response.json()
     request_id = response.json()["id"]
     assert response.json()["status"] == "pending"
-    assert "Acme Recruiting asks to see your DiplomaCredential" in mail.outbox[-1].subject
+    # E-mail says only that something happened; the inbox, behind the login, says who.
+    assert mail.outbox[-1].subject == "Citizen Vault: New access request"
+    assert text_of(Notification.objects.get(request_id=request_id)).startswith(
+        "Acme Recruiting asks to read some of your data"
+    )
 
     # Without a grant, the employer gets nothing: a pending request is not a grant.
     response = employer.get(f"/api/v1/grants/{request_id}/credentials?{READ_QUERY}")
