@@ -1,4 +1,4 @@
-"""consent.0002 on a database that already holds requests and grants."""
+"""consent.0003 on a database that already holds requests and grants."""
 
 from datetime import timedelta
 
@@ -12,8 +12,8 @@ from consent.models import AccessRequest, Grant
 
 @pytest.mark.django_db(transaction=True)
 def test_existing_requests_get_an_answer_by_date_and_revoked_grants_an_end(citizen, employer):
-    before = [("consent", "0001_initial")]
-    after = [("consent", "0002_lifecycle")]
+    before = [("consent", "0002_field_scopes")]
+    after = [("consent", "0003_lifecycle")]
     now = timezone.now()
     executor = MigrationExecutor(connection)
     try:
