@@ -86,7 +86,7 @@ class Migration(migrations.Migration):
             field=models.CharField(
                 choices=[
                     ("active", "Active"),
-                    ("revoked", "Revoked by the citizen"),
+                    ("revoked", "Revoked"),
                     ("withdrawn", "Withdrawn by the grantee"),
                     ("expired", "Expired"),
                     ("exhausted", "All its reads used"),

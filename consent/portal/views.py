@@ -144,7 +144,7 @@ def read_limit(request: HttpRequest, grant_id) -> HttpResponse:
         raise Http404("You have no grant with that id.")
     form = ReadLimitForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
         return redirect("portal:grants")
     return _decide(
         request,
