@@ -47,11 +47,12 @@ class CompromiseForm(forms.Form):
 class IssuerKeyAdmin(admin.ModelAdmin):
     """Public key material only: the sealed private key is never shown."""
 
-    list_display = ("organisation", "did", "kek_id", "created_at", "retired_at", "compromised_at")
-    list_filter = ("retired_at", "compromised_at")
+    list_display = ("organisation", "key_type", "did", "kek_id", "created_at", "retired_at", "compromised_at")
+    list_filter = ("key_type", "retired_at", "compromised_at")
     search_fields = ("did", "organisation__name")
     fields = (
         "organisation",
+        "key_type",
         "did",
         "public_key_multibase",
         "kek_id",
@@ -77,7 +78,7 @@ class IssuerKeyAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # a deleted key would make every credential it signed unverifiable
 
-    @admin.action(description="Generate a new signing key for these organisations (retires the old one)")
+    @admin.action(description="Generate new signing keys for these organisations (retires the old ones)")
     def rotate(self, request, queryset):
         organisations = Organisation.objects.filter(signing_keys__in=queryset).distinct()
         for organisation in organisations:
@@ -135,7 +136,7 @@ class IssuerKeyInline(admin.TabularInline):
     """The organisation's keys and their state; marking one compromised asks for confirmation."""
 
     model = IssuerKey
-    fields = ("did", "kek_id", "created_at", "retired_at", "compromise")
+    fields = ("key_type", "did", "kek_id", "created_at", "retired_at", "compromise")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -221,7 +222,7 @@ class IssuingOrganisationAdmin(OrganisationAdmin):
             key = create_issuer_key(organisation=obj)
             messages.success(request, f"{obj}: signing key {key.did}")
 
-    @admin.action(description="Generate a new signing key (issuers; retires the current one)")
+    @admin.action(description="Generate new signing keys (issuers; retires the current ones)")
     def generate_signing_key(self, request, queryset):
         for organisation in queryset:
             if organisation.kind != Organisation.Kind.ISSUER:

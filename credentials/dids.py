@@ -23,7 +23,7 @@ def resolve_verification_method(
     verification_method: object, *, purpose: str | None = None
 ) -> tuple[str, PublicKey]:
     """Resolve a verification method to (controller DID, public key): a vc.dids.KeyResolver for
-    did:key (Ed25519, P-256, P-384) and for did:web (Ed25519) as resolve_did_document finds them.
+    did:key and for did:web (Ed25519, P-256, P-384) as resolve_did_document finds them.
 
     With ``purpose`` the method must be listed under it. Raises UnresolvableKey with a reason
     (DidDocumentInvalid, a subclass, when a did:web document is not acceptable).

@@ -3,14 +3,15 @@
 A hosted issuer signs as ``did:web:<ISSUER_DID_WEB_HOST>:issuers:<slug>`` (the port's ``:``
 written ``%3A``, as the did:web method says), whose document is served at
 ``https://<ISSUER_DID_WEB_HOST>/issuers/<slug>/did.json``. The document is built from the
-database each time: one Multikey per IssuerKey of the organisation, retired ones included, all
-listed under ``assertionMethod``. A key rotation therefore adds a key to the document and keeps
-the DID, so verifiers and trust registries keep knowing the issuer, and credentials signed before
-keep verifying (hosting itself is a write: credentials.services.host_issuer_did). A key reported
-compromised (credentials.services.mark_key_compromised) is left out
-entirely, so no verifier anywhere resolves it any more. Our own hosted DIDs are resolved from
-the database by the same builder (``hosted_document``, used by credentials.dids), never over the
-network to ourselves; there a compromised key resolves to no public key and says why.
+database each time: one Multikey per IssuerKey of the organisation (Ed25519 and P-256), retired
+ones included, all listed under ``assertionMethod``. A key rotation therefore adds keys to the
+document and keeps the DID, so verifiers and trust registries keep knowing the issuer, and
+credentials signed before keep verifying (hosting itself is a write:
+credentials.services.host_issuer_did). A key reported compromised
+(credentials.services.mark_key_compromised) is left out entirely, so no verifier anywhere
+resolves it any more. Our own hosted DIDs are resolved from the database by the same builder
+(``hosted_document``, used by credentials.dids), never over the network to ourselves; there a
+compromised key resolves to no public key and says why.
 """
 
 from dataclasses import replace
@@ -65,11 +66,11 @@ def is_on_our_host(did: str) -> bool:
 
 def did_document(hosted: HostedIssuerDid) -> dict[str, Any]:
     """The DID document of a hosted DID: every key of the organisation not reported compromised,
-    oldest first, as a Multikey listed (by reference) under assertionMethod."""
+    Ed25519 and P-256, oldest first, as a Multikey listed (by reference) under assertionMethod."""
     did = hosted.did
     keys = IssuerKey.objects.filter(
         organisation_id=hosted.organisation_id, compromised_at__isnull=True
-    ).order_by("created_at", "id")
+    ).order_by("created_at", "key_type", "id")
     methods = [
         {
             "id": f"{did}#{key.public_key_multibase}",

@@ -9,7 +9,10 @@ from vc.statuslist import MIN_STATUS_LIST_SIZE
 
 
 class IssuerKey(models.Model):
-    """An organisation's Ed25519 signing key, identified by its did:key.
+    """One of an organisation's signing keys, identified by its did:key: Ed25519 (eddsa-* proofs,
+    status lists) or P-256 (ecdsa-* proofs and the ecdsa-sd-2023 base proof fields are derived
+    from). An issuer has at most one active key of each type; they are rotated together
+    (credentials.services.create_issuer_key).
 
     The private key is stored only sealed under the key-encryption key ring; a retired key
     stays here (public part) so credentials it signed keep verifying. A key its issuer reported
@@ -17,8 +20,18 @@ class IssuerKey(models.Model):
     no longer trusted for anything, whatever date a proof claims.
     """
 
+    class KeyType(models.TextChoices):
+        ED25519 = "Ed25519", "Ed25519"
+        P256 = "P-256", "P-256"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="signing_keys")
+    key_type = models.CharField(
+        max_length=8,
+        choices=KeyType.choices,
+        default=KeyType.ED25519,
+        help_text="Ed25519 signs eddsa-* proofs and status lists; P-256 signs ecdsa-* proofs.",
+    )
     did = models.CharField(max_length=255, unique=True)
     public_key_multibase = models.CharField(max_length=128)
     kek_id = models.CharField(max_length=64)
@@ -33,9 +46,12 @@ class IssuerKey(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["organisation"],
+                fields=["organisation", "key_type"],
                 condition=Q(retired_at__isnull=True),
-                name="one_active_signing_key_per_organisation",
+                name="one_active_signing_key_per_organisation_and_type",
+            ),
+            models.CheckConstraint(
+                condition=Q(key_type__in=["Ed25519", "P-256"]), name="signing_key_type_known"
             ),
             models.CheckConstraint(
                 condition=Q(compromised_at__isnull=True) | Q(retired_at__isnull=False),

@@ -15,7 +15,7 @@ status entries we allocated in one of its lists).
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, overload
 
 from django.db.models import Q
 
@@ -148,12 +148,41 @@ def _has_our_status(key: IssuerKey, statuses: Sequence[StatusResult]) -> bool:
 # Keys and the identity an organisation signs as.
 
 
-def active_issuer_key(organisation: Organisation) -> IssuerKey:
-    """The organisation's current signing key; raises NoSigningKey when it has none."""
-    key = IssuerKey.objects.filter(organisation=organisation, retired_at__isnull=True).first()
-    if key is None:
+@overload
+def active_issuer_key(
+    organisation: Organisation, *, key_type: str = ..., required: Literal[True] = ...
+) -> IssuerKey: ...
+@overload
+def active_issuer_key(
+    organisation: Organisation, *, key_type: str = ..., required: Literal[False]
+) -> IssuerKey | None: ...
+def active_issuer_key(
+    organisation: Organisation, *, key_type: str = IssuerKey.KeyType.ED25519, required: bool = True
+) -> IssuerKey | None:
+    """The organisation's current signing key of ``key_type`` (Ed25519 by default: the key its
+    did:key identity and status lists use); raises NoSigningKey when it has none, unless not
+    ``required`` (None then)."""
+    key = IssuerKey.objects.filter(
+        organisation=organisation, key_type=key_type, retired_at__isnull=True
+    ).first()
+    if key is None and required:
         raise NoSigningKey(f"{organisation.name} has no active signing key; an operator must create one.")
     return key
+
+
+def signs_for(issuer_did: str, controller: str) -> bool:
+    """Whether ``controller``, the DID a proof's key belongs to, speaks for ``issuer_did``: the same
+    DID, or two did:key DIDs of keys we keep for one organisation (an organisation named by its
+    Ed25519 did:key signs ecdsa-* proofs with its P-256 key, a DID of its own)."""
+    if controller == issuer_did:
+        return True
+    if not (issuer_did.startswith("did:key:") and controller.startswith("did:key:")):
+        return False
+    owners = set(
+        IssuerKey.objects.filter(did__in=[issuer_did, controller]).values_list("did", "organisation_id")
+    )
+    organisations = {organisation for _, organisation in owners}
+    return len(owners) == 2 and len(organisations) == 1
 
 
 def current_identity(organisation: Organisation) -> SigningIdentity:

@@ -10,6 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -22,7 +23,7 @@ from vc.datamodel import parse_datetime_stamp, validate_credential
 from vc.dids import did_web_to_url
 from vc.errors import CredentialInvalid, StatusEntryInvalid, UnknownContext, UnresolvableKey
 from vc.jsonld import CREDENTIALS_V1, CREDENTIALS_V2, EXAMPLES_V2, context_references, is_absolute_iri
-from vc.multikey import did_key_for
+from vc.multikey import PrivateKey, did_key_for
 from vc.statuslist import parse_status_entries
 from vc.types import ISSUABLE_CONTEXTS, CredentialType, credential_type_of
 
@@ -36,7 +37,7 @@ from .errors import (
 from .hosted import hosted_did_for, hosting_authority, is_on_our_host
 from .keys import SigningIdentity, seal_private_key, unseal_private_key
 from .models import Accreditation, ExternalIssuerDid, HostedIssuerDid, IssuerKey, StatusList
-from .selectors import current_identity
+from .selectors import active_issuer_key, current_identity
 from .statuslist import allocate_status_entries, credential_status_of, set_status
 
 MAX_CREDENTIAL_ID_LENGTH = 255  # what a pod stores; VCDM sets no limit
@@ -304,19 +305,29 @@ def _status_name(document: dict[str, Any], credential_id: str | None) -> str:
 
 @transaction.atomic
 def create_issuer_key(*, organisation: Organisation) -> IssuerKey:
-    """Generate a new Ed25519 signing key for an issuer; the previous key is retired, not deleted."""
+    """Rotate an issuer's signing keys: every active key is retired (not deleted) and a new
+    Ed25519 key and a new P-256 key are generated. Returns the Ed25519 key, whose did:key names
+    the organisation when it has no hosted did:web."""
     if organisation.kind != Organisation.Kind.ISSUER:
         raise ValueError("Only issuers hold signing keys.")
     IssuerKey.objects.filter(organisation=organisation, retired_at__isnull=True).update(
         retired_at=timezone.now()
     )
-    private_key = Ed25519PrivateKey.generate()
+    signing_key = _new_key(organisation, Ed25519PrivateKey.generate())
+    _new_key(organisation, ec.generate_private_key(ec.SECP256R1()))
+    return signing_key
+
+
+def _new_key(organisation: Organisation, private_key: PrivateKey) -> IssuerKey:
     did_key = did_key_for(private_key.public_key())
     key_id = uuid.uuid4()
     wrapped = seal_private_key(key_id, private_key)
     return IssuerKey.objects.create(
         id=key_id,
         organisation=organisation,
+        key_type=IssuerKey.KeyType.ED25519
+        if isinstance(private_key, Ed25519PrivateKey)
+        else IssuerKey.KeyType.P256,
         did=did_key.did,
         public_key_multibase=did_key.multikey,
         kek_id=wrapped.kek_id,
@@ -324,12 +335,32 @@ def create_issuer_key(*, organisation: Organisation) -> IssuerKey:
     )
 
 
+def p256_identity(organisation: Organisation, identity: SigningIdentity | None = None) -> SigningIdentity:
+    """The organisation's current DID with its active P-256 key (ecdsa-* proofs); raises NoSigningKey.
+
+    An organisation whose keys were made before issuers held P-256 keys gets one here, on first
+    use, beside its active Ed25519 key (no data migration: sealing needs the key ring, which a
+    migration must not depend on, and an organisation that never issues again needs no key).
+    Concurrent first uses create one key: the loser of the unique constraint reads the winner's.
+    """
+    identity = identity or current_identity(organisation)
+    key = active_issuer_key(organisation, key_type=IssuerKey.KeyType.P256, required=False)
+    if key is None:
+        try:
+            with transaction.atomic():
+                key = _new_key(organisation, ec.generate_private_key(ec.SECP256R1()))
+        except IntegrityError:
+            key = active_issuer_key(organisation, key_type=IssuerKey.KeyType.P256)
+    return SigningIdentity(did=identity.did, key=key)
+
+
 @transaction.atomic
 def mark_key_compromised(*, key: IssuerKey, note: str, at: datetime | None = None) -> IssuerKey:
     """Record that ``key``'s private half is compromised; from then on nothing it signed is trusted.
 
-    The active key is rotated first (create_issuer_key), so the issuer keeps issuing with a new
-    key (an organisation that is no longer an issuer only has it retired). ``at`` (default now) is
+    An active key (Ed25519 or P-256) is rotated first, with its companion (create_issuer_key), so
+    the issuer keeps issuing with new keys (an organisation that is no longer an issuer only has
+    it retired). ``at`` (default now) is
     when the compromise was reported or found.
     Idempotent: a key already marked keeps its first report. Signed copies of the organisation's
     hosted did:web status lists are invalidated, so the next copy is signed with the new key

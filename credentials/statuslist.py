@@ -237,7 +237,9 @@ def list_signer(status_list: StatusList) -> SigningIdentity:
     key = status_list.issuer_key
     if status_list.issuer_did != key.did:
         current = IssuerKey.objects.filter(
-            organisation_id=status_list.organisation_id, retired_at__isnull=True
+            organisation_id=status_list.organisation_id,
+            key_type=IssuerKey.KeyType.ED25519,
+            retired_at__isnull=True,
         ).first()
         key = current or key
     return SigningIdentity(did=status_list.issuer_did, key=key)

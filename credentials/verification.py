@@ -17,7 +17,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from credentials.selectors import TrustResult, is_accredited, is_trusted_credential
+from credentials.selectors import TrustResult, is_accredited, is_trusted_credential, signs_for
 from vc.dataintegrity import verify_proofs
 from vc.datamodel import parse_datetime_stamp, validate_credential
 from vc.errors import ProofInvalid, StatusEntryInvalid, VcError
@@ -41,7 +41,7 @@ class VerifiedCredential:
 
 def verify_issuer_proof(document: dict[str, Any], *, now: datetime | None = None) -> VerifiedCredential:
     """Verify a secured credential: its data model, every proof it carries (vc.dataintegrity),
-    and that one of them was made with a key of the issuer.
+    and that one of them was made with a key of the issuer (credentials.selectors.signs_for).
 
     Raises CredentialInvalid, ProofInvalid, UnresolvableKey or a JSON-LD error.
     """
@@ -51,7 +51,7 @@ def verify_issuer_proof(document: dict[str, Any], *, now: datetime | None = None
     )
     issuer = document["issuer"]
     issuer_id = issuer["id"] if isinstance(issuer, dict) else issuer
-    by_issuer = next((proof for proof in proofs if proof.controller == issuer_id), None)
+    by_issuer = next((proof for proof in proofs if signs_for(issuer_id, proof.controller)), None)
     if by_issuer is None:
         signers = ", ".join(sorted({proof.controller for proof in proofs}))
         raise ProofInvalid(f"The proof was made with a key of {signers}, not of the issuer {issuer_id}.")

@@ -1,4 +1,5 @@
-"""DID documents (DID Core 1.0, Controlled Identifiers 1.0): the part we resolve Ed25519 keys from.
+"""DID documents (DID Core 1.0, Controlled Identifiers 1.0): the part we resolve keys from: Ed25519,
+P-256 and P-384 Multikeys (z6Mk…, zDn…, z82…) and Ed25519VerificationKey2020.
 
 A document is checked as a whole (its id is the DID, method ids are unique and belong to the DID,
 every relationship reference points at a method it defines); a single method we cannot use (an
@@ -10,10 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from .errors import DidDocumentInvalid, UnresolvableKey
-from .multikey import multikey_to_public_key
+from .multikey import PublicKey, multikey_to_public_key, multikey_to_verification_key
 
 VERIFICATION_RELATIONSHIPS = (
     "authentication",
@@ -22,8 +21,11 @@ VERIFICATION_RELATIONSHIPS = (
     "capabilityInvocation",
     "capabilityDelegation",
 )
-# Both carry an Ed25519 key as a multicodec-prefixed base58btc publicKeyMultibase (z6Mk…).
-ED25519_METHOD_TYPES = frozenset({"Multikey", "Ed25519VerificationKey2020"})
+# Both carry a multicodec-prefixed base58btc publicKeyMultibase: a Multikey an Ed25519 (z6Mk…),
+# P-256 (zDn…) or P-384 (z82…) key, an Ed25519VerificationKey2020 an Ed25519 key only.
+MULTIKEY = "Multikey"
+ED25519_2020 = "Ed25519VerificationKey2020"
+METHOD_TYPES = frozenset({MULTIKEY, ED25519_2020})
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,7 @@ class VerificationMethod:
     id: str
     type: str
     controller: str
-    public_key: Ed25519PublicKey | None
+    public_key: PublicKey | None
     unusable_because: str = ""
 
 
@@ -41,8 +43,9 @@ class DidDocument:
     methods: Mapping[str, VerificationMethod]
     relationships: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
-    def public_key(self, method_id: str, *, purpose: str | None = None) -> Ed25519PublicKey:
-        """The Ed25519 key of ``method_id``, which must be listed under ``purpose`` when one is given.
+    def public_key(self, method_id: str, *, purpose: str | None = None) -> PublicKey:
+        """The key of ``method_id`` (Ed25519, P-256 or P-384), which must be listed under ``purpose``
+        when one is given.
 
         Raises UnresolvableKey naming the method and what is wrong with it.
         """
@@ -154,15 +157,15 @@ def _parse_method(did: str, entry: object, where: str) -> VerificationMethod:
     if not isinstance(kind, str) or not isinstance(controller, str):
         raise DidDocumentInvalid(f"{method_id} needs a type and a controller, both strings.", did=did)
     return VerificationMethod(
-        method_id, kind, controller, *_ed25519_key(did, method_id, kind, controller, entry)
+        method_id, kind, controller, *_method_key(did, method_id, kind, controller, entry)
     )
 
 
-def _ed25519_key(
+def _method_key(
     did: str, method_id: str, kind: str, controller: str, entry: Mapping[str, Any]
-) -> tuple[Ed25519PublicKey | None, str]:
-    if kind not in ED25519_METHOD_TYPES:
-        return None, f"type {kind} is not supported (only {', '.join(sorted(ED25519_METHOD_TYPES))})."
+) -> tuple[PublicKey | None, str]:
+    if kind not in METHOD_TYPES:
+        return None, f"type {kind} is not supported (only {', '.join(sorted(METHOD_TYPES))})."
     if controller != did:
         # Honouring a key controlled by another DID would need that DID's document too.
         return None, f"the key is controlled by {controller}, not by {did}."
@@ -170,6 +173,9 @@ def _ed25519_key(
     if not isinstance(multibase, str):
         raise DidDocumentInvalid(f"{method_id} ({kind}) has no publicKeyMultibase.", did=did)
     try:
+        if kind == MULTIKEY:
+            return multikey_to_verification_key(multibase), ""
         return multikey_to_public_key(multibase), ""
     except UnresolvableKey as exc:
-        return None, f"publicKeyMultibase is not an Ed25519 public key ({exc.detail})"
+        wanted = "an Ed25519, P-256 or P-384" if kind == MULTIKEY else "an Ed25519"
+        return None, f"publicKeyMultibase is not {wanted} public key ({exc.detail})"

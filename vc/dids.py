@@ -40,8 +40,8 @@ class KeyResolver(Protocol):
 def resolve_key(
     verification_method: object, *, purpose: str | None = None, did_web: DidDocumentSource | None = None
 ) -> tuple[str, PublicKey]:
-    """Resolve a verification method to (controller DID, public key): Ed25519, P-256 or P-384
-    for a did:key, Ed25519 for a did:web (vc.diddocument reads only Ed25519 keys).
+    """Resolve a verification method to (controller DID, public key): Ed25519, P-256 or P-384,
+    for a did:key and for a did:web's Multikeys (vc.diddocument).
 
     With ``purpose`` (a verification relationship such as "assertionMethod" or
     "authentication"), the method must be listed under it. A did:web method is looked up in the

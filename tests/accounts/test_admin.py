@@ -79,15 +79,16 @@ def test_an_issuer_added_in_the_admin_gets_a_signing_key(operator):
     )
     assert response.status_code == 302, response.content[:2000]
     organisation = Organisation.objects.get(slug="ugent")
-    [key] = organisation.signing_keys.all()
-    assert key.did.startswith("did:key:z6Mk")
+    key, p256 = organisation.signing_keys.order_by("key_type")
+    assert key.did.startswith("did:key:z6Mk") and p256.did.startswith("did:key:zDn")
     page = operator.get(f"/admin/accounts/organisation/{organisation.pk}/change/").content.decode()
-    assert key.did in page
+    assert key.did in page and p256.did in page
     assert "private" not in page.lower()
 
 
 def test_the_admin_rotates_an_issuers_key_and_keeps_the_old_one(operator, university, employer):
-    old = university.organisation.signing_keys.get()
+    old = list(university.organisation.signing_keys.all())
+    assert sorted(key.key_type for key in old) == ["Ed25519", "P-256"]
     operator.post(
         "/admin/accounts/organisation/",
         {
@@ -96,8 +97,10 @@ def test_the_admin_rotates_an_issuers_key_and_keeps_the_old_one(operator, univer
         },
     )
     keys = university.organisation.signing_keys.order_by("created_at")
-    assert keys.count() == 2
-    old.refresh_from_db()
-    assert old.retired_at is not None
-    assert keys.last().retired_at is None
+    assert keys.count() == 4  # the Ed25519 and P-256 keys rotate together
+    for key in old:
+        key.refresh_from_db()
+        assert key.retired_at is not None
+    active = keys.filter(retired_at__isnull=True)
+    assert sorted(active.values_list("key_type", flat=True)) == ["Ed25519", "P-256"]
     assert not employer.organisation.signing_keys.exists()

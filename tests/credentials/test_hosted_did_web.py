@@ -27,6 +27,7 @@ from tests.support import assert_problem, role_matrix
 from vc.diddocument import parse_did_document
 from vc.dids import did_web_to_url
 from vc.errors import CredentialInvalid, UnresolvableKey
+from vc.multikey import curve_name
 
 HOST = "vault.example.be"
 DID = f"did:web:{HOST}:issuers:ghent-demo-university"
@@ -146,13 +147,15 @@ def test_the_host_issuer_did_command(issuer, employer, hosting, settings):
 # The DID document.
 
 
-def test_the_did_document_lists_the_key_as_an_assertion_method(hosted, anonymous):
+def test_the_did_document_lists_the_keys_as_assertion_methods(hosted, anonymous):
     key = active_issuer_key(hosted)
+    p256 = active_issuer_key(hosted, key_type=IssuerKey.KeyType.P256)
+    assert p256.public_key_multibase.startswith("zDn")
     response = anonymous.get(DOCUMENT_PATH)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/did+ld+json"
     assert response["Cache-Control"] == "public, max-age=300"
-    method_id = f"{DID}#{key.public_key_multibase}"
+    method_ids = [f"{DID}#{key.public_key_multibase}", f"{DID}#{p256.public_key_multibase}"]
     assert response.json() == {
         "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
         "id": DID,
@@ -161,20 +164,26 @@ def test_the_did_document_lists_the_key_as_an_assertion_method(hosted, anonymous
                 "id": method_id,
                 "type": "Multikey",
                 "controller": DID,
-                "publicKeyMultibase": key.public_key_multibase,
+                "publicKeyMultibase": signing_key.public_key_multibase,
             }
+            for method_id, signing_key in zip(method_ids, [key, p256], strict=True)
         ],
-        "assertionMethod": [method_id],
+        "assertionMethod": method_ids,
     }
-    assert parse_did_document(DID, response.json()).relationships["assertionMethod"] == {method_id}
+    parsed = parse_did_document(DID, response.json())
+    assert parsed.relationships["assertionMethod"] == set(method_ids)
+    # The P-256 key resolves from the document, as ecdsa-* proofs need it.
+    assert curve_name(parsed.public_key(method_ids[1], purpose="assertionMethod")) == "P-256"
 
 
-def test_after_a_rotation_the_document_lists_the_retired_and_the_new_key(hosted, anonymous):
-    old = active_issuer_key(hosted)
-    new = create_issuer_key(organisation=hosted)
+def test_after_a_rotation_the_document_lists_the_retired_and_the_new_keys(hosted, anonymous):
+    old = list(IssuerKey.objects.filter(organisation=hosted).order_by("created_at", "key_type"))
+    create_issuer_key(organisation=hosted)
+    new = list(IssuerKey.objects.filter(organisation=hosted, retired_at__isnull=True).order_by("key_type"))
+    assert [key.key_type for key in old] == [key.key_type for key in new] == ["Ed25519", "P-256"]
     document = anonymous.get(DOCUMENT_PATH).json()
     assert document["id"] == DID
-    expected = [f"{DID}#{old.public_key_multibase}", f"{DID}#{new.public_key_multibase}"]
+    expected = [f"{DID}#{key.public_key_multibase}" for key in [*old, *new]]
     assert [m["id"] for m in document["verificationMethod"]] == expected
     assert document["assertionMethod"] == expected
 

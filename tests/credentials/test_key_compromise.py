@@ -144,7 +144,8 @@ def test_marking_a_retired_key_does_not_rotate_the_active_one(accredited):
     current = create_issuer_key(organisation=accredited)
     mark_key_compromised(key=old, note=NOTE)
     assert active_issuer_key(accredited) == current
-    assert IssuerKey.objects.filter(organisation=accredited).count() == 2
+    # Two key sets (Ed25519 and P-256 each): the first, retired by the rotation, and the current one.
+    assert IssuerKey.objects.filter(organisation=accredited).count() == 4
 
 
 def test_marking_twice_keeps_the_first_report(accredited):
@@ -152,7 +153,7 @@ def test_marking_twice_keeps_the_first_report(accredited):
     first = mark_key_compromised(key=key, note=NOTE, at=key.created_at)
     again = mark_key_compromised(key=key, note="a second report")
     assert (again.compromised_at, again.compromise_note) == (first.compromised_at, NOTE)
-    assert IssuerKey.objects.filter(organisation=accredited).count() == 2  # rotated once
+    assert IssuerKey.objects.filter(organisation=accredited).count() == 4  # rotated once: two sets of two
 
 
 @pytest.mark.parametrize(
@@ -177,9 +178,11 @@ def test_a_key_of_an_organisation_no_longer_issuing_is_retired_without_a_new_one
     key = active_issuer_key(accredited)
     Organisation.objects.filter(pk=accredited.pk).update(kind=Organisation.Kind.EMPLOYER)
     key.refresh_from_db()
+    p256 = active_issuer_key(accredited, key_type=IssuerKey.KeyType.P256)
     marked = mark_key_compromised(key=key, note=NOTE)
     assert marked.retired_at is not None and marked.compromised_at is not None
-    assert list(IssuerKey.objects.filter(organisation=accredited)) == [marked]
+    # No new key: the marked one and its P-256 companion, which was not reported, are all there is.
+    assert set(IssuerKey.objects.filter(organisation=accredited)) == {marked, p256}
 
 
 def test_the_database_refuses_a_compromised_key_still_in_use(accredited):
@@ -202,15 +205,22 @@ def test_a_verification_method_names_its_issuer_key(hosted, other_issuer):
 
 
 def test_the_hosted_document_omits_a_compromised_key_and_keeps_the_retired_sound_one(hosted):
-    first = active_issuer_key(hosted)
-    second = create_issuer_key(organisation=hosted)  # first is retired, sound
-    mark_key_compromised(key=second, note=NOTE)
-    third = active_issuer_key(hosted)
+    first = _active_keys(hosted)
+    second = create_issuer_key(organisation=hosted)  # the first set is retired, sound
+    second_p256 = active_issuer_key(hosted, key_type=IssuerKey.KeyType.P256)
+    mark_key_compromised(key=second, note=NOTE)  # rotates the second set: its P-256 key is retired, sound
+    third = _active_keys(hosted)
     document = Client().get(DOCUMENT_PATH).json()
-    listed = [f"{DID}#{first.public_key_multibase}", f"{DID}#{third.public_key_multibase}"]
+    listed = [f"{DID}#{key.public_key_multibase}" for key in [*first, second_p256, *third]]
     assert [method["id"] for method in document["verificationMethod"]] == listed
     assert document["assertionMethod"] == listed
     assert second.public_key_multibase not in str(document)
+
+
+def _active_keys(organisation):
+    return list(
+        IssuerKey.objects.filter(organisation=organisation, retired_at__isnull=True).order_by("key_type")
+    )
 
 
 def test_a_hosted_diploma_signed_with_a_compromised_key_fails_with_the_reason(hosted):

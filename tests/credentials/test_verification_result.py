@@ -208,6 +208,7 @@ def test_a_status_entry_that_cannot_be_checked_fails_the_status_check_trusted_or
 
 
 @VECTORS_UNDER_TEST
+@pytest.mark.django_db  # two did:keys may be one organisation's keys: the registry is asked
 def test_vector_signed_by_a_key_the_issuer_does_not_control_fails_credential_verification(vector):
     # The vectors' issuers (a URL, a P-256 did:key) are not the Ed25519 key that signed them:
     # the proof is valid, but it is not the issuer's.

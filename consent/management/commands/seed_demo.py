@@ -18,6 +18,7 @@ from accounts.models import ApiToken, Organisation, User
 from accounts.services import create_organisation, issue_api_token, revoke_api_token
 from consent.models import AccessRequest
 from consent.services import file_access_request
+from credentials.selectors import active_issuer_key
 from credentials.services import accredit_issuer, create_issuer_key
 from vault.models import Pod
 from vault.services import create_citizen, issue_into_pod
@@ -133,7 +134,7 @@ Citizen Vault demo is ready.
   Citizen portal         {settings.SITE_URL}/portal/       {CITIZEN_EMAIL} / {CITIZEN_PASSWORD}
   Operator admin         {settings.SITE_URL}/admin/        operator / {OPERATOR_PASSWORD}
 
-  Demo University (issuer of diplomas)  {university.signing_keys.get(retired_at__isnull=True).did}
+  Demo University (issuer of diplomas)  {active_issuer_key(university).did}
   Central Criminal Records Register (certificates of good conduct), Brussels Language Centre
   (language certificates), Acme Recruiting (employer), Other Employer (employer)
   Citizen An Peeters, national id {CITIZEN_NATIONAL_ID}, a diploma in the pod and a request
