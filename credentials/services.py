@@ -18,14 +18,21 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Organisation, User
-from vc.dataintegrity import CRYPTOSUITE, SIGNING_CRYPTOSUITES, SUPPORTED_CRYPTOSUITES, add_proof, utc_now_xsd
+from vc.dataintegrity import CRYPTOSUITE, add_proof, utc_now_xsd
+from vc.dataintegrity.sd import add_base_proof
 from vc.datamodel import parse_datetime_stamp, validate_credential
 from vc.dids import did_web_to_url
 from vc.errors import CredentialInvalid, StatusEntryInvalid, UnknownContext, UnresolvableKey
 from vc.jsonld import CREDENTIALS_V1, CREDENTIALS_V2, EXAMPLES_V2, context_references, is_absolute_iri
 from vc.multikey import PrivateKey, did_key_for
 from vc.statuslist import parse_status_entries
-from vc.types import ISSUABLE_CONTEXTS, CredentialType, credential_type_of
+from vc.types import (
+    ISSUABLE_CONTEXTS,
+    CredentialType,
+    credential_type_of,
+    mandatory_pointers,
+    names_something,
+)
 
 from .errors import (
     AccreditationInvalid,
@@ -43,6 +50,13 @@ from .statuslist import allocate_status_entries, credential_status_of, set_statu
 MAX_CREDENTIAL_ID_LENGTH = 255  # what a pod stores; VCDM sets no limit
 DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
 
+# The suites a credential is read whole with (one signature over the whole document): Ed25519
+# keys sign the eddsa ones, the issuer's P-256 key the ecdsa ones.
+WHOLE_CRYPTOSUITES = ("eddsa-rdfc-2022", "eddsa-jcs-2022", "ecdsa-rdfc-2019", "ecdsa-jcs-2019")
+SD_CRYPTOSUITE = "ecdsa-sd-2023"  # a base proof, for the holder to derive disclosures from
+ISSUANCE_CRYPTOSUITES = (*WHOLE_CRYPTOSUITES, SD_CRYPTOSUITE)
+MAX_MANDATORY_POINTERS = 64
+
 
 # Issuing.
 
@@ -55,9 +69,10 @@ def issue_credential(
     subject_id: str | None = None,
     with_status: bool = True,
     allow_vcdm_1_1: bool = False,
-    cryptosuite: str = CRYPTOSUITE,
+    cryptosuite: str | None = None,
     created: str | None = None,
     credential_id: str | None = None,
+    mandatory_pointers: list[str] | None = None,
 ) -> tuple[dict[str, Any], CredentialType | None]:
     """Sign an issuer's credential with the organisation's active key, as its current DID (its
     hosted did:web, else the key's did:key): the one issuance pipeline, for pods, batches and the
@@ -67,7 +82,12 @@ def issue_credential(
     ``credentialSubject`` object, bound to ``subject_id``; no JSON-LD keyword that puts other
     nodes beside it; ``issuer`` (it must be the organisation's DID), ``id`` (a urn:uuid) and
     ``validFrom`` (now) filled in when absent; issuable contexts named by URL only; one registered
-    credential type with its contexts. Without it (the VC API) the caller wrote the credential:
+    credential type with its contexts, and it is signed with a proof set: a proof for whole reads
+    (``cryptosuite``, default eddsa-rdfc-2022; any of WHOLE_CRYPTOSUITES) and an ecdsa-sd-2023
+    base proof by the organisation's P-256 key over the same document, whose mandatory pointers
+    are vc.types.mandatory_pointers (who issued it, what it is, when it holds, its status, its
+    subject and the claim's type), so the holder can derive field-level disclosures.
+    Without it (the VC API) the caller wrote the credential:
     ``issuer`` is required (IssuerRequired) and must be the organisation's DID; any type; inline
     contexts policed by strict JSON-LD; ``credentialStatus`` entries it wrote must be checkable.
     ``with_status`` adds a revocation and a suspension BitstringStatusListEntry (VCDM 2.0, and the
@@ -80,7 +100,14 @@ def issue_credential(
     """
     if not isinstance(credential, dict):
         raise CredentialInvalid("The credential must be a JSON object.", errors=[])
-    _check_options(credential, cryptosuite=cryptosuite, created=created, credential_id=credential_id)
+    _check_options(
+        credential,
+        cryptosuite=cryptosuite,
+        created=created,
+        credential_id=credential_id,
+        mandatory_pointers=mandatory_pointers,
+        for_holder=subject_id is not None,
+    )
     if "proof" in credential:
         raise _refused("/proof", "must be absent", "send the credential unsigned, the service signs it")
     if with_status and "credentialStatus" in credential:
@@ -96,7 +123,9 @@ def issue_credential(
         _check_contexts(document, allowed=allowed, inline=False)
         credential_type = _registered_type(document)
     else:
-        _check_named_issuer(credential, identity=identity)
+        identity = _named_identity(
+            organisation, credential, identity, suite=cryptosuite or CRYPTOSUITE, with_status=with_status
+        )
         _check_first_context(credential, vcdm_1_1=allow_vcdm_1_1)
         _check_contexts(credential, allowed=allowed, inline=True)
         document = _with_data_integrity_context(dict(credential))
@@ -106,14 +135,64 @@ def issue_credential(
         name = _status_name(document, credential_id)
         entries = allocate_status_entries(identity=identity, credential_id=name)
         document["credentialStatus"] = credential_status_of(entries)
-    signed = add_proof(
+    created = created or utc_now_xsd()
+    suite = cryptosuite or CRYPTOSUITE
+    if subject_id is None and suite == SD_CRYPTOSUITE:
+        return _base_proof(organisation, identity, document, created, mandatory_pointers), credential_type
+    signed = _whole_proof(organisation, identity, document, suite, created)
+    if subject_id is None:
+        return signed, credential_type
+    base = _base_proof(organisation, identity, document, created, None)
+    return {**document, "proof": [signed["proof"], base["proof"]]}, credential_type
+
+
+def _whole_proof(
+    organisation: Organisation, identity: SigningIdentity, document: dict[str, Any], suite: str, created: str
+) -> dict[str, Any]:
+    """``document`` with one proof of ``suite``: by the Ed25519 key, or the P-256 key for ecdsa-*."""
+    signer = identity if suite.startswith("eddsa-") else p256_identity(organisation, identity)
+    return add_proof(
         document,
-        private_key=unseal_private_key(identity.key),
-        verification_method=identity.verification_method,
-        cryptosuite=cryptosuite,
+        private_key=unseal_private_key(signer.key),
+        verification_method=signer.verification_method,
+        cryptosuite=suite,
         created=created,
     )
-    return signed, credential_type
+
+
+def _base_proof(
+    organisation: Organisation,
+    identity: SigningIdentity,
+    document: dict[str, Any],
+    created: str,
+    pointers: list[str] | None,
+) -> dict[str, Any]:
+    """``document`` with an ecdsa-sd-2023 base proof by the P-256 key; ``pointers`` are checked
+    (each must name something in the document) or default to vc.types.mandatory_pointers."""
+    if pointers is None:
+        pointers = mandatory_pointers(document)
+    for pointer in pointers:
+        if not names_something(document, pointer):
+            raise UnsupportedOption(
+                f"options.mandatoryPointers: {pointer!r} names nothing in the credential"
+                + (
+                    " (the status entries are added by options.credentialStatus)"
+                    if "credentialStatus" in pointer
+                    else ""
+                )
+                + ".",
+                option="mandatoryPointers",
+            )
+    signer = p256_identity(organisation, identity)
+    private_key = unseal_private_key(signer.key)
+    assert isinstance(private_key, ec.EllipticCurvePrivateKey)
+    return add_base_proof(
+        document,
+        private_key=private_key,
+        verification_method=signer.verification_method,
+        mandatory_pointers=list(pointers),
+        created=created,
+    )
 
 
 def issuable_contexts(*, vcdm_1_1: bool = True, examples: bool = True) -> frozenset[str]:
@@ -133,23 +212,45 @@ def _refused(path: str, rule: str, hint: str = "") -> CredentialInvalid:
 
 
 def _check_options(
-    credential: dict[str, Any], *, cryptosuite: str, created: str | None, credential_id: str | None
+    credential: dict[str, Any],
+    *,
+    cryptosuite: str | None,
+    created: str | None,
+    credential_id: str | None,
+    mandatory_pointers: list[str] | None,
+    for_holder: bool,
 ) -> None:
-    if cryptosuite in SIGNING_CRYPTOSUITES and cryptosuite not in SUPPORTED_CRYPTOSUITES:
-        # An ECDSA suite: verified here, but issuers hold only Ed25519 keys so far.
+    offered = WHOLE_CRYPTOSUITES if for_holder else ISSUANCE_CRYPTOSUITES
+    if for_holder and cryptosuite == SD_CRYPTOSUITE:
         raise UnsupportedOption(
-            f"options.cryptosuite {cryptosuite!r} signs with a P-256 or P-384 key and this issuer "
-            f"has only an Ed25519 key; use one of {list(SUPPORTED_CRYPTOSUITES)}.",
+            f"options.cryptosuite {SD_CRYPTOSUITE!r}: a credential issued into a pod always carries an "
+            f"{SD_CRYPTOSUITE} base proof, beside the proof it is read whole with; cryptosuite names "
+            f"that proof: one of {list(WHOLE_CRYPTOSUITES)}.",
             option="cryptosuite",
-            supported=list(SUPPORTED_CRYPTOSUITES),
+            supported=list(WHOLE_CRYPTOSUITES),
         )
-    if cryptosuite not in SUPPORTED_CRYPTOSUITES:
+    if cryptosuite is not None and cryptosuite not in offered:
         raise UnsupportedOption(
-            f"options.cryptosuite {cryptosuite!r} is not supported; "
-            f"use one of {list(SUPPORTED_CRYPTOSUITES)}.",
+            f"options.cryptosuite {cryptosuite!r} is not supported; use one of {list(offered)}.",
             option="cryptosuite",
-            supported=list(SUPPORTED_CRYPTOSUITES),
+            supported=list(offered),
         )
+    if mandatory_pointers is not None:
+        if cryptosuite != SD_CRYPTOSUITE:
+            raise UnsupportedOption(
+                f"options.mandatoryPointers goes with options.cryptosuite {SD_CRYPTOSUITE!r}.",
+                option="mandatoryPointers",
+            )
+        if (
+            not isinstance(mandatory_pointers, list)
+            or len(mandatory_pointers) > MAX_MANDATORY_POINTERS
+            or not all(isinstance(p, str) and p.startswith("/") for p in mandatory_pointers)
+        ):
+            raise UnsupportedOption(
+                f"options.mandatoryPointers must be a list of at most {MAX_MANDATORY_POINTERS} JSON "
+                "Pointers (each starting with '/').",
+                option="mandatoryPointers",
+            )
     if created is not None and parse_datetime_stamp(created) is None:
         raise UnsupportedOption(
             "options.created must be an XML Schema dateTimeStamp, e.g. 2026-01-01T00:00:00Z.",
@@ -208,8 +309,18 @@ def _completed_for_holder(
     return document
 
 
-def _check_named_issuer(credential: dict[str, Any], *, identity: SigningIdentity) -> None:
-    """A caller-written credential names its issuer (VCALM), the organisation's current DID."""
+def _named_identity(
+    organisation: Organisation,
+    credential: dict[str, Any],
+    identity: SigningIdentity,
+    *,
+    suite: str,
+    with_status: bool,
+) -> SigningIdentity:
+    """A caller-written credential names its issuer (VCALM): the organisation's current DID, or,
+    for an ecdsa-* proof by an organisation without a hosted did:web, its P-256 key's own did:key
+    (then the proof's key is the issuer's DID itself, as verifiers elsewhere require). Returns
+    the identity to sign as."""
     if "issuer" not in credential:
         detail = f"is required: name the issuer, {identity.did}, the DID of the organisation signing."
         raise IssuerRequired(
@@ -217,8 +328,24 @@ def _check_named_issuer(credential: dict[str, Any], *, identity: SigningIdentity
         )
     issuer = credential["issuer"]
     issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
-    if issuer_id != identity.did:
-        raise _refused("/issuer", f"must be {identity.did}", "the DID of the organisation signing")
+    if issuer_id == identity.did:
+        return identity
+    if suite.startswith("ecdsa-") and identity.did.startswith("did:key:"):
+        p256 = p256_identity(organisation, identity).key
+        if issuer_id == p256.did:
+            if with_status:
+                raise UnsupportedOption(
+                    f"options.credentialStatus: status lists are signed as {identity.did}; name it "
+                    f"as the issuer (not {p256.did}) to have status entries added.",
+                    option="credentialStatus",
+                )
+            return SigningIdentity(did=p256.did, key=p256)
+        raise _refused(
+            "/issuer",
+            f"must be {identity.did} or, for {suite}, {p256.did}",
+            "a DID of the organisation signing",
+        )
+    raise _refused("/issuer", f"must be {identity.did}", "the DID of the organisation signing")
 
 
 def _check_first_context(credential: dict[str, Any], *, vcdm_1_1: bool) -> None:

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from credentials.selectors import TrustResult, is_accredited, is_trusted_credential, signs_for
 from vc.dataintegrity import verify_proofs
+from vc.dataintegrity.sd import derive_proof, split_base_proofs
 from vc.datamodel import parse_datetime_stamp, validate_credential
 from vc.errors import ProofInvalid, StatusEntryInvalid, VcError
 from vc.statuslist import StatusResult, parse_status_entries
@@ -56,6 +57,27 @@ def verify_issuer_proof(document: dict[str, Any], *, now: datetime | None = None
         signers = ", ".join(sorted({proof.controller for proof in proofs}))
         raise ProofInvalid(f"The proof was made with a key of {signers}, not of the issuer {issuer_id}.")
     return VerifiedCredential(issuer=issuer_id, verification_method=by_issuer.verification_method)
+
+
+def verify_held_credential(document: dict[str, Any], *, now: datetime | None = None) -> VerifiedCredential:
+    """The holder's check of a credential it receives (a pod, on issuance): as verify_issuer_proof,
+    with each ecdsa-sd-2023 base proof checked too, by deriving the disclosure of every statement
+    from it and verifying that (a base proof is the holder's; verify_issuer_proof, a verifier's
+    check, refuses it). Raises as verify_issuer_proof, and ProofInvalid for a credential with
+    only base proofs: the holder could not hand it to anyone whole.
+    """
+    whole, bases = split_base_proofs(document)
+    if "proof" not in whole:
+        raise ProofInvalid(
+            "The credential carries only ecdsa-sd-2023 base proofs: it can be disclosed in parts, "
+            "never read whole. Issue it with a proof for whole reads as well."
+        )
+    verified = verify_issuer_proof(whole, now=now)
+    unsecured = {key: value for key, value in whole.items() if key != "proof"}
+    everything = [f"/{key.replace('~', '~0').replace('/', '~1')}" for key in unsecured if key != "@context"]
+    for base in bases:
+        verify_issuer_proof(derive_proof({**unsecured, "proof": base}, everything), now=now)
+    return verified
 
 
 class Outcome(StrEnum):

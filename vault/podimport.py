@@ -3,11 +3,12 @@
 Everything is checked before anything is stored: the archive's manifest (every file listed with
 its SHA-256, nothing unlisted), the access log (``vault.verify_log``: every entry hashes to its
 leaf, chains, and adds up to the signed checkpoint), the holder key against the holder DID,
-every credential's proof (``credentials.verification.verify_issuer_proof``, with the JSON-LD
-contexts we ship), that each credential is bound to that holder and issued by an organisation
-this instance knows, and every document's type, content (by its bytes) and the pod's quota.
-Any failure is an ImportRefused naming the file and what failed; the pod is unchanged. Then one
-transaction stores it all under the pod's own data key and logs the import with its origin.
+every credential's proofs (``credentials.verification.verify_held_credential``, the holder's
+check, ecdsa-sd-2023 base proofs included, with the JSON-LD contexts we ship), that each
+credential is bound to that holder and issued by an organisation this instance knows, and
+every document's type, content (by its bytes) and the pod's quota. Any failure is an
+ImportRefused naming the file and what failed; the pod is unchanged. Then one transaction
+stores it all under the pod's own data key and logs the import with its origin.
 
 The log's checkpoints are checked against the log keys listed in the archive, unless the
 archive comes from this very instance (then against our own keys): a log from elsewhere is
@@ -28,7 +29,7 @@ from django.db import transaction
 
 from accounts.models import Organisation, User
 from credentials.selectors import organisation_of_did
-from credentials.verification import verify_issuer_proof
+from credentials.verification import verify_held_credential
 from vc.errors import VcError
 from vc.multikey import did_key_for
 from vc.types import credential_type_of
@@ -159,7 +160,7 @@ def check_archive(data: bytes) -> Checked:
             raise _refuse("credentials.json", f"names a file the archive lacks ({name})")
         document = _json(files, name)
         try:
-            verified = verify_issuer_proof(document)
+            verified = verify_held_credential(document)
             type_name = credential_type_of(document).name
         except VcError as exc:
             raise _refuse(name, f"its proof does not verify ({exc.detail})") from exc

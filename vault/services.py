@@ -12,8 +12,7 @@ from accounts.models import Organisation, User
 from accounts.services import create_citizen_user, remember_national_id
 from core.tasks import enqueue_on_commit
 from credentials.services import issue_credential
-from credentials.verification import verify_issuer_proof
-from vc.dataintegrity import CRYPTOSUITE
+from credentials.verification import verify_held_credential
 from vc.multikey import did_key_for
 
 from . import accesslog, crypto, keyrotation, selectors
@@ -60,9 +59,13 @@ def issue_into_pod(
     issuer: Organisation,
     national_id: str,
     credential: dict[str, Any],
-    cryptosuite: str = CRYPTOSUITE,
+    cryptosuite: str | None = None,
 ) -> tuple[PodCredential, dict[str, Any]]:
     """Sign an issuer's credential for a citizen, verify it, and store it encrypted in their pod.
+
+    It is signed with a proof set (credentials.services.issue_credential): ``cryptosuite``'s
+    proof for whole reads (default eddsa-rdfc-2022) and an ecdsa-sd-2023 base proof to derive
+    field-level disclosures from.
 
     One transaction: the status-list entries, the stored credential and its log entry commit
     together or not at all; the citizen is notified after commit. Raises OrganisationSuspended
@@ -76,7 +79,7 @@ def issue_into_pod(
         organisation=issuer, credential=credential, subject_id=pod.holder_did, cryptosuite=cryptosuite
     )
     assert credential_type is not None  # issuance for a holder always names one registered type
-    verify_issuer_proof(signed)  # verified on arrival, as any credential entering a pod is
+    verify_held_credential(signed)  # verified on arrival, as any credential entering a pod is
 
     remember_national_id(user=pod.owner, national_id=national_id)
 

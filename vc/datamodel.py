@@ -504,8 +504,11 @@ def _check_schemas(
     schemas: list[tuple[str, dict[str, Any]]],
     subjects: list[tuple[str, Any]],
     rule: str,
+    *,
+    partial: bool = False,
 ) -> set[str]:
-    """Check the subjects against each declared credentialSchema we pin; returns their URLs."""
+    """Check the subjects against each declared credentialSchema we pin; returns their URLs.
+    ``partial`` (a disclosure): a required claim may be missing."""
     checked: set[str] = set()
     for path, declared in schemas:
         schema_id = declared.get("id")
@@ -532,7 +535,7 @@ def _check_schemas(
         checked.add(schema_id)
         failed = False
         for subject_path, subject in subjects:
-            for violation in schema_violations(schema, subject):
+            for violation in schema_violations(schema, subject, partial=partial):
                 failed = True
                 errors.add(
                     subject_path + violation.pointer,
@@ -545,18 +548,24 @@ def _check_schemas(
 
 
 def _check_registered_claims(
-    errors: _Collector, doc: dict[str, Any], subjects: list[tuple[str, Any]], checked: set[str]
+    errors: _Collector,
+    doc: dict[str, Any],
+    subjects: list[tuple[str, Any]],
+    checked: set[str],
+    *,
+    partial: bool = False,
 ) -> None:
     """A credential of a type we issue (vc.types) is held to that type's subject schema,
     whether or not it names it in credentialSchema: a diploma awarded on 2021-02-30 is refused
-    at issuance and at verification. A schema its credentialSchema named is not checked twice."""
+    at issuance and at verification. A schema its credentialSchema named is not checked twice.
+    ``partial`` (a disclosure): a required claim may be missing."""
     for credential_type in registered_types_of(doc):
         schema = pinned_schema(credential_type.subject_schema)
         if schema is None or schema.url in checked:  # no schema: the JSON-LD terms are the rule
             continue
         checked.add(schema.url)
         for subject_path, subject in subjects:
-            for violation in schema_violations(schema, subject):
+            for violation in schema_violations(schema, subject, partial=partial):
                 errors.add(
                     subject_path + violation.pointer,
                     f"{credential_type.name} claims ({schema.url})",
@@ -620,9 +629,20 @@ def _collect_credential(doc: dict[str, Any]) -> tuple[_Collector, _Rules]:
     if "related" in rules.sections:
         _check_related_resources(errors, doc, rules)
     valid_subjects = [(path, subject) for path, subject in subjects if isinstance(subject, dict)]
-    checked = _check_schemas(errors, schemas, valid_subjects, rules["schemas"])
-    _check_registered_claims(errors, doc, valid_subjects, checked)
+    partial = is_disclosure(doc)
+    checked = _check_schemas(errors, schemas, valid_subjects, rules["schemas"], partial=partial)
+    _check_registered_claims(errors, doc, valid_subjects, checked, partial=partial)
     return errors, rules
+
+
+def is_disclosure(doc: dict[str, Any]) -> bool:
+    """Whether ``doc`` is secured by an ecdsa-sd-2023 proof: then it shows what its holder chose to
+    disclose, and the claims a schema requires may be undisclosed. Every claim it does show is
+    still held to the schema (its type, format and values); the proof itself is the verifier's to
+    check, and a base proof is refused there."""
+    proof = doc.get("proof")
+    proofs = proof if isinstance(proof, list) else [proof]
+    return any(isinstance(item, dict) and item.get("cryptosuite") == "ecdsa-sd-2023" for item in proofs)
 
 
 def validate_credential(doc: Any) -> ValidationReport:

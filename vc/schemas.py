@@ -105,8 +105,13 @@ def _validator(url: str) -> Draft202012Validator:
     )
 
 
-def schema_violations(schema: PinnedSchema, instance: Any) -> Iterator[SchemaViolation]:
-    """Every way ``instance`` breaks ``schema`` (Draft 2020-12, formats asserted), in document order."""
+def schema_violations(
+    schema: PinnedSchema, instance: Any, *, partial: bool = False
+) -> Iterator[SchemaViolation]:
+    """Every way ``instance`` breaks ``schema`` (Draft 2020-12, formats asserted), in document order.
+
+    ``partial``: ``instance`` is what a holder disclosed of a conforming value, so a missing
+    required member is not a violation; everything present is held to the schema."""
     validator = (
         _validator(schema.url)
         if SCHEMAS.get(schema.url) is schema
@@ -114,7 +119,10 @@ def schema_violations(schema: PinnedSchema, instance: Any) -> Iterator[SchemaVio
             schema.document, registry=_REGISTRY, format_checker=Draft202012Validator.FORMAT_CHECKER
         )
     )
-    errors = sorted(validator.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
+    errors = sorted(
+        (e for e in validator.iter_errors(instance) if not (partial and e.validator == "required")),
+        key=lambda e: [str(p) for p in e.absolute_path],
+    )
     for error in errors:
         pointer = "".join(f"/{_escape(part)}" for part in error.absolute_path)
         yield SchemaViolation(pointer, _message(error.message))

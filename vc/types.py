@@ -48,6 +48,9 @@ class CredentialType:
     # The claims that tell one credential of this type from another in a list ("Master of
     # Laws"), as JSON pointers into credentialSubject, joined by a space when several.
     title_claims: tuple[str, ...] = ()
+    # JSON pointers into the credential to what its claim is (the claim object's type): always
+    # disclosed with an ecdsa-sd-2023 derived proof, beside BASE_MANDATORY_POINTERS.
+    claim_type_pointers: tuple[str, ...] = ()
 
     @property
     def requestable_claims(self) -> tuple[str, ...]:
@@ -86,6 +89,7 @@ CREDENTIAL_TYPES: dict[str, CredentialType] = {
             description="A degree or diploma awarded by an accredited institution.",
             contexts=(CREDENTIALS_V2, EDUCATION_V1),
             subject_schema=DIPLOMA_SUBJECT_SCHEMA,
+            claim_type_pointers=("/credentialSubject/degree/type",),
             claims=(
                 *_NAMES,
                 Claim("/degree/type", _("Kind of degree"), "degree_type", "choice", True, DEGREE_TYPES),
@@ -106,6 +110,8 @@ CREDENTIAL_TYPES: dict[str, CredentialType] = {
             ),
             contexts=(CREDENTIALS_V2, GOOD_CONDUCT_V1),
             subject_schema=GOOD_CONDUCT_SUBJECT_SCHEMA,
+            # The kind of extract (general, work with minors) says what "no convictions" covers.
+            claim_type_pointers=("/credentialSubject/extractType",),
             claims=(
                 *_NAMES,
                 Claim("/birthDate", _("Date of birth"), "birth_date", "date", required=True),
@@ -150,6 +156,46 @@ ISSUABLE_CONTEXTS = frozenset(
         "https://w3id.org/security/data-integrity/v2",
     }
 )
+
+
+# What a disclosed (ecdsa-sd-2023 derived) credential always shows, when the credential has it:
+# who issued it, what it is, when it holds, where its status is, and whom it is about.
+BASE_MANDATORY_POINTERS = (
+    "/issuer",
+    "/type",
+    "/validFrom",
+    "/validUntil",
+    "/credentialStatus",
+    "/credentialSubject/id",
+)
+
+
+def mandatory_pointers(document: dict[str, Any]) -> list[str]:
+    """The ecdsa-sd-2023 mandatory pointers of ``document``: BASE_MANDATORY_POINTERS and the
+    claim type pointers of its registered types, only those that name something in it."""
+    wanted = [
+        *BASE_MANDATORY_POINTERS,
+        *(
+            p
+            for credential_type in registered_types_of(document)
+            for p in credential_type.claim_type_pointers
+        ),
+    ]
+    return [pointer for pointer in dict.fromkeys(wanted) if names_something(document, pointer)]
+
+
+def names_something(document: Any, pointer: str) -> bool:
+    """Whether the JSON Pointer ``pointer`` (RFC 6901) names a value in ``document``."""
+    node = document
+    for token in pointer.split("/")[1:]:
+        token = token.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return False
+    return True
 
 
 def type_values(value: Any) -> list[Any] | None:

@@ -9,9 +9,10 @@ from typing import Any
 from rest_framework import serializers
 
 from core.serializers import StrictBooleanField, StrictSerializer
-from vc.dataintegrity import SUPPORTED_CRYPTOSUITES
+from vc.dataintegrity import CRYPTOSUITE
 
 from ..errors import UnsupportedOption
+from ..services import ISSUANCE_CRYPTOSUITES, MAX_MANDATORY_POINTERS, SD_CRYPTOSUITE
 
 
 class _StrictOptions(serializers.Serializer):
@@ -36,7 +37,22 @@ class IssueStatusOptionSerializer(_StrictOptions):
 class IssueOptionsSerializer(_StrictOptions):
     cryptosuite = serializers.CharField(
         required=False,
-        help_text=f"One of {list(SUPPORTED_CRYPTOSUITES)}; default {SUPPORTED_CRYPTOSUITES[0]}.",
+        help_text=(
+            f"One of {list(ISSUANCE_CRYPTOSUITES)}; default {CRYPTOSUITE}. eddsa-* proofs are made "
+            "with the issuer's Ed25519 key, ecdsa-* ones with its P-256 key; ecdsa-sd-2023 makes a "
+            "base proof, for the holder to derive selective disclosures from. Another value is a "
+            "400 naming it."
+        ),
+    )
+    mandatoryPointers = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        max_length=MAX_MANDATORY_POINTERS,
+        help_text=(
+            f"With cryptosuite {SD_CRYPTOSUITE} only: JSON Pointers to what every disclosure must "
+            "show. Default: /issuer, /type, /validFrom, /validUntil, /credentialStatus, "
+            "/credentialSubject/id and the claim's type, those the credential has."
+        ),
     )
     created = serializers.CharField(
         required=False, help_text="The proof's `created` (XML Schema dateTimeStamp); default now."

@@ -17,7 +17,6 @@ from accounts.permissions import IsIssuer
 from accounts.principals import acting_organisation
 from core.serializers import validated_body
 from core.throttling import ScopedRateThrottle
-from vc.dataintegrity import CRYPTOSUITE
 
 from ..services import issue_credential, update_status
 from . import results
@@ -36,7 +35,8 @@ TAGS = ["vc-api"]
 
 
 class IssueCredentialView(APIView):
-    """Sign a credential with the calling issuer's active key (``credential.issuer`` = its DID)."""
+    """Sign a credential with the calling issuer's active key (``credential.issuer`` = its DID):
+    one proof of ``options.cryptosuite`` (credentials.services.ISSUANCE_CRYPTOSUITES)."""
 
     authentication_classes = [ApiTokenAuthentication]
     permission_classes = [IsIssuer, HasScope.of(ISSUE_CREDENTIALS)]
@@ -55,9 +55,10 @@ class IssueCredentialView(APIView):
             credential=data["credential"],
             with_status="credentialStatus" in options,
             allow_vcdm_1_1=True,
-            cryptosuite=options.get("cryptosuite", CRYPTOSUITE),
+            cryptosuite=options.get("cryptosuite"),
             created=options.get("created"),
             credential_id=options.get("credentialId"),
+            mandatory_pointers=options.get("mandatoryPointers"),
         )
         return Response({"verifiableCredential": signed}, status=status.HTTP_201_CREATED)
 

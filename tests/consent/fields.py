@@ -4,14 +4,10 @@ response body for them), and the pointers of its claims."""
 import json
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric import ec
-
 from tests.conftest import diploma
 from vault import crypto
 from vault.models import PodCredential
-from vc.dataintegrity import utc_now_xsd
-from vc.dataintegrity.sd import add_base_proof
-from vc.multikey import did_key_for
+from vc.dataintegrity.sd import split_base_proofs
 
 DEGREE_NAME = "/credentialSubject/degree/name"
 AWARDED_ON = "/credentialSubject/awardedOn"
@@ -45,24 +41,10 @@ def details(credential_type: str = "DiplomaCredential", claims: list[str] | None
     return [entry]
 
 
-# Until issuance signs with a proof set (issue 15, "Issuance"), the tests add the ecdsa-sd-2023
-# base proof themselves, with a P-256 did:key of their own, to the credential the issuer signed.
-MANDATORY = ["/issuer", "/type", "/validFrom", "/credentialSubject/id", "/credentialStatus"]
-
-
-def with_base_proof(resource: PodCredential, signed: dict[str, Any]) -> tuple[dict[str, Any], str]:
-    """Store ``signed`` back into its pod with a proof set: its own proof and an ecdsa-sd-2023 base
-    proof by a fresh P-256 key. Returns the stored document and the base proofValue."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    unsecured = {name: value for name, value in signed.items() if name != "proof"}
-    based = add_base_proof(
-        unsecured,
-        private_key=key,
-        verification_method=did_key_for(key.public_key()).verification_method,
-        mandatory_pointers=[pointer for pointer in MANDATORY if pointer.split("/")[1] in unsecured],
-        created=utc_now_xsd(),
-    )
-    document = {**unsecured, "proof": [signed["proof"], based["proof"]]}
+def as_issued_before_proof_sets(resource: PodCredential, signed: dict[str, Any]) -> dict[str, Any]:
+    """Store ``signed`` back into its pod with its whole-read proof alone, as credentials issued
+    before issuance signed with a proof set (issue 15) are held. Returns the stored document."""
+    document = split_base_proofs(signed)[0]
     pod = resource.pod
     resource.ciphertext = crypto.seal_for_pod(
         crypto.data_key(pod),
@@ -73,4 +55,4 @@ def with_base_proof(resource: PodCredential, signed: dict[str, Any]) -> tuple[di
         json.dumps(document).encode(),
     )
     resource.save(update_fields=["ciphertext"])
-    return document, based["proof"]["proofValue"]
+    return document

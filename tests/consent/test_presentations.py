@@ -11,6 +11,7 @@ from tests.support import assert_problem, pointers
 from vault import disclosure
 from vault.models import AccessEvent, Pod
 from vc.dataintegrity import verify_proofs
+from vc.dataintegrity.sd import split_base_proofs
 from vc.errors import HolderNotSubject, ProofInvalid, ProofOptionsInvalid
 from vc.multikey import did_key_for, resolve_verification_method
 from vc.presentations import create_presentation, verify_presentation
@@ -40,7 +41,9 @@ def test_the_employer_verifies_the_presentation_with_its_challenge_and_domain(
     )
 
     assert result.holder == citizen.pod.holder_did
-    assert result.credentials == (issued["credential"],)  # the original, its issuer's proof untouched
+    # The original, its issuer's proof for whole reads untouched (the base proof stays in the pod).
+    assert result.credentials == (split_base_proofs(issued["credential"])[0],)
+    assert result.credentials[0]["proof"] == issued["credential"]["proof"][0]
     assert result.credentials_verified
     [proof] = result.proofs
     assert (proof.proof_purpose, proof.cryptosuite) == ("authentication", "eddsa-jcs-2022")  # the default

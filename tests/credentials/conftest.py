@@ -9,6 +9,7 @@ from accounts.models import Organisation
 from credentials.models import Accreditation
 from credentials.services import issue_credential
 from tests.conftest import diploma, make_organisation
+from vc.dataintegrity.sd import split_base_proofs
 
 HOLDER = "did:example:an-peeters"
 
@@ -42,9 +43,19 @@ def accredited(issuer) -> Organisation:
     return issuer
 
 
-def sign(organisation, credential=None):
-    """A diploma signed by ``organisation`` for HOLDER, with its status entries."""
+def issued(organisation, credential=None):
+    """A diploma issued by ``organisation`` for HOLDER, with its status entries, as the holder
+    keeps it: a proof set of an eddsa-rdfc-2022 proof and an ecdsa-sd-2023 base proof."""
     signed, _ = issue_credential(
         organisation=organisation, credential=credential or diploma(), subject_id=HOLDER
     )
     return signed
+
+
+def sign(organisation, credential=None):
+    """A diploma signed by ``organisation`` for HOLDER, with its status entries, as a verifier
+    receives it read whole: the holder keeps the ecdsa-sd-2023 base proof (it is for deriving),
+    so what is left is the eddsa-rdfc-2022 proof."""
+    whole, bases = split_base_proofs(issued(organisation, credential))
+    assert len(bases) == 1
+    return whole

@@ -51,9 +51,14 @@ def test_sign_credential_sets_issuer_id_valid_from_and_subject_id(issuer):
     assert signed["id"].startswith("urn:uuid:")
     assert before <= parse_datetime_stamp(signed["validFrom"]) <= datetime.now(UTC)
     assert signed["credentialSubject"] == {"id": HOLDER, **diploma()["credentialSubject"]}
-    assert signed["proof"]["verificationMethod"] == key.verification_method
-    assert signed["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
-    assert signed["proof"]["proofPurpose"] == "assertionMethod"
+    # A proof set: eddsa-rdfc-2022 for whole reads, an ecdsa-sd-2023 base proof to derive from.
+    whole, base = signed["proof"]
+    assert whole["verificationMethod"] == key.verification_method
+    assert whole["cryptosuite"] == "eddsa-rdfc-2022"
+    assert base["cryptosuite"] == "ecdsa-sd-2023"
+    assert base["verificationMethod"] == active_issuer_key(issuer, key_type="P-256").verification_method
+    assert whole["proofPurpose"] == base["proofPurpose"] == "assertionMethod"
+    assert whole["created"] == base["created"]
 
 
 def test_signed_diploma_verifies(issuer, signed_diploma):

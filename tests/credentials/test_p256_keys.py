@@ -16,7 +16,7 @@ from credentials.selectors import active_issuer_key, current_identity, issuer_ke
 from credentials.services import create_issuer_key, host_issuer_did, mark_key_compromised, p256_identity
 from credentials.verification import Outcome, verify_credential
 from tests.conftest import diploma
-from tests.credentials.conftest import HOLDER, accredit
+from tests.credentials.conftest import HOLDER
 from vc.dataintegrity import add_proof
 from vc.diddocument import parse_did_document
 from vc.dids import did_key_document

@@ -40,7 +40,8 @@ def needles_for(credential: dict) -> list[bytes]:
     values += [n.encode("utf-16-le") for n in PLAINTEXT_NEEDLES]
     values += [json.dumps(credential, separators=(",", ":")).encode(), json.dumps(credential).encode()]
     values.append(json.dumps(credential["credentialSubject"], separators=(",", ":")).encode())
-    values.append(credential["proof"]["proofValue"].encode())
+    proofs = credential["proof"] if isinstance(credential["proof"], list) else [credential["proof"]]
+    values += [proof["proofValue"].encode() for proof in proofs]  # the base proof's too
     values.append(base64.b64encode(b"Peeters"))
     return values
 
@@ -232,7 +233,7 @@ def test_admin_pages_show_neither_plaintext_nor_ciphertext(operator_client, citi
     pod = Pod.objects.get(pk=citizen.pod.pk)
     secrets = [bytes(resource.ciphertext), bytes(pod.data_key_sealed), bytes(pod.holder_key_sealed)]
     forbidden = [n.encode() for n in PLAINTEXT_NEEDLES]
-    forbidden.append(issued["credential"]["proof"]["proofValue"].encode())
+    forbidden += [proof["proofValue"].encode() for proof in issued["credential"]["proof"]]
     for secret in secrets:
         forbidden += [
             secret.hex().encode(),

@@ -5,7 +5,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.serializers import StrictSerializer
-from vc.dataintegrity import CRYPTOSUITE, SUPPORTED_CRYPTOSUITES
+from credentials.services import ISSUANCE_CRYPTOSUITES, WHOLE_CRYPTOSUITES
+from vc.dataintegrity import CRYPTOSUITE
 
 from .. import logkeys
 from ..models import AccessEvent, Batch, BatchRowError
@@ -20,9 +21,13 @@ class RecipientSerializer(StrictSerializer):
 
 class IssuerApiOptionsSerializer(StrictSerializer):
     cryptosuite = serializers.ChoiceField(
-        choices=list(SUPPORTED_CRYPTOSUITES),
+        choices=list(ISSUANCE_CRYPTOSUITES),
         default=CRYPTOSUITE,
-        help_text=f"The Data Integrity cryptosuite of the issuer's proof (default {CRYPTOSUITE}).",
+        help_text=(
+            f"The cryptosuite of the proof the credential is read whole with: one of "
+            f"{list(WHOLE_CRYPTOSUITES)} (default {CRYPTOSUITE}). An ecdsa-sd-2023 base proof is "
+            "always added beside it, so ecdsa-sd-2023 itself is refused here with the reason."
+        ),
     )
 
 

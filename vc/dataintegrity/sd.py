@@ -637,3 +637,33 @@ def derive_proof(document: dict[str, Any], selective_pointers: list[str]) -> dic
         data.base_signature, data.public_key, data.signatures, data.label_map, data.mandatory_indexes
     )
     return {**data.reveal_document, "proof": proof}
+
+
+def is_base_proof(proof: object) -> bool:
+    """Whether ``proof`` is an ecdsa-sd-2023 base proof (its proofValue has the base header): the
+    holder's, to derive from, never a verifier's."""
+    if not isinstance(proof, dict) or proof.get("cryptosuite") != "ecdsa-sd-2023":
+        return False
+    try:
+        return decode_base64url_multibase(proof.get("proofValue"))[:3] == BASE_PROOF_HEADER
+    except ProofInvalid:
+        return False
+
+
+def split_base_proofs(document: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """``document`` without its ecdsa-sd-2023 base proofs (its other proofs kept as they were: a
+    proof of a set signs the document without the others), and those base proofs.
+
+    What a holder hands a verifier who reads the credential whole; the base proofs stay with the
+    holder. A document left with no proof has no ``proof`` member.
+    """
+    proof = document.get("proof")
+    proofs = proof if isinstance(proof, list) else [] if proof is None else [proof]
+    bases = [item for item in proofs if is_base_proof(item)]
+    if not bases:
+        return document, []
+    others = [item for item in proofs if not is_base_proof(item)]
+    unsecured = {key: value for key, value in document.items() if key != "proof"}
+    if not others:
+        return unsecured, bases
+    return {**unsecured, "proof": others[0] if len(others) == 1 else others}, bases

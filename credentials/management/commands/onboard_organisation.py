@@ -4,6 +4,8 @@ from django.db import transaction
 
 from accounts.models import Organisation
 from accounts.services import create_organisation, issue_api_token
+from credentials.models import IssuerKey
+from credentials.selectors import active_issuer_key
 from credentials.services import create_issuer_key
 
 
@@ -31,6 +33,8 @@ class Command(BaseCommand):
         if kind == Organisation.Kind.ISSUER:
             key = create_issuer_key(organisation=organisation)
             self.stdout.write(f"signing key:  {key.did}")
+            p256 = active_issuer_key(organisation, key_type=IssuerKey.KeyType.P256)
+            self.stdout.write(f"P-256 key:    {p256.did}")
         _, token = issue_api_token(organisation=organisation, name="onboarding")
         self.stdout.write(f"api token:    {token}")
         self.stderr.write("Store the token now: it is not shown again.")
