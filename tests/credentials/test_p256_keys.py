@@ -4,9 +4,11 @@ document. ecdsa-* proofs by it are the issuer's, whether the issuer is named by 
 did:key (the P-256 key is a did:key of its own, of the same organisation) or by its hosted did:web.
 """
 
+import threading
+
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from core.keyring import DecryptionError
@@ -195,3 +197,66 @@ def test_a_hosted_issuer_signs_ecdsa_as_its_did_web(accredited, settings):
     refused = verify_credential(signed)
     assert refused.proof.outcome == Outcome.FAILED  # the document no longer lists the key
     assert "reported compromised" in refused.proof.detail
+
+
+# First use, concurrently (PostgreSQL: SQLite serialises writing transactions).
+
+
+def _waiting_on_a_lock() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_first_uses_at_once_make_one_p256_key(issuer, on_postgres):
+    if not on_postgres:
+        pytest.skip("concurrent transactions: PostgreSQL only")
+    IssuerKey.objects.filter(organisation=issuer, key_type=P256).delete()
+    made, release = threading.Event(), threading.Event()
+    first: list[object] = []
+
+    def first_use():
+        try:
+            with transaction.atomic():
+                first.append(p256_identity(issuer).key)
+                made.set()
+                release.wait(timeout=30)  # holds its uncommitted key
+        except BaseException as exc:
+            first.append(exc)
+            made.set()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=first_use)
+    thread.start()
+    try:
+        assert made.wait(timeout=30)
+        second: list[object] = []
+
+        def second_use():
+            try:
+                with transaction.atomic():
+                    second.append(p256_identity(issuer).key)
+            except BaseException as exc:
+                second.append(exc)
+            finally:
+                connection.close()
+
+        other = threading.Thread(target=second_use)
+        other.start()
+        for _ in range(600):  # until the second insert waits on the first's unique index entry
+            if _waiting_on_a_lock():
+                break
+            threading.Event().wait(0.05)
+        assert _waiting_on_a_lock() == 1
+    finally:
+        release.set()
+        thread.join()
+    other.join()
+    assert isinstance(first[0], IssuerKey) and isinstance(second[0], IssuerKey), (first, second)
+    assert first[0].pk == second[0].pk  # the loser read the winner's key
+    assert IssuerKey.objects.filter(organisation=issuer, key_type=P256).count() == 1
