@@ -181,7 +181,22 @@ def mandatory_pointers(document: dict[str, Any]) -> list[str]:
             for p in credential_type.claim_type_pointers
         ),
     ]
-    return [pointer for pointer in dict.fromkeys(wanted) if names_something(document, pointer)]
+    present = [_whole_if_only_id(document, p) for p in wanted if names_something(document, p)]
+    return list(dict.fromkeys(present))
+
+
+def _whole_if_only_id(document: Any, pointer: str) -> str:
+    """``/x/id`` of an object holding nothing but its id names the object itself: JSON-LD compacts
+    such an object to its id, and selective disclosure reads the pointer that way (vc.dataintegrity.sd)."""
+    parent, _, last = pointer.rpartition("/")
+    if last != "id" or not parent:
+        return pointer
+    node = document
+    for token in parent.split("/")[1:]:
+        node = (
+            node[int(token)] if isinstance(node, list) else node[token.replace("~1", "/").replace("~0", "~")]
+        )
+    return parent if isinstance(node, dict) and set(node) == {"id"} else pointer
 
 
 def names_something(document: Any, pointer: str) -> bool:

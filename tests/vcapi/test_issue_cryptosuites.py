@@ -176,3 +176,16 @@ def test_an_unknown_pod_suite_is_a_400_naming_it(university, citizen):
     )
     assert response.status_code == 400
     assert "bbs-2023" in str(response.json())
+
+
+def test_a_subject_holding_only_its_id_is_made_mandatory_whole(issue, anonymous):
+    # The W3C ECDSA suite's VCDM 1.1 credential: JSON-LD reads {"id": X} as X itself.
+    signed = issue(
+        plain_credential(credentialSubject={"id": "did:example:alice"}), cryptosuite="ecdsa-sd-2023"
+    )
+    base = parse_base_proof_value(signed["proof"]["proofValue"])
+    assert list(base.mandatory_pointers) == ["/issuer", "/type", "/credentialSubject"]
+    derived = derive_proof(signed, [])
+    assert derived["credentialSubject"] == {"id": "did:example:alice"}
+    answer = anonymous.post("/credentials/verify", {"verifiableCredential": derived}, format="json")
+    assert answer.status_code == 200, answer.json()
