@@ -23,6 +23,7 @@ from credentials.verification import verify_credential
 from vault import documents, erasure, logexport, podexport, selectors, services
 from vault.errors import DocumentNotFound, ExportNotFound, PodNotFound
 from vault.models import PodExport
+from vc.dataintegrity.sd import split_base_proofs
 
 from . import charts, presenting
 from .forms import LogFilterForm
@@ -64,7 +65,9 @@ def _qr_svg(document: dict) -> str | None:
 
     The mask is fixed: choosing the best of eight (segno's default) costs most of the time at
     these sizes, and every mask is valid for a reader."""
-    payload = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    # What a verifier checks whole: without the ecdsa-sd-2023 base proof, the holder's own (its
+    # HMAC key would let the verifier link values; a verifier refuses a base proof anyway).
+    payload = json.dumps(split_base_proofs(document)[0], ensure_ascii=False, separators=(",", ":"))
     try:
         code = segno.make(payload, error="l", micro=False, mask=0, boost_error=False)
     except segno.DataOverflowError:
@@ -101,7 +104,8 @@ def credential(request: HttpRequest, resource_id) -> HttpResponse:
         )
     except PodNotFound as exc:
         raise Http404(exc.detail) from exc
-    result = verify_credential(document)
+    # As a verifier would check it read whole: the ecdsa-sd-2023 base proof is the holder's own.
+    result = verify_credential(split_base_proofs(document)[0])
     valid_from, valid_until = presenting.validity(document)
     registered = presenting.CREDENTIAL_TYPES.get(resource.credential_type)
     return render(
