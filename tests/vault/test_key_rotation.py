@@ -175,7 +175,7 @@ def test_kek_usage_counts_what_each_kek_wraps(everything_sealed, new_kek_active)
     usage = json.loads(out.getvalue())
     assert usage["new"] == {}
     assert usage["dev-insecure"]["pod data keys"] == 1
-    assert usage["dev-insecure"]["issuer signing keys"] == 1
+    assert usage["dev-insecure"]["issuer signing keys"] == 2  # the issuer's Ed25519 and P-256 keys
     assert usage["dev-insecure"]["batch upload keys"] == 1
     assert usage["dev-insecure"]["national identifiers"] == 1
 
@@ -211,7 +211,7 @@ def test_the_rotation_task_does_what_the_command_does(everything_sealed, new_kek
     from vault.tasks import rotate_kek
 
     moved = rotate_kek.delay(batch_size=3).get()
-    assert moved == 5
+    assert moved == 6  # the issuer's P-256 key beside its Ed25519 key
     assert all(count == 0 for count in under("dev-insecure").values())
 
 
@@ -275,13 +275,13 @@ def test_an_issuance_that_found_the_pod_before_its_rotation_seals_under_the_new_
 ):
     from vault import services
 
-    verify = services.verify_issuer_proof
+    verify = services.verify_held_credential
 
     def rotated_meanwhile(signed):  # the pod is re-keyed after issuance looked it up
         verify(signed)
         rotate_pod_data_key(pod_id=citizen.pod.pk)
 
-    monkeypatch.setattr(services, "verify_issuer_proof", rotated_meanwhile)
+    monkeypatch.setattr(services, "verify_held_credential", rotated_meanwhile)
     issue_into_pod(issuer=university.organisation, national_id=NATIONAL_ID, credential=diploma())
     assert len(read_own_credentials(owner=citizen.user)) == 1
 
