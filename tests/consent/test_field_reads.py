@@ -10,6 +10,7 @@ import json
 import pytest
 
 from consent.models import Grant
+from tests.credentials.conftest import accredit
 from tests.support import assert_problem
 from vault.models import AccessEvent, PodCredential
 from vault.selectors import verify_access_log
@@ -268,3 +269,42 @@ def test_a_field_read_presentation_holds_json_only_of_the_disclosed(
     walk(json.loads(response.content))
     for value in WITHHELD.values():
         assert not any(value in string for string in strings)
+
+
+def test_attack_the_derived_credential_verifies_with_the_issuers_key_and_shows_nothing_withheld(
+    anonymous, employer, citizen, university, sd_diploma, field_grant
+):
+    """The employer checks, through the VC API, the university's signature on exactly what it
+    received; neither the read nor either verification holds a withheld value or the base proof."""
+    accredit(university.organisation)
+    read = employer.get(read_url(field_grant["id"]))
+    [credential] = presented(read)
+    never = (sd_diploma["baseProofValue"], sd_diploma["eddsa"]["proofValue"])
+    _assert_withheld(read, also=never)
+
+    verified = anonymous.post("/credentials/verify", {"verifiableCredential": credential}, format="json")
+    assert verified.status_code == 200, verified.json()
+    assert verified.json()["verified"] is True
+    assert verified.json()["checks"] == ["proof", "issuer_trusted", "validity", "status"]
+    _assert_withheld(verified, also=never)
+
+    presentation = read.json()["verifiablePresentation"]
+    options = {"challenge": CHALLENGE, "domain": DOMAIN}
+    verified = anonymous.post(
+        "/presentations/verify", {"verifiablePresentation": presentation, "options": options}, format="json"
+    )
+    assert verified.status_code == 200, verified.json()
+    assert verified.json()["verified"] is True
+    assert [result["verified"] for result in verified.json()["credentialResults"]] == [True]
+    _assert_withheld(verified, also=never)
+
+
+def test_attack_a_derived_credential_with_a_withheld_claim_put_back_is_refused(
+    anonymous, employer, citizen, university, sd_diploma, field_grant
+):
+    accredit(university.organisation)
+    [credential] = presented(employer.get(read_url(field_grant["id"])))
+    credential["credentialSubject"]["grade"] = WITHHELD[GRADE]  # true, but not what was disclosed
+    verified = anonymous.post("/credentials/verify", {"verifiableCredential": credential}, format="json")
+    assert verified.status_code == 422
+    assert verified.json()["verified"] is False
