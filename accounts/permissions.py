@@ -7,10 +7,12 @@ from typing import Any, ClassVar
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 
 from .challenges import bearer_challenge
+from .console import is_member
 from .models import Organisation
 from .principals import citizen_of, granted_scopes, organisation_of
 from .scopes import SCOPES
@@ -47,6 +49,14 @@ def citizen_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if citizen_of(request.user) is None:
+            # A member of an organisation who opens the portal (after signing in, say) is shown
+            # their console; anything but a page view stays refused.
+            if (
+                request.method == "GET"
+                and request.resolver_match
+                and request.resolver_match.url_name == "home"
+            ) and is_member(request.user):
+                return redirect("portal:console")
             raise DjangoPermissionDenied("Only citizens have a pod to show here.")
         return view(request, *args, **kwargs)
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from . import identity
-from .models import ApiToken, Organisation, User
+from .models import ApiToken, Membership, Organisation, User
 
 TOKEN_PREFIX = "cvt"  # noqa: S105 - a public marker, not a secret
 LAST_USED_RESOLUTION = timedelta(minutes=5)
@@ -47,6 +47,33 @@ def create_citizen_user(*, email: str, national_id: str, password: str | None = 
     user.full_clean(exclude=["password"])
     user.save()
     return user
+
+
+@transaction.atomic
+def add_member(
+    *, organisation: Organisation, email: str, password: str | None = None, role: str = Membership.Role.MEMBER
+) -> Membership:
+    """Make the person with this e-mail address a member of ``organisation`` (creating their
+    account, with ``password`` or none usable, if there is none); they sign in to the portal and
+    land on the organisation's console. Idempotent for an existing membership.
+
+    Raises ValueError for a citizen's account: a pod owner is not an organisation's member here
+    (one account, one role in the portal)."""
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = User(username=email, email=email)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.full_clean(exclude=["password"])
+        user.save()
+    elif user.is_citizen:
+        raise ValueError("A citizen's account cannot be an organisation's member.")
+    membership, _ = Membership.objects.get_or_create(
+        user=user, organisation=organisation, defaults={"role": role}
+    )
+    return membership
 
 
 def _set_national_id(user: User, national_id: str) -> None:

@@ -13,3 +13,23 @@ class ConsentConfig(AppConfig):
 
         # A pod's export carries its grants and requests (the vault cannot read consent's tables).
         register_section("consent.json", consent_records)
+
+        from django.utils.translation import gettext_lazy as _
+
+        from accounts.console import register_page
+        from accounts.models import Organisation
+
+        # The employer's console: its requests (a new one, each one, what was shared, under them).
+        register_page(
+            kinds=[Organisation.Kind.EMPLOYER],
+            url_name="portal:console-requests",
+            label=_("Requests"),
+            current=["console-request", "console-withdraw", "console-read"],
+            order=10,
+        )
+        register_page(
+            kinds=[Organisation.Kind.EMPLOYER],
+            url_name="portal:console-new-request",
+            label=_("New request"),
+            order=20,
+        )

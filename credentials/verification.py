@@ -22,6 +22,7 @@ from vc.dataintegrity import verify_proofs
 from vc.dataintegrity.sd import derive_proof, split_base_proofs
 from vc.datamodel import parse_datetime_stamp, validate_credential
 from vc.errors import ProofInvalid, StatusEntryInvalid, VcError
+from vc.presentations import verify_presentation
 from vc.statuslist import StatusResult, parse_status_entries
 from vc.types import types_of
 
@@ -298,3 +299,39 @@ def _status_check(document: dict[str, Any], now: datetime) -> tuple[Check, list[
     if not statuses:
         return Check.ok("The credential has no status entries: it cannot be revoked."), statuses
     return Check.ok("Neither revoked nor suspended."), statuses
+
+
+@dataclass(frozen=True)
+class PresentationCheck:
+    """A presentation checked as a verifier does: the holder's proof over the verifier's
+    challenge and domain (``presentation``), and each credential it holds with its own result."""
+
+    presentation: Check
+    credentials: tuple[tuple[dict[str, Any], VerificationResult], ...]
+
+    @property
+    def verified(self) -> bool:
+        return self.presentation.passed and all(result.verified for _, result in self.credentials)
+
+
+def verify_presented(presentation: dict[str, Any], *, challenge: str, domain: str) -> PresentationCheck:
+    """Verify a presentation and every credential in it (vc.presentations, then
+    ``verify_credential`` for each); raises nothing for a bad presentation."""
+    results: list[tuple[dict[str, Any], VerificationResult]] = []
+
+    def verify_embedded(credential: dict[str, Any]) -> VerificationResult:
+        result = verify_credential(credential)
+        results.append((credential, result))
+        return result
+
+    try:
+        verify_presentation(
+            presentation,
+            challenge=challenge,
+            domain=domain,
+            verify_credential=verify_embedded,
+            resolve=resolve_verification_method,
+        )
+    except VcError as exc:
+        return PresentationCheck(Check.failed(exc), tuple(results))
+    return PresentationCheck(Check.ok("Signed by the holder for this challenge and domain."), tuple(results))

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from . import console
 from .forms import ThrottledAuthenticationForm
 
 urlpatterns = [
@@ -14,4 +15,6 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("console/", console.console, name="console"),
+    path("console/<slug:org>/", console.console_home, name="console-home"),
 ]

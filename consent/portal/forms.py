@@ -1,13 +1,17 @@
 from datetime import UTC, datetime, time
+from typing import Any
 
 from django import forms
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from consent.models import AccessRequest
+from consent.models import AccessRequest, Purpose
+from consent.scopes import claims_of
 from consent.services import MAX_READS
 from vault.templatetags.credential_types import type_name
+from vc.types import CREDENTIAL_TYPES
 
 
 class ApproveForm(forms.Form):
@@ -89,3 +93,83 @@ class DenyForm(forms.Form):
 
 class ReadLimitForm(forms.Form):
     max_reads = forms.IntegerField(label=_("Reads allowed"), min_value=1, max_value=MAX_READS)
+
+
+class RequestForm(forms.Form):
+    """An employer's access request, as the console files it (consent.services.file_access_request
+    decides; this form only gathers what the API's body holds, in fields people fill in).
+
+    Per credential type, a field of its claims (``claims_<type>``): none chosen asks for the
+    whole credential; some chosen ask for those claims only (consent.scopes checks them)."""
+
+    national_id = forms.CharField(
+        label=_("The candidate's national register number"),
+        max_length=40,
+        help_text=_(
+            "As on the identity card, e.g. 85.07.30-033.28. It is sent in the form, never in a link."
+        ),
+    )
+    credential_types = forms.MultipleChoiceField(
+        label=_("Credentials asked for"),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one credential type.")},
+    )
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=Purpose.choices)
+    purpose_description = forms.CharField(
+        label=_("Why you need it, in plain words (shown to the candidate)"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    valid_until = forms.DateField(
+        label=_("Read until (end of day, UTC)"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("Give the end date as YYYY-MM-DD.")},
+    )
+    max_reads = forms.IntegerField(
+        label=_("At most this many reads (empty: no limit)"), required=False, min_value=1, max_value=MAX_READS
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        types = self.fields["credential_types"]
+        assert isinstance(types, forms.MultipleChoiceField)
+        types.choices = [(name, type_name(name)) for name in CREDENTIAL_TYPES]
+        for name, registered in CREDENTIAL_TYPES.items():
+            self.fields[f"claims_{name}"] = forms.MultipleChoiceField(
+                label=_("Only these fields of the %(type)s (none: the whole credential)")
+                % {"type": type_name(name)},
+                widget=forms.CheckboxSelectMultiple,
+                required=False,
+                choices=[(pointer, gettext(claim.label)) for pointer, claim in claims_of(registered).items()],
+            )
+
+    def type_groups(self) -> list[tuple[Any, forms.BoundField]]:
+        """Per credential type: its checkbox and its field of claims, to lay out together."""
+        boxes = list(self["credential_types"])
+        return [(box, self[f"claims_{name}"]) for box, name in zip(boxes, CREDENTIAL_TYPES, strict=True)]
+
+    def claims(self) -> dict[str, list[str]]:
+        """The claims chosen per type among those asked for (a type with none is asked whole)."""
+        chosen = self.cleaned_data.get("credential_types", [])
+        return {
+            name: self.cleaned_data[f"claims_{name}"]
+            for name in chosen
+            if self.cleaned_data.get(f"claims_{name}")
+        }
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        chosen = set(cleaned.get("credential_types") or [])
+        for name in CREDENTIAL_TYPES:
+            if cleaned.get(f"claims_{name}") and name not in chosen:
+                self.add_error(
+                    f"claims_{name}",
+                    forms.ValidationError(
+                        _("Fields are chosen for a credential that is not asked for: tick it too."),
+                        code="type-not-asked",
+                    ),
+                )
+        return cleaned
+
+    def valid_until_datetime(self) -> datetime:
+        return datetime.combine(self.cleaned_data["valid_until"], time(23, 59, 59), tzinfo=UTC)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import console, views
 
 urlpatterns = [
     path("requests", views.requests, name="requests"),
@@ -9,4 +9,10 @@ urlpatterns = [
     path("grants", views.grants, name="grants"),
     path("grants/<uuid:grant_id>/revoke", views.revoke, name="revoke"),
     path("grants/<uuid:grant_id>/read-limit", views.read_limit, name="read-limit"),
+    # The employer's console (accounts.console): the organisation by its slug, the member's own.
+    path("console/<slug:org>/requests", console.requests, name="console-requests"),
+    path("console/<slug:org>/requests/new", console.new_request, name="console-new-request"),
+    path("console/<slug:org>/requests/<uuid:request_id>", console.request_detail, name="console-request"),
+    path("console/<slug:org>/requests/<uuid:request_id>/withdraw", console.withdraw, name="console-withdraw"),
+    path("console/<slug:org>/requests/<uuid:request_id>/read", console.read, name="console-read"),
 ]

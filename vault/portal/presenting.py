@@ -125,6 +125,11 @@ def _compact(value: Any) -> str:
     return str(value)
 
 
+def type_of(document: dict[str, Any]) -> str:
+    """The registered type a credential is of ("DiplomaCredential"), or "" if none."""
+    return _type_of(document)
+
+
 def _type_of(document: dict[str, Any]) -> str:
     types = document.get("type")
     types = types if isinstance(types, list) else [types]

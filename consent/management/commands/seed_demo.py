@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import ApiToken, Organisation, User
-from accounts.services import create_organisation, issue_api_token, revoke_api_token
+from accounts.services import add_member, create_organisation, issue_api_token, revoke_api_token
 from consent.models import AccessRequest
 from consent.services import file_access_request
 from credentials.selectors import active_issuer_key
@@ -28,6 +28,11 @@ CITIZEN_EMAIL = "an.peeters@example.org"
 CITIZEN_NATIONAL_ID = "BE:85073003328"
 CITIZEN_PASSWORD = "demo-citizen-password"  # noqa: S105 - demo only, refused when DEBUG is off
 OPERATOR_PASSWORD = "demo-operator-password"  # noqa: S105
+# Members who sign in to the portal and land on their organisation's console.
+EMPLOYER_MEMBER_EMAIL = "hr@acme-recruiting.example"
+EMPLOYER_MEMBER_PASSWORD = "demo-employer-password"  # noqa: S105
+ISSUER_MEMBER_EMAIL = "registrar@demo-university.example"
+ISSUER_MEMBER_PASSWORD = "demo-issuer-password"  # noqa: S105
 
 DEMO_DIPLOMA = {
     "@context": [CREDENTIALS_V2, EDUCATION_V1],
@@ -107,6 +112,8 @@ class Command(BaseCommand):
                 purpose_description="Pre-employment screening for the warehouse lead position.",
                 valid_until=timezone.now() + timedelta(days=14),
             )
+        add_member(organisation=employer, email=EMPLOYER_MEMBER_EMAIL, password=EMPLOYER_MEMBER_PASSWORD)
+        add_member(organisation=university, email=ISSUER_MEMBER_EMAIL, password=ISSUER_MEMBER_PASSWORD)
         if not User.objects.filter(username="operator").exists():
             User.objects.create_superuser("operator", "operator@example.org", OPERATOR_PASSWORD)
 
@@ -133,6 +140,8 @@ Citizen Vault demo is ready.
   OpenAPI schema         {settings.SITE_URL}/api/schema/
   Citizen portal         {settings.SITE_URL}/portal/       {CITIZEN_EMAIL} / {CITIZEN_PASSWORD}
   Operator admin         {settings.SITE_URL}/admin/        operator / {OPERATOR_PASSWORD}
+  Employer console       {settings.SITE_URL}/portal/  {EMPLOYER_MEMBER_EMAIL} / {EMPLOYER_MEMBER_PASSWORD}
+  Issuer console         {settings.SITE_URL}/portal/  {ISSUER_MEMBER_EMAIL} / {ISSUER_MEMBER_PASSWORD}
 
   Demo University (issuer of diplomas)  {active_issuer_key(university).did}
   Central Criminal Records Register (certificates of good conduct), Brussels Language Centre

@@ -1,0 +1,204 @@
+"""The employer's console: file an access request, hand its link to the candidate, follow the
+answer, withdraw it, and read what was shared with its verification result.
+
+Every write and read goes through consent.services, as the API's do: the same rules, the same
+log entries in the citizen's pod. The organisation comes from accounts.console.member_required
+(the signed-in user's own membership); each request is looked up among the organisation's own
+(consent.selectors), so another organisation's request is a 404.
+"""
+
+import secrets
+from urllib.parse import urlsplit
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.console import member_required
+from accounts.errors import CitizenNotFound, InvalidNationalId
+from accounts.models import Organisation
+from consent import selectors, services
+from consent.errors import GrantNotFound, RequestNotFound
+from consent.models import AccessRequest
+from core.errors import DomainError
+from credentials.verification import verify_presented
+from vault.portal import presenting
+from vc.errors import VcError
+
+from .forms import RequestForm
+
+REQUESTERS = (Organisation.Kind.EMPLOYER,)
+
+
+def _own_request(organisation: Organisation, request_id) -> AccessRequest:
+    try:
+        return selectors.request_of_organisation(organisation, request_id)
+    except RequestNotFound as exc:
+        raise Http404(exc.detail) from exc
+
+
+def candidate_link(request: HttpRequest, access_request: AccessRequest) -> str:
+    """Where the candidate answers: the portal's requests, at this one (no pod data in it)."""
+    path = reverse("portal:requests") + f"#request-{access_request.pk}"
+    return request.build_absolute_uri(path)
+
+
+def _qr_svg(link: str) -> str:
+    return segno.make(link, error="m", micro=False).svg_inline(
+        scale=4, title=_("QR code of the link to the request"), omitsize=True
+    )
+
+
+@member_required(*REQUESTERS)
+def requests(request: HttpRequest, organisation: Organisation) -> HttpResponse:
+    """The organisation's requests, newest first, with their answers."""
+    return render(
+        request,
+        "consent/console/requests.html",
+        {"organisation": organisation, "items": selectors.requests_by_organisation(organisation)[:100]},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@member_required(*REQUESTERS)
+def new_request(request: HttpRequest, organisation: Organisation) -> HttpResponse:
+    """GET: the form; POST: file the request through consent.services (a refusal comes back on
+    the form with the service's reason, status 400)."""
+    form = RequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            access_request = services.file_access_request(
+                requester=organisation,
+                national_id=form.cleaned_data["national_id"],
+                credential_types=form.cleaned_data["credential_types"],
+                claims=form.claims() or None,
+                purpose=form.cleaned_data["purpose"],
+                purpose_description=form.cleaned_data["purpose_description"],
+                valid_until=form.valid_until_datetime(),
+                max_reads=form.cleaned_data.get("max_reads"),
+            )
+        except (CitizenNotFound, InvalidNationalId):
+            form.add_error(
+                "national_id",
+                _("No citizen with this national register number has a pod here. Check the number."),
+            )
+        except VcError as exc:
+            form.add_error(None, exc.detail)
+        else:
+            messages.success(request, _("Request filed. Hand the link or the QR code to the candidate."))
+            return redirect("portal:console-request", org=organisation.slug, request_id=access_request.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "consent/console/new_request.html",
+        {"organisation": organisation, "form": form},
+        status=status,
+    )
+
+
+@member_required(*REQUESTERS)
+def request_detail(request: HttpRequest, organisation: Organisation, request_id) -> HttpResponse:
+    """One request: what it asks, its answer, the link and QR code for the candidate."""
+    access_request = _own_request(organisation, request_id)
+    link = candidate_link(request, access_request)
+    grant = (
+        getattr(access_request, "grant", None)
+        if access_request.status == AccessRequest.Status.APPROVED
+        else None
+    )
+    return render(
+        request,
+        "consent/console/request.html",
+        {
+            "organisation": organisation,
+            "item": access_request,
+            "status": access_request.effective_status,
+            "grant": grant,
+            "link": link,
+            "qr": _qr_svg(link),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@member_required(*REQUESTERS)
+def withdraw(request: HttpRequest, organisation: Organisation, request_id) -> HttpResponse:
+    """GET: a page that says what withdrawing does; POST: withdraw (consent.services)."""
+    access_request = _own_request(organisation, request_id)
+    if request.method == "GET":
+        return render(
+            request, "consent/console/withdraw.html", {"organisation": organisation, "item": access_request}
+        )
+    try:
+        services.withdraw_request(requester=organisation, request_id=access_request.pk)
+    except RequestNotFound as exc:
+        raise Http404(exc.detail) from exc
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, _("Withdrawn: the candidate can no longer answer it."))
+    return redirect("portal:console-request", org=organisation.slug, request_id=access_request.pk)
+
+
+@require_POST
+@member_required(*REQUESTERS)
+def read(request: HttpRequest, organisation: Organisation, request_id) -> HttpResponse:
+    """Read what the candidate shared, under the request's grant, as the API reads it
+    (consent.services.read_under_grant: decided by the consent engine, logged in the pod), and
+    verify the presentation and each credential in it. Nothing read is kept or put in a URL:
+    the page is the answer to this POST."""
+    access_request = _own_request(organisation, request_id)
+    grant = (
+        getattr(access_request, "grant", None)
+        if access_request.status == AccessRequest.Status.APPROVED
+        else None
+    )
+    if grant is None:
+        raise Http404("This request has no grant to read under.")
+    challenge = secrets.token_urlsafe(24)
+    domain = urlsplit(settings.SITE_URL).netloc or "localhost"
+    try:
+        presentation = services.read_under_grant(
+            organisation=organisation,
+            grant_id=grant.pk,
+            purpose=grant.purpose,
+            challenge=challenge,
+            domain=domain,
+        )[1]
+    except GrantNotFound as exc:
+        raise Http404(exc.detail) from exc
+    except VcError as exc:
+        messages.error(request, _("The read was refused: %(reason)s") % {"reason": exc.detail})
+        return redirect("portal:console-request", org=organisation.slug, request_id=access_request.pk)
+    checked = verify_presented(presentation, challenge=challenge, domain=domain)
+    shared = [
+        {
+            "type_name": presenting.type_name(presenting.type_of(document)),
+            "title": presenting.title_of(
+                presenting.CREDENTIAL_TYPES.get(presenting.type_of(document)), document
+            ),
+            "claims": presenting.claim_rows(document),
+            "state": presenting.verified_state(result),
+            "checks": result.checks.items(),
+            "issuer": result.issuer,
+        }
+        for document, result in checked.credentials
+    ]
+    response = render(
+        request,
+        "consent/console/shared.html",
+        {
+            "organisation": organisation,
+            "item": access_request,
+            "grant": grant,
+            "checked": checked,
+            "shared": shared,
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,359 @@
+"""The organisation console: members sign in, land on their organisation's console by its kind,
+and see only their own organisation's pages and objects; the employer's requests."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from accounts.models import Organisation
+from accounts.services import add_member, create_organisation
+from consent.models import AccessRequest, Grant
+from consent.services import approve_request, file_access_request
+from credentials.services import accredit_issuer
+from vault.models import AccessEvent
+
+PASSWORD = "correct horse battery staple"
+NATIONAL_ID = "BE:85073003328"
+
+
+def member_client(organisation: Organisation, email: str) -> Client:
+    add_member(organisation=organisation, email=email, password=PASSWORD)
+    client = Client()
+    assert client.login(username=email, password=PASSWORD)
+    return client
+
+
+@pytest.fixture
+def hr(employer):
+    return member_client(employer.organisation, "hr@acme.example")
+
+
+@pytest.fixture
+def other_hr(other_employer):
+    return member_client(other_employer.organisation, "hr@other.example")
+
+
+@pytest.fixture
+def registrar(university):
+    return member_client(university.organisation, "registrar@university.example")
+
+
+@pytest.fixture
+def accredited(university):
+    accredit_issuer(
+        organisation=university.organisation,
+        credential_type="DiplomaCredential",
+        valid_from=timezone.now() - timedelta(days=365),
+    )
+
+
+def requests_url(actor) -> str:
+    return f"/portal/console/{actor.organisation.slug}/requests"
+
+
+# The skeleton: sign-in, landing, who may enter which console.
+
+
+def test_a_member_signs_in_on_the_portal_login_and_lands_on_the_console_of_their_organisation(employer):
+    add_member(organisation=employer.organisation, email="hr@acme.example", password=PASSWORD)
+    client = Client()
+    response = client.post(
+        "/portal/login/", {"username": "hr@acme.example", "password": PASSWORD}, follow=True
+    )
+    assert response.status_code == 200
+    assert [url for url, _ in response.redirect_chain] == [
+        "/portal/",
+        "/portal/console/",
+        f"/portal/console/{employer.organisation.slug}/",
+        requests_url(employer),
+    ]
+    assert "Acme Recruiting" in response.content.decode()
+
+
+def test_a_member_of_two_organisations_chooses_the_one_to_act_for(employer, university):
+    client = member_client(employer.organisation, "both@example.org")
+    add_member(organisation=university.organisation, email="both@example.org")
+    response = client.get("/portal/console/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"/portal/console/{employer.organisation.slug}/" in page
+    assert f"/portal/console/{university.organisation.slug}/" in page
+
+
+def test_anonymous_visitors_are_sent_to_the_login(employer):
+    for path in (
+        "/portal/console/",
+        f"/portal/console/{employer.organisation.slug}/",
+        requests_url(employer),
+    ):
+        response = Client().get(path)
+        assert response.status_code == 302, path
+        assert response["Location"].startswith("/portal/login/"), path
+
+
+def test_an_account_of_no_organisation_gets_403(employer, django_user_model):
+    django_user_model.objects.create_user("nobody@example.org", "nobody@example.org", PASSWORD)
+    client = Client()
+    client.login(username="nobody@example.org", password=PASSWORD)
+    assert client.get("/portal/console/").status_code == 403
+    assert client.get(requests_url(employer)).status_code == 403
+
+
+def test_a_citizen_gets_403_on_a_console(employer, citizen):
+    citizen.user.set_password(PASSWORD)
+    citizen.user.save()
+    client = Client()
+    client.login(username=citizen.user.username, password=PASSWORD)
+    assert client.get(requests_url(employer)).status_code == 403
+
+
+def test_a_citizen_account_cannot_be_made_a_member(employer, citizen):
+    with pytest.raises(ValueError):
+        add_member(organisation=employer.organisation, email=citizen.user.email)
+
+
+def test_another_organisations_console_is_404(hr, other_employer):
+    assert hr.get(requests_url(other_employer)).status_code == 404
+    assert hr.get(f"/portal/console/{other_employer.organisation.slug}/").status_code == 404
+
+
+def test_a_console_of_another_kind_is_404(registrar, university):
+    # An issuer's member on the employer's pages of their own organisation's slug: not this kind.
+    assert registrar.get(requests_url(university)).status_code == 404
+    assert registrar.get(f"/portal/console/{university.organisation.slug}/requests/new").status_code == 404
+
+
+def test_a_member_of_a_suspended_organisation_has_no_console(employer, hr):
+    Organisation.objects.filter(pk=employer.organisation.pk).update(is_active=False)
+    assert hr.get(requests_url(employer)).status_code == 403
+
+
+def test_members_are_not_citizens_and_get_403_on_citizen_pages(hr):
+    assert hr.get("/portal/requests").status_code == 403
+    assert hr.get("/portal/grants").status_code == 403
+
+
+def test_the_console_navigation_names_the_organisation_and_its_pages(hr, employer):
+    page = hr.get(requests_url(employer)).content.decode()
+    assert 'aria-label="Console of Acme Recruiting"' in page
+    assert f'href="{requests_url(employer)}" aria-current="page"' in page
+    assert f'href="{requests_url(employer)}/new"' in page
+
+
+def test_an_agency_without_pages_gets_its_console_home(db):
+    agency = create_organisation(name="Federal Pension Service", kind=Organisation.Kind.AGENCY)
+    client = member_client(agency, "case@pensions.example")
+    response = client.get(f"/portal/console/{agency.slug}/")
+    # Its pages are registered by the app that owns them; without any the console still opens.
+    assert response.status_code in (200, 302)
+
+
+# The employer: file a request.
+
+
+def form(**overrides):
+    data = {
+        "national_id": NATIONAL_ID,
+        "credential_types": ["DiplomaCredential"],
+        "purpose": "dpv:HumanResourceManagement",
+        "purpose_description": "Degree check for vacancy 21",
+        "valid_until": (timezone.now() + timedelta(days=30)).date().isoformat(),
+    }
+    data.update(overrides)
+    return data
+
+
+def test_the_request_form_offers_the_registry_types_their_fields_and_the_purposes(hr, employer):
+    response = hr.get(f"{requests_url(employer)}/new")
+    assert response.status_code == 200
+    page = response.content.decode()
+    for name in ("DiplomaCredential", "GoodConductCertificate", "LanguageCertificate"):
+        assert f'value="{name}"' in page
+    assert 'value="/credentialSubject/degree/name"' in page
+    assert "Human resource management (recruitment, employment)" in page
+
+
+def test_an_employer_files_a_request_through_the_form(hr, employer, citizen, issued):
+    response = hr.post(f"{requests_url(employer)}/new", form(max_reads="3"))
+    assert response.status_code == 302
+    filed = AccessRequest.objects.get(requester=employer.organisation)
+    assert response["Location"] == f"{requests_url(employer)}/{filed.pk}"
+    assert NATIONAL_ID not in response["Location"]
+    assert filed.credential_types == ["DiplomaCredential"]
+    assert filed.claims == {}
+    assert filed.max_reads == 3
+    assert filed.pod == citizen.pod
+    assert AccessEvent.objects.filter(pod=citizen.pod, action=AccessEvent.Action.REQUEST_FILED).count() == 1
+
+
+def test_a_field_scoped_request_through_the_form(hr, employer, citizen, issued):
+    response = hr.post(
+        f"{requests_url(employer)}/new",
+        form(claims_DiplomaCredential=["/credentialSubject/degree/name", "/credentialSubject/awardedOn"]),
+    )
+    assert response.status_code == 302
+    filed = AccessRequest.objects.get(requester=employer.organisation)
+    assert filed.claims == {
+        "DiplomaCredential": ["/credentialSubject/awardedOn", "/credentialSubject/degree/name"]
+    }
+
+
+def test_fields_of_a_type_not_asked_for_are_refused(hr, employer, citizen):
+    response = hr.post(
+        f"{requests_url(employer)}/new", form(claims_LanguageCertificate=["/credentialSubject/language"])
+    )
+    assert response.status_code == 400
+    assert "not asked for" in response.content.decode()
+    assert not AccessRequest.objects.exists()
+
+
+def test_an_unknown_claim_is_refused_by_the_form(hr, employer, citizen):
+    response = hr.post(f"{requests_url(employer)}/new", form(claims_DiplomaCredential=["/credentialSubject"]))
+    assert response.status_code == 400
+    assert not AccessRequest.objects.exists()
+
+
+def test_an_unknown_citizen_is_an_error_on_the_number_not_a_500(hr, employer, db):
+    response = hr.post(f"{requests_url(employer)}/new", form(national_id="BE:90020199913"))
+    assert response.status_code == 400
+    assert "No citizen with this national register number" in response.content.decode()
+
+
+def test_the_services_rules_come_back_on_the_form(hr, employer, citizen):
+    too_long = (timezone.now() + timedelta(days=400)).date().isoformat()
+    response = hr.post(f"{requests_url(employer)}/new", form(valid_until=too_long))
+    assert response.status_code == 400
+    assert "at most 366 days" in response.content.decode()
+    response = hr.post(f"{requests_url(employer)}/new", form(purpose_description="hidden\u202etext"))
+    assert response.status_code == 400
+    assert not AccessRequest.objects.exists()
+
+
+def test_the_request_form_needs_a_csrf_token(employer, citizen):
+    add_member(organisation=employer.organisation, email="hr@acme.example", password=PASSWORD)
+    client = Client(enforce_csrf_checks=True)
+    client.login(username="hr@acme.example", password=PASSWORD)
+    assert client.post(f"{requests_url(employer)}/new", form()).status_code == 403
+    assert not AccessRequest.objects.exists()
+
+
+# The employer: follow a request, withdraw it, read what was shared.
+
+
+@pytest.fixture
+def filed(employer, citizen, issued):
+    return file_access_request(
+        requester=employer.organisation,
+        national_id=NATIONAL_ID,
+        credential_types=["DiplomaCredential"],
+        claims={"DiplomaCredential": ["/credentialSubject/degree/name", "/credentialSubject/awardedOn"]},
+        purpose="dpv:HumanResourceManagement",
+        purpose_description="Degree check for vacancy 17",
+        valid_until=timezone.now() + timedelta(days=30),
+    )
+
+
+def test_the_request_page_gives_the_candidate_link_and_qr_code(hr, employer, filed):
+    response = hr.get(f"{requests_url(employer)}/{filed.pk}")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"http://testserver/portal/requests#request-{filed.pk}" in page
+    assert "<svg" in page
+    assert "waiting for the candidate" in page
+    assert "Diploma (only: Degree, Awarded on)" in page
+
+
+def test_the_list_shows_only_the_organisations_own_requests(hr, other_hr, employer, other_employer, filed):
+    assert str(filed.pk) in hr.get(requests_url(employer)).content.decode()
+    assert str(filed.pk) not in other_hr.get(requests_url(other_employer)).content.decode()
+
+
+def test_another_employers_request_is_404_everywhere(other_hr, other_employer, filed):
+    base = f"{requests_url(other_employer)}/{filed.pk}"
+    assert other_hr.get(base).status_code == 404
+    assert other_hr.get(f"{base}/withdraw").status_code == 404
+    assert other_hr.post(f"{base}/withdraw").status_code == 404
+    assert other_hr.post(f"{base}/read").status_code == 404
+    filed.refresh_from_db()
+    assert filed.status == AccessRequest.Status.PENDING
+
+
+def test_withdraw_asks_first_then_withdraws(hr, employer, filed, citizen):
+    base = f"{requests_url(employer)}/{filed.pk}"
+    confirm = hr.get(f"{base}/withdraw")
+    assert confirm.status_code == 200
+    assert "cannot undo" in confirm.content.decode()
+    filed.refresh_from_db()
+    assert filed.status == AccessRequest.Status.PENDING
+    response = hr.post(f"{base}/withdraw")
+    assert response.status_code == 302
+    filed.refresh_from_db()
+    assert filed.status == AccessRequest.Status.WITHDRAWN
+    assert (
+        AccessEvent.objects.filter(pod=citizen.pod, action=AccessEvent.Action.REQUEST_WITHDRAWN).count() == 1
+    )
+
+
+def test_withdrawing_an_answered_request_says_why_not(hr, employer, filed, citizen):
+    approve_request(citizen=citizen.user, request_id=filed.pk)
+    response = hr.post(f"{requests_url(employer)}/{filed.pk}/withdraw", follow=True)
+    assert response.status_code == 200
+    assert "cannot become withdrawn" in response.content.decode()
+    filed.refresh_from_db()
+    assert filed.status == AccessRequest.Status.APPROVED
+
+
+def test_the_answer_shows_what_was_shared(hr, employer, filed, citizen):
+    approve_request(citizen=citizen.user, request_id=filed.pk)
+    page = hr.get(f"{requests_url(employer)}/{filed.pk}").content.decode()
+    assert "approved" in page
+    assert "Open the shared credentials" in page
+
+
+def test_a_denied_request_shows_the_reason(hr, employer, filed, citizen):
+    from consent.services import deny_request
+
+    deny_request(citizen=citizen.user, request_id=filed.pk, reason="Not looking for a job")
+    page = hr.get(f"{requests_url(employer)}/{filed.pk}").content.decode()
+    assert "Not looking for a job" in page
+
+
+def test_reading_the_shared_diploma_goes_through_the_consent_engine_and_verifies_it(
+    hr, employer, filed, citizen, accredited
+):
+    grant = approve_request(citizen=citizen.user, request_id=filed.pk)
+    response = hr.post(f"{requests_url(employer)}/{filed.pk}/read")
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+    page = response.content.decode()
+    assert "Master of Science in Computer Science" in page
+    assert "28" in page  # awarded on, as a date
+    assert "Peeters" not in page  # the family name was not shared
+    assert 'class="badge verified"' in page
+    assert page.count('class="badge passed"') == 5  # the presentation and the four checks
+    reads = AccessEvent.objects.filter(pod=citizen.pod, action=AccessEvent.Action.CREDENTIAL_READ)
+    assert reads.count() == 1
+    assert reads.get().grant_id == grant.pk
+
+
+def test_a_read_needs_a_post(hr, employer, filed, citizen):
+    approve_request(citizen=citizen.user, request_id=filed.pk)
+    assert hr.get(f"{requests_url(employer)}/{filed.pk}/read").status_code == 405
+
+
+def test_a_read_under_a_revoked_grant_is_refused_and_logged(hr, employer, filed, citizen):
+    from consent.services import revoke_grant
+
+    grant = approve_request(citizen=citizen.user, request_id=filed.pk)
+    revoke_grant(citizen=citizen.user, grant_id=grant.pk)
+    response = hr.post(f"{requests_url(employer)}/{filed.pk}/read", follow=True)
+    assert response.status_code == 200
+    assert "The read was refused" in response.content.decode()
+    assert AccessEvent.objects.filter(pod=citizen.pod, action=AccessEvent.Action.ACCESS_DENIED).count() == 1
+    assert Grant.objects.get(pk=grant.pk).status == Grant.Status.REVOKED
+
+
+def test_a_pending_request_has_nothing_to_read(hr, employer, filed):
+    assert hr.post(f"{requests_url(employer)}/{filed.pk}/read").status_code == 404
