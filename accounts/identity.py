@@ -41,6 +41,13 @@ def normalise_national_id(value: str) -> str:
     return normalised
 
 
+def with_default_country(value: str, country: str = "BE") -> str:
+    """What a person typed in a form ("85.07.30-033.28"), with the country prefix normalise_national_id
+    requires when it has none: the console's forms are for Belgian register numbers first."""
+    value = value.strip()
+    return value if ":" in value else f"{country}:{value}"
+
+
 def current_lookup_version() -> str:
     return str(settings.LOOKUP_HASH_KEY_VERSION)
 

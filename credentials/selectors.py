@@ -20,7 +20,7 @@ from typing import Any, Literal, overload
 from django.db.models import Q
 
 from accounts.models import Organisation
-from vc.statuslist import StatusResult
+from vc.statuslist import StatusResult, bit_is_set
 
 from .errors import NoSigningKey
 from .keys import SigningIdentity
@@ -230,3 +230,17 @@ def compromise_reason(key: IssuerKey) -> str:
         f"({key.organisation.name}, {key.verification_method}): nothing it signed is trusted, "
         "whatever date its proof gives"
     )
+
+
+def status_bits_of(issuer: Organisation, credential_ids: Iterable[str]) -> dict[str, set[str]]:
+    """Per credential id that ``issuer`` issued with a status, the purposes whose bit is set now
+    ("revocation", "suspension"): what its status lists say, read from our database."""
+    entries = StatusEntry.objects.filter(
+        organisation=issuer, credential_id__in=list(credential_ids)
+    ).select_related("status_list")
+    statuses: dict[str, set[str]] = {}
+    for entry in entries:
+        purposes = statuses.setdefault(entry.credential_id, set())
+        if bit_is_set(bytes(entry.status_list.bitstring), entry.index):
+            purposes.add(entry.status_purpose)
+    return statuses

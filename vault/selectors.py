@@ -135,3 +135,16 @@ def stalled_batches(*, now: datetime, sent_before: datetime) -> QuerySet[Batch]:
         Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=now),
         Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=sent_before),
     ).order_by("created_at")
+
+
+def issued_by(issuer: Organisation) -> QuerySet[PodCredential]:
+    """The credentials ``issuer`` issued into pods, newest first (their ids and types; no content)."""
+    return (
+        PodCredential.objects.filter(issuer=issuer)
+        .only("id", "credential_id", "credential_type", "created_at", "issuer_id")
+        .order_by("-created_at")
+    )
+
+
+def issued_credential_of(issuer: Organisation, resource_id: Any) -> PodCredential | None:
+    return issued_by(issuer).filter(pk=resource_id).first()

@@ -7,6 +7,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.identity import with_default_country
 from consent.models import AccessRequest, Purpose
 from consent.scopes import claims_of
 from consent.services import MAX_READS
@@ -128,6 +129,9 @@ class RequestForm(forms.Form):
     max_reads = forms.IntegerField(
         label=_("At most this many reads (empty: no limit)"), required=False, min_value=1, max_value=MAX_READS
     )
+
+    def clean_national_id(self) -> str:
+        return with_default_country(self.cleaned_data["national_id"])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -18,4 +18,5 @@ urlpatterns = [
     path("my-data/exports/<uuid:export_id>", views.export_download, name="export-download"),
     path("my-data/erasure", views.erasure_request, name="erasure-request"),
     path("my-data/erasure/cancel", views.erasure_cancel, name="erasure-cancel"),
+    path("", include("vault.portal.console_urls")),
 ]
