@@ -357,3 +357,18 @@ def test_a_read_under_a_revoked_grant_is_refused_and_logged(hr, employer, filed,
 
 def test_a_pending_request_has_nothing_to_read(hr, employer, filed):
     assert hr.post(f"{requests_url(employer)}/{filed.pk}/read").status_code == 404
+
+
+def test_the_add_member_command_makes_a_member_who_can_sign_in(employer, citizen):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command("add_member", employer.organisation.slug, "new@acme.example", stdout=out)
+    assert f"/portal/console/{employer.organisation.slug}/" in out.getvalue()
+    assert employer.organisation.memberships.filter(user__email="new@acme.example").exists()
+    with pytest.raises(CommandError):
+        call_command("add_member", "no-such-org", "x@example.org")
+    with pytest.raises(CommandError):
+        call_command("add_member", employer.organisation.slug, citizen.user.email)
