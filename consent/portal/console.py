@@ -8,6 +8,7 @@ log entries in the citizen's pod. The organisation comes from accounts.console.m
 """
 
 import secrets
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import segno
@@ -22,7 +23,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.console import member_required
 from accounts.errors import CitizenNotFound, InvalidNationalId
 from accounts.models import Organisation
+from accounts.principals import OrganisationPrincipal
 from consent import selectors, services
+from consent.api.throttles import FileAccessRequestThrottle
 from consent.errors import GrantNotFound, RequestNotFound
 from consent.models import AccessRequest
 from core.errors import DomainError
@@ -54,6 +57,13 @@ def _qr_svg(link: str) -> str:
     )
 
 
+def _within_filing_rate(organisation: Organisation) -> bool:
+    """The API's rate limit on filing requests (FileAccessRequestThrottle), on the same counter:
+    each request e-mails a citizen, and each answer says whether a number has a pod here."""
+    as_api = SimpleNamespace(method="POST", user=OrganisationPrincipal(organisation))
+    return FileAccessRequestThrottle().allow_request(as_api, None)
+
+
 @member_required(*REQUESTERS)
 def requests(request: HttpRequest, organisation: Organisation) -> HttpResponse:
     """The organisation's requests, newest first, with their answers."""
@@ -71,6 +81,14 @@ def new_request(request: HttpRequest, organisation: Organisation) -> HttpRespons
     the form with the service's reason, status 400)."""
     form = RequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if not _within_filing_rate(organisation):
+            form.add_error(None, _("Your organisation has filed too many requests for now. Try again later."))
+            return render(
+                request,
+                "consent/console/new_request.html",
+                {"organisation": organisation, "form": form},
+                status=429,
+            )
         try:
             access_request = services.file_access_request(
                 requester=organisation,

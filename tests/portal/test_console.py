@@ -372,3 +372,26 @@ def test_the_add_member_command_makes_a_member_who_can_sign_in(employer, citizen
         call_command("add_member", "no-such-org", "x@example.org")
     with pytest.raises(CommandError):
         call_command("add_member", employer.organisation.slug, citizen.user.email)
+
+
+def test_filing_from_the_console_counts_against_the_apis_rate_limit(hr, employer, citizen, monkeypatch):
+    from rest_framework.settings import api_settings
+
+    monkeypatch.setitem(api_settings.DEFAULT_THROTTLE_RATES, "access-requests", "2/hour")
+    # One through the API, one through the console: the third is refused, wherever it comes from.
+    api = employer.post(
+        "/api/v1/access-requests",
+        {
+            "citizen": {"nationalId": NATIONAL_ID},
+            "credentialTypes": ["DiplomaCredential"],
+            "purpose": "dpv:HumanResourceManagement",
+            "purposeDescription": "Degree check",
+            "validUntil": (timezone.now() + timedelta(days=30)).isoformat(),
+        },
+    )
+    assert api.status_code == 201, api.content
+    assert hr.post(f"{requests_url(employer)}/new", form()).status_code == 302
+    refused = hr.post(f"{requests_url(employer)}/new", form())
+    assert refused.status_code == 429
+    assert "too many requests" in refused.content.decode()
+    assert AccessRequest.objects.filter(requester=employer.organisation).count() == 2
