@@ -29,6 +29,7 @@ from consent.api.throttles import FileAccessRequestThrottle
 from consent.errors import GrantNotFound, RequestNotFound
 from consent.models import AccessRequest
 from core.errors import DomainError
+from credentials.selectors import organisation_of_did
 from credentials.verification import verify_presented
 from vault.portal import presenting
 from vc.errors import VcError
@@ -163,6 +164,14 @@ def withdraw(request: HttpRequest, organisation: Organisation, request_id) -> Ht
     return redirect("portal:console-request", org=organisation.slug, request_id=access_request.pk)
 
 
+def _issuer_name(did: str | None) -> str:
+    """The issuing organisation's name when the DID is one we know, else the DID itself."""
+    if not did:
+        return ""
+    issuer = organisation_of_did(did)
+    return issuer.name if issuer is not None else did
+
+
 @require_POST
 @member_required(*REQUESTERS)
 def read(request: HttpRequest, organisation: Organisation, request_id) -> HttpResponse:
@@ -203,7 +212,7 @@ def read(request: HttpRequest, organisation: Organisation, request_id) -> HttpRe
             "claims": presenting.claim_rows(document),
             "state": presenting.verified_state(result),
             "checks": result.checks.items(),
-            "issuer": result.issuer,
+            "issuer": _issuer_name(result.issuer),
         }
         for document, result in checked.credentials
     ]

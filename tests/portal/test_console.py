@@ -332,6 +332,7 @@ def test_reading_the_shared_diploma_goes_through_the_consent_engine_and_verifies
     assert "28" in page  # awarded on, as a date
     assert "Peeters" not in page  # the family name was not shared
     assert 'class="badge verified"' in page
+    assert "<dd>Ghent Demo University</dd>" in page
     assert page.count('class="badge passed"') == 5  # the presentation and the four checks
     reads = AccessEvent.objects.filter(pod=citizen.pod, action=AccessEvent.Action.CREDENTIAL_READ)
     assert reads.count() == 1

@@ -290,3 +290,19 @@ def test_another_issuers_credential_is_404(other_registrar, issued_one, universi
     assert (
         status_bits_of(university.organisation, [issued_one.credential_id])[issued_one.credential_id] == set()
     )
+
+
+def test_the_issued_list_narrows_to_one_citizen_by_a_number_sent_in_the_body(
+    registrar, university, issued_one, other_citizen
+):
+    url = f"{base(university)}/credentials"
+    mine = registrar.post(url, {"national_id": "85.07.30-033.28"})
+    assert mine.status_code == 200
+    assert issued_one.credential_id in mine.content.decode()
+    other = registrar.post(url, {"national_id": "BE:90020199913"}).content.decode()
+    unknown = registrar.post(url, {"national_id": "BE:11111111111"}).content.decode()
+    # The same answer for a citizen without this issuer's credentials and for a number with no pod.
+    for page in (other, unknown):
+        assert issued_one.credential_id not in page
+        assert "issued nothing here to this citizen" in page
+    assert registrar.post(url, {"national_id": ""}).status_code == 400

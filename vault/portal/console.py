@@ -31,7 +31,7 @@ from vault.models import Batch
 from vc.errors import VcError
 from vc.types import CREDENTIAL_TYPES
 
-from .console_forms import BatchForm, IssueForm, StatusForm, TypeForm
+from .console_forms import BatchForm, FindCitizenForm, IssueForm, StatusForm, TypeForm
 from .presenting import type_name
 
 ISSUERS = (Organisation.Kind.ISSUER,)
@@ -157,14 +157,31 @@ def _state(purposes: set[str] | None) -> str:
     return "revoked" if "revocation" in purposes else "suspended"
 
 
+@require_http_methods(["GET", "POST"])
 @member_required(*ISSUERS)
 def issued(request: HttpRequest, organisation: Organisation) -> HttpResponse:
-    """What the organisation issued, newest first, with each one's status now."""
-    page = Paginator(selectors.issued_by(organisation), ISSUED_PER_PAGE).get_page(request.GET.get("page"))
+    """What the organisation issued, newest first, with each one's status now; POST a national
+    register number: only what it issued to that citizen (the same empty answer whether or not
+    the number has a pod here: nothing to learn about who has one)."""
+    issued_credentials = selectors.issued_by(organisation)
+    find = FindCitizenForm(request.POST or None)
+    found_for = False
+    if request.method == "POST" and find.is_valid():
+        try:
+            pod = selectors.pod_for_national_id(find.cleaned_data["national_id"])
+        except (CitizenNotFound, InvalidNationalId):
+            issued_credentials = issued_credentials.none()
+        else:
+            issued_credentials = issued_credentials.filter(pod=pod)
+        found_for = True
+    page = Paginator(issued_credentials, ISSUED_PER_PAGE).get_page(request.GET.get("page"))
     bits = status_bits_of(organisation, [resource.credential_id for resource in page])
     rows = [(resource, _state(bits.get(resource.credential_id))) for resource in page]
     return render(
-        request, "vault/console/issued.html", {"organisation": organisation, "page": page, "rows": rows}
+        request,
+        "vault/console/issued.html",
+        {"organisation": organisation, "page": page, "rows": rows, "find": find, "found_for": found_for},
+        status=400 if request.method == "POST" and not found_for else 200,
     )
 
 

@@ -144,3 +144,12 @@ class StatusForm(forms.Form):
         "reinstate": ("suspension", False),
     }
     action = forms.ChoiceField(choices=[(name, name) for name in ACTIONS])
+
+
+class FindCitizenForm(forms.Form):
+    """Which of the organisation's credentials a citizen holds (a POST: the number stays out of URLs)."""
+
+    national_id = forms.CharField(label=_("The citizen's national register number"), max_length=40)
+
+    def clean_national_id(self) -> str:
+        return with_default_country(self.cleaned_data["national_id"])
