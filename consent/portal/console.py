@@ -46,10 +46,10 @@ def _own_request(organisation: Organisation, request_id) -> AccessRequest:
         raise Http404(exc.detail) from exc
 
 
-def candidate_link(request: HttpRequest, access_request: AccessRequest) -> str:
-    """Where the candidate answers: the portal's requests, at this one (no pod data in it)."""
-    path = reverse("portal:requests") + f"#request-{access_request.pk}"
-    return request.build_absolute_uri(path)
+def candidate_link(access_request: AccessRequest) -> str:
+    """Where the candidate answers: the portal's requests, at this one (no pod data in it), on
+    the site's configured address (SITE_URL), not the Host header the member's browser sent."""
+    return settings.SITE_URL + reverse("portal:requests") + f"#request-{access_request.pk}"
 
 
 def _qr_svg(link: str) -> str:
@@ -124,7 +124,7 @@ def new_request(request: HttpRequest, organisation: Organisation) -> HttpRespons
 def request_detail(request: HttpRequest, organisation: Organisation, request_id) -> HttpResponse:
     """One request: what it asks, its answer, the link and QR code for the candidate."""
     access_request = _own_request(organisation, request_id)
-    link = candidate_link(request, access_request)
+    link = candidate_link(access_request)
     grant = (
         getattr(access_request, "grant", None)
         if access_request.status == AccessRequest.Status.APPROVED

@@ -255,11 +255,13 @@ def filed(employer, citizen, issued):
     )
 
 
-def test_the_request_page_gives_the_candidate_link_and_qr_code(hr, employer, filed):
+def test_the_request_page_gives_the_candidate_link_and_qr_code(hr, employer, filed, settings):
+    settings.SITE_URL = "https://vault.example.be"
     response = hr.get(f"{requests_url(employer)}/{filed.pk}")
     assert response.status_code == 200
     page = response.content.decode()
-    assert f"http://testserver/portal/requests#request-{filed.pk}" in page
+    assert f"https://vault.example.be/portal/requests#request-{filed.pk}" in page
+    assert "testserver" not in page  # the configured address, not the Host header
     assert "<svg" in page
     assert "waiting for the candidate" in page
     assert "Diploma (only: Degree, Awarded on)" in page
