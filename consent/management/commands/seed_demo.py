@@ -131,6 +131,8 @@ class Command(BaseCommand):
         env_file.write_text("\n".join(lines) + "\n")
         env_file.chmod(0o600)
         shown = shlex.quote(os.path.relpath(env_file))
+        employer_login = f"{EMPLOYER_MEMBER_EMAIL} / {EMPLOYER_MEMBER_PASSWORD}"
+        issuer_login = f"{ISSUER_MEMBER_EMAIL} / {ISSUER_MEMBER_PASSWORD}"
 
         self.stdout.write(
             f"""
@@ -140,8 +142,8 @@ Citizen Vault demo is ready.
   OpenAPI schema         {settings.SITE_URL}/api/schema/
   Citizen portal         {settings.SITE_URL}/portal/       {CITIZEN_EMAIL} / {CITIZEN_PASSWORD}
   Operator admin         {settings.SITE_URL}/admin/        operator / {OPERATOR_PASSWORD}
-  Employer console       {settings.SITE_URL}/portal/  {EMPLOYER_MEMBER_EMAIL} / {EMPLOYER_MEMBER_PASSWORD}
-  Issuer console         {settings.SITE_URL}/portal/  {ISSUER_MEMBER_EMAIL} / {ISSUER_MEMBER_PASSWORD}
+  Employer console       {settings.SITE_URL}/portal/       {employer_login}
+  Issuer console         {settings.SITE_URL}/portal/       {issuer_login}
 
   Demo University (issuer of diplomas)  {active_issuer_key(university).did}
   Central Criminal Records Register (certificates of good conduct), Brussels Language Centre
