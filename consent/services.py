@@ -10,7 +10,8 @@ limit). Any other transition raises InvalidTransition (409).
 
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -496,35 +497,60 @@ def _check_presentation_options(
             )
 
 
-def _share_lock_grant(grant_id: Any) -> None:
-    """Lock the grant row until the transaction ends (PostgreSQL): FOR SHARE, or, when the grant
-    has a read limit, FOR NO KEY UPDATE.
+@contextmanager
+def _for_update_as_for_share() -> Iterator[None]:
+    """Queries compiled on this thread's connection inside the block lock FOR SHARE where they
+    ask select_for_update() (Django has no FOR SHARE of its own); PostgreSQL only."""
+    operations = connection.ops
+    for_update_sql = operations.for_update_sql
+
+    def for_share_sql(
+        nowait: bool = False, skip_locked: bool = False, of: Any = (), no_key: bool = False
+    ) -> str:
+        clause = for_update_sql(nowait=nowait, skip_locked=skip_locked, of=of, no_key=no_key)
+        assert clause.startswith("FOR UPDATE"), clause
+        return "FOR SHARE" + clause.removeprefix("FOR UPDATE")
+
+    operations.for_update_sql = for_share_sql  # type: ignore[method-assign] # this connection's only
+    try:
+        yield
+    finally:
+        del operations.for_update_sql
+
+
+def _locked_grant(grant_id: Any) -> Grant | None:
+    """The grant with its pod and grantee, its row locked until the transaction ends
+    (PostgreSQL): FOR SHARE, or, when the grant has a read limit, FOR NO KEY UPDATE. None if
+    there is no such grant.
 
     A revocation takes the row FOR UPDATE, so it waits for the reads in flight, and a read that
     comes after it waits for it to commit. Reads of a grant without a limit share the lock: they
     do not queue behind each other here. Reads of a grant with a limit count, and so write the
     row: they take it exclusively from the start (two share locks upgraded by their holders
     would deadlock), so they run one at a time, each sees the count the one before committed,
-    and exactly one read takes the last. A limit set while a read waits for FOR SHARE makes
-    PostgreSQL re-check the row, which no longer matches: the second statement then takes it.
-    These are statements of their own, before the grant is read, so that the read (a new
-    snapshot, READ COMMITTED) sees what the lock waited for. SQLite serialises writing
-    transactions anyway (and a read writes the log), and has no row locks.
+    and exactly one read takes the last.
+
+    The lock and the read are one statement: a read that waited for a revocation (or a limit
+    set meanwhile) still gets the row as that transaction committed it, because under READ
+    COMMITTED PostgreSQL returns the newest version of a row a locking SELECT waited for and
+    checks it against the WHERE clause again. The first statement asks only for a grant without
+    a limit (FOR SHARE); a grant with one (or given one while the read waited) no longer
+    matches it, and the second statement takes it FOR NO KEY UPDATE. SQLite serialises writing
+    transactions anyway (and a read writes the log), and has no row locks: there it is a plain
+    SELECT.
     """
     try:
         grant_uuid = uuid.UUID(str(grant_id))
     except ValueError:
         raise GrantNotFound("No grant with that id was given to your organisation.") from None
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                'SELECT 1 FROM "consent_grant" WHERE "id" = %s AND "max_reads" IS NULL FOR SHARE',
-                [grant_uuid],
-            )
-            if cursor.fetchone() is None:
-                cursor.execute(
-                    'SELECT 1 FROM "consent_grant" WHERE "id" = %s FOR NO KEY UPDATE', [grant_uuid]
-                )
+    grants = Grant.objects.select_related("pod", "grantee").filter(pk=grant_uuid)
+    if connection.vendor != "postgresql":
+        return grants.first()
+    with _for_update_as_for_share():
+        grant = grants.filter(max_reads__isnull=True).select_for_update(of=("self",)).first()
+    if grant is None:
+        grant = grants.select_for_update(of=("self",), no_key=True).first()
+    return grant
 
 
 # A pod's log takes at most one entry per hour from each organisation that tries a grant it was
@@ -618,8 +644,7 @@ def read_under_grant(
     asked_claims = _checked_read_claims(claims, credential_type)
     refusal: Exception
     with transaction.atomic():
-        _share_lock_grant(grant_id)
-        grant = Grant.objects.select_related("pod", "grantee").filter(pk=grant_id).first()
+        grant = _locked_grant(grant_id)
         if grant is None:
             raise GrantNotFound("No grant with that id was given to your organisation.")
         known_purpose = purpose if purpose in Purpose.values else ""

@@ -19,7 +19,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Subquery
 from django.utils import timezone
 
 from . import logformat, logkeys, merkle
@@ -79,24 +78,98 @@ def _split_frontier(raw: bytes) -> list[bytes]:
     return [raw[i : i + merkle.HASH_BYTES] for i in range(0, len(raw), merkle.HASH_BYTES)]
 
 
-def _locked_head(pod_id: Any) -> PodLog:
-    """The pod's log head, locked until the transaction ends, with the active log key's id
-    (``active_key``) read in the same query."""
-    active = LogSigningKey.objects.filter(name=settings.ACCESS_LOG_NAME, retired_at__isnull=True)
+@dataclass(frozen=True)
+class _Head:
+    """The pod's log head as an append needs it, and the active log key's id."""
+
+    origin: str
+    size: int
+    head_hash: str
+    frontier: bytes
+    active_key: Any
+
+
+# The head, locked until the transaction ends, and the active log key's id, in one statement
+# written out once rather than composed by the ORM on every append (the hot path of every read).
+_LOCK_HEAD_SQL = (
+    'SELECT h."origin", h."size", h."head_hash", h."frontier", '
+    '(SELECT k."id" FROM "vault_logsigningkey" k WHERE k."name" = %s AND k."retired_at" IS NULL '
+    'ORDER BY k."created_at" LIMIT 1) '
+    'FROM "vault_podlog" h WHERE h."pod_id" = %s'
+)
+
+
+def _locked_head(pod_id: Any) -> _Head:
+    """The pod's log head, locked until the transaction ends (FOR UPDATE on PostgreSQL; SQLite
+    serialises writing transactions), with the active log key's id read in the same query."""
+    connection = transaction.get_connection()
+    sql = _LOCK_HEAD_SQL + (" FOR UPDATE OF h" if connection.vendor == "postgresql" else "")
+    db_pod_id = PodLog._meta.pk.get_db_prep_value(pod_id, connection)
+    key_field = LogSigningKey._meta.pk
     for _ in range(2):
-        head = (
-            PodLog.objects.select_for_update(of=("self",))
-            .annotate(active_key=Subquery(active.values("pk")[:1]))
-            .filter(pk=pod_id)
-            .first()
-        )
-        if head is not None:
-            return head
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [settings.ACCESS_LOG_NAME, db_pod_id])
+            row = cursor.fetchone()
+        if row is not None:
+            origin, size, head_hash, frontier, active_key = row
+            if active_key is not None:
+                active_key = key_field.to_python(active_key)
+            return _Head(origin, int(size), head_hash, bytes(frontier or b""), active_key)
         # The pod's first entry: make its head (a concurrent first append may do the same).
         PodLog.objects.bulk_create(
             [PodLog(pod_id=pod_id, origin=origin_of(pod_id), head_hash=GENESIS)], ignore_conflicts=True
         )
     raise RuntimeError(f"The log head of pod {pod_id} could not be made.")
+
+
+def _insert_sql(connection: Any, rows: int) -> tuple[str, list[Any]]:
+    """The INSERT of ``rows`` entries (every concrete field but the id, as the model declares
+    them, so a field added to AccessEvent is written here too) and its columns."""
+    fields = [f for f in AccessEvent._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    table = quote(AccessEvent._meta.db_table)
+    values = ", ".join([placeholders] * rows)
+    return f"INSERT INTO {table} ({columns}) VALUES {values}", fields  # noqa: S608 - our own names
+
+
+def _write(pod_id: Any, events: list[AccessEvent], head: dict[str, Any]) -> None:
+    """Insert ``events`` and move the pod's log head to ``head``: on PostgreSQL in one statement
+    (the INSERT a data-modifying CTE of the head's UPDATE), elsewhere in two; sets each event's id."""
+    connection = transaction.get_connection()
+    insert, fields = _insert_sql(connection, len(events))
+    params: list[Any] = [
+        f.get_db_prep_save(f.pre_save(event, True), connection) for event in events for f in fields
+    ]
+    podlog = PodLog._meta
+    head_fields = [f for f in podlog.concrete_fields if f.name in head]
+    assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in head_fields)
+    head_params = [f.get_db_prep_save(head[f.name], connection) for f in head_fields]
+    table, key = connection.ops.quote_name(podlog.db_table), connection.ops.quote_name(podlog.pk.column)
+    update = f"UPDATE {table} SET {assignments} WHERE {key} = %s"  # noqa: S608 - our own names
+    db_pod_id = podlog.pk.get_db_prep_value(pod_id, connection)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f'WITH inserted AS ({insert} RETURNING "id") {update} '  # noqa: S608 - our own names
+                'RETURNING (SELECT array_agg("id" ORDER BY "id") FROM inserted)',
+                [*params, *head_params, db_pod_id],
+            )
+            row = cursor.fetchone()
+            ids = row[0] if row is not None else []
+        else:
+            cursor.execute(f'{insert} RETURNING "id"', params)
+            ids = sorted(row[0] for row in cursor.fetchall())
+            cursor.execute(update, [*head_params, db_pod_id])
+            if cursor.rowcount != 1:
+                raise RuntimeError(f"The log head of pod {pod_id} is gone.")
+    if len(ids) != len(events):
+        raise RuntimeError(f"The log of pod {pod_id} took {len(ids)} of {len(events)} entries.")
+    for event, pk in zip(events, ids, strict=True):
+        event.pk = pk
+        event._state.adding = False
+        event._state.db = connection.alias
 
 
 def checkpoint_time(moment: datetime) -> str:
@@ -139,8 +212,10 @@ def append_all(pod: Pod, *, context: AccessContext, entries: list[Entry]) -> lis
     log, in order, and sign the new tree once. Must run inside the transaction of the act.
 
     Raises RuntimeError outside a transaction: an act and its record commit together or not at
-    all. Three statements however many entries: lock the head (with the active key's id),
-    insert, update the head. Every entry still has its own leaf, chain link and place in the
+    all. Two statements on PostgreSQL however many entries: lock the head (with the active key's
+    id); insert the entries and update the head (one statement, the INSERT a data-modifying CTE
+    of the UPDATE, so they commit together or fail together). Three on SQLite (no such CTE).
+    Every entry still has its own leaf, chain link and place in the
     tree; only the checkpoint is made once, for the tree with all of them.
     """
     if not transaction.get_connection().in_atomic_block:
@@ -149,7 +224,7 @@ def append_all(pod: Pod, *, context: AccessContext, entries: list[Entry]) -> lis
         raise ValueError("An act appends at least one entry.")
     head = _locked_head(pod.pk)
     now = timezone.now()
-    frontier = _split_frontier(bytes(head.frontier))
+    frontier = _split_frontier(head.frontier)
     size, prev = head.size, head.head_hash
     events = []
     for entry in entries:
@@ -181,15 +256,19 @@ def append_all(pod: Pod, *, context: AccessContext, entries: list[Entry]) -> lis
         frontier = merkle.append_leaf(frontier, size, leaf)
         size, prev = event.seq, event.entry_hash
         events.append(event)
-    AccessEvent.objects.bulk_create(events)
-
-    signer = logkeys.signer(getattr(head, "active_key", None))
+    signer = logkeys.signer(head.active_key)
     checkpoint = logformat.Checkpoint(head.origin, size, merkle.frontier_root(frontier), checkpoint_time(now))
-    PodLog.objects.filter(pk=pod.pk).update(
-        size=size,
-        head_hash=prev,
-        frontier=b"".join(frontier),
-        checkpoint=logformat.sign_checkpoint(checkpoint, name=signer.name, private_key=signer.private_key),
+    _write(
+        pod.pk,
+        events,
+        {
+            "size": size,
+            "head_hash": prev,
+            "frontier": b"".join(frontier),
+            "checkpoint": logformat.sign_checkpoint(
+                checkpoint, name=signer.name, private_key=signer.private_key
+            ),
+        },
     )
     return events
 

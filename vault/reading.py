@@ -65,12 +65,12 @@ def read_and_log(
     pod: Pod,
     *,
     context: AccessContext,
-    credential_types: list[str] | tuple[str, ...],
+    credential_types: list[str] | tuple[str, ...] | None,
     then: Callable[[list[dict[str, Any]]], T] | None = None,
     disclose: Callable[[PodCredential, dict[str, Any]], Disclosed] | None = None,
 ) -> tuple[list[tuple[PodCredential, dict[str, Any]]], T | None]:
-    """Decrypt the pod's credentials of the given types, run ``then`` on the documents (e.g.
-    sign the presentation that carries them), and log one read per credential.
+    """Decrypt the pod's credentials of the given types (None: of every type), run ``then`` on
+    the documents (e.g. sign the presentation that carries them), and log one read per credential.
 
     With ``disclose``, ``then`` receives what it makes of each credential instead, and each
     entry records the fields it released; whatever ``disclose`` raises is raised before
@@ -79,16 +79,16 @@ def read_and_log(
     Must run inside the caller's transaction (the decision, the read, what ``then`` makes and
     the record are one act: if logging fails, nothing is answered). The log is written last and
     in one append (one lock of the pod's log head, one checkpoint), so the head stays locked
-    only for the append and the commit, not while decrypting and signing. A read that finds
-    nothing is logged too, so every attempt is visible.
+    only for the append and the commit, not while decrypting and signing. A read of given
+    types that finds nothing is logged too (one entry per type), so every attempt is visible; a
+    read of every type in a pod that holds none has nothing to name, and logs nothing.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("Pod reads run inside the transaction of the decision that allowed them.")
-    resources = list(
-        PodCredential.objects.filter(pod=pod, credential_type__in=credential_types)
-        .select_related("issuer")
-        .order_by("created_at")
-    )
+    held = PodCredential.objects.filter(pod=pod)
+    if credential_types is not None:
+        held = held.filter(credential_type__in=credential_types)
+    resources = list(held.select_related("issuer").order_by("created_at"))
     key = crypto.data_key(pod) if resources else b""
     pairs = [(resource, decrypt(pod, key, resource)) for resource in resources]
     released = [
@@ -100,6 +100,9 @@ def read_and_log(
     entries = [
         accesslog.Entry(read, resource=resource, fields=item.fields)
         for resource, item in zip(resources, released, strict=True)
-    ] or [accesslog.Entry(read, credential_type=credential_type) for credential_type in credential_types]
-    accesslog.append_all(pod, context=context, entries=entries)
+    ] or [
+        accesslog.Entry(read, credential_type=credential_type) for credential_type in credential_types or ()
+    ]
+    if entries:
+        accesslog.append_all(pod, context=context, entries=entries)
     return pairs, made

@@ -13,19 +13,19 @@ from vault.models import AccessEvent
 from vc.dataintegrity.sd import split_base_proofs
 from vc.presentations import verify_presentation
 
-from .conftest import CHALLENGE, DOMAIN, HR, presented, read_url
+from .conftest import CHALLENGE, DOMAIN, HR, approve, file_request, presented, read_url
 
 # --- statements per read -----------------------------------------------------------------------
 
 
-def test_a_read_of_one_credential_costs_eight_statements_nine_on_postgres(
+def test_a_read_of_one_credential_costs_seven_statements_eight_on_sqlite(
     employer, citizen, issued, grant, on_postgres
 ):
-    """The token (1); the savepoint of the read (2); on PostgreSQL, the grant's row share-locked
-    when it has no read limit (1: a grant with a limit is locked exclusively instead, so that
-    exactly one read takes the last, consent.services._share_lock_grant); the grant with its pod
-    (1); the credentials (1); the log: lock the head, insert, update (3). A token used in the last
-    minute is not written again (accounts.services.LAST_USED_RESOLUTION)."""
+    """The token (1); the savepoint of the read (2); the grant with its pod, on PostgreSQL its
+    row share-locked in the same statement (1: consent.services._locked_grant); the credentials
+    (1); the log: lock the head, then insert and update the head in one statement on PostgreSQL
+    (2; 3 on SQLite, which has no data-modifying CTE). A token used in the last minute is not
+    written again (accounts.services.LAST_USED_RESOLUTION)."""
     assert employer.get(read_url(grant["id"])).status_code == 200
     from django.test.utils import CaptureQueriesContext
 
@@ -36,8 +36,33 @@ def test_a_read_of_one_credential_costs_eight_statements_nine_on_postgres(
     if on_postgres:
         [locking] = [statement for statement in sql if "FOR SHARE" in statement]
         assert 'FROM "consent_grant"' in locking and '"max_reads" IS NULL' in locking
-    assert not any("FOR UPDATE" in statement and "consent_grant" in statement for statement in sql)
-    assert len(sql) == (9 if on_postgres else 8), [statement[:80] for statement in sql]
+        assert 'FOR SHARE OF "consent_grant"' in locking and '"vault_pod"' in locking  # read with its pod
+        [append] = [statement for statement in sql if "INSERT" in statement]
+        assert append.startswith("WITH inserted AS (INSERT") and 'UPDATE "vault_podlog"' in append
+    assert not any("UPDATE" in statement and "consent_grant" in statement for statement in sql)
+    assert len(sql) == (7 if on_postgres else 8), [statement[:80] for statement in sql]
+
+
+def test_a_read_under_a_grant_with_a_limit_locks_it_exclusively_and_counts(
+    employer, citizen, issued, on_postgres
+):
+    """A grant with a read limit: the share-locking statement finds no grant without a limit, so
+    the next one reads it locked FOR NO KEY UPDATE (one statement more than a grant without a
+    limit), and the read is counted (one statement more)."""
+    limited = approve(citizen, file_request(employer, maxReads=5)["id"])
+    assert employer.get(read_url(limited["id"])).status_code == 200
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as statements:
+        response = employer.get(read_url(limited["id"]))
+    assert len(presented(response)) == 1
+    sql = [query["sql"] for query in statements.captured_queries]
+    if on_postgres:
+        [share, exclusive] = [statement for statement in sql if 'FROM "consent_grant"' in statement]
+        assert '"max_reads" IS NULL' in share and 'FOR SHARE OF "consent_grant"' in share
+        assert 'FOR NO KEY UPDATE OF "consent_grant"' in exclusive and '"vault_pod"' in exclusive
+    assert Grant.objects.get(pk=limited["id"]).reads_used == 2
+    assert len(sql) == 9, [statement[:80] for statement in sql]
 
 
 # --- the presentation's suite ------------------------------------------------------------------

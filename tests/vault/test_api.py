@@ -56,6 +56,24 @@ def test_the_owner_reads_the_credential_as_issued(citizen, issued):
     assert held["credentialId"] == issued["credentialId"]
 
 
+def test_the_owners_read_queries_the_credentials_once_and_logs_each(citizen, issued, on_postgres):
+    """The citizen's own read reads every credential of the pod in one query (no query of the
+    types it holds first), and logs one read per credential, in two log statements on PostgreSQL."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    before = AccessEvent.objects.filter(pod=citizen.pod, action="credential.read").count()
+    with CaptureQueriesContext(connection) as statements:
+        [held] = citizen.get("/api/v1/pod/credentials").json()
+    assert held["credentialId"] == issued["credentialId"]
+    sql = [query["sql"] for query in statements.captured_queries]
+    assert len([s for s in sql if 'FROM "vault_podcredential"' in s]) == 1, sql
+    assert not any("DISTINCT" in s for s in sql)
+    log = [s for s in sql if '"vault_podlog"' in s or '"vault_accessevent"' in s]
+    assert len(log) == (2 if on_postgres else 3), log
+    assert AccessEvent.objects.filter(pod=citizen.pod, action="credential.read").count() == before + 1
+
+
 @matrix(citizen=403, other_citizen=403, issuer=201, employer=403, operator=403, anonymous=401)
 def test_issue_credential(clients, citizen, university, role, status):
     body = {"recipient": {"nationalId": "BE:85073003328"}, "credential": diploma()}
