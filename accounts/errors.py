@@ -1,4 +1,4 @@
-from core.errors import Invalid, NotFound
+from core.errors import Forbidden, Invalid, NotFound
 
 NO_POD_FOR_CITIZEN = "No citizen with that national identifier has a pod here."
 
@@ -11,3 +11,16 @@ class CitizenNotFound(NotFound):
 class InvalidNationalId(Invalid):
     code = "invalid-national-id"
     title = "The national identifier is not valid"
+
+
+class SignInRefused(Forbidden):
+    """The OpenID Provider's answer is not a sign-in we accept (accounts.oidc): ``reason`` is a
+    stable slug for the log and the test, ``why`` what failed (neither holds the national
+    identifier), ``detail`` for humans."""
+
+    code = "sign-in-refused"
+    title = "Sign-in refused"
+
+    def __init__(self, detail: str, *, reason: str, why: str = "") -> None:
+        super().__init__(detail, why=why)
+        self.reason = reason

@@ -142,6 +142,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle and absolute session limits (SESSION_IDLE_SECONDS, SESSION_ABSOLUTE_SECONDS).
+    "accounts.sessions.SessionExpiryMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -208,6 +210,33 @@ LOGIN_MAX_FAILURES = int(env("LOGIN_MAX_FAILURES", "5"))
 LOGIN_FAILURE_WINDOW_SECONDS = int(env("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "portal:login"
+# Portal sessions end after SESSION_IDLE_SECONDS without a request, and SESSION_ABSOLUTE_SECONDS
+# after sign-in whatever happens (accounts.sessions.SessionExpiryMiddleware); the cookie lives no
+# longer than the absolute limit.
+SESSION_IDLE_SECONDS = int(env("SESSION_IDLE_SECONDS", "1800"))
+SESSION_ABSOLUTE_SECONDS = int(env("SESSION_ABSOLUTE_SECONDS", "28800"))
+if not 0 < SESSION_IDLE_SECONDS <= SESSION_ABSOLUTE_SECONDS:
+    raise ImproperlyConfigured("Need 0 < SESSION_IDLE_SECONDS <= SESSION_ABSOLUTE_SECONDS.")
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
+# Sign-in with OpenID Connect (accounts.oidc): the citizen's federal login (FAS/CSAM) or any
+# OpenID Provider. Off unless OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET are all set;
+# then the login page offers it beside the password form. docs/operations.md explains each.
+OIDC_ISSUER = env("OIDC_ISSUER").strip()
+OIDC_DISCOVERY_URL = env(
+    "OIDC_DISCOVERY_URL"
+).strip()  # default: OIDC_ISSUER/.well-known/openid-configuration
+OIDC_CLIENT_ID = env("OIDC_CLIENT_ID").strip()
+OIDC_CLIENT_SECRET = env("OIDC_CLIENT_SECRET")
+OIDC_SCOPES = env("OIDC_SCOPES", "openid")
+OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", "CSAM")  # the button: "Sign in with CSAM"
+OIDC_NATIONAL_ID_CLAIM = env("OIDC_NATIONAL_ID_CLAIM", "egovNRN")
+OIDC_NATIONAL_ID_COUNTRY = env("OIDC_NATIONAL_ID_COUNTRY", "BE")  # prefixed to a claim without one
+OIDC_EMAIL_CLAIM = env("OIDC_EMAIL_CLAIM", "email")
+OIDC_ID_TOKEN_ALGORITHMS = env_list("OIDC_ID_TOKEN_ALGORITHMS", "RS256,PS256,ES256")
+OIDC_REDIRECT_URI = env("OIDC_REDIRECT_URI").strip()  # default: the request's origin + /portal/oidc/callback/
+OIDC_POST_LOGOUT_REDIRECT_URI = env("OIDC_POST_LOGOUT_REDIRECT_URI").strip()
+if {alg for alg in OIDC_ID_TOKEN_ALGORITHMS if not alg.startswith(("RS", "PS", "ES", "Ed"))}:
+    raise ImproperlyConfigured("OIDC_ID_TOKEN_ALGORITHMS: only asymmetric algorithms (RS*, PS*, ES*, EdDSA).")
 # OAuth 2.0 client credentials (POST /oauth2/token): lifetime of an access token, and the
 # issuer named in /.well-known/oauth-authorization-server (our public origin). Failed client
 # authentications share the login budget above.

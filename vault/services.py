@@ -6,8 +6,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
+from accounts.errors import SignInRefused
+from accounts.identity import national_id_digests
 from accounts.models import Organisation, User
 from accounts.services import create_citizen_user, remember_national_id
 from core.tasks import enqueue_on_commit
@@ -47,6 +52,47 @@ def open_pod(*, owner: User) -> Pod:
 def create_citizen(*, email: str, national_id: str, password: str | None = None) -> Pod:
     """Register a citizen and open their pod, together or not at all."""
     return open_pod(owner=create_citizen_user(email=email, national_id=national_id, password=password))
+
+
+PLACEHOLDER_EMAIL_DOMAIN = "citizens.invalid"  # RFC 2606: never delivered
+
+
+def _usable_address(email: str) -> bool:
+    try:
+        validate_email(email)
+    except ValidationError:
+        return False
+    return len(email) <= User._meta.get_field("username").max_length  # type: ignore[operator]
+
+
+def citizen_signing_in(*, national_id: str, email: str = "") -> tuple[User, bool]:
+    """The citizen whom the OpenID Provider identified by ``national_id``, and whether they are
+    new: a first sign-in registers the citizen and opens their pod (create_citizen), in one
+    transaction; a returning citizen is moved onto the current lookup-hash version.
+
+    The account gets the provider's e-mail address when it is valid and no other account uses
+    it; otherwise (or with none) an address under .invalid that nothing is sent to, so no
+    account is ever joined to another by its e-mail. Two first sign-ins at once make one
+    citizen: the second waits on the unique digest, then finds the first's. Raises
+    SignInRefused for a deactivated account, InvalidNationalId for a malformed identifier.
+    """
+    for _attempt in range(2):
+        try:
+            with transaction.atomic():
+                user = User.objects.filter(national_id_digest__in=national_id_digests(national_id)).first()
+                if user is not None:
+                    if not user.is_active:
+                        raise SignInRefused("This account is deactivated.", reason="account-inactive")
+                    remember_national_id(user=user, national_id=national_id)
+                    return user, False
+                usable = _usable_address(email) and not (
+                    User.objects.filter(Q(email__iexact=email) | Q(username__iexact=email)).exists()
+                )
+                address = email if usable else f"citizen-{uuid.uuid4().hex}@{PLACEHOLDER_EMAIL_DOMAIN}"
+                return create_citizen(email=address, national_id=national_id).owner, True
+        except IntegrityError:
+            continue  # another first sign-in of the same citizen (or the same address) committed first
+    raise SignInRefused("The sign-in could not be completed; try again.", reason="concurrent-registration")
 
 
 def _encode(document: dict[str, Any]) -> bytes:

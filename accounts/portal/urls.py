@@ -1,20 +1,11 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import console
-from .forms import ThrottledAuthenticationForm
+from . import console, views
 
 urlpatterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="portal/login.html",
-            authentication_form=ThrottledAuthenticationForm,
-            redirect_authenticated_user=True,
-        ),
-        name="login",
-    ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", views.SignInView.as_view(), name="login"),
+    path("logout/", views.SignOutView.as_view(), name="logout"),
+    path("oidc/start/", views.oidc_start, name="oidc-start"),
     path("console/", console.console, name="console"),
     path("console/<slug:org>/", console.console_home, name="console-home"),
 ]

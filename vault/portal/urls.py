@@ -1,9 +1,10 @@
 from django.urls import include, path
 
-from . import views
+from . import signin, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("oidc/callback/", signin.oidc_callback, name="oidc-callback"),
     path("credentials/<uuid:resource_id>", views.credential, name="credential"),
     path("credentials/<uuid:resource_id>/download", views.credential_download, name="credential-download"),
     path("credentials/<uuid:resource_id>/qr", views.credential_qr, name="credential-qr"),
