@@ -150,6 +150,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
     headers: dict[str, str] = {}
     if isinstance(exc, VcError):  # core.errors.DomainError and the vc library's errors
+        # Our own details are written in English only: say so, whatever Accept-Language asked
+        # for (DRF's own messages, below, follow it, and LocaleMiddleware labels them).
+        headers["Content-Language"] = "en"
         body = problem(
             code=exc.code,
             title=exc.title,
