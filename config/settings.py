@@ -533,6 +533,11 @@ if "/" in ISSUER_DID_WEB_HOST or _did_web_host_name.replace(".", "").isdigit() o
         f"not a URL or an IP address: {ISSUER_DID_WEB_HOST!r}."
     )
 
+# The service signs its own credentials (access grants: credentials.service_identity) as an issuer
+# organisation of its own, made on first use with this name; with ISSUER_DID_WEB_HOST set, as
+# did:web:<host>, whose document is served at https://<host>/.well-known/did.json.
+SERVICE_ORGANISATION_NAME = env("SERVICE_ORGANISATION_NAME", "Citizen Vault")
+
 # Batch issuance, robustness: a task stopped by a database or broker failure is retried with
 # exponential backoff (BATCH_RETRY_BACKOFF_SECONDS, doubling, at most …_MAX_SECONDS) up to
 # BATCH_MAX_ATTEMPTS runs, then the batch fails with a reason. Celery beat runs the sweeper

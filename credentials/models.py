@@ -7,6 +7,11 @@ from django.db.models import Q
 from accounts.models import Organisation
 from vc.statuslist import MIN_STATUS_LIST_SIZE
 
+# The service's own issuer organisation (credentials.service_identity): its slug is reserved, and
+# the types only it issues (it issues nothing else; the trust registry holds both to this).
+SERVICE_SLUG = "citizen-vault-service"
+SERVICE_CREDENTIAL_TYPES = frozenset({"AccessGrantCredential"})
+
 
 class IssuerKey(models.Model):
     """One of an organisation's signing keys, identified by its did:key: Ed25519 (eddsa-* proofs,

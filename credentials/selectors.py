@@ -24,7 +24,15 @@ from vc.statuslist import StatusResult, bit_is_set
 
 from .errors import NoSigningKey
 from .keys import SigningIdentity
-from .models import Accreditation, ExternalIssuerDid, HostedIssuerDid, IssuerKey, StatusEntry
+from .models import (
+    SERVICE_CREDENTIAL_TYPES,
+    SERVICE_SLUG,
+    Accreditation,
+    ExternalIssuerDid,
+    HostedIssuerDid,
+    IssuerKey,
+    StatusEntry,
+)
 from .statuslist import status_list_url
 
 BASE_TYPE = "VerifiableCredential"
@@ -71,6 +79,17 @@ def is_accredited(issuer_did: str, credential_types: list[str], at: datetime) ->
         return TrustResult(False, f"{issuer_did} is not in the trust registry.")
     if not organisation.is_active:
         return TrustResult(False, f"{organisation.name} ({issuer_did}) is deactivated.")
+    # The service's own types (access grants) are trusted from the service alone, which issues
+    # nothing else: no accreditation row can give them to an issuer, or more to the service.
+    service_types = [t for t in specific if t in SERVICE_CREDENTIAL_TYPES]
+    if organisation.slug == SERVICE_SLUG or service_types:
+        if organisation.slug == SERVICE_SLUG and len(service_types) == len(specific):
+            return TrustResult(True, f"{organisation.name} is this service: it issues {', '.join(specific)}.")
+        return TrustResult(
+            False,
+            f"{organisation.name} ({issuer_did}) is not trusted for {', '.join(specific)}: only this "
+            f"service issues {', '.join(sorted(SERVICE_CREDENTIAL_TYPES))}, and it issues nothing else.",
+        )
     accredited = set(
         Accreditation.objects.filter(
             organisation=organisation, credential_type__in=specific, valid_from__lte=at

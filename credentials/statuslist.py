@@ -119,16 +119,18 @@ def _draw_index(status_list: StatusList, *, credential_id: str) -> StatusEntry:
 
 
 @transaction.atomic
-def allocate_status_entries(*, identity: SigningIdentity, credential_id: str) -> list[StatusEntry]:
-    """A revocation and a suspension entry for a credential issued as ``identity.did``, in lists
-    of that issuer DID.
+def allocate_status_entries(
+    *, identity: SigningIdentity, credential_id: str, purposes: tuple[str, ...] = PURPOSES
+) -> list[StatusEntry]:
+    """A revocation and a suspension entry (or those of ``purposes``) for a credential issued as
+    ``identity.did``, in lists of that issuer DID.
 
     A credential id that already has entries (the same credential signed again) keeps them, so
     its status cannot be reset by re-issuing it. Raises CredentialInvalid when those entries
     belong to a list of another issuer DID (an earlier did:key): the list would name another issuer.
     """
     entries = []
-    for purpose in PURPOSES:
+    for purpose in map(_purpose, purposes):
         existing = (
             StatusEntry.objects.select_related("status_list")
             .filter(

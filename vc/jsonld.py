@@ -36,6 +36,8 @@ EXAMPLES_V2 = "https://www.w3.org/ns/credentials/examples/v2"
 EDUCATION_V1 = "https://w3id.org/citizen-vault/education/v1"
 GOOD_CONDUCT_V1 = "https://w3id.org/citizen-vault/good-conduct/v1"
 LANGUAGE_V1 = "https://w3id.org/citizen-vault/language/v1"
+# The service's own access-grant credentials (credentials.service_identity, consent.grantcredentials).
+ACCESS_GRANT_V1 = "https://w3id.org/citizen-vault/access-grant/v1"
 
 # The same test pyld applies when it turns expanded JSON-LD into RDF: an IRI it does not accept
 # (relative, or holding whitespace) is skipped there, so it would not be signed.

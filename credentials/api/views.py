@@ -13,6 +13,7 @@ from vc.types import CREDENTIAL_TYPES, supported_type_names
 
 from ..errors import UnknownStatusList
 from ..hosted import published_did_document
+from ..service_identity import published_service_did_document
 from ..statuslist import published_status_list
 from .serializers import CredentialTypeSerializer
 
@@ -96,6 +97,30 @@ class IssuerDidDocumentView(APIView):
     )
     def get(self, request, slug: str):
         document = published_did_document(slug)
+        response = HttpResponse(
+            json.dumps(document, ensure_ascii=False), content_type="application/did+ld+json"
+        )
+        response["Cache-Control"] = f"public, max-age={DID_DOCUMENT_CACHE_SECONDS}"
+        return response
+
+
+class ServiceDidDocumentView(APIView):
+    """The DID document of the service's own did:web DID, ``did:web:<ISSUER_DID_WEB_HOST>``
+    (credentials.service_identity): the keys its access-grant credentials are signed with.
+
+    Public by design: did:web resolution is an anonymous HTTPS GET.
+    """
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        responses={(200, "application/did+ld+json"): OpenApiTypes.OBJECT},
+        tags=["credentials"],
+        operation_id="service_did_document_retrieve",
+    )
+    def get(self, request):
+        document = published_service_did_document()
         response = HttpResponse(
             json.dumps(document, ensure_ascii=False), content_type="application/did+ld+json"
         )
