@@ -9,6 +9,7 @@ class ConsentConfig(AppConfig):
     def ready(self) -> None:
         from vault.podexport import register_section
 
+        from . import receivers  # noqa: F401  (connects them)
         from .exports import consent_records
 
         # A pod's export carries its grants and requests (the vault cannot read consent's tables).

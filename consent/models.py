@@ -197,3 +197,20 @@ class Grant(Scoped, models.Model):
         if self.status == self.Status.ACTIVE and self.valid_until <= timezone.now():
             return EXPIRED
         return self.status
+
+
+class GrantCredential(models.Model):
+    """The access-grant credential the service signed for a grant (consent.grantcredentials): what
+    the grantee may read, for which purpose, until when, how often, and from whom (a pseudonym).
+
+    Its revocation bit, in one of the service's status lists, is set in the very transaction in
+    which the grant ends, however it ends. Grants approved before it existed have none.
+    """
+
+    grant = models.OneToOneField(Grant, on_delete=models.CASCADE, primary_key=True, related_name="credential")
+    credential_id = models.CharField(max_length=100, unique=True)  # urn:uuid:…, its status entry's key
+    document = models.JSONField()  # the signed credential, as the grantee receives it
+    issued_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"access-grant credential {self.credential_id} of grant {self.grant_id}"

@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from accounts.models import Organisation, User
 
-from .errors import RequestNotFound
+from .errors import GrantNotFound, RequestNotFound
 from .models import EXPIRED, AccessRequest, Grant
 
 REQUEST_STATUS_FILTERS = list(AccessRequest.Status.values)
@@ -42,4 +42,17 @@ def request_of_organisation(organisation: Organisation, request_id) -> AccessReq
 
 
 def grants_of_citizen(citizen: User) -> QuerySet[Grant]:
-    return Grant.objects.filter(pod__owner=citizen).select_related("grantee")
+    return Grant.objects.filter(pod__owner=citizen).select_related("grantee", "credential")
+
+
+def grant_of_organisation(organisation: Organisation, grant_id) -> Grant:
+    """A grant given to ``organisation``, with its access-grant credential; raises GrantNotFound
+    (another organisation's grant is as unknown as none)."""
+    grant = (
+        Grant.objects.filter(pk=grant_id, grantee=organisation)
+        .select_related("grantee", "credential")
+        .first()
+    )
+    if grant is None:
+        raise GrantNotFound("No grant with that id was given to your organisation.")
+    return grant

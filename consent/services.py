@@ -6,6 +6,9 @@ transition: a request is approved, denied (citizen), withdrawn (requester) or ex
 (expire_request, from the beat sweep); a grant is revoked (citizen), withdrawn (requester),
 expires (expire_grant) or is exhausted by its last allowed read (read_under_grant, or a lowered
 limit). Any other transition raises InvalidTransition (409).
+
+An approval also signs the grant's access-grant credential (consent.grantcredentials); every end
+of a grant sets that credential's revocation bit in the transaction that ends it.
 """
 
 import re
@@ -34,6 +37,7 @@ from vault.selectors import pod_for_national_id
 from vc.errors import ProofOptionsInvalid, UnknownCredentialType
 from vc.types import CREDENTIAL_TYPES, check_type_name
 
+from . import grantcredentials
 from .decisions import Decision, decide
 from .errors import (
     AccessDenied,
@@ -198,7 +202,8 @@ def approve_request(
     asked for whole); with ``claims`` those are the claims allowed, and a type it does not name
     is whole. Raises RequestNotFound, InvalidTransition (not pending, or past its answer-by
     date) or InvalidNarrowing (widening: a type or claim not asked for, a whole credential where
-    claims were asked for, more reads than asked).
+    claims were asked for, more reads than asked). The grant's access-grant credential is signed
+    in the same transaction (grant.credential).
     """
     request = _pending_request_of(citizen, request_id)
     if request.is_expired:
@@ -249,6 +254,7 @@ def approve_request(
             action=AccessEvent.Action.REQUEST_APPROVED,
             credential_type=name,
         )
+    grantcredentials.issue_for(grant)
     return grant
 
 
@@ -290,6 +296,7 @@ def revoke_grant(*, citizen: User, grant_id: Any) -> Grant:
         context=AccessContext.for_citizen(citizen, purpose=grant.purpose, grant_id=grant.pk),
         action=AccessEvent.Action.GRANT_REVOKED,
     )
+    grantcredentials.revoke_for(grant)
     return grant
 
 
@@ -369,6 +376,7 @@ def withdraw_grant(*, requester: Organisation, grant_id: Any) -> Grant:
         context=AccessContext.for_organisation(requester, purpose=grant.purpose, grant_id=grant.pk),
         action=AccessEvent.Action.GRANT_WITHDRAWN,
     )
+    grantcredentials.revoke_for(grant)
     return grant
 
 
@@ -392,6 +400,7 @@ def expire_grant(*, grant_id: Any) -> Grant:
         context=AccessContext.system(purpose=grant.purpose, grant_id=grant.pk),
         action=AccessEvent.Action.GRANT_EXPIRED,
     )
+    grantcredentials.revoke_for(grant)
     return grant
 
 
@@ -406,12 +415,14 @@ def _exhaust(grant: Grant, *, by_citizen: bool) -> None:
         context=AccessContext.system(purpose=grant.purpose, grant_id=grant.pk),
         action=AccessEvent.Action.GRANT_EXHAUSTED,
     )
+    grantcredentials.revoke_for(grant)
     if not by_citizen:
         inbox.notify(
             recipient_id=grant.pod.owner_id,
             kind=Notification.Kind.GRANT_EXHAUSTED,
             actor_label=grant.grantee.name,
             grant_id=grant.pk,
+            once_key=f"grant.exhausted:{grant.pk}",  # a grant is exhausted once; told once
         )
 
 
@@ -455,6 +466,8 @@ def lower_read_limit(*, citizen: User, grant_id: Any, max_reads: int) -> Grant:
     )
     if grant.reads_used == max_reads:
         _exhaust(grant, by_citizen=True)
+    else:  # its credential said more reads: it is revoked, and one that says the new limit issued
+        grantcredentials.reissue_for(grant)
     return grant
 
 

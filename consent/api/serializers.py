@@ -250,6 +250,14 @@ class GrantSerializer(serializers.ModelSerializer):
         source="max_reads", allow_null=True, help_text="Reads allowed in all; null: no limit."
     )
     readsUsed = serializers.IntegerField(source="reads_used", help_text="Reads made so far.")
+    accessGrantCredential = serializers.SerializerMethodField(
+        help_text=(
+            "The grant as a verifiable credential signed by this service (AccessGrantCredential, "
+            "docs/api.md): who may read what, for which purpose, until when, how many times, and "
+            "from whom (a pseudonym). Its revocation bit is set when the grant ends, in the same "
+            "transaction. Null for grants approved before the service issued them."
+        )
+    )
 
     class Meta:
         model = Grant
@@ -267,7 +275,13 @@ class GrantSerializer(serializers.ModelSerializer):
             "endedAt",
             "maxReads",
             "readsUsed",
+            "accessGrantCredential",
         ]
+
+    @extend_schema_field({"type": "object", "nullable": True, "additionalProperties": True})
+    def get_accessGrantCredential(self, grant: Grant) -> dict[str, Any] | None:
+        held = getattr(grant, "credential", None)
+        return held.document if held is not None else None
 
 
 @extend_schema_field({"type": "string", "enum": list(Purpose.values)})

@@ -14,6 +14,7 @@ urlpatterns = [
         views.WithdrawRequestView.as_view(),
         name="withdraw-request",
     ),
+    path("grants/<uuid:grant_id>", views.OrganisationGrantView.as_view(), name="grant"),
     path("grants/<uuid:grant_id>/withdraw", views.WithdrawGrantView.as_view(), name="withdraw-grant"),
     path(
         "grants/<uuid:grant_id>/credentials",

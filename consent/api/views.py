@@ -150,6 +150,18 @@ class WithdrawGrantView(APIView):
         return Response(GrantSerializer(grant).data)
 
 
+class OrganisationGrantView(APIView):
+    """Requesters: a grant you were given, with its access-grant credential (the grant signed by
+    this service, to show a third party; its status list says whether it still holds)."""
+
+    permission_classes = [IsRequester]
+
+    @extend_schema(responses=GrantSerializer, tags=["access requests"])
+    def get(self, request, grant_id):
+        grant = selectors.grant_of_organisation(acting_organisation(request), grant_id)
+        return Response(GrantSerializer(grant).data)
+
+
 class GrantCredentialsView(APIView):
     """Requesters: read the credentials a grant covers, as a verifiable presentation made for you.
 
