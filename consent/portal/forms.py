@@ -14,6 +14,31 @@ from consent.services import MAX_READS
 from vault.templatetags.credential_types import type_name
 from vc.types import CREDENTIAL_TYPES
 
+# What a selectively disclosed credential always shows beside the chosen fields (vc.types
+# BASE_MANDATORY_POINTERS), in words: the issuer's signature covers them.
+ALWAYS_SHARED = (
+    _("who issued it"),
+    _("what kind of credential it is"),
+    _("when it is valid"),
+    _("whether it was revoked"),
+    _("the identifier it was issued to (your pod's)"),
+)
+
+
+def always_shared(credential_type: str) -> list[str]:
+    """What is shared with every field of a credential of this type, in the active language: the
+    base mandatory claims and the type's own (e.g. the kind of degree), by the registry's labels."""
+    registered = CREDENTIAL_TYPES.get(credential_type)
+    labels = [str(words) for words in ALWAYS_SHARED]
+    if registered is not None:
+        known = claims_of(registered)
+        labels += [gettext(known[p].label) for p in registered.claim_type_pointers if p in known]
+    return labels
+
+
+def claims_field_name(credential_type: str) -> str:
+    return f"claims_{credential_type}"
+
 
 class ApproveForm(forms.Form):
     """Approve as asked, or narrow: fewer credential types, an earlier end."""
@@ -50,6 +75,52 @@ class ApproveForm(forms.Form):
         assert isinstance(field, forms.MultipleChoiceField)
         field.choices = choices
         field.initial = access_request.credential_types
+        # Narrowing by field: per type asked for by claim, a checkbox per claim asked for (valued by
+        # the registry's column name, never the pointer), all ticked to begin with.
+        self.claim_pointers: dict[str, dict[str, str]] = {}
+        for name, pointers in access_request.scope.claims.items():
+            registered = CREDENTIAL_TYPES.get(name)
+            known = claims_of(registered) if registered else {}
+            by_column = {known[p].column: p for p in known if p in pointers}  # the registry's order
+            self.claim_pointers[name] = by_column
+            self.fields[claims_field_name(name)] = forms.MultipleChoiceField(
+                label=_("Fields of the %(type)s to share") % {"type": type_name(name)},
+                widget=forms.CheckboxSelectMultiple,
+                required=False,
+                choices=[(column, gettext(known[p].label)) for column, p in by_column.items()],
+                initial=list(by_column),
+            )
+
+    def type_rows(self) -> list[dict[str, Any]]:
+        """Per type asked for: its checkbox, and for a type asked for by claim, the checkboxes of
+        its claims and what is always shared with them (the template nests them)."""
+        rows = []
+        for choice in self["credential_types"]:
+            name = choice.data["value"]
+            scoped = name in self.claim_pointers
+            rows.append(
+                {
+                    "type": choice,
+                    "claims": self[claims_field_name(name)] if scoped else None,
+                    "always": always_shared(name) if scoped else None,
+                }
+            )
+        return rows
+
+    def approved_claims(self) -> dict[str, list[str]] | None:
+        """The claims approved per chosen type asked for by claim (pointers), or None when the
+        request named no claims (each type is then shared whole, as asked)."""
+        if not self.claim_pointers:
+            return None
+        chosen = self.cleaned_data.get("credential_types") or []
+        return {
+            name: [
+                self.claim_pointers[name][column]
+                for column in self.cleaned_data.get(claims_field_name(name), [])
+            ]
+            for name in chosen
+            if name in self.claim_pointers
+        }
 
     def clean(self):
         """The service decides; these are its rules said first, in the citizen's language."""
@@ -61,6 +132,16 @@ class ApproveForm(forms.Form):
                 code="expired",
                 params={"date": date_format(asked, "DATETIME_FORMAT")},
             )
+        for name in cleaned.get("credential_types") or []:
+            if name in self.claim_pointers and not cleaned.get(claims_field_name(name)):
+                self.add_error(
+                    claims_field_name(name),
+                    forms.ValidationError(
+                        _("Choose at least one field of the %(type)s, or do not share it at all."),
+                        code="no-fields",
+                        params={"type": type_name(name)},
+                    ),
+                )
         day = cleaned.get("valid_until")
         if day and day > asked.astimezone(UTC).date():
             self.add_error(

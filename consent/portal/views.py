@@ -3,7 +3,7 @@
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -78,6 +78,7 @@ def approve(request: HttpRequest, request_id) -> HttpResponse:
             citizen=acting_citizen(request),
             request_id=access_request.pk,
             credential_types=form.cleaned_data["credential_types"],
+            claims=form.approved_claims(),
             valid_until=form.valid_until_datetime(),
             max_reads=form.cleaned_data.get("max_reads"),
         )
@@ -159,3 +160,18 @@ def read_limit(request: HttpRequest, grant_id) -> HttpResponse:
         % {"org": grant.grantee, "count": form.cleaned_data["max_reads"]},
         "portal:grants",
     )
+
+
+@citizen_required
+def grant_credential(request: HttpRequest, grant_id) -> HttpResponse:
+    """The access-grant credential the grantee holds for one of the citizen's grants, to keep or
+    check: the same signed JSON (whether it still holds is in the service's status list)."""
+    grant = selectors.grants_of_citizen(acting_citizen(request)).filter(pk=grant_id).first()
+    held = getattr(grant, "credential", None) if grant is not None else None
+    if grant is None or held is None:
+        raise Http404("You have no grant with that id, or it has no access-grant credential.")
+    response = JsonResponse(
+        held.document, content_type="application/vc+ld+json", json_dumps_params={"indent": 2}
+    )
+    response["Content-Disposition"] = f'attachment; filename="access-grant-{grant.pk}.json"'
+    return response

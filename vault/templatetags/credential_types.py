@@ -24,6 +24,9 @@ STATE_WORDS = {
     "pending": gettext_lazy("waiting for you"),
     "approved": gettext_lazy("approved"),
     "denied": gettext_lazy("denied"),
+    # Ended by the other side: a request the requester took back, a grant the grantee gave up.
+    "withdrawn": gettext_lazy("withdrawn"),
+    "exhausted": gettext_lazy("all reads used"),
 }
 
 
