@@ -286,10 +286,14 @@ def test_a_lowered_limit_revokes_the_credential_and_issues_one_that_says_it(empl
 
 
 def test_an_erased_pod_takes_its_grants_credentials_with_it(employer, citizen):
-    from vault.erasure import delete_rows
+    from vault import erasure
+    from vault.models import PodErasure
 
     credential = granted(employer, citizen)["accessGrantCredential"]
-    delete_rows(citizen.pod.pk)
+    PodErasure.objects.create(
+        pod=citizen.pod, requested_at=timezone.now(), due_at=timezone.now() - timedelta(days=1)
+    )
+    assert erasure.erase(citizen.pod.pk)
     assert not GrantCredential.objects.exists()
     assert offline_status(credential) is True
 
