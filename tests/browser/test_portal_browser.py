@@ -139,3 +139,45 @@ def test_an_approval_with_a_bad_date_stays_on_the_page_with_the_error(story, ope
         "ne peut durer plus longtemps que demandé"
     )
     assert not Grant.objects.filter(request=story["pending"]).exists()
+
+
+def test_the_citizen_narrows_a_request_by_field(story, open_context, tmp_path):
+    """A request for two fields of the diploma: each has its checkbox, what is always shared is
+    said with why, and unticking one shares only the other (and the page passes axe-core)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from consent.services import file_access_request
+
+    from .conftest import NATIONAL_ID
+
+    asked = file_access_request(
+        requester=story["employer"].organisation,
+        national_id=NATIONAL_ID,
+        credential_types=["DiplomaCredential"],
+        claims={"DiplomaCredential": ["/credentialSubject/degree/name", "/credentialSubject/awardedOn"]},
+        purpose="dpv:HumanResourceManagement",
+        purpose_description="Degree name and date only",
+        valid_until=timezone.now() + timedelta(days=30),
+    )
+    watched = sign_in(open_context(language="en"))
+    page = watched.page
+    page.goto("/portal/requests")
+    request = page.locator(f"#request-{asked.pk}")
+    expect(request).to_contain_text("Diploma (only: Degree, Awarded on)")
+    expect(request.locator(".always-shared")).to_contain_text("Kind of degree")
+    degree = request.get_by_role("checkbox", name="Degree", exact=True)
+    awarded = request.get_by_role("checkbox", name="Awarded on")
+    expect(degree).to_be_checked()
+    expect(awarded).to_be_checked()
+    assert watched.axe_violations() == []
+    screenshot(page, "requests-narrow-by-field", tmp_path)
+
+    awarded.uncheck()
+    request.get_by_role("button", name="Approve").click()
+    expect(page.locator(".messages")).to_contain_text("Acme Recruiting may now read")
+    grant = Grant.objects.get(request=asked)
+    assert grant.claims == {"DiplomaCredential": ["/credentialSubject/degree/name"]}
+    expect(page.locator("main")).to_contain_text("Diploma (only: Degree)")
+    assert watched.errors == []
