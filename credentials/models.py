@@ -7,9 +7,10 @@ from django.db.models import Q
 from accounts.models import Organisation
 from vc.statuslist import MIN_STATUS_LIST_SIZE
 
-# The service's own issuer organisation (credentials.service_identity): its slug is reserved, and
-# the types only it issues (it issues nothing else; the trust registry holds both to this).
-SERVICE_SLUG = "citizen-vault-service"
+# The service's own issuer organisation (credentials.service_identity): its slug, which no name
+# slugifies to (a leading "_") and onboarding refuses, and the types only it issues (it issues
+# nothing else; the trust registry holds both to this).
+SERVICE_SLUG = "_citizen-vault"
 SERVICE_CREDENTIAL_TYPES = frozenset({"AccessGrantCredential"})
 
 

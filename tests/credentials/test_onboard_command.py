@@ -31,3 +31,11 @@ def test_a_name_with_hidden_characters_is_refused_clearly(db):
     with pytest.raises(CommandError, match="U\\+202E RIGHT-TO-LEFT OVERRIDE"):
         onboard("Acme\u202e Recruiting", "--kind", "employer")
     assert not Organisation.objects.exists()
+
+
+def test_the_services_own_slug_is_refused(db):
+    from credentials.models import SERVICE_SLUG
+
+    with pytest.raises(CommandError, match="reserved for this service"):
+        onboard("Citizen Vault", "--kind", "issuer", "--slug", SERVICE_SLUG)
+    assert not Organisation.objects.exists()

@@ -4,7 +4,7 @@ from django.db import transaction
 
 from accounts.models import Organisation
 from accounts.services import create_organisation, issue_api_token
-from credentials.models import IssuerKey
+from credentials.models import SERVICE_SLUG, IssuerKey
 from credentials.selectors import active_issuer_key
 from credentials.services import create_issuer_key
 
@@ -22,6 +22,8 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, name, kind, slug, **options):
+        if slug == SERVICE_SLUG:
+            raise CommandError(f"The slug {slug!r} is reserved for this service's own identity.")
         if slug and Organisation.objects.filter(slug=slug).exists():
             raise CommandError(f"An organisation with slug {slug!r} exists already.")
         try:
