@@ -13,6 +13,7 @@ from tests.conftest import VECTORS
 from vc import jsonld
 from vc.errors import ShippedFileInvalid, UnknownContext
 from vc.jsonld import (
+    ACCESS_GRANT_V1,
     CONTEXTS,
     CONTEXTS_DIR,
     CREDENTIALS_V1,
@@ -43,7 +44,13 @@ def test_manifest_pins_the_sha256_of_each_shipped_file(url):
 
 def test_manifest_ships_the_eight_official_contexts_vcdm_1_1_and_our_own():
     assert len(OFFICIAL) == 8
-    assert set(MANIFEST) == set(OFFICIAL) | {EDUCATION_V1, GOOD_CONDUCT_V1, LANGUAGE_V1, CREDENTIALS_V1}
+    assert set(MANIFEST) == set(OFFICIAL) | {
+        EDUCATION_V1,
+        GOOD_CONDUCT_V1,
+        LANGUAGE_V1,
+        CREDENTIALS_V1,
+        ACCESS_GRANT_V1,
+    }
     assert set(CONTEXTS) == set(MANIFEST)
 
 
