@@ -595,6 +595,16 @@ CELERY_BEAT_SCHEDULE["consent-lifecycle-sweep"] = {
     "task": "consent.tasks.sweep_lifecycle",
     "schedule": float(CONSENT_SWEEP_SECONDS),
 }
+# Sealed log entries (legal reads under a mandate with a disclosure delay, vault.sealing) open on
+# their date: every SEALED_ENTRY_SWEEP_SECONDS beat opens what is due and tells the citizen (a
+# reader of a log opens its own pod's due entries first in any case).
+SEALED_ENTRY_SWEEP_SECONDS = int(env("SEALED_ENTRY_SWEEP_SECONDS", "600"))
+if SEALED_ENTRY_SWEEP_SECONDS <= 0:
+    raise ImproperlyConfigured("SEALED_ENTRY_SWEEP_SECONDS must be positive.")
+CELERY_BEAT_SCHEDULE["open-sealed-entries"] = {
+    "task": "vault.tasks.open_sealed_entries",
+    "schedule": float(SEALED_ENTRY_SWEEP_SECONDS),
+}
 CELERY_BEAT_SCHEDULE["prune-access-logs"] = {"task": "vault.tasks.prune_access_logs", "schedule": 86400.0}
 CELERY_BEAT_SCHEDULE["send-log-digests"] = {
     "task": "vault.tasks.send_log_digests",

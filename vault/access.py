@@ -5,8 +5,33 @@ The vault records it with every act; it does not judge it (that is the consent e
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from accounts.models import Organisation, User
+
+
+@dataclass(frozen=True)
+class LegalRead:
+    """A read made without the citizen's consent, under a mandate the law gives an agency: the
+    mandate, its legal reference (a URL and a title) and the agency's case reference. Recorded
+    in each log entry of the read (``legal``); with ``sealed_until``, the entry shows only that
+    it is a legal read by the agency, sealed until that date, and commits to a digest of the
+    rest (vault.sealing), which opens on that date."""
+
+    mandate_id: uuid.UUID | None
+    reference_url: str
+    reference_title: str
+    case_reference: str
+    sealed_until: datetime | None = None
+
+    def block(self) -> dict[str, str | None]:
+        """What an open entry records of the legal read (the ``legal`` member of its payload)."""
+        return {
+            "mandate": str(self.mandate_id) if self.mandate_id else None,
+            "reference": self.reference_url,
+            "title": self.reference_title,
+            "case": self.case_reference,
+        }
 
 
 @dataclass(frozen=True)
@@ -18,6 +43,7 @@ class AccessContext:
     legal_basis: str = ""
     grant_id: uuid.UUID | None = None
     request_id: uuid.UUID | None = None
+    legal: LegalRead | None = None  # a read under a mandate (consent.models.Mandate)
 
     @classmethod
     def for_organisation(cls, organisation: Organisation, **kwargs) -> "AccessContext":

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from . import logformat, logkeys, merkle
+from . import logformat, logkeys, merkle, sealing
 from .access import AccessContext
 from .errors import LogProofUnavailable
 from .models import AccessEvent, LogSigningKey, Pod, PodCredential, PodLog
@@ -59,6 +59,8 @@ def entry_payload(event: AccessEvent) -> dict[str, Any]:
     }
     if event.fields:  # only where a read named fields, so every earlier entry hashes as it did
         payload["fields"] = list(event.fields)
+    if event.legal:  # only a read under a mandate (vault.access.LegalRead; sealed: vault.sealing)
+        payload["legal"] = dict(event.legal)
     return payload
 
 
@@ -227,6 +229,7 @@ def append_all(pod: Pod, *, context: AccessContext, entries: list[Entry]) -> lis
     frontier = _split_frontier(head.frontier)
     size, prev = head.size, head.head_hash
     events = []
+    sealed: list[tuple[int, datetime, dict[str, Any]]] = []
     for entry in entries:
         resource = entry.resource
         event = AccessEvent(
@@ -249,6 +252,15 @@ def append_all(pod: Pod, *, context: AccessContext, entries: list[Entry]) -> lis
             fields=list(entry.fields),
             prev_hash=prev,
         )
+        legal = context.legal
+        if (
+            legal is not None
+            and legal.sealed_until is not None
+            and entry.outcome == AccessEvent.Outcome.ALLOWED
+        ):
+            sealed.append((event.seq, legal.sealed_until, sealing.seal_event(event, legal)))
+        elif legal is not None:
+            event.legal = legal.block()
         payload = entry_payload(event)
         event.entry_hash = logformat.entry_hash(payload)
         leaf = logformat.entry_leaf_hash(payload)
@@ -256,6 +268,7 @@ def append_all(pod: Pod, *, context: AccessContext, entries: list[Entry]) -> lis
         frontier = merkle.append_leaf(frontier, size, leaf)
         size, prev = event.seq, event.entry_hash
         events.append(event)
+    sealing.store(pod, sealed)
     signer = logkeys.signer(head.active_key)
     checkpoint = logformat.Checkpoint(head.origin, size, merkle.frontier_root(frontier), checkpoint_time(now))
     _write(
@@ -290,6 +303,7 @@ PRUNED_FIELDS: dict[str, Any] = {
     "credential_type": "",
     "reason": "",
     "fields": [],
+    "legal": {},
 }
 
 

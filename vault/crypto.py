@@ -22,6 +22,7 @@ AAD_VERSION = "citizen-vault/pod/v1"
 CREDENTIAL_KIND = "credential"
 HOLDER_KEY_KIND = "holder-key"
 DOCUMENT_NAME_KIND = "document-name"
+SEALED_DETAIL_KIND = "sealed-log-detail"  # a sealed log entry's detail (vault.sealing)
 # Chunked records (seal_chunk): a personal document's content, an export's archive.
 DOCUMENT_CHUNK_KIND = "document-chunk"
 EXPORT_CHUNK_KIND = "export-chunk"
@@ -32,6 +33,7 @@ EXPORT_CHUNK_KIND = "export-chunk"
 #   Pod.holder_key_sealed              seal_for_pod, HOLDER_KEY_KIND, resource = the pod id
 #   PodCredential.ciphertext           seal_for_pod, CREDENTIAL_KIND, resource = the row id
 #   PodDocument.name_sealed            seal_for_pod, DOCUMENT_NAME_KIND, resource = the document id
+#   SealedLogDetail.sealed             seal_for_pod, SEALED_DETAIL_KIND, resource = the entry's seq
 #   DocumentChunk.sealed               seal_chunk, DOCUMENT_CHUNK_KIND, resource = the document id
 #   ExportChunk.sealed                 seal_chunk, EXPORT_CHUNK_KIND, resource = the export id
 # (PodDocument.version and PodCredential.version are the versions bound in; exports are

@@ -27,7 +27,7 @@ from credentials.keys import ISSUER_KEYS
 
 from . import crypto
 from .logkeys import LOG_SIGNING_KEYS
-from .models import DocumentChunk, ExportChunk, Pod, PodCredential, PodDocument
+from .models import DocumentChunk, ExportChunk, Pod, PodCredential, PodDocument, SealedLogDetail
 
 DEFAULT_BATCH_SIZE = 500
 # Each ciphertext re-encrypted by a pod's data-key rotation is written back in groups this big.
@@ -84,6 +84,13 @@ def pod_sealed_tables() -> list[PodSealedTable]:
             aad=lambda pod_id, row: crypto.resource_aad(
                 pod_id, crypto.DOCUMENT_NAME_KIND, row.pk, row.version
             ),
+        ),
+        PodSealedTable(
+            label="sealed log details",
+            model=SealedLogDetail,
+            sealed_field="sealed",
+            pod_lookup="pod",
+            aad=lambda pod_id, row: crypto.resource_aad(pod_id, crypto.SEALED_DETAIL_KIND, row.seq, 1),
         ),
         PodSealedTable(
             label="document chunks",

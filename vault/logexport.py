@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 
-from . import accesslog, logkeys, merkle, selectors
+from . import accesslog, logkeys, merkle, sealing, selectors
 from .access import AccessContext
 from .models import AccessEvent, Pod
 from .verify_log import FORMAT
@@ -33,8 +33,10 @@ def _entries(pod: Pod) -> list[AccessEvent]:
 
 def build(pod: Pod) -> dict[str, Any]:
     """The download of ``pod``'s log as it stands (a read; see ``export_log`` for the logged act)."""
+    sealing.open_due_in(pod)
     head = accesslog.head_of(pod)
     events = _entries(pod)
+    details = sealing.details_of(pod)
     leaves = [bytes.fromhex(event.leaf_hash) for event in events]
     return {
         "format": FORMAT,
@@ -51,6 +53,12 @@ def build(pod: Pod) -> dict[str, Any]:
                 "seq": event.seq,
                 "entry": None if event.pruned_at else accesslog.entry_payload(event),
                 "prunedAt": event.pruned_at.isoformat() if event.pruned_at else None,
+                # A sealed entry's detail once opened (its digest is in the entry): else absent.
+                **(
+                    {"sealedDetail": sealing.opened_detail(event, details)}
+                    if sealing.opened_detail(event, details) is not None
+                    else {}
+                ),
                 "hash": event.entry_hash,
                 "leafHash": _b64(leaf),
             }
@@ -70,6 +78,8 @@ def summary(pod: Pod) -> str:
         f"Entries older than {settings.ACCESS_LOG_RETENTION_DAYS} days keep only their time and kind.",
         "",
     ]
+    sealing.open_due_in(pod)
+    details = sealing.details_of(pod)
     for event in _entries(pod):
         when = f"{event.occurred_at.astimezone(UTC):%Y-%m-%d %H:%M:%S}"
         if event.pruned_at:
@@ -77,6 +87,16 @@ def summary(pod: Pod) -> str:
             continue
         what = event.get_action_display() + (f": {event.credential_type}" if event.credential_type else "")
         why = f", purpose {event.purpose}" if event.purpose else ""
+        legal, opened = event.legal or {}, sealing.opened_detail(event, details)
+        if sealing.is_sealed(event) and opened is None:
+            why += f", a legal read sealed until {legal['sealedUntil']}"
+        elif sealing.is_sealed(event) and opened is not None:
+            legal = opened["legal"]
+            what += f": {opened['credentialType']}" if opened.get("credentialType") else ""
+            why += f", a legal read sealed until {event.legal['sealedUntil']}, now open"
+        if legal.get("case") is not None or legal.get("reference"):
+            law = legal.get("title") or legal.get("reference") or "no mandate"
+            why += f", under {law}, case {legal.get('case') or '-'}"
         lines.append(
             f"#{event.seq:<5} {when}  {event.actor_label}: {what}{why} ({event.shown_outcome[1].lower()})"
         )

@@ -117,6 +117,9 @@ class AccessEvent(models.Model):
     reason = models.CharField(max_length=64, blank=True)
     # A read that released (or asked for) only some fields: their JSON pointers, never values.
     fields = models.JSONField(default=list, blank=True)
+    # A read under an agency's mandate (vault.access.LegalRead): the mandate, its legal reference
+    # and the case reference; or, for a sealed entry, only {"sealedUntil", "digest"} (vault.sealing).
+    legal = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64)
     # RFC 9162 leaf hash (hex) of the entry's canonical bytes: the pod's Merkle tree is built from
@@ -169,6 +172,40 @@ class AccessEvent(models.Model):
         if self.action in ended:
             return ended[self.action]
         return self.outcome, str(self.get_outcome_display())
+
+
+class SealedLogDetail(models.Model):
+    """The detail of a sealed log entry (a legal read under a mandate with a disclosure delay):
+    sealed under the pod's data key until ``sealed_until``, then opened (``opened``, the same
+    JSON whose digest the entry committed to). The entry itself, with the agency's name and the
+    date, is in the log from the start: the citizen sees it at once, and what it hides opens by
+    itself (vault.sealing.open_due, and every reader of the log opens what is due first)."""
+
+    pod = models.ForeignKey(Pod, on_delete=models.CASCADE, related_name="sealed_log_details")
+    seq = models.PositiveBigIntegerField()  # the entry's place in the pod's log
+    sealed_until = models.DateTimeField()
+    sealed = models.BinaryField()  # vault.crypto.seal_for_pod, SEALED_DETAIL_KIND, resource = seq
+    opened_at = models.DateTimeField(null=True, blank=True)
+    opened = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["pod", "seq"], name="sealed_detail_one_per_entry"),
+            models.CheckConstraint(
+                condition=Q(opened_at__isnull=True, opened__isnull=True)
+                | Q(opened_at__isnull=False, opened__isnull=False),
+                name="sealed_detail_opened_together",
+            ),
+        ]
+        indexes = [
+            # The opening task's question: which sealed entries are due?
+            models.Index(
+                fields=["sealed_until"], condition=Q(opened_at__isnull=True), name="sealed_detail_due"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"sealed entry #{self.seq} of pod {self.pod_id} until {self.sealed_until:%Y-%m-%d}"
 
 
 class PodLog(models.Model):

@@ -8,9 +8,18 @@ from accounts.errors import NO_POD_FOR_CITIZEN, CitizenNotFound
 from accounts.models import Organisation, User
 from accounts.selectors import citizen_by_national_id
 
-from . import accesslog
+from . import accesslog, sealing
 from .errors import BatchNotFound, PodNotFound
-from .models import AccessEvent, Batch, BatchRowError, LogSigningKey, Pod, PodCredential, PodLog
+from .models import (
+    AccessEvent,
+    Batch,
+    BatchRowError,
+    LogSigningKey,
+    Pod,
+    PodCredential,
+    PodLog,
+    SealedLogDetail,
+)
 
 
 def pod_of(user: User) -> Pod:
@@ -35,7 +44,15 @@ def pod_for_national_id(national_id: str) -> Pod:
 
 
 def access_log(pod: Pod) -> QuerySet[AccessEvent]:
+    """The pod's log, newest first; the sealed entries that are due are opened first (so no
+    reader shows one sealed past its date, whether or not the beat task has run)."""
+    sealing.open_due_in(pod)
     return AccessEvent.objects.filter(pod=pod).order_by("-seq")
+
+
+def sealed_details(pod: Pod) -> dict[int, SealedLogDetail]:
+    """The pod's sealed entries' details by seq (vault.sealing.opened_detail reads them)."""
+    return sealing.details_of(pod)
 
 
 def verify_access_log(pod: Pod) -> accesslog.ChainCheck:

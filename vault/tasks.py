@@ -264,3 +264,13 @@ def rotate_pod_data_key(pod_id: str) -> int:
     from .services import rotate_pod_data_key as rotate
 
     return rotate(pod_id=pod_id)
+
+
+@shared_task(ignore_result=True)
+def open_sealed_entries() -> int:
+    """Celery beat (CELERY_BEAT_SCHEDULE "open-sealed-entries"): open the sealed log entries whose
+    date has come (each checked against its digest) and tell each citizen, once per entry.
+    Idempotent; every reader of a log also opens its pod's due entries (vault.sealing)."""
+    from .sealing import open_due
+
+    return open_due()

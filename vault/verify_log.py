@@ -9,7 +9,10 @@ nothing in the download but what a log key signed, and checks that
   so an edited, deleted, inserted or reordered entry, a cut tail, a wholly deleted log or a
   chain recomputed by someone with database access cannot go unseen;
 - no two signed checkpoints give one tree size two roots (a fork: two different logs shown);
-- every entry is covered by a signed checkpoint, and each inclusion proof in the download holds.
+- every entry is covered by a signed checkpoint, and each inclusion proof in the download holds;
+- every opened sealed entry (a legal read whose detail was sealed until a date) comes with the
+  detail its entry committed to: SHA-256 of the detail's RFC 8785 bytes is the entry's
+  ``legal.digest``. A sealed entry not yet open shows its date and digest only.
 
 Pin the operator's published log key with ``--key`` (docs/operations.md, or
 /.well-known/citizen-vault/log-keys); without it the keys listed in the download are used, and
@@ -20,6 +23,7 @@ the report says so. Exit codes: 0 intact; 1 the log does not match what was sign
 import argparse
 import base64
 import binascii
+import hashlib
 import json
 import sys
 from collections.abc import Sequence
@@ -125,7 +129,7 @@ def verify(
 
     # 1. The entries: content → leaf, chain links, order.
     leaves: list[bytes] = []
-    prev, pruned = "0" * 64, 0
+    prev, pruned, sealed, opened = "0" * 64, 0, 0, 0
     for position, item in enumerate(entries, start=1):
         if not isinstance(item, dict) or item.get("seq") != position:
             report.tampered.append(
@@ -154,6 +158,25 @@ def verify(
                 report.tampered.append(f"entry {position}: it names another position or pod")
             if payload.get("prev") != prev:
                 report.tampered.append(f"entry {position}: it does not link to the entry before it")
+            legal = payload.get("legal")
+            if isinstance(legal, dict) and "digest" in legal:
+                sealed += 1
+                detail = item.get("sealedDetail")
+                if detail is not None:
+                    try:
+                        digest = hashlib.sha256(logformat.canonical_json(detail)).hexdigest()
+                    except logformat.FormatError as exc:
+                        raise Unreadable(f"Entry {position}'s sealed detail: {exc}") from exc
+                    if digest != legal["digest"]:
+                        report.tampered.append(
+                            f"entry {position}: its opened sealed detail is not the one the entry "
+                            "committed to"
+                        )
+                    opened += 1
+            elif "sealedDetail" in item:
+                report.tampered.append(
+                    f"entry {position}: a sealed detail given for an entry that sealed none"
+                )
         prev = this_hash if isinstance(this_hash, str) else ""
         leaves.append(leaf)
     size = len(leaves)
@@ -221,6 +244,11 @@ def verify(
         f"log {origin}: {size} entries ({pruned} pruned of their detail after the retention window); "
         f"{len(notes)} checkpoint(s) given, signed sizes: {', '.join(str(s) for s in sorted(signed))}"
     )
+    if sealed:
+        report.notes.append(
+            f"sealed entries: {sealed} (legal reads), {opened} opened and checked against their digest, "
+            f"{sealed - opened} still sealed"
+        )
     return report
 
 

@@ -8,7 +8,7 @@ from core.serializers import StrictSerializer
 from credentials.services import ISSUANCE_CRYPTOSUITES, WHOLE_CRYPTOSUITES
 from vc.dataintegrity import CRYPTOSUITE
 
-from .. import logkeys
+from .. import logkeys, sealing
 from ..models import AccessEvent, Batch, BatchRowError
 
 
@@ -82,6 +82,16 @@ class AccessEventSerializer(serializers.ModelSerializer):
         ),
     )
 
+    legal = serializers.SerializerMethodField(
+        help_text=(
+            "A read under an agency's mandate (else null): mandate, reference (the law's URL), "
+            "title and case (the agency's case reference); or, for a sealed entry, sealedUntil, "
+            "digest (SHA-256 of the detail's RFC 8785 bytes, which the entry's hash covers) and "
+            "detail: null until sealedUntil, then the opened detail (salt, legal, purpose, "
+            "credentialType, credentialId, fields...), which hashes to digest."
+        )
+    )
+
     class Meta:
         model = AccessEvent
         fields = [
@@ -98,9 +108,21 @@ class AccessEventSerializer(serializers.ModelSerializer):
             "credentialType",
             "reason",
             "fields",
+            "legal",
             "prevHash",
             "hash",
         ]
+
+    @extend_schema_field({"type": "object", "nullable": True, "additionalProperties": True})
+    def get_legal(self, event: AccessEvent) -> dict | None:
+        if not event.legal:
+            return None
+        if not sealing.is_sealed(event):
+            return dict(event.legal)
+        return {
+            **event.legal,
+            "detail": sealing.opened_detail(event, self.context.get("sealed_details") or {}),
+        }
 
     def get_actor(self, event: AccessEvent) -> dict:
         return {

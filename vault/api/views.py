@@ -243,7 +243,12 @@ class AccessLogView(generics.GenericAPIView):
     def get(self, request):
         pod = selectors.pod_of(acting_citizen(request))
         page = self.paginate_queryset(selectors.access_log(pod))
-        body = self.get_paginated_response(self.get_serializer(page, many=True).data).data
+        serializer = self.get_serializer(
+            page,
+            many=True,
+            context={**self.get_serializer_context(), "sealed_details": selectors.sealed_details(pod)},
+        )
+        body = self.get_paginated_response(serializer.data).data
         latest = selectors.latest_checkpoint(pod)
         body["checkpoint"] = CheckpointSerializer(latest).data if latest else None
         return Response(body)
