@@ -14,7 +14,7 @@ from datetime import datetime
 from accounts.models import Organisation
 from vc.types import CREDENTIAL_TYPES
 
-from .models import Grant
+from .models import Grant, Mandate
 from .scopes import claims_of
 
 
@@ -79,6 +79,60 @@ def decide(
                 False,
                 "field-out-of-scope",
                 f"The grant allows {', '.join(allowed) or 'no claims'} of {credential_type}, "
+                f"not {', '.join(repr(pointer) for pointer in outside)}.",
+            )
+    return ALLOW
+
+
+def decide_legal_read(
+    mandate: Mandate | None,
+    *,
+    organisation: Organisation,
+    case_reference_problem: str,
+    credential_type: str | None,
+    at: datetime,
+    claims: tuple[str, ...] | None = None,
+) -> Decision:
+    """May this organisation read, without consent, under this mandate (None: it named none, or
+    one that does not exist), now, for this case, this type and these claims? Claims are
+    compared with the mandate's as strings, never resolved (as under a grant). The rules, in
+    order: an agency; a mandate, of this agency; in force (not ended, begun, not past its end);
+    a case reference (``case_reference_problem`` says what is wrong with it, if anything); the
+    type and each claim within the mandate."""
+    if organisation.kind != Organisation.Kind.AGENCY:
+        return Decision(False, "not-an-agency", "Only a public agency reads under a mandate.")
+    if mandate is None:
+        return Decision(False, "no-mandate", "Your agency holds no mandate with that id.")
+    if mandate.agency_id != organisation.pk:
+        return Decision(False, "not-mandate-holder", "This mandate was not given to your agency.")
+    if mandate.ended_at is not None:
+        return Decision(False, "mandate-ended", f"The mandate ended at {mandate.ended_at.isoformat()}.")
+    if at < mandate.valid_from:
+        return Decision(
+            False, "mandate-not-yet-valid", f"The mandate is in force from {mandate.valid_from.isoformat()}."
+        )
+    if at >= mandate.valid_until:
+        return Decision(
+            False, "mandate-expired", f"The mandate expired at {mandate.valid_until.isoformat()}."
+        )
+    if case_reference_problem:
+        return Decision(False, "case-reference-missing", case_reference_problem)
+    if credential_type is not None and credential_type not in mandate.credential_types:
+        return Decision(
+            False,
+            "out-of-mandate",
+            f"The mandate covers {', '.join(mandate.credential_types)}, not {credential_type}.",
+        )
+    if claims is not None and credential_type is not None:
+        allowed = mandate.scope.pointers_for(credential_type)
+        if allowed is None:
+            known = CREDENTIAL_TYPES.get(credential_type)
+            allowed = tuple(claims_of(known)) if known else ()
+        if outside := [pointer for pointer in claims if pointer not in allowed]:
+            return Decision(
+                False,
+                "field-out-of-mandate",
+                f"The mandate allows {', '.join(allowed) or 'no claims'} of {credential_type}, "
                 f"not {', '.join(repr(pointer) for pointer in outside)}.",
             )
     return ALLOW

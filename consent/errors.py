@@ -45,3 +45,21 @@ class AccessDenied(Forbidden):
     def __init__(self, code: str, detail: str) -> None:
         super().__init__(detail, reason=code)
         self.code = code
+
+
+class InvalidMandate(Invalid):
+    code = "invalid-mandate"
+    title = "The mandate is not acceptable"
+
+
+class MandateNotFound(NotFound):
+    code = "mandate-not-found"
+    title = "No such mandate"
+
+
+class InvalidCaseReference(Invalid):
+    """A legal read without a usable case reference: refused, and logged in each citizen's pod."""
+
+    code = "case-reference-missing"
+    title = "A legal read states a case reference"
+    status = 400

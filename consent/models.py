@@ -1,4 +1,5 @@
 import uuid
+from datetime import datetime
 
 from django.db import models
 from django.db.models import F, Q
@@ -214,3 +215,71 @@ class GrantCredential(models.Model):
 
     def __str__(self) -> str:
         return f"access-grant credential {self.credential_id} of grant {self.grant_id}"
+
+
+class Mandate(Scoped, models.Model):
+    """What the law lets an agency read without the citizen's consent: registered by an
+    operator (consent.services.register_mandate), never edited, ended by an operator or by
+    ``valid_until``. Each read under it states it and a case reference, and is logged in the
+    citizen's pod as a legal read (sealed until a date where ``disclosure_delay_days`` is set)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    agency = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="mandates")
+    reference_url = models.URLField(
+        max_length=500, help_text="Where the law that gives the mandate is published."
+    )
+    reference_title = models.CharField(
+        max_length=200, help_text="The law's title and article, as people cite it."
+    )
+    credential_types = models.JSONField()
+    # Per field-scoped type, the sorted JSON pointers a read may release (consent.scopes).
+    claims = models.JSONField(default=dict, blank=True)
+    purpose = models.CharField(max_length=64, choices=Purpose.choices)
+    # Days each read's log entry stays sealed (0: none; it is open at once).
+    disclosure_delay_days = models.PositiveIntegerField(default=0)
+    valid_from = models.DateTimeField()
+    valid_until = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__gt=F("valid_from")), name="mandate_period_not_empty"
+            ),
+            models.CheckConstraint(
+                condition=Q(disclosure_delay_days__lte=3650), name="mandate_delay_at_most_ten_years"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency}: {self.reference_title}"
+
+    def is_in_force(self, at: datetime) -> bool:
+        return self.ended_at is None and self.valid_from <= at < self.valid_until
+
+
+class MandateEvent(models.Model):
+    """The audit trail of mandates: who registered or ended one, when, and the mandate as it
+    stood. Written in the transaction of the change; never changed."""
+
+    class Action(models.TextChoices):
+        REGISTERED = "registered", _("Registered")
+        ENDED = "ended", _("Ended")
+
+    mandate = models.ForeignKey(Mandate, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(max_length=16, choices=Action.choices)
+    operator = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    operator_label = models.CharField(max_length=200)  # who, as a person reads it (kept if the user goes)
+    at = models.DateTimeField(auto_now_add=True)
+    snapshot = models.JSONField()  # the mandate after the change, as the admin and API show it
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.mandate_id} {self.action} by {self.operator_label}"

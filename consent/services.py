@@ -15,11 +15,14 @@ import re
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
@@ -30,7 +33,7 @@ from inbox import services as inbox
 from inbox.models import Notification
 from vault import disclosure
 from vault import services as vault
-from vault.access import AccessContext
+from vault.access import AccessContext, LegalRead
 from vault.errors import NotDisclosable
 from vault.models import AccessEvent
 from vault.selectors import pod_for_national_id
@@ -38,18 +41,21 @@ from vc.errors import ProofOptionsInvalid, UnknownCredentialType
 from vc.types import CREDENTIAL_TYPES, check_type_name
 
 from . import grantcredentials
-from .decisions import Decision, decide
+from .decisions import Decision, decide, decide_legal_read
 from .errors import (
     AccessDenied,
     GrantNotFound,
+    InvalidCaseReference,
+    InvalidMandate,
     InvalidNarrowing,
     InvalidRead,
     InvalidRequest,
     InvalidTransition,
+    MandateNotFound,
     RequestNotFound,
     UnknownPurpose,
 )
-from .models import EXPIRED, AccessRequest, Grant, Purpose
+from .models import EXPIRED, AccessRequest, Grant, Mandate, MandateEvent, Purpose
 from .scopes import DETAIL_TYPE, Scope, ScopeErrors, narrowed, parse_authorization_details
 
 MAX_GRANT_PERIOD = timedelta(days=366)
@@ -64,7 +70,7 @@ def answer_window() -> timedelta:
 def _checked_scope(
     credential_types: Sequence[str],
     claims: Mapping[str, Sequence[str]] | None,
-    error: type[InvalidRequest] | type[InvalidNarrowing],
+    error: type[InvalidRequest] | type[InvalidNarrowing] | type[InvalidMandate],
 ) -> Scope:
     """The scope of these types and claims, checked against the registry (consent.scopes);
     raises ``error`` with ``errors`` naming each problem."""
@@ -780,3 +786,316 @@ def sweep_lifecycle() -> dict[str, int]:
             )
         done["expiryNotices"] += notice is not None
     return done
+
+
+# --- agencies under law: mandates and legal reads -----------------------------------------------
+
+MAX_MANDATE_DELAY_DAYS = 3650
+MAX_LEGAL_READ_CITIZENS = 100  # a bulk read names at most this many citizens
+CASE_REFERENCE_MAX_LENGTH = 64
+# A case reference as agencies number files: letters, digits and . / _ : # ( ) - and spaces inside.
+CASE_REFERENCE_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9 ./_:#()-]*[A-Za-z0-9./_:#()-])?\Z"
+
+
+def _mandate_snapshot(mandate: Mandate) -> dict[str, Any]:
+    return {
+        "agency": str(mandate.agency_id),
+        "referenceUrl": mandate.reference_url,
+        "referenceTitle": mandate.reference_title,
+        "authorizationDetails": mandate.scope.authorization_details(),
+        "purpose": mandate.purpose,
+        "disclosureDelayDays": mandate.disclosure_delay_days,
+        "validFrom": mandate.valid_from.isoformat(),
+        "validUntil": mandate.valid_until.isoformat(),
+        "endedAt": mandate.ended_at.isoformat() if mandate.ended_at else None,
+        "endReason": mandate.end_reason,
+    }
+
+
+def _operator_label(operator: User | None, label: str) -> str:
+    return label or (operator.get_username() if operator is not None else "") or "manage.py"
+
+
+@transaction.atomic
+def register_mandate(
+    *,
+    agency: Organisation,
+    reference_url: str,
+    reference_title: str,
+    credential_types: Sequence[str],
+    purpose: str,
+    valid_until: datetime,
+    claims: Mapping[str, Sequence[str]] | None = None,
+    valid_from: datetime | None = None,
+    disclosure_delay_days: int = 0,
+    operator: User | None = None,
+    operator_label: str = "",
+) -> Mandate:
+    """An operator records what the law lets an agency read without consent: the legal
+    reference (a URL and a title), credential types and, per type, the claims (checked against
+    the registry as requests are, consent.scopes), the purpose, an optional disclosure delay in
+    days, and the period. Audited (MandateEvent, in the same transaction).
+
+    Raises InvalidMandate naming what is wrong (not an agency, a bad URL or title, a type or
+    claim the registry refuses, an unknown purpose, a delay or period out of bounds).
+    """
+    if agency.kind != Organisation.Kind.AGENCY or not agency.is_active:
+        raise InvalidMandate(f"{agency.name} is not an active public agency; only agencies hold mandates.")
+    try:
+        URLValidator(schemes=["https", "http"])(reference_url)
+    except DjangoValidationError:
+        raise InvalidMandate(f"{reference_url!r} is not an http(s) URL of the law.") from None
+    if len(reference_url) > 500:
+        raise InvalidMandate("The legal reference URL has at most 500 characters.")
+    if not reference_title.strip() or len(reference_title) > 200:
+        raise InvalidMandate("Give the law's title (1 to 200 characters).")
+    check_plain_text(reference_title, field="/referenceTitle", label="The legal reference's title")
+    if not credential_types:
+        raise InvalidMandate("A mandate covers at least one credential type.")
+    for name in credential_types:
+        if name not in CREDENTIAL_TYPES:
+            raise InvalidMandate(
+                f"{name!r} is not a credential type this service knows "
+                f"(supported: {', '.join(sorted(CREDENTIAL_TYPES))})."
+            )
+    scope = _checked_scope(credential_types, claims, InvalidMandate)
+    if purpose not in Purpose.values:
+        raise InvalidMandate(f"Unknown purpose {purpose!r}.", allowedPurposes=list(Purpose.values))
+    if not 0 <= disclosure_delay_days <= MAX_MANDATE_DELAY_DAYS:
+        raise InvalidMandate(f"The disclosure delay is 0 to {MAX_MANDATE_DELAY_DAYS} days.")
+    now = timezone.now()
+    valid_from = valid_from or now
+    if valid_until <= max(valid_from, now):
+        raise InvalidMandate("A mandate ends in the future, after it begins.")
+    mandate = Mandate.objects.create(
+        agency=agency,
+        reference_url=reference_url,
+        reference_title=reference_title,
+        credential_types=list(scope.credential_types),
+        claims=scope.claims_json(),
+        purpose=purpose,
+        disclosure_delay_days=disclosure_delay_days,
+        valid_from=valid_from,
+        valid_until=valid_until,
+    )
+    MandateEvent.objects.create(
+        mandate=mandate,
+        action=MandateEvent.Action.REGISTERED,
+        operator=operator,
+        operator_label=_operator_label(operator, operator_label),
+        snapshot=_mandate_snapshot(mandate),
+    )
+    return mandate
+
+
+@transaction.atomic
+def end_mandate(
+    *, mandate_id: Any, reason: str = "", operator: User | None = None, operator_label: str = ""
+) -> Mandate:
+    """An operator ends a mandate now: reads under it are refused from then on (a read in flight
+    holds the mandate's row, so it completes first, or is refused). Audited.
+
+    Raises MandateNotFound, InvalidTransition (ended already) or HiddenCharacters (the reason).
+    """
+    check_plain_text(reason, field="/reason", label="The reason", multiline=True)
+    try:
+        mandate = Mandate.objects.select_for_update().filter(pk=uuid.UUID(str(mandate_id))).first()
+    except ValueError:
+        mandate = None
+    if mandate is None:
+        raise MandateNotFound("No mandate with that id.")
+    if mandate.ended_at is not None:
+        raise InvalidTransition("This mandate has ended already.", state="ended")
+    mandate.ended_at = timezone.now()
+    mandate.end_reason = reason[:500]
+    mandate.save(update_fields=["ended_at", "end_reason"])
+    MandateEvent.objects.create(
+        mandate=mandate,
+        action=MandateEvent.Action.ENDED,
+        operator=operator,
+        operator_label=_operator_label(operator, operator_label),
+        snapshot=_mandate_snapshot(mandate),
+    )
+    return mandate
+
+
+def case_reference_problem(case_reference: Any) -> str:
+    """What is wrong with a case reference ('' when nothing is)."""
+    if not isinstance(case_reference, str) or not case_reference:
+        return "State the case reference of the file this read is for (caseReference)."
+    if len(case_reference) > CASE_REFERENCE_MAX_LENGTH or not re.match(
+        CASE_REFERENCE_PATTERN, case_reference
+    ):
+        return (
+            f"A case reference is 1 to {CASE_REFERENCE_MAX_LENGTH} letters, digits, spaces and "
+            "./_:#()- , beginning with a letter or digit and not ending in a space."
+        )
+    return ""
+
+
+def _share_lock_mandate(mandate_id: uuid.UUID) -> None:
+    """Lock the mandate row FOR SHARE until the read's transaction ends (PostgreSQL): ending it
+    (FOR UPDATE) waits for the reads in flight, and a read after it sees it ended."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute('SELECT 1 FROM "consent_mandate" WHERE "id" = %s FOR SHARE', [mandate_id])
+
+
+@dataclass(frozen=True)
+class LegalReadResult:
+    """What a legal read did in one citizen's pod: the presentation, or why it was refused."""
+
+    national_id: str
+    presentation: dict[str, Any] | None = None
+    reason: str = ""
+    detail: str = ""
+    sealed_until: datetime | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.presentation is not None
+
+
+def _checked_citizens(national_ids: Sequence[str]) -> list[Any]:
+    if isinstance(national_ids, str) or not 1 <= len(national_ids) <= MAX_LEGAL_READ_CITIZENS:
+        raise InvalidRead(f"Name 1 to {MAX_LEGAL_READ_CITIZENS} citizens.", path="/citizens")
+    if len(set(national_ids)) != len(national_ids):
+        raise InvalidRead("A citizen is named twice.", path="/citizens")
+    return [pod_for_national_id(national_id) for national_id in national_ids]
+
+
+def read_under_mandate(
+    *,
+    organisation: Organisation,
+    mandate_id: Any,
+    case_reference: Any,
+    national_ids: Sequence[str],
+    challenge: str,
+    domain: str,
+    credential_type: str | None = None,
+    claims: Sequence[str] | None = None,
+    cryptosuite: str = PRESENTATION_CRYPTOSUITE,
+) -> list[LegalReadResult]:
+    """An agency reads, without the citizens' consent, under a mandate the law gives it, for a
+    case: one citizen or many (a bulk read). Every citizen's read is logged in that citizen's
+    own pod as a legal read (the mandate, its legal reference, the case reference), sealed until
+    a date where the mandate has a disclosure delay; the citizen is told at once of a read that
+    is not sealed.
+
+    Per citizen atomic: each citizen's decision, read, signature, log entries and notification
+    are one transaction (a crash mid-way leaves every citizen either read and logged, or not
+    read). The mandate is re-checked in each, under a share lock of its row, so ending it stops
+    the rest of a bulk read in flight.
+
+    A refusal is logged as a denied attempt in each citizen's pod, then raised once all are
+    logged when every citizen was refused: AccessDenied (no such mandate, another agency's, not
+    an agency, ended, expired, a type or claim outside the mandate, compared as strings),
+    InvalidCaseReference (missing or malformed), UnknownCredentialType. Raised first, logging
+    nothing: ProofOptionsInvalid, InvalidRead (claims without a type, a citizen named twice, too
+    many), CitizenNotFound (all citizens are resolved before anything is read).
+    """
+    _check_presentation_options(challenge, domain, cryptosuite)
+    asked_claims = _checked_read_claims(claims, credential_type)
+    pods = _checked_citizens(national_ids)
+    case_problem = case_reference_problem(case_reference)
+    case_logged = case_reference if not case_problem else ""
+    try:
+        mandate_uuid: uuid.UUID | None = uuid.UUID(str(mandate_id))
+    except ValueError:
+        mandate_uuid = None
+    unknown_type: UnknownCredentialType | None = None
+    if credential_type is not None:
+        try:
+            check_type_name(credential_type)
+        except UnknownCredentialType as exc:
+            unknown_type = exc
+    read_id = uuid.uuid4()
+    results: list[LegalReadResult] = []
+    first_refusal: Exception | None = None
+    for pod, national_id in zip(pods, national_ids, strict=True):
+        with transaction.atomic():
+            mandate = None
+            if mandate_uuid is not None:
+                _share_lock_mandate(mandate_uuid)
+                mandate = Mandate.objects.filter(pk=mandate_uuid).first()
+            own = mandate is not None and mandate.agency_id == organisation.pk
+            now = timezone.now()
+            decision = decide_legal_read(
+                mandate,
+                organisation=organisation,
+                case_reference_problem=case_problem,
+                credential_type=credential_type,
+                at=now,
+                claims=asked_claims,
+            )
+            if decision.allowed and unknown_type is not None:
+                decision = Decision(False, unknown_type.code, unknown_type.detail)
+            delay = mandate.disclosure_delay_days if mandate is not None and own else 0
+            # To the second, as the entry states it (vault.sealing).
+            sealed_until = (
+                (now + timedelta(days=delay)).replace(microsecond=0) if decision.allowed and delay else None
+            )
+            legal = LegalRead(
+                mandate_id=mandate_uuid if mandate is not None else None,
+                # Another agency's mandate: its id only (the attempt is the asker's, not the holder's).
+                reference_url=mandate.reference_url if own and mandate else "",
+                reference_title=mandate.reference_title if own and mandate else "",
+                case_reference=case_logged,
+                sealed_until=sealed_until,
+            )
+            context = AccessContext.for_organisation(
+                organisation,
+                purpose=mandate.purpose if own and mandate else "",
+                legal_basis=f"mandate:{mandate.pk}" if own and mandate else "",
+                legal=legal,
+            )
+            if decision.allowed:
+                assert mandate is not None
+                types = (credential_type,) if credential_type else tuple(mandate.credential_types)
+                if credential_type and asked_claims is not None:
+                    fields = {credential_type: asked_claims}
+                else:
+                    fields = {
+                        name: mandate.scope.claims[name] for name in types if name in mandate.scope.claims
+                    }
+                permit = disclosure.Permit(pod=pod, context=context, credential_types=types, claims=fields)
+                try:
+                    presentation = disclosure.present(
+                        permit, challenge=challenge, domain=domain, cryptosuite=cryptosuite
+                    )
+                except NotDisclosable as not_disclosable:
+                    decision = Decision(False, "fields-not-disclosable", not_disclosable.detail)
+                    context = replace(context, legal=replace(legal, sealed_until=None))
+                else:
+                    if sealed_until is None:
+                        inbox.notify(
+                            recipient_id=pod.owner_id,
+                            kind=Notification.Kind.LEGAL_READ,
+                            actor_label=organisation.name,
+                            once_key=f"legal.read:{read_id}:{pod.pk}",
+                        )
+                    results.append(LegalReadResult(national_id, presentation, sealed_until=sealed_until))
+                    continue
+            vault.record(
+                pod,
+                context=context,
+                action=AccessEvent.Action.ACCESS_DENIED,
+                outcome=AccessEvent.Outcome.DENIED,
+                credential_type=credential_type if credential_type in CREDENTIAL_TYPES else "",
+                reason=decision.reason,
+                fields=asked_claims or (),
+            )
+            results.append(LegalReadResult(national_id, reason=decision.reason, detail=decision.detail))
+            if first_refusal is None:
+                first_refusal = _legal_refusal(decision, unknown_type)
+    if first_refusal is not None and not any(result.allowed for result in results):
+        raise first_refusal
+    return results
+
+
+def _legal_refusal(decision: Decision, unknown_type: UnknownCredentialType | None) -> Exception:
+    if decision.reason == "case-reference-missing":
+        return InvalidCaseReference(decision.detail, path="/caseReference")
+    if unknown_type is not None and decision.reason == unknown_type.code:
+        return unknown_type
+    return AccessDenied(decision.reason, decision.detail)

@@ -10,9 +10,11 @@ from vc.types import supported_type_names
 from ..models import AccessRequest, Grant, Purpose
 from ..scopes import DETAIL_TYPE, Scope, ScopeErrors, parse_authorization_details
 from ..services import (
+    CASE_REFERENCE_MAX_LENGTH,
     CHALLENGE_MAX_LENGTH,
     CHALLENGE_MIN_LENGTH,
     DOMAIN_MAX_LENGTH,
+    MAX_LEGAL_READ_CITIZENS,
     MAX_POINTER_LENGTH,
     MAX_READ_CLAIMS,
     MAX_READS,
@@ -362,3 +364,104 @@ class PresentationResultSerializer(serializers.Serializer):
             "eddsa-rdfc-2022; proof purpose authentication) over your challenge and domain."
         )
     )
+
+
+class LegalReadSerializer(StrictSerializer):
+    """A read under a mandate: the mandate, the case, one citizen or many, and how to present."""
+
+    mandate = serializers.UUIDField(help_text="The id of your agency's mandate (given by the operator).")
+    caseReference = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        trim_whitespace=False,
+        help_text=(
+            f"Required: the reference of the case file this read is for, 1 to {CASE_REFERENCE_MAX_LENGTH} "
+            "letters, digits, spaces and ./_:#()- . Missing or malformed, the read is refused (400 "
+            "case-reference-missing) and logged as a denied attempt in each citizen's pod."
+        ),
+    )
+    citizen = RecipientSerializer(required=False, help_text="One citizen (or give citizens).")
+    citizens = serializers.ListField(
+        child=RecipientSerializer(),
+        required=False,
+        min_length=1,
+        max_length=MAX_LEGAL_READ_CITIZENS,
+        help_text=(
+            f"A bulk read: 1 to {MAX_LEGAL_READ_CITIZENS} citizens, each read and logged in their own pod."
+        ),
+    )
+    type = serializers.CharField(
+        required=False,
+        max_length=100,
+        help_text=(
+            "Read only this credential type (default: every type of the mandate). One outside the "
+            "mandate is a 403 (out-of-mandate), logged."
+        ),
+    )
+    claims = serializers.ListField(
+        child=serializers.CharField(max_length=MAX_POINTER_LENGTH, trim_whitespace=False),
+        required=False,
+        min_length=1,
+        max_length=MAX_READ_CLAIMS,
+        help_text=(
+            "Read only these claims of `type`: JSON pointers the mandate lists for it, spelled as "
+            "it lists them (compared as strings). Any other is a 403 (field-out-of-mandate), logged."
+        ),
+    )
+    challenge = serializers.RegexField(
+        PRESENTATION_OPTION_PATTERN,
+        min_length=CHALLENGE_MIN_LENGTH,
+        max_length=CHALLENGE_MAX_LENGTH,
+        trim_whitespace=False,
+        error_messages={"invalid": "Use visible ASCII characters, without spaces."},
+        help_text="A fresh random nonce of yours: each presentation is signed over it.",
+    )
+    domain = serializers.RegexField(
+        PRESENTATION_OPTION_PATTERN,
+        max_length=DOMAIN_MAX_LENGTH,
+        trim_whitespace=False,
+        error_messages={"invalid": "Use visible ASCII characters, without spaces."},
+        help_text="Who you are (your origin): each presentation is bound to it.",
+    )
+    cryptosuite = serializers.ChoiceField(
+        choices=list(PRESENTATION_CRYPTOSUITES),
+        default=PRESENTATION_CRYPTOSUITE,
+        help_text="The cryptosuite of the holder's proof on each presentation.",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("citizen" in attrs) == ("citizens" in attrs):
+            raise serializers.ValidationError({"citizens": ["Give citizen (one) or citizens (a bulk read)."]})
+        if "claims" in attrs and "type" not in attrs:
+            raise serializers.ValidationError({"type": ["Name the credential type the claims are of."]})
+        if "claims" in attrs and len(set(attrs["claims"])) != len(attrs["claims"]):
+            raise serializers.ValidationError({"claims": ["A claim is named twice."]})
+        ids = [c["nationalId"] for c in attrs.get("citizens", [])]
+        if len(set(ids)) != len(ids):
+            raise serializers.ValidationError({"citizens": ["A citizen is named twice."]})
+        return attrs
+
+
+class LegalReadResultSerializer(serializers.Serializer):
+    nationalId = serializers.CharField(help_text="The citizen, as you named them.")
+    outcome = serializers.ChoiceField(choices=["read", "denied"])
+    verifiablePresentation = serializers.JSONField(
+        allow_null=True,
+        help_text="The citizen's credentials within the mandate, signed by their holder key; null if denied.",
+    )
+    reason = serializers.CharField(help_text="Why this citizen's read was denied ('' when read).")
+    detail = serializers.CharField(help_text="The denial in words ('' when read).")
+    sealedUntil = serializers.DateTimeField(
+        allow_null=True,
+        help_text=(
+            "Until when the citizen's log shows the read sealed (the mandate's disclosure delay); "
+            "null: open at once."
+        ),
+    )
+
+
+class LegalReadResponseSerializer(serializers.Serializer):
+    mandate = serializers.UUIDField()
+    caseReference = serializers.CharField()
+    results = LegalReadResultSerializer(many=True, help_text="One per citizen, in the order you named them.")

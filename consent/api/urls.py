@@ -21,6 +21,7 @@ urlpatterns = [
         views.GrantCredentialsView.as_view(),
         name="grant-credentials",
     ),
+    path("legal-reads", views.LegalReadsView.as_view(), name="legal-reads"),
     path("pod/access-requests", views.CitizenAccessRequestsView.as_view(), name="pod-access-requests"),
     path(
         "pod/access-requests/<uuid:request_id>/approve",

@@ -18,6 +18,8 @@ from .serializers import (
     DenySerializer,
     FileAccessRequestSerializer,
     GrantSerializer,
+    LegalReadResponseSerializer,
+    LegalReadSerializer,
     PresentationResultSerializer,
     ReadLimitSerializer,
     ReadQuerySerializer,
@@ -283,3 +285,47 @@ class ReadLimitView(APIView):
             citizen=acting_citizen(request), grant_id=grant_id, max_reads=data["maxReads"]
         )
         return Response(GrantSerializer(grant).data)
+
+
+class LegalReadsView(APIView):
+    """Agencies: read under a mandate the law gives you, without the citizens' consent.
+
+    State the mandate and the case; name one citizen or many (a bulk read). Each citizen's read
+    is logged in their own pod as a legal read with the mandate's legal reference and your case
+    reference, sealed until a date where the mandate has a disclosure delay. Anything outside
+    the mandate is refused and logged as a denied attempt in each citizen's pod.
+    """
+
+    permission_classes = [IsRequester]
+
+    @extend_schema(request=LegalReadSerializer, responses=LegalReadResponseSerializer, tags=["legal reads"])
+    def post(self, request):
+        data = validated_body(request, LegalReadSerializer)
+        citizens = data["citizens"] if "citizens" in data else [data["citizen"]]
+        results = services.read_under_mandate(
+            organisation=acting_organisation(request),
+            mandate_id=data["mandate"],
+            case_reference=data.get("caseReference", ""),
+            national_ids=[citizen["nationalId"] for citizen in citizens],
+            challenge=data["challenge"],
+            domain=data["domain"],
+            credential_type=data.get("type"),
+            claims=data.get("claims"),
+            cryptosuite=data["cryptosuite"],
+        )
+        body = {
+            "mandate": data["mandate"],
+            "caseReference": data.get("caseReference", ""),
+            "results": [
+                {
+                    "nationalId": result.national_id,
+                    "outcome": "read" if result.allowed else "denied",
+                    "verifiablePresentation": result.presentation,
+                    "reason": result.reason,
+                    "detail": result.detail,
+                    "sealedUntil": result.sealed_until,
+                }
+                for result in results
+            ],
+        }
+        return Response(LegalReadResponseSerializer(body).data)

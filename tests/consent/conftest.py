@@ -99,3 +99,7 @@ def pending_request(employer, citizen) -> dict:
 @pytest.fixture
 def grant(employer, citizen, issued, pending_request) -> dict:
     return approve(citizen, pending_request["id"])
+
+
+# Agencies under law (tests/consent/legal.py): a citizen holding a diploma, an agency's mandate.
+from .legal import holding, mandate  # noqa: E402, F401
