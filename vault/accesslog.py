@@ -224,6 +224,16 @@ def append_all(pod: Pod, *, context: AccessContext, entries: list[Entry]) -> lis
         raise RuntimeError("The access log is written only inside the transaction of the act.")
     if not entries:
         raise ValueError("An act appends at least one entry.")
+    legal = context.legal
+    # A sealed legal read seals its detail under the pod's data key: lock the pod row first (as
+    # issuance and data-key rotation do: pod, then log head), so no rotation slips in between.
+    seal_key = (
+        sealing.locked_data_key(pod)
+        if legal is not None
+        and legal.sealed_until is not None
+        and any(entry.outcome == AccessEvent.Outcome.ALLOWED for entry in entries)
+        else None
+    )
     head = _locked_head(pod.pk)
     now = timezone.now()
     frontier = _split_frontier(head.frontier)
@@ -268,7 +278,8 @@ def append_all(pod: Pod, *, context: AccessContext, entries: list[Entry]) -> lis
         frontier = merkle.append_leaf(frontier, size, leaf)
         size, prev = event.seq, event.entry_hash
         events.append(event)
-    sealing.store(pod, sealed)
+    if seal_key is not None:
+        sealing.store(pod, sealed, seal_key)
     signer = logkeys.signer(head.active_key)
     checkpoint = logformat.Checkpoint(head.origin, size, merkle.frontier_root(frontier), checkpoint_time(now))
     _write(

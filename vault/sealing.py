@@ -21,6 +21,7 @@ a detail hidden past its date. Before the date nothing of it leaves this module.
 import base64
 import hashlib
 import json
+import logging
 import os
 from datetime import UTC, datetime
 from typing import Any
@@ -34,7 +35,10 @@ from inbox.models import Notification
 
 from . import crypto, logformat
 from .access import LegalRead
+from .errors import PodErased
 from .models import AccessEvent, Pod, SealedLogDetail
+
+logger = logging.getLogger(__name__)
 
 SALT_BYTES = 16
 OPEN_BATCH = 500
@@ -79,12 +83,20 @@ def _bytes(detail: dict[str, Any]) -> bytes:
     return json.dumps(detail, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def store(pod: Pod, sealed: list[tuple[int, datetime, dict[str, Any]]]) -> None:
-    """Keep each entry's detail sealed under the pod's data key, bound to the pod and the entry's
-    place (``seq``). Runs in the transaction of the act that logged the entries."""
+def locked_data_key(pod: Pod) -> bytes:
+    """The pod's data key, read from its row locked until the transaction ends (FOR NO KEY
+    UPDATE: a data-key rotation, which takes it FOR UPDATE, waits), so a detail sealed now is
+    sealed under the key the pod keeps."""
+    fresh = Pod.objects.select_for_update(no_key=True).get(pk=pod.pk)
+    return crypto.data_key(fresh)
+
+
+def store(pod: Pod, sealed: list[tuple[int, datetime, dict[str, Any]]], key: bytes) -> None:
+    """Keep each entry's detail sealed under the pod's data ``key`` (``locked_data_key``),
+    bound to the pod and the entry's place (``seq``). Runs in the transaction of the act that
+    logged the entries."""
     if not sealed:
         return
-    key = crypto.data_key(pod)
     SealedLogDetail.objects.bulk_create(
         [
             SealedLogDetail(
@@ -108,11 +120,11 @@ def sealed_until(event: AccessEvent) -> datetime | None:
     return datetime.fromisoformat(event.legal["sealedUntil"].replace("Z", "+00:00"))
 
 
-def _open(detail_row: SealedLogDetail, pod: Pod, now: datetime) -> bool:
+def _open(detail_row: SealedLogDetail, pod: Pod, key: bytes, now: datetime) -> bool:
     """Open one due detail (locked by the caller): decrypt it, check it against the digest its
     entry committed to, keep it opened and tell the citizen (once). Returns whether it opened."""
     plaintext = crypto.open_for_pod(
-        crypto.data_key(pod), pod.pk, crypto.SEALED_DETAIL_KIND, detail_row.seq, 1, bytes(detail_row.sealed)
+        key, pod.pk, crypto.SEALED_DETAIL_KIND, detail_row.seq, 1, bytes(detail_row.sealed)
     )
     detail = json.loads(plaintext)
     event = AccessEvent.objects.filter(pod_id=pod.pk, seq=detail_row.seq).first()
@@ -147,8 +159,9 @@ def open_due_in(pod: Pod, *, now: datetime | None = None) -> int:
         return 0
     opened = 0
     with transaction.atomic():
+        key = locked_data_key(pod)  # the pod row first, then the details: the order a rotation takes
         for row in _due(now).filter(pod_id=pod.pk).select_for_update(skip_locked=True).order_by("seq"):
-            opened += _open(row, pod, now)
+            opened += _open(row, pod, key, now)
     return opened
 
 
@@ -159,7 +172,10 @@ def open_due(*, now: datetime | None = None, limit: int = OPEN_BATCH) -> int:
     pods = list(_due(now).order_by("pod_id").values_list("pod_id", flat=True).distinct()[:limit])
     opened = 0
     for pod in Pod.objects.filter(pk__in=pods):
-        opened += open_due_in(pod, now=now)
+        try:
+            opened += open_due_in(pod, now=now)
+        except (PodErased, DecryptionError) as exc:  # one pod's trouble never stops the others
+            logger.error("Sealed log entries of pod %s could not be opened: %s", pod.pk, exc)
     return opened
 
 
