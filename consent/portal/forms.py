@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.identity import with_default_country
 from consent.models import AccessRequest, Purpose
 from consent.scopes import claims_of
-from consent.services import MAX_READS
+from consent.services import MAX_LEGAL_READ_CITIZENS, MAX_READS
 from vault.templatetags.credential_types import type_name
 from vc.types import CREDENTIAL_TYPES
 
@@ -258,3 +258,38 @@ class RequestForm(forms.Form):
 
     def valid_until_datetime(self) -> datetime:
         return datetime.combine(self.cleaned_data["valid_until"], time(23, 59, 59), tzinfo=UTC)
+
+
+class LegalReadForm(forms.Form):
+    """An agency's member reads under one of its mandates, for a case, one citizen or many."""
+
+    mandate = forms.ChoiceField(label=_("Mandate"))
+    case_reference = forms.CharField(
+        label=_("Case reference"),
+        required=False,  # required by the service, which logs a read without one as a denied attempt
+        max_length=200,
+        strip=False,
+        widget=forms.TextInput(attrs={"required": True, "autocomplete": "off"}),
+    )
+    national_ids = forms.CharField(
+        label=_("Citizens (national identifiers, one per line)"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def __init__(self, *args, mandates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mandate"].choices = [  # type: ignore[attr-defined]
+            (str(mandate.pk), mandate.reference_title) for mandate in mandates
+        ]
+
+    def clean_national_ids(self) -> list[str]:
+        lines = [line.strip() for line in self.cleaned_data["national_ids"].splitlines() if line.strip()]
+        if not lines:
+            raise forms.ValidationError(_("Name at least one citizen."))
+        if len(lines) > MAX_LEGAL_READ_CITIZENS:
+            raise forms.ValidationError(
+                _("Name at most %(count)d citizens in one read.") % {"count": MAX_LEGAL_READ_CITIZENS}
+            )
+        if len(set(lines)) != len(lines):
+            raise forms.ValidationError(_("A citizen is named twice."))
+        return lines

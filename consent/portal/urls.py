@@ -16,4 +16,5 @@ urlpatterns = [
     path("console/<slug:org>/requests/<uuid:request_id>/withdraw", console.withdraw, name="console-withdraw"),
     path("console/<slug:org>/requests/<uuid:request_id>/read", console.read, name="console-read"),
     path("grants/<uuid:grant_id>/credential", views.grant_credential, name="grant-credential"),
+    path("agency/legal-reads", views.agency_reads, name="agency-reads"),
 ]

@@ -9,9 +9,11 @@ from accounts.models import Organisation
 from consent.models import Mandate
 from consent.services import register_mandate
 
-from .conftest import CHALLENGE, DIPLOMA, DOMAIN
 from .fields import AWARDED_ON, DEGREE_NAME, distinctive_diploma
 
+DIPLOMA = "DiplomaCredential"
+CHALLENGE = "9f2c1e7a-agency-nonce-0001"
+DOMAIN = "https://fiu.example.gov"
 LAW_URL = "https://www.ejustice.just.fgov.be/eli/wet/2017/09/18/2017013211/justel"
 LAW_TITLE = "Anti-Money Laundering Act of 18 September 2017, art. 79"
 CASE = "AML/2026/0042"

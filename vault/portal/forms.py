@@ -21,6 +21,7 @@ class LogFilterForm(forms.Form):
         required=False,
         choices=[("", _("Any outcome")), *AccessEvent.Outcome.choices],
     )
+    legal = forms.BooleanField(label=_("Only reads under a law"), required=False)
     since = forms.DateField(
         label=_("From"),
         required=False,
@@ -68,6 +69,8 @@ class LogFilterForm(forms.Form):
             events = events.filter(purpose=data["purpose"])
         if data["outcome"]:
             events = events.filter(outcome=data["outcome"])
+        if data.get("legal"):  # reads (and denied attempts) under an agency's mandate
+            events = events.exclude(legal={})
         if data["since"]:
             events = events.filter(occurred_at__gte=datetime.combine(data["since"], time.min, tzinfo=UTC))
         if data["until"]:

@@ -203,3 +203,49 @@ def verified_state(result: VerificationResult) -> str:
     if result.issuer_trusted.outcome != Outcome.PASSED:
         return State.UNTRUSTED
     return State.VERIFIED
+
+
+@dataclass(frozen=True)
+class LegalShown:
+    """A legal read in the citizen's log, as the page shows it: sealed (until a date), or with
+    the law (a link), the agency's case reference and, once a sealed entry opened, what was read."""
+
+    sealed_until: datetime | None
+    opened: bool
+    reference: str
+    title: str
+    case: str
+    credential_type: str
+    fields: list[str]
+
+    @property
+    def hidden(self) -> bool:
+        return self.sealed_until is not None and not self.opened
+
+
+def legal_of(event: AccessEvent, details: dict[int, Any]) -> LegalShown | None:
+    """How the page shows ``event`` as a legal read (None: it is not one). ``details`` are the
+    pod's sealed details by seq (vault.selectors.sealed_details); a sealed one shows nothing
+    of its detail until it opened."""
+    from vault import sealing
+
+    if not event.legal:
+        return None
+    until = sealing.sealed_until(event)
+    if until is None:
+        legal, credential_type, fields = event.legal, event.credential_type, list(event.fields)
+    else:
+        opened = sealing.opened_detail(event, details)
+        if opened is None:
+            return LegalShown(until, False, "", "", "", "", [])
+        legal = opened.get("legal") or {}
+        credential_type, fields = opened.get("credentialType") or "", list(opened.get("fields") or [])
+    return LegalShown(
+        until,
+        until is not None,
+        legal.get("reference") or "",
+        legal.get("title") or "",
+        legal.get("case") or "",
+        credential_type,
+        fields,
+    )

@@ -151,6 +151,9 @@ def log(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         events = form.apply(events)
     page = Paginator(events, LOG_ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
+    details = selectors.sealed_details(pod)
+    for event in page:  # a legal read: its law and case, or "sealed until" (presenting.legal_of)
+        event.legal_shown = presenting.legal_of(event, details)  # type: ignore[attr-defined]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
