@@ -6,6 +6,7 @@ from rest_framework.views import APIView
 
 from accounts.api.idempotency import IDEMPOTENCY_KEY, replay_headers
 from accounts.idempotency import run_once
+from accounts.models import Organisation
 from accounts.oauth import READ_GRANTS, HasScope
 from accounts.permissions import IsCitizen, IsRequester
 from accounts.principals import acting_citizen, acting_organisation
@@ -287,6 +288,11 @@ class ReadLimitView(APIView):
         return Response(GrantSerializer(grant).data)
 
 
+class IsAgency(IsRequester):
+    message = "Only a public agency reads under a mandate."
+    kinds: tuple[str, ...] = (Organisation.Kind.AGENCY,)  # type: ignore[assignment]
+
+
 class LegalReadsView(APIView):
     """Agencies: read under a mandate the law gives you, without the citizens' consent.
 
@@ -296,7 +302,9 @@ class LegalReadsView(APIView):
     the mandate is refused and logged as a denied attempt in each citizen's pod.
     """
 
-    permission_classes = [IsRequester]
+    # Agencies only: anyone else is refused before a citizen is looked up (nothing to learn of
+    # who has a pod here, nothing written into anyone's log).
+    permission_classes = [IsAgency]
 
     @extend_schema(request=LegalReadSerializer, responses=LegalReadResponseSerializer, tags=["legal reads"])
     def post(self, request):

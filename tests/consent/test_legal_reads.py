@@ -6,6 +6,7 @@ nested object), with another agency's mandate, under an ended or expired mandate
 reference; a bulk read logs one entry per person, in each person's own pod.
 """
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -153,9 +154,29 @@ def test_attack_an_agency_without_a_mandate(agency, holding):
     assert denial.legal["case"] == CASE and denial.legal["reference"] == ""
 
 
-def test_attack_an_employer_reading_under_law(employer, holding, mandate):
+def test_an_employer_cannot_read_under_law_nor_learn_who_has_a_pod(employer, holding, mandate):
     response = legal_read(employer, mandate.pk)
-    _assert_denied_and_logged(response, holding, 403, "not-an-agency")
+    assert_problem(response, 403)
+    unknown = legal_read(employer, mandate.pk, citizens=["BE:00000000000"])
+    assert unknown.status_code == 403  # the same answer for a citizen who has no pod here
+    assert not _entries(holding, outcome=AccessEvent.Outcome.DENIED)
+
+
+def test_the_service_refuses_and_logs_a_non_agency_all_the_same(employer, holding, mandate):
+    from consent.errors import AccessDenied
+    from consent.services import read_under_mandate
+
+    with pytest.raises(AccessDenied):
+        read_under_mandate(
+            organisation=employer.organisation,
+            mandate_id=mandate.pk,
+            case_reference=CASE,
+            national_ids=["BE:85073003328"],
+            challenge="9f2c1e7a-agency-nonce-0001",
+            domain="https://hr.example",
+        )
+    [denial] = _entries(holding, outcome=AccessEvent.Outcome.DENIED)
+    assert denial.reason == "not-an-agency"
 
 
 def test_attack_outside_the_mandates_types(agency, holding, mandate, identity_type):
@@ -275,3 +296,50 @@ def test_an_unknown_member_is_refused_by_name(agency, holding, mandate):
 def test_a_citizen_cannot_read_under_law(holding, mandate):
     response = legal_read(holding, mandate.pk)
     assert_problem(response, 403)
+
+
+def test_an_operator_sees_mandates_in_the_admin_and_ends_one_there(operator, mandate):
+    page = operator.get("/admin/consent/mandate/")
+    assert page.status_code == 200 and LAW_TITLE in page.content.decode()
+    detail = operator.get(f"/admin/consent/mandate/{mandate.pk}/change/")
+    assert detail.status_code == 200 and "test operator" in detail.content.decode()  # the audit trail
+    response = operator.post(
+        "/admin/consent/mandate/",
+        {"action": "end_mandates", "_selected_action": [str(mandate.pk)]},
+    )
+    assert response.status_code == 302
+    mandate.refresh_from_db()
+    assert mandate.ended_at is not None
+    [ended] = MandateEvent.objects.filter(mandate=mandate, action=MandateEvent.Action.ENDED)
+    assert ended.operator_label == "operator"
+    assert operator.get("/admin/consent/mandate/add/").status_code == 403  # registered by command
+
+
+def test_register_mandate_command(agency, capsys):
+    from django.core.management import call_command
+
+    call_command(
+        "register_mandate",
+        agency.organisation.slug,
+        "--reference-url",
+        LAW_URL,
+        "--reference-title",
+        LAW_TITLE,
+        "--authorization-details",
+        json.dumps([{"type": "credential", "credentialType": DIPLOMA, "claims": [AWARDED_ON]}]),
+        "--purpose",
+        LEGAL,
+        "--until",
+        "2099-01-01",
+        "--delay-days",
+        "7",
+        "--operator",
+        "j.peeters",
+    )
+    mandate = Mandate.objects.get()
+    assert mandate.claims == {DIPLOMA: [AWARDED_ON]} and mandate.disclosure_delay_days == 7
+    assert str(mandate.pk) in capsys.readouterr().out
+    assert MandateEvent.objects.get(mandate=mandate).operator_label == "j.peeters"
+    call_command("end_mandate", str(mandate.pk), "--reason", "Repealed")
+    mandate.refresh_from_db()
+    assert mandate.ended_at is not None and mandate.end_reason == "Repealed"
