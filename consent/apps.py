@@ -34,3 +34,10 @@ class ConsentConfig(AppConfig):
             label=_("New request"),
             order=20,
         )
+        # The agency's console: reads under its mandates (consent.portal.agency).
+        register_page(
+            kinds=[Organisation.Kind.AGENCY],
+            url_name="portal:console-legal-reads",
+            label=_("Reads under law"),
+            order=10,
+        )

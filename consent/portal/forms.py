@@ -272,7 +272,7 @@ class LegalReadForm(forms.Form):
         widget=forms.TextInput(attrs={"required": True, "autocomplete": "off"}),
     )
     national_ids = forms.CharField(
-        label=_("Citizens (national identifiers, one per line)"),
+        label=_("Citizens (national register numbers, one per line)"),
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import console, views
+from . import agency, console, views
 
 urlpatterns = [
     path("requests", views.requests, name="requests"),
@@ -16,5 +16,6 @@ urlpatterns = [
     path("console/<slug:org>/requests/<uuid:request_id>/withdraw", console.withdraw, name="console-withdraw"),
     path("console/<slug:org>/requests/<uuid:request_id>/read", console.read, name="console-read"),
     path("grants/<uuid:grant_id>/credential", views.grant_credential, name="grant-credential"),
-    path("agency/legal-reads", views.agency_reads, name="agency-reads"),
+    # The agency's console: reads under its mandates.
+    path("console/<slug:org>/legal-reads", agency.legal_reads, name="console-legal-reads"),
 ]

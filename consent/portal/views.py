@@ -1,29 +1,22 @@
 """The citizen's portal pages for consent: requests to decide, grants to revoke."""
 
-import json
-import secrets
 from collections.abc import Callable
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.models import Membership, Organisation
 from accounts.permissions import citizen_required
 from accounts.principals import acting_citizen
 from consent import selectors, services
 from consent.errors import GrantNotFound, RequestNotFound
-from consent.models import AccessRequest, Mandate
+from consent.models import AccessRequest
 from vc.errors import VcError
 
-from .forms import ApproveForm, DenyForm, LegalReadForm, ReadLimitForm
+from .forms import ApproveForm, DenyForm, ReadLimitForm
 
 
 def _requests_page(
@@ -182,65 +175,3 @@ def grant_credential(request: HttpRequest, grant_id) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="access-grant-{grant.pk}.json"'
     return response
-def _agency_of(request: HttpRequest) -> Organisation:
-    """The active public agency the logged-in person is a member of (404 for anyone else: the
-    page does not exist for them)."""
-    if not request.user.is_authenticated:
-        raise Http404
-    membership = (
-        Membership.objects.select_related("organisation")
-        .filter(
-            user=request.user,
-            organisation__kind=Organisation.Kind.AGENCY,
-            organisation__is_active=True,
-        )
-        .order_by("organisation__name")
-        .first()
-    )
-    if membership is None:
-        raise Http404
-    return membership.organisation
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def agency_reads(request: HttpRequest) -> HttpResponse:
-    """An agency's console: its mandates in force, each with its legal reference, and a read
-    under one of them for a case (the case reference required), of one citizen or many."""
-    agency = _agency_of(request)
-    now = timezone.now()
-    mandates = [m for m in Mandate.objects.filter(agency=agency, ended_at__isnull=True) if m.is_in_force(now)]
-    form = LegalReadForm(request.POST or None, mandates=mandates)
-    results: list[services.LegalReadResult] = []
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            results = services.read_under_mandate(
-                organisation=agency,
-                mandate_id=form.cleaned_data["mandate"],
-                case_reference=form.cleaned_data["case_reference"],
-                national_ids=form.cleaned_data["national_ids"],
-                challenge=secrets.token_urlsafe(24),
-                domain=settings.SITE_URL,
-            )
-        except VcError as exc:
-            form.add_error(None, exc.detail)
-            status = exc.status
-    elif request.method == "POST":
-        status = 400
-    shown = [
-        (
-            result,
-            [
-                json.dumps(credential.get("credentialSubject", {}), indent=2, ensure_ascii=False)
-                for credential in (result.presentation or {}).get("verifiableCredential", [])
-            ],
-        )
-        for result in results
-    ]
-    return render(
-        request,
-        "consent/agency_reads.html",
-        {"agency": agency, "mandates": mandates, "form": form, "results": shown},
-        status=status,
-    )

@@ -82,12 +82,13 @@ def test_a_sealed_entry_shows_the_agency_and_its_date_and_opens_on_it(monkeypatc
 
 
 def test_an_agency_member_reads_under_a_mandate_from_the_console(officer, agency, holding, mandate):
-    page = officer.get("/portal/agency/legal-reads")
+    page = officer.get(f"/portal/console/{agency.organisation.slug}/legal-reads")
     assert page.status_code == 200
     assert f'href="{LAW_URL}"' in page.content.decode()
+    assert "Reads under law" in page.content.decode()  # in the console's navigation
     response = officer.post(
-        "/portal/agency/legal-reads",
-        {"mandate": str(mandate.pk), "case_reference": CASE, "national_ids": "BE:85073003328\n"},
+        f"/portal/console/{agency.organisation.slug}/legal-reads",
+        {"mandate": str(mandate.pk), "case_reference": CASE, "national_ids": "85.07.30-033.28\n"},
     )
     assert response.status_code == 200
     assert "Master of Laws in Obscure Maritime Jurisprudence" in response.content.decode()
@@ -97,7 +98,7 @@ def test_an_agency_member_reads_under_a_mandate_from_the_console(officer, agency
 
 def test_the_console_requires_a_case_reference_and_logs_the_attempt(officer, agency, holding, mandate):
     response = officer.post(
-        "/portal/agency/legal-reads",
+        f"/portal/console/{agency.organisation.slug}/legal-reads",
         {"mandate": str(mandate.pk), "case_reference": "", "national_ids": "BE:85073003328"},
     )
     assert response.status_code == 400
@@ -106,6 +107,12 @@ def test_the_console_requires_a_case_reference_and_logs_the_attempt(officer, age
     assert denial.reason == "case-reference-missing"
 
 
-def test_the_console_is_for_agency_members_only(browser, employer):
-    assert browser.get("/portal/agency/legal-reads").status_code == 404
-    assert Client().get("/portal/agency/legal-reads").status_code == 302  # to the login
+def test_the_console_is_for_agency_members_only(browser, agency, employer):
+    url = f"/portal/console/{agency.organisation.slug}/legal-reads"
+    assert browser.get(url).status_code == 403  # a citizen: a member of no organisation
+    assert Client().get(url).status_code == 302  # to the login
+    hr = get_user_model().objects.create_user("hr", "hr@acme.example", PASSWORD)
+    Membership.objects.create(user=hr, organisation=employer.organisation)
+    assert _login(hr).get(url).status_code == 404  # another organisation's console
+    own = f"/portal/console/{employer.organisation.slug}/legal-reads"
+    assert _login(hr).get(own).status_code == 404  # an employer's console has no such page
