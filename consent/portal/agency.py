@@ -64,9 +64,11 @@ def legal_reads(request: HttpRequest, organisation: Organisation) -> HttpRespons
         )
         for result in results
     ]
-    return render(
+    response = render(
         request,
         "consent/console/legal_reads.html",
         {"organisation": organisation, "mandates": mandates, "form": form, "results": shown},
         status=status,
     )
+    response["Cache-Control"] = "no-store"  # what was read is the answer to the POST, kept nowhere
+    return response

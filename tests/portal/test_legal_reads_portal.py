@@ -90,7 +90,7 @@ def test_an_agency_member_reads_under_a_mandate_from_the_console(officer, agency
         f"/portal/console/{agency.organisation.slug}/legal-reads",
         {"mandate": str(mandate.pk), "case_reference": CASE, "national_ids": "85.07.30-033.28\n"},
     )
-    assert response.status_code == 200
+    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
     assert "Master of Laws in Obscure Maritime Jurisprudence" in response.content.decode()
     [read] = AccessEvent.objects.filter(pod=holding.pod, action=AccessEvent.Action.CREDENTIAL_READ)
     assert read.legal["case"] == CASE
