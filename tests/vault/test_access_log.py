@@ -242,6 +242,7 @@ def test_log_entries_never_hold_credential_contents(history):
             "fields",
             "grantId",
             "hash",
+            "legal",
             "legalBasis",
             "outcome",
             "prevHash",
