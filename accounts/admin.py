@@ -2,9 +2,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from .models import ApiToken, Membership, OAuthClient, Organisation, User
+from .errors import InvalidRequestKey
+from .models import ApiToken, Membership, OAuthClient, Organisation, RequestSigningKey, User
 from .oauth import register_oauth_client, revoke_oauth_client
 from .portal.forms import ThrottledAdminAuthenticationForm
+from .requestkeys import canonical_verification_method
 from .scopes import SCOPES, InvalidClientScope, clean_client_scopes
 from .services import issue_api_token, revoke_api_token
 
@@ -167,3 +169,43 @@ class OAuthClientAdmin(admin.ModelAdmin):
         for client in queryset:
             revoke_oauth_client(client=client)
         messages.success(request, f"Revoked {queryset.count()} client(s).")
+
+
+class RequestSigningKeyForm(forms.ModelForm):
+    class Meta:
+        model = RequestSigningKey
+        fields = ("organisation", "verification_method")
+
+    def clean_verification_method(self) -> str:
+        try:
+            return canonical_verification_method(self.cleaned_data["verification_method"])
+        except InvalidRequestKey as exc:
+            raise forms.ValidationError(exc.detail) from None
+
+
+@admin.register(RequestSigningKey)
+class RequestSigningKeyAdmin(admin.ModelAdmin):
+    """An operator registers the did:key an organisation gave them (out of band, e.g. on paper at
+    onboarding), or retires one. Custodial keys are made on first use; their private half is sealed
+    and never shown. Keys are never deleted: old evidence names them."""
+
+    form = RequestSigningKeyForm
+    list_display = ("verification_method", "organisation", "custodial", "created_at", "retired_at")
+    list_filter = ("custodial", "retired_at")
+    search_fields = ("verification_method", "organisation__name")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("organisation", "verification_method", "custodial", "created_at") if obj else ()
+
+    def get_fields(self, request, obj=None):
+        return (
+            ("organisation", "verification_method", "custodial", "created_at", "retired_at")
+            if obj
+            else (
+                "organisation",
+                "verification_method",
+            )
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return False

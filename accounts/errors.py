@@ -1,4 +1,4 @@
-from core.errors import Forbidden, Invalid, NotFound
+from core.errors import Conflict, Forbidden, Invalid, NotFound
 
 NO_POD_FOR_CITIZEN = "No citizen with that national identifier has a pod here."
 
@@ -24,3 +24,18 @@ class SignInRefused(Forbidden):
     def __init__(self, detail: str, *, reason: str, why: str = "") -> None:
         super().__init__(detail, why=why)
         self.reason = reason
+
+
+class InvalidRequestKey(Invalid):
+    code = "invalid-request-key"
+    title = "Not a key requests can be signed with"
+
+
+class RequestKeyTaken(Conflict):
+    code = "request-key-taken"
+    title = "That key is already registered"
+
+
+class RequestKeyNotFound(NotFound):
+    code = "request-key-not-found"
+    title = "No such request-signing key"

@@ -171,3 +171,50 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.key}"
+
+
+class RequestSigningKey(models.Model):
+    """A public key an organisation signs its access requests with (consent.signing).
+
+    Registered by the organisation (through the API, holding the private key itself) or by an
+    operator; or custodial: made and held by us, sealed under the KEK ring, for organisations that
+    file requests from the web console and hold no key of their own. A custodial key's signature
+    says "the console submitted this as that organisation", not "the organisation signed this",
+    and the evidence says which. A key is never deleted, only retired, so old evidence still
+    names a known key; a public key belongs to one organisation for ever.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="request_keys")
+    # The did:key verification method (did:key:z6Mk…#z6Mk…) a proof names.
+    verification_method = models.CharField(max_length=200, unique=True)
+    custodial = models.BooleanField(default=False)
+    kek_id = models.CharField(max_length=64, blank=True, editable=False)
+    private_key_sealed = models.BinaryField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            # Only a custodial key has a private half here, and it always has one.
+            models.CheckConstraint(
+                condition=Q(custodial=True, private_key_sealed__isnull=False)
+                | Q(custodial=False, private_key_sealed__isnull=True),
+                name="request_key_sealed_iff_custodial",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=Q(custodial=True, retired_at__isnull=True),
+                name="one_active_custodial_request_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.verification_method[:40]}… ({self.organisation}{', custodial' if self.custodial else ''})"
+        )
+
+    @property
+    def did(self) -> str:
+        return self.verification_method.partition("#")[0]

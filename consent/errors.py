@@ -63,3 +63,27 @@ class InvalidCaseReference(Invalid):
     code = "case-reference-missing"
     title = "A legal read states a case reference"
     status = 400
+
+
+class SignatureRequired(DomainError):
+    code = "signature-required"
+    title = "Access requests must be signed"
+    status = 400
+
+
+class SignatureRefused(DomainError):
+    """A signed request whose proof we do not accept; ``reason`` says why (consent.signing)."""
+
+    code = "signature-refused"
+    title = "The access request's signature is not accepted"
+    status = 400
+
+
+class SignedRequestReplayed(Conflict):
+    code = "signed-request-replayed"
+    title = "This signed request was received before"
+
+
+class EvidenceNotFound(NotFound):
+    code = "evidence-not-found"
+    title = "No signed request kept for that access request"

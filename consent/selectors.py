@@ -1,9 +1,14 @@
+from collections.abc import Iterable
+from typing import Any
+
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Organisation, User
+from vault.evidence import evidence_of_citizen
+from vault.models import RequestEvidence
 
-from .errors import GrantNotFound, RequestNotFound
+from .errors import EvidenceNotFound, GrantNotFound, RequestNotFound
 from .models import EXPIRED, AccessRequest, Grant
 
 REQUEST_STATUS_FILTERS = list(AccessRequest.Status.values)
@@ -56,3 +61,29 @@ def grant_of_organisation(organisation: Organisation, grant_id) -> Grant:
     if grant is None:
         raise GrantNotFound("No grant with that id was given to your organisation.")
     return grant
+
+
+def evidence_for_request(request_id: Any) -> RequestEvidence | None:
+    return RequestEvidence.objects.filter(request_id=request_id).first()
+
+
+def evidence_by_request(request_ids: Iterable[Any]) -> dict[Any, RequestEvidence]:
+    """The evidence kept for each of these requests that has some (one query)."""
+    return {e.request_id: e for e in RequestEvidence.objects.filter(request_id__in=list(request_ids))}
+
+
+def evidence_of_citizen_request(citizen: User, request_id: Any) -> RequestEvidence:
+    """The signed request kept for one of ``citizen``'s requests; raises EvidenceNotFound (another
+    citizen's request, or one filed unsigned)."""
+    found = evidence_of_citizen(citizen).filter(request_id=request_id).first()
+    if found is None:
+        raise EvidenceNotFound("No signed request is kept for an access request of yours with that id.")
+    return found
+
+
+def evidence_of_citizen_grant(citizen: User, grant_id: Any) -> RequestEvidence:
+    """The signed request behind one of ``citizen``'s grants; raises EvidenceNotFound."""
+    request_id = grants_of_citizen(citizen).filter(pk=grant_id).values_list("request_id", flat=True).first()
+    if request_id is None:
+        raise EvidenceNotFound("You have no grant with that id.")
+    return evidence_of_citizen_request(citizen, request_id)

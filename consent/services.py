@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
@@ -31,7 +31,7 @@ from accounts.models import Organisation, User
 from core.text import check_plain_text
 from inbox import services as inbox
 from inbox.models import Notification
-from vault import disclosure
+from vault import disclosure, evidence
 from vault import services as vault
 from vault.access import AccessContext, LegalRead
 from vault.errors import NotDisclosable
@@ -40,7 +40,7 @@ from vault.selectors import pod_for_national_id
 from vc.errors import ProofOptionsInvalid, UnknownCredentialType
 from vc.types import CREDENTIAL_TYPES, check_type_name
 
-from . import grantcredentials
+from . import grantcredentials, signing
 from .decisions import Decision, decide, decide_legal_read
 from .errors import (
     AccessDenied,
@@ -53,10 +53,12 @@ from .errors import (
     InvalidTransition,
     MandateNotFound,
     RequestNotFound,
+    SignedRequestReplayed,
     UnknownPurpose,
 )
 from .models import EXPIRED, AccessRequest, Grant, Mandate, MandateEvent, Purpose
 from .scopes import DETAIL_TYPE, Scope, ScopeErrors, narrowed, parse_authorization_details
+from .signing import SignedRequest
 
 MAX_GRANT_PERIOD = timedelta(days=366)
 MAX_READS = 10_000  # the highest read limit a request may ask for
@@ -116,15 +118,25 @@ def file_access_request(
     claims: Mapping[str, Sequence[str]] | None = None,
     answer_by: datetime | None = None,
     max_reads: int | None = None,
+    signed: SignedRequest | None = None,
 ) -> AccessRequest:
     """A requester asks a citizen for credentials of some types, for a purpose, until a date;
     with ``claims``, only those claims (JSON pointers, consent.scopes) of the types it names;
     optionally for at most ``max_reads`` reads, to be answered by ``answer_by`` (default: the
     answer window from now, never past ``valid_until``).
 
+    ``signed`` is the request as the requester signed and sent it, whose fields are the
+    arguments (the API parses them from it): its proof is checked (consent.signing) before
+    anything is stored, and its bytes are kept, sealed in the pod, as the citizen's evidence.
+    Without ``signed``, when ACCESS_REQUESTS_REQUIRE_SIGNATURE is on (the API refuses unsigned
+    requests itself), the request as submitted (the web console's form) is signed by the
+    organisation's custodial key; when it is off, the request is filed without evidence.
+
     Raises CitizenNotFound, UnknownCredentialType, InvalidRequest (with ``errors`` naming each
-    refused claim) or HiddenCharacters (the description). Logged in the citizen's pod; the
-    citizen's inbox gets a notification in the same transaction, and an e-mail after commit.
+    refused claim), HiddenCharacters (the description), SignatureRefused (a proof we do not
+    accept: consent.signing) or SignedRequestReplayed (the organisation used the nonce before).
+    Logged in the citizen's pod; the citizen's inbox gets a notification in the same
+    transaction, and an e-mail after commit.
     """
     if not requester.is_requester:
         raise InvalidRequest("Only employers and agencies file access requests.")
@@ -150,8 +162,27 @@ def file_access_request(
     if max_reads is not None and not 1 <= max_reads <= MAX_READS:
         raise InvalidRequest(f"maxReads must be from 1 to {MAX_READS}.")
     pod = pod_for_national_id(national_id)
+    if signed is None and settings.ACCESS_REQUESTS_REQUIRE_SIGNATURE:
+        signed = signing.sign_as_submitted(
+            requester=requester,
+            document=signing.unsigned_document(
+                national_id=national_id,
+                credential_types=list(scope.credential_types),
+                claims=scope.claims_json(),
+                purpose=purpose,
+                purpose_description=purpose_description,
+                valid_until=valid_until,
+                answer_by=answer_by,
+                max_reads=max_reads,
+            ),
+        )
+    checked = signing.check_signed_request(requester=requester, signed=signed) if signed else None
     with transaction.atomic():
+        request_id = uuid.uuid4()
+        if checked is not None:
+            _keep_evidence(pod, request_id=request_id, requester=requester, checked=checked)
         request = AccessRequest.objects.create(
+            id=request_id,
             requester=requester,
             pod=pod,
             credential_types=list(scope.credential_types),
@@ -176,6 +207,30 @@ def file_access_request(
             request_id=request.pk,
         )
     return request
+
+
+def _keep_evidence(
+    pod: Any, *, request_id: uuid.UUID, requester: Organisation, checked: signing.CheckedSignature
+) -> None:
+    """Keep the signed request in the pod; a nonce used before raises SignedRequestReplayed (a
+    concurrent copy waits on the unique index entry of the first, then fails here)."""
+    try:
+        with transaction.atomic():
+            evidence.keep(
+                pod,
+                request_id=request_id,
+                organisation=requester,
+                raw=checked.raw,
+                nonce=checked.nonce,
+                verification_method=checked.key.verification_method,
+                custodial=checked.key.custodial,
+                signed_at=checked.signed_at,
+            )
+    except IntegrityError:
+        raise SignedRequestReplayed(
+            "Your organisation sent a request with this nonce before; nothing was stored. Sign each "
+            "request with a new nonce."
+        ) from None
 
 
 def _pending_request_of(citizen: User, request_id: Any) -> AccessRequest:
@@ -299,7 +354,9 @@ def revoke_grant(*, citizen: User, grant_id: Any) -> Grant:
     grant.save(update_fields=["status", "revoked_at", "ended_at"])
     vault.record(
         grant.pod,
-        context=AccessContext.for_citizen(citizen, purpose=grant.purpose, grant_id=grant.pk),
+        context=AccessContext.for_citizen(
+            citizen, purpose=grant.purpose, grant_id=grant.pk, request_id=grant.request_id
+        ),
         action=AccessEvent.Action.GRANT_REVOKED,
     )
     grantcredentials.revoke_for(grant)
@@ -379,7 +436,9 @@ def withdraw_grant(*, requester: Organisation, grant_id: Any) -> Grant:
     grant.save(update_fields=["status", "ended_at"])
     vault.record(
         grant.pod,
-        context=AccessContext.for_organisation(requester, purpose=grant.purpose, grant_id=grant.pk),
+        context=AccessContext.for_organisation(
+            requester, purpose=grant.purpose, grant_id=grant.pk, request_id=grant.request_id
+        ),
         action=AccessEvent.Action.GRANT_WITHDRAWN,
     )
     grantcredentials.revoke_for(grant)
@@ -403,7 +462,7 @@ def expire_grant(*, grant_id: Any) -> Grant:
     grant.save(update_fields=["status", "ended_at"])
     vault.record(
         grant.pod,
-        context=AccessContext.system(purpose=grant.purpose, grant_id=grant.pk),
+        context=AccessContext.system(purpose=grant.purpose, grant_id=grant.pk, request_id=grant.request_id),
         action=AccessEvent.Action.GRANT_EXPIRED,
     )
     grantcredentials.revoke_for(grant)
@@ -418,7 +477,7 @@ def _exhaust(grant: Grant, *, by_citizen: bool) -> None:
     grant.save(update_fields=["status", "ended_at"])
     vault.record(
         grant.pod,
-        context=AccessContext.system(purpose=grant.purpose, grant_id=grant.pk),
+        context=AccessContext.system(purpose=grant.purpose, grant_id=grant.pk, request_id=grant.request_id),
         action=AccessEvent.Action.GRANT_EXHAUSTED,
     )
     grantcredentials.revoke_for(grant)
@@ -466,7 +525,9 @@ def lower_read_limit(*, citizen: User, grant_id: Any, max_reads: int) -> Grant:
     grant.save(update_fields=["max_reads"])
     vault.record(
         grant.pod,
-        context=AccessContext.for_citizen(citizen, purpose=grant.purpose, grant_id=grant.pk),
+        context=AccessContext.for_citizen(
+            citizen, purpose=grant.purpose, grant_id=grant.pk, request_id=grant.request_id
+        ),
         action=AccessEvent.Action.GRANT_LIMIT_LOWERED,
         reason=f"max-reads:{max_reads}",
     )
@@ -667,7 +728,9 @@ def read_under_grant(
         if grant is None:
             raise GrantNotFound("No grant with that id was given to your organisation.")
         known_purpose = purpose if purpose in Purpose.values else ""
-        context = AccessContext.for_organisation(organisation, purpose=known_purpose, grant_id=grant.pk)
+        context = AccessContext.for_organisation(
+            organisation, purpose=known_purpose, grant_id=grant.pk, request_id=grant.request_id
+        )
         reason = ""
         if grant.grantee_id != organisation.pk:
             refusal = GrantNotFound("No grant with that id was given to your organisation.")

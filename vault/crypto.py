@@ -26,6 +26,7 @@ SEALED_DETAIL_KIND = "sealed-log-detail"  # a sealed log entry's detail (vault.s
 # Chunked records (seal_chunk): a personal document's content, an export's archive.
 DOCUMENT_CHUNK_KIND = "document-chunk"
 EXPORT_CHUNK_KIND = "export-chunk"
+REQUEST_EVIDENCE_KIND = "request-evidence"
 
 # Every table holding something sealed under a pod's data key, for whoever re-encrypts a pod
 # (data-key rotation) or must know what an erasure makes unreadable (the *_row_aad functions
@@ -36,6 +37,7 @@ EXPORT_CHUNK_KIND = "export-chunk"
 #   SealedLogDetail.sealed             seal_for_pod, SEALED_DETAIL_KIND, resource = the entry's seq
 #   DocumentChunk.sealed               seal_chunk, DOCUMENT_CHUNK_KIND, resource = the document id
 #   ExportChunk.sealed                 seal_chunk, EXPORT_CHUNK_KIND, resource = the export id
+#   RequestEvidence.sealed             seal_for_pod, REQUEST_EVIDENCE_KIND, resource = the row id
 # (PodDocument.version and PodCredential.version are the versions bound in; exports are
 # short-lived, version 1, and may simply be deleted instead of re-encrypted.)
 

@@ -44,6 +44,7 @@ from .models import (
     PodExport,
     PodLog,
     PodTombstone,
+    RequestEvidence,
     SealedLogDetail,
 )
 
@@ -169,6 +170,7 @@ def delete_rows(pod_id: Any) -> None:
     _delete_in_batches(PodDocument.objects.filter(pod_id=pod_id))
     _delete_in_batches(PodCredential.objects.filter(pod_id=pod_id))
     _delete_in_batches(SealedLogDetail.objects.filter(pod_id=pod_id))
+    _delete_in_batches(RequestEvidence.objects.filter(pod_id=pod_id))
     pod = Pod.objects.filter(pk=pod_id).first()
     if pod is not None:
         # Consent's records, through their relations to the pod (the vault does not import consent):

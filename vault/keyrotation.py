@@ -22,12 +22,21 @@ from django.db.models import Count
 from django.utils import timezone
 
 from accounts.identity import NATIONAL_IDS
+from accounts.requestkeys import REQUEST_SIGNING_KEYS
 from core.keyring import DecryptionError, SealedColumn, keyring, seal, unseal
 from credentials.keys import ISSUER_KEYS
 
 from . import crypto
 from .logkeys import LOG_SIGNING_KEYS
-from .models import DocumentChunk, ExportChunk, Pod, PodCredential, PodDocument, SealedLogDetail
+from .models import (
+    DocumentChunk,
+    ExportChunk,
+    Pod,
+    PodCredential,
+    PodDocument,
+    RequestEvidence,
+    SealedLogDetail,
+)
 
 DEFAULT_BATCH_SIZE = 500
 # Each ciphertext re-encrypted by a pod's data-key rotation is written back in groups this big.
@@ -43,7 +52,14 @@ def kek_sealed_columns() -> list[SealedColumn]:
     """
     from .batches import UPLOAD_KEYS  # vault.batches imports vault.services, which imports this module
 
-    return [crypto.POD_DATA_KEYS, ISSUER_KEYS, LOG_SIGNING_KEYS, UPLOAD_KEYS, NATIONAL_IDS]
+    return [
+        crypto.POD_DATA_KEYS,
+        ISSUER_KEYS,
+        LOG_SIGNING_KEYS,
+        UPLOAD_KEYS,
+        NATIONAL_IDS,
+        REQUEST_SIGNING_KEYS,
+    ]
 
 
 @dataclass(frozen=True)
@@ -75,6 +91,13 @@ def pod_sealed_tables() -> list[PodSealedTable]:
             sealed_field="ciphertext",
             pod_lookup="pod",
             aad=lambda pod_id, row: crypto.resource_aad(pod_id, crypto.CREDENTIAL_KIND, row.pk, row.version),
+        ),
+        PodSealedTable(
+            label="signed access requests",
+            model=RequestEvidence,
+            sealed_field="sealed",
+            pod_lookup="pod",
+            aad=lambda pod_id, row: crypto.resource_aad(pod_id, crypto.REQUEST_EVIDENCE_KIND, row.pk, 1),
         ),
         PodSealedTable(
             label="document names",

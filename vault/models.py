@@ -512,3 +512,37 @@ class PodTombstone(models.Model):
 
     def __str__(self) -> str:
         return f"tombstone of pod {self.pod_id}"
+
+
+class RequestEvidence(models.Model):
+    """A signed access request, kept as its requester sent it: the citizen's evidence of who asked
+    for what, for which purpose (consent.signing checks the proof before anything is kept).
+
+    The bytes are sealed under the pod's data key (they name the citizen by national identifier,
+    which this database otherwise holds only as a keyed hash): they join the pod's data-key
+    rotation and die with the pod's key on erasure. ``request_id`` is consent's AccessRequest (the
+    vault does not import consent). One nonce per organisation, for ever: a replayed signed
+    request meets the unique constraint, concurrent replays included.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    pod = models.ForeignKey(Pod, on_delete=models.CASCADE, related_name="request_evidence")
+    request_id = models.UUIDField(unique=True)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    nonce = models.CharField(max_length=128)
+    # SHA-256 (hex) of the bytes as received: what the citizen's download must hash to.
+    digest = models.CharField(max_length=64)
+    sealed = models.BinaryField(editable=False)
+    verification_method = models.CharField(max_length=200)
+    # Signed by the organisation's custodial key (the console submitted it), not a key it holds.
+    custodial = models.BooleanField(default=False)
+    signed_at = models.DateTimeField()  # the proof's `created`
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "nonce"], name="request_evidence_nonce_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"signed request {self.request_id} ({self.organisation_id})"

@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from core.serializers import StrictSerializer
+
 
 class WhoAmISerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["citizen", "organisation", "user"])
@@ -89,3 +91,26 @@ class AuthorizationServerMetadataSerializer(serializers.Serializer):
     introspection_endpoint_auth_methods_supported = serializers.ListField(child=serializers.CharField())
     scopes_supported = serializers.ListField(child=serializers.CharField())
     response_types_supported = serializers.ListField(child=serializers.CharField())
+
+
+class RequestKeySerializer(serializers.Serializer):
+    """A key your organisation signs access requests with."""
+
+    id = serializers.UUIDField()
+    verificationMethod = serializers.CharField(
+        source="verification_method", help_text="did:key:z6Mk…#z6Mk…: what a proof names."
+    )
+    custodial = serializers.BooleanField(
+        help_text="Made and held by Citizen Vault for requests filed from the web console."
+    )
+    createdAt = serializers.DateTimeField(source="created_at")
+    retiredAt = serializers.DateTimeField(
+        source="retired_at", allow_null=True, help_text="Proofs by a retired key are refused."
+    )
+
+
+class RegisterRequestKeySerializer(StrictSerializer):
+    verificationMethod = serializers.CharField(
+        max_length=200,
+        help_text="The did:key of an Ed25519 key pair you hold (did:key:z6Mk…, with or without #fragment).",
+    )

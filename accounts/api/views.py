@@ -1,14 +1,17 @@
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from oauth2_provider.oauth2_backends import get_oauthlib_core
-from rest_framework import exceptions
+from rest_framework import exceptions, status
 from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..permissions import HasScope
-from ..principals import citizen_of, organisation_of
+from core.serializers import validated_body
+
+from .. import requestkeys
+from ..permissions import HasScope, IsRequester
+from ..principals import acting_organisation, citizen_of, organisation_of
 from . import oauth
 from .oauth import FORM, OAuthError
 from .serializers import (
@@ -16,6 +19,8 @@ from .serializers import (
     IntrospectionRequestSerializer,
     IntrospectionResponseSerializer,
     OAuthErrorSerializer,
+    RegisterRequestKeySerializer,
+    RequestKeySerializer,
     RevocationRequestSerializer,
     TokenRequestSerializer,
     TokenResponseSerializer,
@@ -168,3 +173,35 @@ class AuthorizationServerMetadataView(APIView):
     def get(self, request):
         metadata = oauth.authorization_server_metadata()
         return Response(metadata, headers={"Cache-Control": "public, max-age=3600"})
+
+
+class RequestKeysView(APIView):
+    """Requesters: the keys your access requests may be signed with; register one you hold."""
+
+    permission_classes = [IsRequester]
+
+    @extend_schema(responses=RequestKeySerializer(many=True), tags=["access requests"])
+    def get(self, request):
+        keys = requestkeys.request_keys_of(acting_organisation(request))
+        return Response(RequestKeySerializer(keys, many=True).data)
+
+    @extend_schema(
+        request=RegisterRequestKeySerializer, responses={201: RequestKeySerializer}, tags=["access requests"]
+    )
+    def post(self, request):
+        data = validated_body(request, RegisterRequestKeySerializer)
+        key = requestkeys.register_request_key(
+            organisation=acting_organisation(request), verification_method=data["verificationMethod"]
+        )
+        return Response(RequestKeySerializer(key).data, status=status.HTTP_201_CREATED)
+
+
+class RetireRequestKeyView(APIView):
+    """Requesters: stop accepting proofs by one of your keys (requests it signed stay verifiable)."""
+
+    permission_classes = [IsRequester]
+
+    @extend_schema(request=None, responses=RequestKeySerializer, tags=["access requests"])
+    def post(self, request, key_id):
+        key = requestkeys.retire_request_key(organisation=acting_organisation(request), key_id=key_id)
+        return Response(RequestKeySerializer(key).data)

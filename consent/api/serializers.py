@@ -9,6 +9,7 @@ from vc.types import supported_type_names
 
 from ..models import AccessRequest, Grant, Purpose
 from ..scopes import DETAIL_TYPE, Scope, ScopeErrors, parse_authorization_details
+from ..selectors import evidence_by_request, evidence_for_request
 from ..services import (
     CASE_REFERENCE_MAX_LENGTH,
     CHALLENGE_MAX_LENGTH,
@@ -22,6 +23,7 @@ from ..services import (
     PRESENTATION_CRYPTOSUITES,
     PRESENTATION_OPTION_PATTERN,
 )
+from ..signing import REQUEST_CONTEXT
 
 
 class AuthorizationDetailSerializer(serializers.Serializer):
@@ -115,6 +117,61 @@ class FileAccessRequestSerializer(ScopeBodySerializer):
         return attrs
 
 
+class SignedFileAccessRequestSerializer(FileAccessRequestSerializer):
+    """An access request, signed by its requester (docs/api.md, "Signed access requests"): the
+    body above with ``@context``, ``nonce`` and an eddsa-jcs-2022 ``proof``. Required when the
+    service runs with ACCESS_REQUESTS_REQUIRE_SIGNATURE (production)."""
+
+    nonce = serializers.CharField(
+        required=False,
+        min_length=16,
+        max_length=128,
+        help_text="A new random value for every request (16-128 of A-Z a-z 0-9 . _ ~ -): accepted once.",
+    )
+    proof = serializers.DictField(
+        required=False,
+        help_text=(
+            "One DataIntegrityProof, cryptosuite eddsa-jcs-2022, proofPurpose assertionMethod, "
+            "created now, verificationMethod a did:key your organisation registered "
+            "(/api/v1/organisation/request-keys), over the body with @context and nonce."
+        ),
+    )
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        fields["@context"] = serializers.ListField(
+            child=serializers.CharField(),
+            required=False,
+            help_text=f'Exactly ["{REQUEST_CONTEXT}"] in a signed request.',
+        )
+        return fields
+
+
+class RequestEvidenceSerializer(serializers.Serializer):
+    """The signed request kept for an access request (null: filed unsigned)."""
+
+    sha256 = serializers.CharField(source="digest", help_text="SHA-256 (hex) of the request as received.")
+    signer = serializers.SerializerMethodField(
+        help_text="'organisation': a key it registered and holds; 'custodial': its custodial key "
+        "signed the request as submitted through the web console."
+    )
+    verificationMethod = serializers.CharField(source="verification_method")
+    signedAt = serializers.DateTimeField(source="signed_at")
+    receivedAt = serializers.DateTimeField(source="received_at")
+
+    def get_signer(self, evidence: Any) -> str:
+        return "custodial" if evidence.custodial else "organisation"
+
+
+class AccessRequestListSerializer(serializers.ListSerializer):
+    """Many requests: their evidence is read in one query, not one per request."""
+
+    def to_representation(self, data: Any) -> list[Any]:
+        items = list(data.all() if hasattr(data, "all") else data)
+        setattr(self.child, "evidence_kept", evidence_by_request(item.pk for item in items))  # noqa: B010
+        return super().to_representation(items)
+
+
 class AccessRequestSerializer(serializers.ModelSerializer):
     status = serializers.ChoiceField(
         choices=AccessRequest.Status.values, source="effective_status", read_only=True
@@ -140,6 +197,9 @@ class AccessRequestSerializer(serializers.ModelSerializer):
         source="denial_reason", help_text="The citizen's reason, when they denied it and gave one."
     )
     grantId = serializers.SerializerMethodField()
+    evidence = serializers.SerializerMethodField(
+        help_text="The signed request kept as evidence (download it at .../evidence); null if unsigned."
+    )
     authorizationDetails = AuthorizationDetailsField(
         source="scope",
         read_only=True,
@@ -148,6 +208,7 @@ class AccessRequestSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AccessRequest
+        list_serializer_class = AccessRequestListSerializer
         fields = [
             "id",
             "status",
@@ -164,7 +225,14 @@ class AccessRequestSerializer(serializers.ModelSerializer):
             "decidedAt",
             "denialReason",
             "grantId",
+            "evidence",
         ]
+
+    @extend_schema_field(RequestEvidenceSerializer(allow_null=True))
+    def get_evidence(self, request: AccessRequest) -> dict[str, Any] | None:
+        kept = getattr(self, "evidence_kept", None)
+        found = kept.get(request.pk) if kept is not None else evidence_for_request(request.pk)
+        return RequestEvidenceSerializer(found).data if found else None
 
     def get_grantId(self, request: AccessRequest) -> str | None:
         grant = getattr(request, "grant", None) if request.status == AccessRequest.Status.APPROVED else None

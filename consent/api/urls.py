@@ -33,7 +33,13 @@ urlpatterns = [
         views.DenyRequestView.as_view(),
         name="deny-request",
     ),
+    path(
+        "pod/access-requests/<uuid:request_id>/evidence",
+        views.RequestEvidenceView.as_view(),
+        name="request-evidence",
+    ),
     path("pod/grants", views.CitizenGrantsView.as_view(), name="pod-grants"),
+    path("pod/grants/<uuid:grant_id>/evidence", views.GrantEvidenceView.as_view(), name="grant-evidence"),
     path("pod/grants/<uuid:grant_id>/revoke", views.RevokeGrantView.as_view(), name="revoke-grant"),
     path("pod/grants/<uuid:grant_id>/read-limit", views.ReadLimitView.as_view(), name="grant-read-limit"),
 ]

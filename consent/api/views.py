@@ -1,6 +1,10 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.conf import settings
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -11,13 +15,15 @@ from accounts.oauth import READ_GRANTS, HasScope
 from accounts.permissions import IsCitizen, IsRequester
 from accounts.principals import acting_citizen, acting_organisation
 from core.serializers import validated_body
+from vault.evidence import evidence_document
 
 from .. import selectors, services
+from ..errors import SignatureRequired
+from ..signing import SIGNATURE_MEMBERS, SignedRequest
 from .serializers import (
     AccessRequestSerializer,
     ApproveSerializer,
     DenySerializer,
-    FileAccessRequestSerializer,
     GrantSerializer,
     LegalReadResponseSerializer,
     LegalReadSerializer,
@@ -25,6 +31,7 @@ from .serializers import (
     ReadLimitSerializer,
     ReadQuerySerializer,
     RevokeSerializer,
+    SignedFileAccessRequestSerializer,
     WithdrawSerializer,
 )
 from .throttles import FileAccessRequestThrottle
@@ -63,14 +70,23 @@ class OrganisationAccessRequestsView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
-        request=FileAccessRequestSerializer,
+        request=SignedFileAccessRequestSerializer,
         parameters=[IDEMPOTENCY_KEY],
         responses={201: AccessRequestSerializer},
         tags=["access requests"],
     )
     def post(self, request):
-        data = validated_body(request, FileAccessRequestSerializer)
+        raw = request.body  # the bytes as sent, read before DRF parses them: the evidence
+        data = validated_body(request, SignedFileAccessRequestSerializer)
         requester = acting_organisation(request)
+        signed = None
+        if any(member in request.data for member in SIGNATURE_MEMBERS):
+            signed = SignedRequest(raw=raw, document=request.data)
+        elif settings.ACCESS_REQUESTS_REQUIRE_SIGNATURE:
+            raise SignatureRequired(
+                "Sign the request with a key your organisation registered (docs/api.md, "
+                '"Signed access requests"): add @context, nonce and an eddsa-jcs-2022 proof.'
+            )
 
         def file():
             scope = data.get("authorizationDetails")
@@ -84,6 +100,7 @@ class OrganisationAccessRequestsView(generics.ListAPIView):
                 valid_until=data["validUntil"],
                 answer_by=data.get("answerBy"),
                 max_reads=data.get("maxReads"),
+                signed=signed,
             )
             return access_request, access_request.pk
 
@@ -337,3 +354,44 @@ class LegalReadsView(APIView):
             ],
         }
         return Response(LegalReadResponseSerializer(body).data)
+
+
+def _evidence_response(evidence) -> HttpResponse:
+    body = JSONRenderer().render(evidence_document(evidence), renderer_context={"indent": 2})
+    response = HttpResponse(body, content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="signed-request-{evidence.request_id}.json"'
+    return response
+
+
+EVIDENCE_RESPONSES = {
+    (200, "application/json"): OpenApiResponse(
+        OpenApiTypes.OBJECT,
+        description=(
+            "The signed request verbatim (signedRequest, a string holding the bytes as received), "
+            "its sha256, the organisation, the verification method and whether it was the "
+            "organisation's own key or its custodial key (signer). Verify offline with "
+            "python -m consent.verify_request (docs/api.md)."
+        ),
+    ),
+    404: OpenApiResponse(description="Not your request, or filed unsigned."),
+}
+
+
+class RequestEvidenceView(APIView):
+    """Citizens: download the signed access request, as its requester sent it."""
+
+    permission_classes = [IsCitizen]
+
+    @extend_schema(responses=EVIDENCE_RESPONSES, tags=["consent"])
+    def get(self, request, request_id):
+        return _evidence_response(selectors.evidence_of_citizen_request(acting_citizen(request), request_id))
+
+
+class GrantEvidenceView(APIView):
+    """Citizens: download the signed access request a grant answered."""
+
+    permission_classes = [IsCitizen]
+
+    @extend_schema(responses=EVIDENCE_RESPONSES, tags=["consent"])
+    def get(self, request, grant_id):
+        return _evidence_response(selectors.evidence_of_citizen_grant(acting_citizen(request), grant_id))

@@ -16,7 +16,8 @@ from django.core.management.base import CommandError, SystemCheckError
 from django.test import override_settings
 
 from accounts.identity import unseal_national_id
-from accounts.models import User
+from accounts.models import RequestSigningKey, User
+from accounts.requestkeys import custodial_request_key, unseal_custodial_key
 from config.startup import refuse_to_start_without_keys_in_use
 from core.keyring import DecryptionError, keyring
 from credentials.keys import unseal_private_key
@@ -28,6 +29,7 @@ from vault.disclosure import holder_signing_key
 from vault.models import AccessEvent, BatchUpload, LogSigningKey, Pod, PodCredential
 from vault.reading import read_and_log
 from vault.services import issue_into_pod, read_own_credentials, rotate_pod_data_key
+from vc.multikey import did_key_for
 
 NEW_KEK = "22" * 32
 NATIONAL_ID = "BE:85073003328"
@@ -46,9 +48,11 @@ def new_kek_active(settings):
 
 
 @pytest.fixture
-def everything_sealed(university, citizen, issued):
+def everything_sealed(university, employer, citizen, issued):
     """One of each KEK-wrapped secret: a pod's data key, an issuer key, the log key, a batch
-    upload's key (its task not yet run) and a citizen's sealed national identifier."""
+    upload's key (its task not yet run), a citizen's sealed national identifier and an
+    employer's custodial request-signing key."""
+    custodial_request_key(employer.organisation)
     batches.submit_batch(issuer=university.organisation, data=CSV.encode())
     assert BatchUpload.objects.exists()
     assert LogSigningKey.objects.exists()
@@ -87,6 +91,9 @@ def test_every_kek_wrapped_secret_moves_to_the_active_kek_and_still_opens(everyt
             assert logkeys.signer(log_key.pk).key_id == log_key.pk
         assert b"Peeters" in batches._open_upload(BatchUpload.objects.get().batch)
         assert unseal_national_id(User.objects.get(pk=citizen.user.pk)) == NATIONAL_ID
+        for request_key in RequestSigningKey.objects.filter(custodial=True):
+            public = unseal_custodial_key(request_key).public_key()
+            assert did_key_for(public).verification_method == request_key.verification_method
 
 
 def test_a_second_run_skips_what_is_done_and_wraps_nothing_twice(everything_sealed, new_kek_active):

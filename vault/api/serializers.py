@@ -1,4 +1,5 @@
 import base64
+from typing import Any
 
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
@@ -9,6 +10,7 @@ from credentials.services import ISSUANCE_CRYPTOSUITES, WHOLE_CRYPTOSUITES
 from vc.dataintegrity import CRYPTOSUITE
 
 from .. import logkeys, sealing
+from ..evidence import requests_with_evidence
 from ..models import AccessEvent, Batch, BatchRowError
 
 
@@ -63,6 +65,15 @@ class PodSerializer(serializers.Serializer):
     credentialCount = serializers.IntegerField(source="credential_count")
 
 
+class AccessEventListSerializer(serializers.ListSerializer):
+    """Many entries: which of their requests have evidence is read in one query."""
+
+    def to_representation(self, data: Any) -> list[Any]:
+        items = list(data.all() if hasattr(data, "all") else data)
+        setattr(self.child, "evidence_kept", requests_with_evidence({item.request_id for item in items}))  # noqa: B010
+        return super().to_representation(items)
+
+
 class AccessEventSerializer(serializers.ModelSerializer):
     at = serializers.DateTimeField(source="occurred_at")
     actor = serializers.SerializerMethodField()
@@ -91,9 +102,16 @@ class AccessEventSerializer(serializers.ModelSerializer):
             "credentialType, credentialId, fields...), which hashes to digest."
         )
     )
+    evidence = serializers.SerializerMethodField(
+        help_text=(
+            "Where the citizen downloads the signed access request this entry follows from (its "
+            "request, or the request its grant answered); null when there is none (unsigned)."
+        )
+    )
 
     class Meta:
         model = AccessEvent
+        list_serializer_class = AccessEventListSerializer
         fields = [
             "seq",
             "at",
@@ -109,6 +127,7 @@ class AccessEventSerializer(serializers.ModelSerializer):
             "reason",
             "fields",
             "legal",
+            "evidence",
             "prevHash",
             "hash",
         ]
@@ -123,6 +142,15 @@ class AccessEventSerializer(serializers.ModelSerializer):
             **event.legal,
             "detail": sealing.opened_detail(event, self.context.get("sealed_details") or {}),
         }
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_evidence(self, event: AccessEvent) -> str | None:
+        kept = getattr(self, "evidence_kept", None)
+        if kept is None:
+            kept = requests_with_evidence({event.request_id})
+        if event.request_id not in kept:
+            return None
+        return reverse("request-evidence", kwargs={"request_id": event.request_id})
 
     def get_actor(self, event: AccessEvent) -> dict:
         return {
