@@ -38,6 +38,7 @@ urlpatterns = [
         views.RequestEvidenceView.as_view(),
         name="request-evidence",
     ),
+    path("pod/consent-records", views.ConsentRecordsView.as_view(), name="consent-records"),
     path("pod/grants", views.CitizenGrantsView.as_view(), name="pod-grants"),
     path("pod/grants/<uuid:grant_id>/evidence", views.GrantEvidenceView.as_view(), name="grant-evidence"),
     path("pod/grants/<uuid:grant_id>/revoke", views.RevokeGrantView.as_view(), name="revoke-grant"),

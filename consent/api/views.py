@@ -17,7 +17,7 @@ from accounts.principals import acting_citizen, acting_organisation
 from core.serializers import validated_body
 from vault.evidence import evidence_document
 
-from .. import selectors, services
+from .. import receipts, selectors, services
 from ..errors import SignatureRequired
 from ..signing import SIGNATURE_MEMBERS, SignedRequest
 from .serializers import (
@@ -395,3 +395,22 @@ class GrantEvidenceView(APIView):
     @extend_schema(responses=EVIDENCE_RESPONSES, tags=["consent"])
     def get(self, request, grant_id):
         return _evidence_response(selectors.evidence_of_citizen_grant(acting_citizen(request), grant_id))
+
+
+class ConsentRecordsView(APIView):
+    """Citizens: your consent records, each request with every change of its state, in the fields
+    of ISO/IEC TS 27560 (docs/api.md, "Consent records (ISO/IEC TS 27560)")."""
+
+    permission_classes = [IsCitizen]
+
+    @extend_schema(
+        responses={
+            200: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="format, conformsTo, generatedAt, piiPrincipalId and records: one per request.",
+            )
+        },
+        tags=["consent"],
+    )
+    def get(self, request):
+        return Response(receipts.consent_records(acting_citizen(request)))

@@ -1,5 +1,6 @@
 """The citizen's portal pages for consent: requests to decide, grants to revoke."""
 
+import json
 from collections.abc import Callable
 
 from django.contrib import messages
@@ -11,9 +12,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import citizen_required
 from accounts.principals import acting_citizen
-from consent import selectors, services
-from consent.errors import GrantNotFound, RequestNotFound
+from consent import receipts, selectors, services
+from consent.errors import EvidenceNotFound, GrantNotFound, RequestNotFound
 from consent.models import AccessRequest
+from vault.evidence import evidence_document
 from vc.errors import VcError
 
 from .forms import ApproveForm, DenyForm, ReadLimitForm
@@ -33,7 +35,12 @@ def _requests_page(
         for errors in failed[1].errors.values():
             for error in errors:
                 messages.error(request, str(error))
-    decided = selectors.requests_to_citizen(citizen).exclude(pk__in=[item.pk for item, _form in pending])[:50]
+    decided = list(
+        selectors.requests_to_citizen(citizen).exclude(pk__in=[item.pk for item, _form in pending])[:50]
+    )
+    kept = selectors.evidence_by_request([item.pk for item, _form in pending] + [item.pk for item in decided])
+    for item in [item for item, _form in pending] + decided:
+        item.kept_evidence = kept.get(item.pk)  # type: ignore[attr-defined]
     return render(request, "consent/requests.html", {"pending": pending, "decided": decided}, status=status)
 
 
@@ -175,3 +182,27 @@ def grant_credential(request: HttpRequest, grant_id) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="access-grant-{grant.pk}.json"'
     return response
+
+
+def _attachment(document: dict, filename: str) -> HttpResponse:
+    response = HttpResponse(
+        json.dumps(document, indent=2, ensure_ascii=False).encode(), content_type="application/json"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@citizen_required
+def request_evidence(request: HttpRequest, request_id) -> HttpResponse:
+    """The signed request, as its requester sent it, to keep and verify offline."""
+    try:
+        kept = selectors.evidence_of_citizen_request(acting_citizen(request), request_id)
+    except EvidenceNotFound as exc:
+        raise Http404(exc.detail) from exc
+    return _attachment(evidence_document(kept), f"signed-request-{kept.request_id}.json")
+
+
+@citizen_required
+def consent_records(request: HttpRequest) -> HttpResponse:
+    """Every consent record with its history, in the fields of ISO/IEC TS 27560."""
+    return _attachment(receipts.consent_records(acting_citizen(request)), "consent-records-iso-27560.json")

@@ -83,3 +83,22 @@ def test_the_derived_diploma_verifies_through_the_vc_api(ran):
     )
     verification = values[index + 1]
     assert verification["verified"] is True, verification
+
+
+def test_the_employer_signed_its_request_and_the_citizen_verifies_it_offline(ran):
+    assert "VERIFIED: the request is exactly as its requester signed it." in ran
+    assert "Signed by Acme Recruiting with its own key: did:key:z6Mk" in ran
+
+
+def test_the_consent_records_hold_the_signed_request_and_its_history(ran):
+    [records] = [
+        value
+        for value in printed_json(ran)
+        if isinstance(value, list) and value and isinstance(value[0], dict) and "consentStatus" in value[0]
+    ]
+    acme = [record for record in records if record["controller"] == "Acme Recruiting"]
+    signed = next(record for record in acme if record["consentStatus"] == "dpv:ConsentWithdrawn")
+    assert signed["signer"] == "organisation"
+    assert signed["events"] == ["request.filed", "request.approved", "grant.revoked"]
+    screening = next(record for record in records if record["controller"] == "Other Employer")
+    assert (screening["signer"], screening["consentStatus"]) == ("custodial", "dpv:ConsentRequested")

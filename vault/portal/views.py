@@ -22,6 +22,7 @@ from credentials.selectors import accredited_pairs
 from credentials.verification import verify_credential
 from vault import documents, erasure, logexport, podexport, selectors, services
 from vault.errors import DocumentNotFound, ExportNotFound, PodNotFound
+from vault.evidence import requests_with_evidence
 from vault.models import PodExport
 from vc.dataintegrity.sd import split_base_proofs
 
@@ -164,6 +165,7 @@ def log(request: HttpRequest) -> HttpResponse:
             "form": form,
             "query": query.urlencode(),
             "chart": charts.accesses_per_organisation(events),
+            "with_evidence": requests_with_evidence({event.request_id for event in page}),
             "latest": selectors.latest_checkpoint(pod),
             "retention_days": settings.ACCESS_LOG_RETENTION_DAYS,
         },

@@ -6,16 +6,20 @@ written to demo.env for the README's walk-through.
 
 import os
 import shlex
-from datetime import timedelta
+import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import ApiToken, Organisation, User
+from accounts.requestkeys import register_request_key
 from accounts.services import add_member, create_organisation, issue_api_token, revoke_api_token
+from consent import signing
 from consent.models import AccessRequest
 from consent.services import file_access_request
 from credentials.selectors import active_issuer_key
@@ -23,6 +27,7 @@ from credentials.services import accredit_issuer, create_issuer_key
 from vault.models import Pod
 from vault.services import create_citizen, issue_into_pod
 from vc.jsonld import CREDENTIALS_V2, EDUCATION_V1
+from vc.multikey import did_key_for, private_key_to_multikey
 
 CITIZEN_EMAIL = "an.peeters@example.org"
 CITIZEN_NATIONAL_ID = "BE:85073003328"
@@ -104,13 +109,30 @@ class Command(BaseCommand):
         if not pod.credentials.exists():
             issue_into_pod(issuer=university, national_id=CITIZEN_NATIONAL_ID, credential=DEMO_DIPLOMA)
         if not AccessRequest.objects.filter(pod=pod, status=AccessRequest.Status.PENDING).exists():
+            # As the web console files it: signed by the organisation's custodial key (the portal
+            # says so), whatever ACCESS_REQUESTS_REQUIRE_SIGNATURE is in the demo.
+            screening = signing.sign_as_submitted(
+                requester=other_employer,
+                document=signing.unsigned_document(
+                    national_id=CITIZEN_NATIONAL_ID,
+                    credential_types=["DiplomaCredential"],
+                    claims=None,
+                    purpose="dpv:IdentityVerification",
+                    purpose_description="Pre-employment screening for the warehouse lead position.",
+                    valid_until=timezone.now() + timedelta(days=14),
+                    answer_by=None,
+                    max_reads=None,
+                ),
+            )
+            asked = screening.document
             file_access_request(
                 requester=other_employer,
                 national_id=CITIZEN_NATIONAL_ID,
-                credential_types=["DiplomaCredential"],
-                purpose="dpv:IdentityVerification",
-                purpose_description="Pre-employment screening for the warehouse lead position.",
-                valid_until=timezone.now() + timedelta(days=14),
+                credential_types=asked["credentialTypes"],
+                purpose=asked["purpose"],
+                purpose_description=asked["purposeDescription"],
+                valid_until=datetime.fromisoformat(asked["validUntil"]),
+                signed=screening,
             )
         add_member(organisation=employer, email=EMPLOYER_MEMBER_EMAIL, password=EMPLOYER_MEMBER_PASSWORD)
         add_member(organisation=university, email=ISSUER_MEMBER_EMAIL, password=ISSUER_MEMBER_PASSWORD)
@@ -125,9 +147,20 @@ class Command(BaseCommand):
             "CV_OTHER_EMPLOYER_TOKEN": _fresh_token(organisation=other_employer),
             "CV_CITIZEN_TOKEN": _fresh_token(user=pod.owner),
         }
+        # The employer signs its access requests with a key it holds (a fresh one per run, its
+        # did:key registered as POST /api/v1/organisation/request-keys would).
+        signing_key = Ed25519PrivateKey.generate()
+        register_request_key(
+            organisation=employer,
+            verification_method=did_key_for(signing_key.public_key()).verification_method,
+        )
         env_file = Path(options["env_file"])
         lines = [f"export CV={settings.SITE_URL}", f"export CV_NATIONAL_ID={CITIZEN_NATIONAL_ID}"]
         lines += [f"export {name}={value}" for name, value in tokens.items()]
+        lines += [
+            f"export CV_EMPLOYER_SIGNING_KEY={private_key_to_multikey(signing_key)}",
+            f"export CV_PYTHON={shlex.quote(sys.executable)}",
+        ]
         env_file.write_text("\n".join(lines) + "\n")
         env_file.chmod(0o600)
         shown = shlex.quote(os.path.relpath(env_file))
