@@ -33,9 +33,13 @@ def keep(
     signed_at: datetime,
 ) -> RequestEvidence:
     """Store ``raw`` (the signed request as received) sealed under ``pod``'s data key. Must run in
-    the transaction that files the request; a nonce the organisation used before raises the
-    database's IntegrityError (the caller turns it into a refusal)."""
+    the transaction that files the request (it locks the pod row, as issuance does); a nonce the
+    organisation used before raises the database's IntegrityError (the caller turns it into a
+    refusal)."""
     evidence_id = uuid.uuid4()
+    # The pod's row lock first, as issuance takes it: a data-key rotation committing meanwhile
+    # would leave these bytes sealed under a key the pod no longer has.
+    pod = Pod.objects.select_for_update().get(pk=pod.pk)
     sealed = crypto.seal_for_pod(
         crypto.data_key(pod), pod.pk, crypto.REQUEST_EVIDENCE_KIND, evidence_id, 1, raw
     )
