@@ -101,6 +101,10 @@ class BoundedJSONParser(BaseParser):
         raw = stream.read(limit + 1) if stream is not None else b""
         if len(raw) > limit:
             raise PayloadTooLarge(f"The body is larger than the limit of {limit} bytes.")
+        if request is not None:
+            # The bytes as sent, for a view that keeps them (a signed access request is kept
+            # verbatim as evidence): read here, within the limit, not again from the stream.
+            request.json_bytes = raw
         return loads_strict(raw)
 
 

@@ -18,7 +18,7 @@ from core.serializers import validated_body
 from vault.evidence import evidence_document
 
 from .. import receipts, selectors, services
-from ..errors import SignatureRequired
+from ..errors import SignatureRefused, SignatureRequired
 from ..signing import SIGNATURE_MEMBERS, SignedRequest
 from .serializers import (
     AccessRequestSerializer,
@@ -76,11 +76,14 @@ class OrganisationAccessRequestsView(generics.ListAPIView):
         tags=["access requests"],
     )
     def post(self, request):
-        raw = request.body  # the bytes as sent, read before DRF parses them: the evidence
         data = validated_body(request, SignedFileAccessRequestSerializer)
         requester = acting_organisation(request)
         signed = None
         if any(member in request.data for member in SIGNATURE_MEMBERS):
+            # The bytes as sent (core.parsers keeps them within the body limit): the evidence.
+            raw = getattr(request, "json_bytes", None)
+            if raw is None:
+                raise SignatureRefused("Send a signed request as application/json.", reason="malformed")
             signed = SignedRequest(raw=raw, document=request.data)
         elif settings.ACCESS_REQUESTS_REQUIRE_SIGNATURE:
             raise SignatureRequired(

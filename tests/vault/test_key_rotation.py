@@ -218,7 +218,7 @@ def test_the_rotation_task_does_what_the_command_does(everything_sealed, new_kek
     from vault.tasks import rotate_kek
 
     moved = rotate_kek.delay(batch_size=3).get()
-    assert moved == 6  # the issuer's P-256 key beside its Ed25519 key
+    assert moved == 7  # the issuer's P-256 key beside its Ed25519 key; the custodial request key
     assert all(count == 0 for count in under("dev-insecure").values())
 
 
