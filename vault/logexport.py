@@ -11,12 +11,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
 
 from . import accesslog, logkeys, merkle, sealing, selectors
 from .access import AccessContext
+from .evidence import requests_with_evidence
 from .models import AccessEvent, Pod
 from .verify_log import FORMAT
 
@@ -38,6 +40,7 @@ def build(pod: Pod) -> dict[str, Any]:
     events = _entries(pod)
     details = sealing.details_of(pod)
     leaves = [bytes.fromhex(event.leaf_hash) for event in events]
+    signed = requests_with_evidence({event.request_id for event in events})
     return {
         "format": FORMAT,
         "pod": str(pod.pk),
@@ -61,6 +64,13 @@ def build(pod: Pod) -> dict[str, Any]:
                 ),
                 "hash": event.entry_hash,
                 "leafHash": _b64(leaf),
+                # Beside the entry, not in it (its hashes do not cover this): where the citizen
+                # downloads the signed request the entry follows from.
+                "evidence": (
+                    reverse("request-evidence", kwargs={"request_id": event.request_id})
+                    if event.request_id in signed
+                    else None
+                ),
             }
             for event, leaf in zip(events, leaves, strict=True)
         ],

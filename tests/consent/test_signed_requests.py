@@ -26,6 +26,7 @@ from consent.verify_request import main as verify_request_main
 from vault import keyrotation
 from vault.models import AccessEvent, RequestEvidence
 from vault.services import rotate_pod_data_key
+from vault.verify_log import main as verify_log_main
 from vc.multikey import did_key_for
 
 from .conftest import CHALLENGE, DOMAIN, HR, approve, read_url, request_body
@@ -408,3 +409,17 @@ def test_an_operator_registers_an_organisations_key_in_the_admin(operator, emplo
         {"organisation": employer.organisation.pk, "verification_method": "did:web:example.org"},
     )
     assert refused_page.status_code == 200 and RequestSigningKey.objects.count() == 1
+
+
+def test_the_log_download_links_the_evidence_and_still_verifies_offline(employer, citizen, tmp_path):
+    response, _ = send(employer, requestformat.sign(request_body(), register_key(employer)))
+    request_id = response.json()["id"]
+    download = citizen.get("/api/v1/pod/log/export").json()
+
+    filed = [item for item in download["entries"] if item["entry"]["action"] == "request.filed"]
+    assert filed and all(
+        item["evidence"] == f"/api/v1/pod/access-requests/{request_id}/evidence" for item in filed
+    )
+    path = tmp_path / "log.json"
+    path.write_text(json.dumps(download))
+    assert verify_log_main([str(path)]) == 0
