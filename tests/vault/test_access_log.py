@@ -239,6 +239,7 @@ def test_log_entries_never_hold_credential_contents(history):
             "at",
             "credentialId",
             "credentialType",
+            "evidence",
             "fields",
             "grantId",
             "hash",
