@@ -13,9 +13,10 @@ from typing import Any
 
 from vc.dataintegrity.proofs import add_proof, verify_proof
 from vc.errors import VcError
+from vc.jsonld import ACCESS_REQUEST_V1
 from vc.multikey import PrivateKey, did_key_for, resolve_did_key
 
-REQUEST_CONTEXT = "https://w3id.org/citizen-vault/access-request/v1"
+REQUEST_CONTEXT = ACCESS_REQUEST_V1
 CRYPTOSUITE = "eddsa-jcs-2022"
 PROOF_PURPOSE = "assertionMethod"
 EVIDENCE_FORMAT = "citizen-vault/signed-access-request/v1"

@@ -38,6 +38,8 @@ GOOD_CONDUCT_V1 = "https://w3id.org/citizen-vault/good-conduct/v1"
 LANGUAGE_V1 = "https://w3id.org/citizen-vault/language/v1"
 # The service's own access-grant credentials (credentials.service_identity, consent.grantcredentials).
 ACCESS_GRANT_V1 = "https://w3id.org/citizen-vault/access-grant/v1"
+# The context of a signed access request (consent.requestformat): every member it may hold.
+ACCESS_REQUEST_V1 = "https://w3id.org/citizen-vault/access-request/v1"
 
 # The same test pyld applies when it turns expanded JSON-LD into RDF: an IRI it does not accept
 # (relative, or holding whitespace) is skipped there, so it would not be signed.

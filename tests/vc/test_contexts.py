@@ -14,6 +14,7 @@ from vc import jsonld
 from vc.errors import ShippedFileInvalid, UnknownContext
 from vc.jsonld import (
     ACCESS_GRANT_V1,
+    ACCESS_REQUEST_V1,
     CONTEXTS,
     CONTEXTS_DIR,
     CREDENTIALS_V1,
@@ -50,6 +51,7 @@ def test_manifest_ships_the_eight_official_contexts_vcdm_1_1_and_our_own():
         LANGUAGE_V1,
         CREDENTIALS_V1,
         ACCESS_GRANT_V1,
+        ACCESS_REQUEST_V1,
     }
     assert set(CONTEXTS) == set(MANIFEST)
 
