@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0008_request_signing_keys'),
-        ('vault', '0014_lifecycle_actions'),
+        ('vault', '0015_legal_reads_sealed_entries'),
     ]
 
     operations = [
