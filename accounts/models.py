@@ -23,7 +23,7 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]
     # The identifier sealed under the KEK ring, kept only to re-hash it when the lookup key
     # changes (accounts.identity); empty for citizens registered before it was kept, until an
     # issuer names them again.
-    national_id_kek_id = models.CharField(max_length=64, blank=True, editable=False)
+    national_id_kek_id = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
     national_id_sealed = models.BinaryField(null=True, blank=True, editable=False)
 
     @property

@@ -40,7 +40,7 @@ class IssuerKey(models.Model):
     )
     did = models.CharField(max_length=255, unique=True)
     public_key_multibase = models.CharField(max_length=128)
-    kek_id = models.CharField(max_length=64)
+    kek_id = models.CharField(max_length=64, db_index=True)
     private_key_sealed = models.BinaryField(editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     retired_at = models.DateTimeField(null=True, blank=True)

@@ -9,7 +9,7 @@ version together, needs the expected version kept elsewhere, e.g. in the access 
 
 import os
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from core.keyring import KEY_BYTES, DecryptionError, SealedColumn, WrappedSecret, keyring, seal, unseal
 
@@ -39,7 +39,9 @@ REQUEST_EVIDENCE_KIND = "request-evidence"
 #   ExportChunk.sealed                 seal_chunk, EXPORT_CHUNK_KIND, resource = the export id
 #   RequestEvidence.sealed             seal_for_pod, REQUEST_EVIDENCE_KIND, resource = the row id
 # (PodDocument.version and PodCredential.version are the versions bound in; exports are
-# short-lived, version 1, and may simply be deleted instead of re-encrypted.)
+# short-lived, version 1, and may simply be deleted instead of re-encrypted.) Each of these rows
+# records the pod's data key version it is sealed under (``key_version``; the holder key is always
+# under the pod's current one): open it with PodKeys(pod)(row.key_version).
 
 
 def _data_key_aad(pod_id: uuid.UUID) -> bytes:
@@ -52,6 +54,17 @@ POD_DATA_KEYS = SealedColumn(
     model=Pod,
     kek_field="kek_id",
     sealed_field="data_key_sealed",
+    aad=lambda pod: _data_key_aad(pod.pk),
+)
+
+
+# A pod's previous data key, kept (wrapped the same way) while a data-key rotation is in progress:
+# it joins KEK rotation, kek_usage and the start-up check like the current one.
+POD_PREVIOUS_DATA_KEYS = SealedColumn(
+    label="pod previous data keys",
+    model=Pod,
+    kek_field="previous_kek_id",
+    sealed_field="previous_data_key_sealed",
     aad=lambda pod: _data_key_aad(pod.pk),
 )
 
@@ -74,6 +87,54 @@ def data_key(pod: Pod) -> bytes:
     if not pod.kek_id and not bytes(pod.data_key_sealed):
         raise PodErased("This pod was erased at its owner's request; nothing of it can be read.")
     return keyring().unwrap(WrappedSecret(pod.kek_id, bytes(pod.data_key_sealed)), aad=_data_key_aad(pod.id))
+
+
+def previous_data_key(pod: Pod) -> bytes | None:
+    """The pod's previous data key while a data-key rotation is in progress, else None."""
+    if not pod.previous_kek_id:
+        return None
+    return keyring().unwrap(
+        WrappedSecret(pod.previous_kek_id, bytes(pod.previous_data_key_sealed)), aad=_data_key_aad(pod.id)
+    )
+
+
+KEY_FIELDS = ("kek_id", "data_key_sealed", "data_key_version", "previous_kek_id", "previous_data_key_sealed")
+
+
+class PodKeys:
+    """A pod's data keys by version, for opening rows that record the version they were sealed
+    under (``key_version``). Made from a loaded pod; the keys the pod holds are unwrapped at once,
+    so a row read afterwards at a version the pod then held opens even if a rotation finished
+    meanwhile. A version it does not hold (a rotation started after the pod was loaded) makes it
+    reload the pod's key fields once, as they are now.
+    """
+
+    def __init__(self, pod: Pod) -> None:
+        self.pod = pod
+        self._keys: dict[int, bytes] = {}
+        self._take(pod)
+
+    def _take(self, pod: Pod) -> None:
+        self._keys[pod.data_key_version] = data_key(pod)
+        previous = previous_data_key(pod)
+        if previous is not None:
+            self._keys[pod.data_key_version - 1] = previous
+
+    @property
+    def current(self) -> tuple[int, bytes]:
+        version = max(self._keys)
+        return version, self._keys[version]
+
+    def __call__(self, version: int) -> bytes:
+        found = self._keys.get(version)
+        if found is None:
+            fresh = Pod.objects.filter(pk=self.pod.pk).only(*KEY_FIELDS).first()
+            if fresh is not None:
+                self._take(fresh)
+            found = self._keys.get(version)
+        if found is None:
+            raise DecryptionError(f"Pod {self.pod.pk} holds no data key of version {version}.")
+        return found
 
 
 def seal_for_pod(
@@ -109,25 +170,28 @@ def seal_chunk(
 
 
 def open_chunks(
-    key: bytes,
+    keys: Callable[[int], bytes],
     pod_id: uuid.UUID,
     kind: str,
     resource_id: uuid.UUID | str,
     version: int,
-    sealed_chunks: Iterable[bytes],
+    sealed_chunks: Iterable[tuple[bytes, int]],
     count: int,
 ) -> Iterator[bytes]:
-    """Open a chunked record's chunks in order; ``count`` is how many it was sealed as.
+    """Open a chunked record's chunks in order: (sealed, key version) pairs, each opened with
+    ``keys(key version)`` (a PodKeys); ``count`` is how many chunks it was sealed as.
 
     Raises core.keyring.DecryptionError at the first chunk that fails, and when chunks are
     missing or extra: every chunk's index and the last one's flag are in its associated data.
     """
     seen = 0
-    for index, sealed in enumerate(sealed_chunks):
+    for index, (sealed, key_version) in enumerate(sealed_chunks):
         if index >= count:
             raise DecryptionError("More chunks than the record was sealed as.")
         yield unseal(
-            key, sealed, aad=chunk_aad(pod_id, kind, resource_id, version, index, index == count - 1)
+            keys(key_version),
+            sealed,
+            aad=chunk_aad(pod_id, kind, resource_id, version, index, index == count - 1),
         )
         seen += 1
     if seen != count:

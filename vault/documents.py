@@ -20,6 +20,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from core.keyring import seal, unseal
 
 from . import accesslog, crypto, selectors
 from .access import AccessContext
@@ -49,8 +50,7 @@ class DocumentType:
     content_types: tuple[str, ...]
 
 
-# The registry. Consent scopes will name these as they name credential types (not yet: see
-# docs/api.md, "Personal documents").
+# The registry.
 DOCUMENT_TYPES: dict[str, DocumentType] = {
     t.name: t
     for t in (
@@ -139,6 +139,7 @@ def _read_exactly(stream: BinaryIO, wanted: int) -> bytes:
 class SealedContent:
     chunks: list[bytes]
     size: int
+    key_version: int = 1  # the pod's data key version the chunks are sealed under
 
 
 def seal_stream(
@@ -199,10 +200,13 @@ def store_document(
         raise LengthRequired("Send the document with a Content-Length header.")
     _check_room(pod, length)
     document_id = uuid.uuid4()
+    # Sealed as it streams in, under the data key the pod has now; _save re-checks the key under
+    # the pod's lock (a data-key rotation may have started or finished meanwhile).
     key = crypto.data_key(pod)
     content = seal_stream(
         key=key, pod_id=pod.pk, document_id=document_id, content_type=media, stream=stream, length=length
     )
+    content.key_version = pod.data_key_version
     return _save(
         pod,
         document_id=document_id,
@@ -212,8 +216,29 @@ def store_document(
             key, pod.pk, crypto.DOCUMENT_NAME_KIND, document_id, 1, shown_name.encode()
         ),
         content=content,
+        key=key,
         uploaded_by=PodDocument.Uploader.CITIZEN,
         context=AccessContext.for_citizen(owner),
+    )
+
+
+def _reseal(
+    locked: Pod, *, key: bytes, document_id: uuid.UUID, name_sealed: bytes, content: SealedContent
+) -> tuple[bytes, SealedContent]:
+    """The name and chunks sealed under ``key`` (the key they were sealed with, kept in memory),
+    sealed again under ``locked``'s current data key: one chunk of plaintext at a time."""
+    new_key = crypto.data_key(locked)
+    name = crypto.open_for_pod(key, locked.pk, crypto.DOCUMENT_NAME_KIND, document_id, 1, name_sealed)
+    count = len(content.chunks)
+    chunks = []
+    for index, sealed in enumerate(content.chunks):
+        aad = crypto.chunk_aad(
+            locked.pk, crypto.DOCUMENT_CHUNK_KIND, document_id, 1, index, index == count - 1
+        )
+        chunks.append(seal(new_key, unseal(key, sealed, aad=aad), aad=aad))
+    return (
+        crypto.seal_for_pod(new_key, locked.pk, crypto.DOCUMENT_NAME_KIND, document_id, 1, name),
+        SealedContent(chunks, content.size, locked.data_key_version),
     )
 
 
@@ -226,11 +251,23 @@ def _save(
     content_type: str,
     name_sealed: bytes,
     content: SealedContent,
+    key: bytes,
     uploaded_by: str,
     context: AccessContext,
 ) -> PodDocument:
-    # The pod's row lock orders concurrent uploads, so the quota holds under them.
-    Pod.objects.select_for_update().filter(pk=pod.pk).values_list("pk", flat=True).get()
+    """Store a document sealed under ``key`` (of version content.key_version).
+
+    The pod's row lock orders concurrent uploads, so the quota holds under them; and a data-key
+    rotation takes the same lock to start and to finish, so the key version read under it is the
+    pod's current one until this commits. If the pod's data key changed since the content was
+    sealed, it is sealed again under the current key before anything is written: nothing is ever
+    stored under a key a rotation has left behind.
+    """
+    locked = Pod.objects.select_for_update().only(*crypto.KEY_FIELDS).get(pk=pod.pk)
+    if locked.data_key_version != content.key_version:
+        name_sealed, content = _reseal(
+            locked, key=key, document_id=document_id, name_sealed=name_sealed, content=content
+        )
     _check_room(pod, content.size)
     document = PodDocument.objects.create(
         id=document_id,
@@ -240,11 +277,12 @@ def _save(
         size=content.size,
         chunk_count=len(content.chunks),
         name_sealed=name_sealed,
+        key_version=content.key_version,
         uploaded_by=uploaded_by,
         organisation=context.organisation,
     )
     DocumentChunk.objects.bulk_create(
-        DocumentChunk(document=document, index=index, sealed=sealed)
+        DocumentChunk(document=document, index=index, sealed=sealed, key_version=content.key_version)
         for index, sealed in enumerate(content.chunks)
     )
     accesslog.append(
@@ -269,21 +307,28 @@ def _own(owner: User, document_id) -> PodDocument:
     return document
 
 
-def open_document(pod: Pod, key: bytes, document: PodDocument) -> tuple[str, bytes]:
-    """(name, content) of ``document``; raises DecryptionError if any part fails to open."""
+def open_document(keys: crypto.PodKeys, document: PodDocument) -> tuple[str, bytes]:
+    """(name, content) of ``document``, each part opened with the pod's key of the version it
+    records; raises DecryptionError if any part fails to open."""
+    pod_id = keys.pod.pk
     name = crypto.open_for_pod(
-        key, pod.pk, crypto.DOCUMENT_NAME_KIND, document.pk, document.version, bytes(document.name_sealed)
+        keys(document.key_version),
+        pod_id,
+        crypto.DOCUMENT_NAME_KIND,
+        document.pk,
+        document.version,
+        bytes(document.name_sealed),
     ).decode()
     sealed = (
-        bytes(chunk)
-        for chunk in DocumentChunk.objects.filter(document=document)
+        (bytes(chunk), key_version)
+        for chunk, key_version in DocumentChunk.objects.filter(document=document)
         .order_by("index")
-        .values_list("sealed", flat=True)
+        .values_list("sealed", "key_version")
     )
     content = b"".join(
         crypto.open_chunks(
-            key,
-            pod.pk,
+            keys,
+            pod_id,
             crypto.DOCUMENT_CHUNK_KIND,
             document.pk,
             document.version,
@@ -301,7 +346,7 @@ def read_document(*, owner: User, document_id) -> tuple[PodDocument, str, bytes]
     Raises DocumentNotFound for anyone else's; DecryptionError (nothing logged) if it does not open.
     """
     document = _own(owner, document_id)
-    name, content = open_document(document.pod, crypto.data_key(document.pod), document)
+    name, content = open_document(crypto.PodKeys(document.pod), document)
     accesslog.append(
         document.pod,
         context=AccessContext.for_citizen(owner),

@@ -136,7 +136,13 @@ def destroy_key(pod_id: Any, *, now=None) -> PodTombstone | None:
     )
     # The data key is gone: every ciphertext of the pod, here and in every copy, is noise to
     # whoever holds the KEK ring from now on (the holder key went with it).
-    Pod.objects.filter(pk=pod_id).update(data_key_sealed=b"", holder_key_sealed=b"", kek_id="")
+    Pod.objects.filter(pk=pod_id).update(
+        data_key_sealed=b"",
+        holder_key_sealed=b"",
+        kek_id="",
+        previous_data_key_sealed=b"",
+        previous_kek_id="",
+    )
     return tombstone
 
 
@@ -247,6 +253,12 @@ def reapply(record: dict[str, Any]) -> bool:
         )
         if present:
             PodTombstone.objects.filter(pk=pod_id).update(completed_at=None)
-            Pod.objects.filter(pk=pod_id).update(data_key_sealed=b"", holder_key_sealed=b"", kek_id="")
+            Pod.objects.filter(pk=pod_id).update(
+                data_key_sealed=b"",
+                holder_key_sealed=b"",
+                kek_id="",
+                previous_data_key_sealed=b"",
+                previous_kek_id="",
+            )
     delete_rows(pod_id)
     return present

@@ -8,8 +8,22 @@ skipped, so a run killed at any point is finished by running it again, and nothi
 twice. Readers need no lock: a row's KEK id and wrapped secret change together, and the old KEK
 stays in the ring until ``kek_usage`` shows it wraps nothing.
 
-Per-pod data-key rotation (``reencrypt_pod``) re-encrypts every ciphertext sealed under one pod's
-data key (``pod_sealed_tables``) in the transaction of the service that logs it.
+Per-pod data-key rotation re-encrypts every ciphertext sealed under one pod's data key
+(``pod_sealed_tables``) in batches, resumable after a crash:
+
+1. ``start_pod_rotation`` (one transaction, the pod row locked FOR UPDATE): a new data key becomes
+   the pod's current one (``data_key_version`` + 1), the old one is kept, wrapped as before, in
+   ``previous_*``; the holder key (on the pod row) is re-sealed under the new key. From its
+   commit on, every write seals under the new key (writers read the key under the same lock).
+2. ``reencrypt_batch`` (one transaction each, the batch's rows locked FOR UPDATE): rows still
+   under the previous version are opened with the old key and sealed under the new one, their
+   ``key_version`` moved with them. Reads open each row with the key of the version it records
+   (vault.crypto.PodKeys), so they work throughout.
+3. ``finish_pod_rotation`` (the pod row locked FOR UPDATE): once no row is left under the old
+   version, the old key is dropped; the caller logs ``pod.rekeyed`` in the same transaction.
+
+A run killed anywhere is resumed by running it again: step 1 finds the rotation in progress and
+keeps its keys, step 2 takes only rows still under the old version, step 3 happens once.
 """
 
 import uuid
@@ -40,7 +54,7 @@ from .models import (
 
 DEFAULT_BATCH_SIZE = 500
 # Each ciphertext re-encrypted by a pod's data-key rotation is written back in groups this big.
-REENCRYPT_WRITE_SIZE = 200
+REENCRYPT_WRITE_SIZE = 200  # (the default batch of a pod's data-key rotation)
 
 
 def kek_sealed_columns() -> list[SealedColumn]:
@@ -54,6 +68,7 @@ def kek_sealed_columns() -> list[SealedColumn]:
 
     return [
         crypto.POD_DATA_KEYS,
+        crypto.POD_PREVIOUS_DATA_KEYS,
         ISSUER_KEYS,
         LOG_SIGNING_KEYS,
         UPLOAD_KEYS,
@@ -69,7 +84,8 @@ class PodSealedTable:
 
     ``pod_lookup`` is the filter path from a row to its pod (``"pod"``, ``"document__pod"``);
     ``aad(pod_id, row)`` gives the associated data the row was sealed with; ``related`` names
-    what it reads through foreign keys (select_related), so a page of rows is one query.
+    what it reads through foreign keys (select_related), so a page of rows is one query. Each
+    row records the pod's data key version it is sealed under in ``key_version``.
     """
 
     label: str
@@ -312,44 +328,156 @@ def keks_missing_from_ring() -> dict[str, dict[str, int]]:
 # --- a pod's data key -----------------------------------------------------------------------
 
 
-def reencrypt_pod(pod_id: uuid.UUID) -> tuple[Pod, int]:
-    """Give the pod a new data key and re-encrypt under it everything sealed under the old one
-    (the holder key and every row of ``pod_sealed_tables``). Returns the pod and how many
-    ciphertexts were re-encrypted.
+def start_pod_rotation(pod_id: uuid.UUID) -> tuple[Pod, bool]:
+    """Begin a data-key rotation of the pod, or find the one in progress (see the module's
+    docstring). Returns the pod and whether this call began it. Raises Pod.DoesNotExist,
+    PodErased, DecryptionError (logged; nothing changed) if the holder key does not open."""
+    with transaction.atomic():
+        # FOR NO KEY UPDATE: it conflicts with the writers' locks of the pod (FOR UPDATE, FOR NO
+        # KEY UPDATE) but not with the key-share lock an append to the pod's log takes.
+        pod = Pod.objects.select_for_update(no_key=True).get(pk=pod_id)
+        if pod.previous_kek_id:
+            return pod, False
+        old_key = crypto.data_key(pod)
+        new_key, wrapped = crypto.new_data_key(pod.pk)
+        holder = crypto.open_for_pod(
+            old_key, pod.pk, crypto.HOLDER_KEY_KIND, pod.pk, 1, bytes(pod.holder_key_sealed)
+        )
+        pod.holder_key_sealed = crypto.seal_for_pod(
+            new_key, pod.pk, crypto.HOLDER_KEY_KIND, pod.pk, 1, holder
+        )
+        pod.previous_kek_id, pod.previous_data_key_sealed = pod.kek_id, bytes(pod.data_key_sealed)
+        pod.kek_id, pod.data_key_sealed = wrapped.kek_id, wrapped.sealed
+        pod.data_key_version += 1
+        pod.data_key_created_at = timezone.now()
+        pod.save(
+            update_fields=[
+                "kek_id",
+                "data_key_sealed",
+                "data_key_version",
+                "previous_kek_id",
+                "previous_data_key_sealed",
+                "holder_key_sealed",
+                "data_key_created_at",
+            ]
+        )
+    return pod, True
 
-    Must run inside the caller's transaction (vault.services.rotate_pod_data_key, which logs
-    it): the pod row is locked (FOR UPDATE), as issuance locks it before sealing, so nothing is
-    sealed under the old key meanwhile; a crash rolls everything back, the old key still opens
-    everything, and running again starts afresh. Raises Pod.DoesNotExist, and DecryptionError
-    (logged, nothing written) if a ciphertext does not open.
-    """
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("A pod's data key is replaced inside the transaction that logs it.")
-    pod = Pod.objects.select_for_update().get(pk=pod_id)
-    old_key = crypto.data_key(pod)
-    new_key, wrapped = crypto.new_data_key(pod.pk)
-    holder = crypto.open_for_pod(
-        old_key, pod.pk, crypto.HOLDER_KEY_KIND, pod.pk, 1, bytes(pod.holder_key_sealed)
-    )
-    pod.holder_key_sealed = crypto.seal_for_pod(new_key, pod.pk, crypto.HOLDER_KEY_KIND, pod.pk, 1, holder)
-    count = 1
+
+def _left_under_old_key(table: PodSealedTable, pod: Pod) -> Any:
+    return table.model.objects.filter(**{table.pod_lookup: pod.pk, "key_version__lt": pod.data_key_version})
+
+
+def left_under_old_key(pod: Pod) -> int:
+    """How many ciphertexts of the pod are still sealed under a key older than its current one."""
+    return sum(_left_under_old_key(table, pod).count() for table in pod_sealed_tables())
+
+
+@dataclass
+class ReencryptResult:
+    """One batch of one table: how many re-encrypted, which rows did not open, where it stopped."""
+
+    reencrypted: int = 0
+    failed: list[str] = field(default_factory=list)
+    last_pk: Any = None
+
+    @property
+    def seen(self) -> int:
+        return self.reencrypted + len(self.failed)
+
+
+def reencrypt_batch(
+    pod: Pod, table: PodSealedTable, *, after: Any = None, limit: int = REENCRYPT_WRITE_SIZE
+) -> ReencryptResult:
+    """Re-encrypt, in one transaction, up to ``limit`` rows of ``table`` (by primary key, after
+    ``after``) still under the pod's previous data key. The rows are locked FOR UPDATE and
+    re-read under the lock, so a row another run just moved is skipped. A row that does not open
+    stays as it is and is named in ``failed`` (logged by core.keyring, without plaintext)."""
+    keys = crypto.PodKeys(pod)
+    version, new_key = pod.data_key_version, crypto.data_key(pod)
+    result = ReencryptResult()
+    with transaction.atomic():
+        rows = _left_under_old_key(table, pod).select_related(*table.related).select_for_update(of=("self",))
+        if after is not None:
+            rows = rows.filter(pk__gt=after)
+        batch = list(rows.order_by("pk")[:limit])
+        changed = []
+        for row in batch:
+            aad = table.aad(pod.pk, row)
+            try:
+                plaintext = unseal(keys(row.key_version), bytes(getattr(row, table.sealed_field)), aad=aad)
+            except DecryptionError:
+                result.failed.append(str(row.pk))
+                continue
+            setattr(row, table.sealed_field, seal(new_key, plaintext, aad=aad))
+            row.key_version = version
+            changed.append(row)
+        _write_back(table.model, changed, [table.sealed_field, "key_version"])
+        result.reencrypted = len(changed)
+        result.last_pk = batch[-1].pk if batch else None
+    return result
+
+
+@dataclass
+class PodRotation:
+    """What one run of a pod's data-key rotation did."""
+
+    pod_id: uuid.UUID
+    version: int
+    began: bool
+    reencrypted: int = 0
+    failed: list[str] = field(default_factory=list)
+    finished: bool = False
+
+
+def rotate_pod(
+    pod_id: uuid.UUID,
+    *,
+    batch_size: int = REENCRYPT_WRITE_SIZE,
+    finish: Callable[[Pod], bool],
+    report: Callable[[str], None] = lambda line: None,
+    between_batches: Callable[[], None] = lambda: None,
+) -> PodRotation:
+    """Rotate (or resume rotating) one pod's data key, batch by batch; ``finish(pod)`` drops the
+    old key and logs it, in one transaction, once nothing is left under it (it returns False if
+    something is). ``report`` gets one progress line per batch (counts only). Rows that do not
+    open keep the old key in place (named in ``failed``); running again retries them."""
+    pod, began = start_pod_rotation(pod_id)
+    done = PodRotation(pod.pk, pod.data_key_version, began, reencrypted=1 if began else 0)  # the holder key
+    total, moved = left_under_old_key(pod), 0
+    report(f"pod {pod.pk}: {total} ciphertexts to re-encrypt under data key version {pod.data_key_version}")
     for table in pod_sealed_tables():
         after = None
-        while True:  # keyset pages: no cursor stays open over the table being written
-            page = table.model.objects.filter(**{table.pod_lookup: pod}).select_related(*table.related)
-            if after is not None:
-                page = page.filter(pk__gt=after)
-            chunk = list(page.order_by("pk")[:REENCRYPT_WRITE_SIZE])
-            if not chunk:
+        while True:
+            batch = reencrypt_batch(pod, table, after=after, limit=batch_size)
+            if batch.seen == 0:
                 break
-            for row in chunk:
-                aad = table.aad(pod.pk, row)
-                plaintext = unseal(old_key, bytes(getattr(row, table.sealed_field)), aad=aad)
-                setattr(row, table.sealed_field, seal(new_key, plaintext, aad=aad))
-            _write_back(table.model, chunk, [table.sealed_field])
-            count += len(chunk)
-            after = chunk[-1].pk
-    pod.kek_id, pod.data_key_sealed = wrapped.kek_id, wrapped.sealed
-    pod.data_key_created_at = timezone.now()
-    pod.save(update_fields=["kek_id", "data_key_sealed", "holder_key_sealed", "data_key_created_at"])
-    return pod, count
+            after = batch.last_pk
+            done.reencrypted += batch.reencrypted
+            moved += batch.seen
+            done.failed += batch.failed
+            report(
+                f"pod {pod.pk}: {table.label}: {done.reencrypted} re-encrypted"
+                + (f", {len(done.failed)} did not open" if done.failed else "")
+                + f", {max(total - moved, 0)} to go"
+            )
+            between_batches()
+    if not done.failed:
+        done.finished = finish(pod)
+    return done
+
+
+def finish_pod_rotation(pod_id: uuid.UUID) -> Pod | None:
+    """Drop the pod's previous data key if nothing is sealed under it any more. Must run inside
+    the caller's transaction (which logs the rotation); returns the pod, or None when there is
+    no rotation to finish or something is still under the old key."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("A pod's old data key is dropped inside the transaction that logs it.")
+    # FOR NO KEY UPDATE, as start_pod_rotation: a read appending to the log (holding the log's
+    # head, waiting for a key-share lock of the pod) must not deadlock with this.
+    pod = Pod.objects.select_for_update(no_key=True).filter(pk=pod_id).first()
+    if pod is None or not pod.previous_kek_id or left_under_old_key(pod):
+        return None
+    pod.previous_kek_id, pod.previous_data_key_sealed = "", b""
+    pod.save(update_fields=["previous_kek_id", "previous_data_key_sealed"])
+    return pod

@@ -13,15 +13,24 @@ class Pod(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.OneToOneField(User, on_delete=models.PROTECT, related_name="pod")
-    kek_id = models.CharField(max_length=64)
+    # Indexed: kek_usage and the start-up check group and count by it (vault.keyrotation).
+    kek_id = models.CharField(max_length=64, db_index=True)
     data_key_sealed = models.BinaryField(editable=False)
+    # The version of the data key above. Every ciphertext sealed under a pod's data key records
+    # the version it was sealed under (``key_version``), so a data-key rotation can go in batches:
+    # while one is in progress the previous key is kept below (wrapped like the current one), every
+    # read opens a row with the key of the row's version, and the rotation's last batch drops the
+    # previous key (vault.keyrotation).
+    data_key_version = models.PositiveIntegerField(default=1, editable=False)
+    previous_kek_id = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    previous_data_key_sealed = models.BinaryField(default=b"", editable=False)
     # The holder's did:key: the subject id of every credential issued into this pod. Its
     # private key is sealed under the pod's own data key.
     holder_did = models.CharField(max_length=255, unique=True)
     holder_key_sealed = models.BinaryField(editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
-    # When the data key was made: by the pod's opening, or by its last data-key rotation
-    # (vault.services.rotate_pod_data_key); `manage.py rotate_data_keys --before` resumes by it.
+    # When the data key was made: by the pod's opening, or by the start of its last data-key
+    # rotation (vault.keyrotation); `manage.py rotate_data_keys --before` resumes by it.
     data_key_created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     def __str__(self) -> str:
@@ -42,6 +51,7 @@ class PodCredential(models.Model):
     issuer = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="issued_credentials")
     version = models.PositiveIntegerField(default=1)
     ciphertext = models.BinaryField(editable=False)
+    key_version = models.PositiveIntegerField(default=1, editable=False)  # Pod.data_key_version
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -243,7 +253,7 @@ class LogSigningKey(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=255)
     public_key = models.BinaryField(editable=False)
-    kek_id = models.CharField(max_length=64)
+    kek_id = models.CharField(max_length=64, db_index=True)
     private_key_sealed = models.BinaryField(editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     retired_at = models.DateTimeField(null=True, blank=True)
@@ -365,7 +375,7 @@ class BatchUpload(models.Model):
     """
 
     batch = models.OneToOneField(Batch, primary_key=True, on_delete=models.CASCADE, related_name="upload")
-    kek_id = models.CharField(max_length=64)
+    kek_id = models.CharField(max_length=64, db_index=True)
     data_key_sealed = models.BinaryField(editable=False)
     sealed = models.BinaryField(editable=False)
 
@@ -395,6 +405,7 @@ class PodDocument(models.Model):
     chunk_count = models.PositiveIntegerField()
     version = models.PositiveIntegerField(default=1)
     name_sealed = models.BinaryField(editable=False)
+    key_version = models.PositiveIntegerField(default=1, editable=False)  # of name_sealed
     uploaded_by = models.CharField(max_length=16, choices=Uploader.choices)
     organisation = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -418,6 +429,7 @@ class DocumentChunk(models.Model):
     document = models.ForeignKey(PodDocument, on_delete=models.CASCADE, related_name="chunks")
     index = models.PositiveIntegerField()
     sealed = models.BinaryField(editable=False)
+    key_version = models.PositiveIntegerField(default=1, editable=False)  # Pod.data_key_version
 
     class Meta:
         ordering = ["index"]
@@ -470,6 +482,7 @@ class ExportChunk(models.Model):
     export = models.ForeignKey(PodExport, on_delete=models.CASCADE, related_name="chunks")
     index = models.PositiveIntegerField()
     sealed = models.BinaryField(editable=False)
+    key_version = models.PositiveIntegerField(default=1, editable=False)  # Pod.data_key_version
 
     class Meta:
         ordering = ["index"]

@@ -76,14 +76,19 @@ class _Archive:
 
 def build_archive(pod: Pod, progress: Callable[[int], None] = lambda _: None) -> bytes:
     """The archive of ``pod`` as it stands (plaintext bytes: only ever sealed before storing)."""
-    key = crypto.data_key(pod)
+    keys = crypto.PodKeys(pod)  # each row is opened with the key of the version it records
     archive = _Archive()
     credentials = []
     resources = list(PodCredential.objects.filter(pod=pod).select_related("issuer").order_by("created_at"))
     for number, resource in enumerate(resources, start=1):
         document = json.loads(
             crypto.open_for_pod(
-                key, pod.pk, crypto.CREDENTIAL_KIND, resource.pk, resource.version, bytes(resource.ciphertext)
+                keys(resource.key_version),
+                pod.pk,
+                crypto.CREDENTIAL_KIND,
+                resource.pk,
+                resource.version,
+                bytes(resource.ciphertext),
             )
         )
         path = f"credentials/{number:04d}-{resource.credential_type}.json"
@@ -100,7 +105,7 @@ def build_archive(pod: Pod, progress: Callable[[int], None] = lambda _: None) ->
     progress(30)
     held_documents = []
     for number, document in enumerate(PodDocument.objects.filter(pod=pod).order_by("created_at"), start=1):
-        name, content = documents.open_document(pod, key, document)
+        name, content = documents.open_document(keys, document)
         path = (
             f"documents/{number:04d}-{document.document_type}.{documents.EXTENSIONS[document.content_type]}"
         )
@@ -117,7 +122,7 @@ def build_archive(pod: Pod, progress: Callable[[int], None] = lambda _: None) ->
         )
     progress(60)
     holder_key = crypto.open_for_pod(
-        key, pod.pk, crypto.HOLDER_KEY_KIND, pod.pk, 1, bytes(pod.holder_key_sealed)
+        crypto.data_key(pod), pod.pk, crypto.HOLDER_KEY_KIND, pod.pk, 1, bytes(pod.holder_key_sealed)
     )
     archive.add(
         HOLDER_KEY, _json({"did": pod.holder_did, "type": "Ed25519", "privateKeyHex": holder_key.hex()})
@@ -236,14 +241,14 @@ def download_export(*, owner: User, export_id: Any) -> tuple[PodExport, bytes]:
         raise ExportNotReady(f"The export is {export.status} ({export.progress}%).")
     pod = export.pod
     sealed = (
-        bytes(chunk)
-        for chunk in ExportChunk.objects.filter(export=export)
+        (bytes(chunk), key_version)
+        for chunk, key_version in ExportChunk.objects.filter(export=export)
         .order_by("index")
-        .values_list("sealed", flat=True)
+        .values_list("sealed", "key_version")
     )
     archive = b"".join(
         crypto.open_chunks(
-            crypto.data_key(pod), pod.pk, crypto.EXPORT_CHUNK_KIND, export.pk, 1, sealed, export.chunk_count
+            crypto.PodKeys(pod), pod.pk, crypto.EXPORT_CHUNK_KIND, export.pk, 1, sealed, export.chunk_count
         )
     )
     accesslog.append(
@@ -282,26 +287,42 @@ def run_export(export_id: Any) -> str:
 
     pod = export.pod
     archive = build_archive(pod, progress)
-    key, step = crypto.data_key(pod), settings.DOCUMENT_CHUNK_BYTES
+    step = settings.DOCUMENT_CHUNK_BYTES
     pieces = [archive[i : i + step] for i in range(0, len(archive), step)]
-    chunks = [
-        ExportChunk(
-            export=export,
-            index=index,
-            sealed=crypto.seal_chunk(
-                key, pod.pk, crypto.EXPORT_CHUNK_KIND, export.pk, 1, index, index == len(pieces) - 1, piece
-            ),
-        )
-        for index, piece in enumerate(pieces)
-    ]
-    del archive, pieces
+    del archive
     with transaction.atomic():
+        # The archive is sealed under the data key read under the pod's lock (taken first, as
+        # erasure takes it before the export's row): a data-key rotation takes the same lock to
+        # start and to finish, so the key cannot change before this commits, and the chunks
+        # record the version they are sealed under.
+        locked = Pod.objects.select_for_update(no_key=True).only(*crypto.KEY_FIELDS).filter(pk=pod.pk).first()
         if (
-            not PodExport.objects.select_for_update()
+            locked is None
+            or not PodExport.objects.select_for_update()
             .filter(pk=export.pk, status=PodExport.Status.RUNNING)
             .exists()
         ):
             return "gone"  # erased, or finished by another run, meanwhile
+        key, version = crypto.data_key(locked), locked.data_key_version
+        chunks = [
+            ExportChunk(
+                export=export,
+                index=index,
+                key_version=version,
+                sealed=crypto.seal_chunk(
+                    key,
+                    pod.pk,
+                    crypto.EXPORT_CHUNK_KIND,
+                    export.pk,
+                    1,
+                    index,
+                    index == len(pieces) - 1,
+                    piece,
+                ),
+            )
+            for index, piece in enumerate(pieces)
+        ]
+        del pieces
         ExportChunk.objects.filter(export=export).delete()
         ExportChunk.objects.bulk_create(chunks)
         PodExport.objects.filter(pk=export.pk).update(

@@ -210,12 +210,14 @@ def import_archive(*, owner: User, data: bytes) -> tuple[Pod, Checked]:
     """
     pod = selectors.pod_of(owner)
     checked = check_archive(data)
-    Pod.objects.select_for_update().filter(pk=pod.pk).values_list("pk", flat=True).get()
+    # The pod is reloaded under its lock, so the data key sealed with below is its current one (a
+    # data-key rotation takes the same lock to start and to finish).
+    pod = Pod.objects.select_for_update().get(pk=pod.pk)
     if PodCredential.objects.filter(pod=pod).exists() or PodDocument.objects.filter(pod=pod).exists():
         raise PodNotEmpty("Import only into a pod that holds no credential or document yet.")
     if Pod.objects.filter(holder_did=checked.holder_did).exclude(pk=pod.pk).exists():
         raise PodNotEmpty("Another pod of this Citizen Vault already holds this archive's holder key.")
-    key = crypto.data_key(pod)
+    key, key_version = crypto.data_key(pod), pod.data_key_version
     pod.holder_did = checked.holder_did
     pod.holder_key_sealed = crypto.seal_for_pod(
         key, pod.pk, crypto.HOLDER_KEY_KIND, pod.pk, 1, checked.holder_key
@@ -234,6 +236,7 @@ def import_archive(*, owner: User, data: bytes) -> tuple[Pod, Checked]:
             credential_id=credential.document["id"],
             credential_type=credential.type_name,
             issuer=credential.issuer,
+            key_version=key_version,
         )
         resource.ciphertext = crypto.seal_for_pod(
             key,
@@ -246,7 +249,9 @@ def import_archive(*, owner: User, data: bytes) -> tuple[Pod, Checked]:
         resource.save(force_insert=True)
         entries.append(accesslog.Entry(AccessEvent.Action.CREDENTIAL_IMPORTED, resource=resource))
     for held in checked.documents:
-        document = PodDocument(pod=pod, document_type=held.kind.name, content_type=held.content_type)
+        document = PodDocument(
+            pod=pod, document_type=held.kind.name, content_type=held.content_type, key_version=key_version
+        )
         content = documents.seal_stream(
             key=key,
             pod_id=pod.pk,
@@ -262,7 +267,7 @@ def import_archive(*, owner: User, data: bytes) -> tuple[Pod, Checked]:
         document.uploaded_by = PodDocument.Uploader.IMPORT
         document.save(force_insert=True)
         DocumentChunk.objects.bulk_create(
-            DocumentChunk(document=document, index=i, sealed=sealed)
+            DocumentChunk(document=document, index=i, sealed=sealed, key_version=key_version)
             for i, sealed in enumerate(content.chunks)
         )
         entries.append(

@@ -12,8 +12,6 @@ from typing import Any, TypeVar
 
 from django.db import transaction
 
-from core.keyring import DecryptionError
-
 from . import accesslog, crypto
 from .access import AccessContext
 from .models import AccessEvent, Pod, PodCredential
@@ -30,35 +28,20 @@ class Disclosed:
     fields: tuple[str, ...] = ()
 
 
-def decrypt(pod: Pod, key: bytes, resource: PodCredential) -> dict[str, Any]:
-    """The credential held in ``resource`` (raises core.keyring.DecryptionError if it does not open).
-
-    If the pod's data key was replaced (vault.services.rotate_pod_data_key) between loading
-    ``pod`` and loading ``resource``, the pod's key fields are reloaded and the ciphertext opened
-    once more with the new key.
-    """
-
-    def opened(key: bytes) -> bytes:
-        return crypto.open_for_pod(
-            key, pod.id, crypto.CREDENTIAL_KIND, resource.pk, resource.version, bytes(resource.ciphertext)
-        )
-
-    try:
-        plaintext = opened(key)
-    except DecryptionError:
-        if not _reload_if_rekeyed(pod):
-            raise
-        plaintext = opened(crypto.data_key(pod))
+def decrypt(keys: crypto.PodKeys, resource: PodCredential) -> dict[str, Any]:
+    """The credential held in ``resource``, opened with the pod's data key of the version the
+    row records (raises core.keyring.DecryptionError if it does not open). A data-key rotation
+    going on meanwhile is no matter: the row's version and ciphertext are read together, and
+    ``keys`` holds, or reloads, the key of that version."""
+    plaintext = crypto.open_for_pod(
+        keys(resource.key_version),
+        keys.pod.pk,
+        crypto.CREDENTIAL_KIND,
+        resource.pk,
+        resource.version,
+        bytes(resource.ciphertext),
+    )
     return json.loads(plaintext)
-
-
-def _reload_if_rekeyed(pod: Pod) -> bool:
-    """Reload the pod's key fields if its data key is no longer the one ``pod`` holds."""
-    fresh = Pod.objects.filter(pk=pod.pk).values("data_key_created_at", "kek_id", "data_key_sealed").first()
-    if fresh is None or fresh["data_key_created_at"] == pod.data_key_created_at:
-        return False
-    pod.refresh_from_db(fields=["kek_id", "data_key_sealed", "holder_key_sealed", "data_key_created_at"])
-    return True
 
 
 def read_and_log(
@@ -89,8 +72,8 @@ def read_and_log(
     if credential_types is not None:
         held = held.filter(credential_type__in=credential_types)
     resources = list(held.select_related("issuer").order_by("created_at"))
-    key = crypto.data_key(pod) if resources else b""
-    pairs = [(resource, decrypt(pod, key, resource)) for resource in resources]
+    keys = crypto.PodKeys(pod) if resources else None
+    pairs = [(resource, decrypt(keys, resource)) for resource in resources if keys is not None]
     released = [
         disclose(resource, document) if disclose is not None else Disclosed(document)
         for resource, document in pairs

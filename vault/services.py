@@ -2,7 +2,7 @@
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -15,6 +15,7 @@ from accounts.errors import SignInRefused
 from accounts.identity import national_id_digests
 from accounts.models import Organisation, User
 from accounts.services import create_citizen_user, remember_national_id
+from core.keyring import DecryptionError
 from core.tasks import enqueue_on_commit
 from credentials.services import issue_credential
 from credentials.verification import verify_held_credential
@@ -137,6 +138,7 @@ def issue_into_pod(
     ciphertext = crypto.seal_for_pod(
         crypto.data_key(pod), pod.id, crypto.CREDENTIAL_KIND, resource_id, 1, _encode(signed)
     )
+    key_version = pod.data_key_version
     if PodCredential.objects.filter(pod=pod, credential_id=signed["id"]).exists():
         raise DuplicateCredential(f"The pod already holds a credential with id {signed['id']}.")
     try:
@@ -148,6 +150,7 @@ def issue_into_pod(
                 credential_type=credential_type.name,
                 issuer=issuer,
                 ciphertext=ciphertext,
+                key_version=key_version,
             )
     except IntegrityError as exc:  # SQLite takes no row lock: the unique constraint decides
         raise DuplicateCredential(f"The pod already holds a credential with id {signed['id']}.") from exc
@@ -173,7 +176,7 @@ def reopen_issued(*, issuer: Organisation, resource_id: Any) -> tuple[PodCredent
     )
     if resource is None:
         raise PodNotFound("The credential this Idempotency-Key issued is no longer held.")
-    document = decrypt(resource.pod, crypto.data_key(resource.pod), resource)
+    document = decrypt(crypto.PodKeys(resource.pod), resource)
     accesslog.append(
         resource.pod,
         context=AccessContext.for_organisation(issuer),
@@ -211,8 +214,8 @@ def list_own_credentials(
         raise PodNotFound("You hold no credential with that id.")
     if not resources:
         return []
-    key = crypto.data_key(pod)
-    pairs = [(resource, decrypt(pod, key, resource)) for resource in resources]
+    keys = crypto.PodKeys(pod)
+    pairs = [(resource, decrypt(keys, resource)) for resource in resources]
     types = sorted({resource.credential_type for resource in resources})
     accesslog.append_all(
         pod,
@@ -234,7 +237,7 @@ def read_own_credential(*, owner: User, resource_id: Any) -> tuple[PodCredential
     if resource is None:
         raise PodNotFound("You hold no credential with that id.")
     pod = resource.pod
-    document = decrypt(pod, crypto.data_key(pod), resource)
+    document = decrypt(crypto.PodKeys(pod), resource)
     accesslog.append(
         pod,
         context=AccessContext.for_citizen(owner),
@@ -244,24 +247,52 @@ def read_own_credential(*, owner: User, resource_id: Any) -> tuple[PodCredential
     return resource, document
 
 
-@transaction.atomic
-def rotate_pod_data_key(*, pod_id: Any) -> int:
-    """Re-encrypt one pod under a new data key (vault.keyrotation.reencrypt_pod) and log it in
-    the pod's access log, in one transaction: all of it or none. Returns how many ciphertexts
-    were re-encrypted. Raises PodNotFound; core.keyring.DecryptionError (logged, nothing
-    changed) if something sealed in the pod does not open.
+def rotate_pod_data_key(
+    *,
+    pod_id: Any,
+    batch_size: int = keyrotation.REENCRYPT_WRITE_SIZE,
+    report: Callable[[str], None] = lambda line: None,
+    between_batches: Callable[[], None] = lambda: None,
+) -> int:
+    """Re-encrypt one pod under a new data key in batches (vault.keyrotation), or finish the
+    rotation a killed run left in progress; reads and writes go on meanwhile. The pod's access
+    log records ``pod.rekeyed`` once, in the transaction that drops the old key. Returns how many
+    ciphertexts this run re-encrypted.
+
+    Raises PodNotFound; core.keyring.DecryptionError (logged) if something sealed in the pod does
+    not open: what did not open stays under the old key, which the pod keeps, and everything else
+    is under the new one (running again retries it).
     """
     try:
-        pod, count = keyrotation.reencrypt_pod(pod_id)
+        outcome = keyrotation.rotate_pod(
+            pod_id,
+            batch_size=batch_size,
+            finish=_finish_rotation,
+            report=report,
+            between_batches=between_batches,
+        )
     except Pod.DoesNotExist as exc:
         raise PodNotFound("No pod with that id.") from exc
+    if outcome.failed:
+        raise DecryptionError(
+            f"{len(outcome.failed)} ciphertext(s) of pod {outcome.pod_id} did not open; "
+            "they stay under the pod's previous data key, which it keeps."
+        )
+    return outcome.reencrypted
+
+
+@transaction.atomic
+def _finish_rotation(pod: Pod) -> bool:
+    finished = keyrotation.finish_pod_rotation(pod.pk)
+    if finished is None:
+        return False
     accesslog.append(
-        pod,
+        finished,
         context=AccessContext.system(),
         action=AccessEvent.Action.DATA_KEY_ROTATED,
         reason="data-key-rotation",
     )
-    return count
+    return True
 
 
 def record(

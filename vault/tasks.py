@@ -257,10 +257,10 @@ def rotate_kek(batch_size: int = 500) -> int:
 
 @shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True)
 def rotate_pod_data_key(pod_id: str) -> int:
-    """Re-encrypt one pod under a new data key, logged in its access log (vault.services).
-
-    One transaction: a worker killed half-way changed nothing, and the redelivered task does it.
-    Run twice, the pod simply gets one more new key."""
+    """Re-encrypt one pod under a new data key in batches, logged in its access log once it is
+    done (vault.services). A worker killed half-way leaves the rotation in progress (reads work
+    with either key); the redelivered task resumes it. Run again once done, the pod simply gets
+    one more new key."""
     from .services import rotate_pod_data_key as rotate
 
     return rotate(pod_id=pod_id)

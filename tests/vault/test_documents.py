@@ -174,7 +174,7 @@ def chunked(citizen, settings):
 
 
 def _open(document) -> bytes:
-    return documents.open_document(document.pod, crypto.data_key(document.pod), document)[1]
+    return documents.open_document(crypto.PodKeys(document.pod), document)[1]
 
 
 def test_reordered_chunks_fail_to_open(chunked):

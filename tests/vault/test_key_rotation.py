@@ -49,10 +49,13 @@ def new_kek_active(settings):
 
 @pytest.fixture
 def everything_sealed(university, employer, citizen, issued):
-    """One of each KEK-wrapped secret: a pod's data key, an issuer key, the log key, a batch
+    """One of each KEK-wrapped secret: a pod's data key and its previous one (a data-key rotation
+    begun, its credential still under the previous key), an issuer key, the log key, a batch
     upload's key (its task not yet run), a citizen's sealed national identifier and an
     employer's custodial request-signing key."""
     custodial_request_key(employer.organisation)
+    keyrotation.start_pod_rotation(citizen.pod.pk)
+    assert PodCredential.objects.get(pk=issued["id"]).key_version == 1
     batches.submit_batch(issuer=university.organisation, data=CSV.encode())
     assert BatchUpload.objects.exists()
     assert LogSigningKey.objects.exists()
@@ -218,7 +221,8 @@ def test_the_rotation_task_does_what_the_command_does(everything_sealed, new_kek
     from vault.tasks import rotate_kek
 
     moved = rotate_kek.delay(batch_size=3).get()
-    assert moved == 7  # the issuer's P-256 key beside its Ed25519 key; the custodial request key
+    # the issuer's P-256 key beside its Ed25519 key, the custodial request key, the pod's previous data key
+    assert moved == 8
     assert all(count == 0 for count in under("dev-insecure").values())
 
 
@@ -293,15 +297,87 @@ def test_an_issuance_that_found_the_pod_before_its_rotation_seals_under_the_new_
     assert len(read_own_credentials(owner=citizen.user)) == 1
 
 
-def test_a_pod_with_a_tampered_credential_is_left_unchanged_by_its_rotation(citizen, issued):
+def test_a_tampered_credential_keeps_the_old_key_and_the_rotation_unfinished(university, citizen, issued):
+    second = issue_into_pod(
+        issuer=university.organisation,
+        national_id=NATIONAL_ID,
+        credential={**diploma(), "id": f"urn:uuid:{uuid.uuid4()}"},
+    )[0]
     resource = PodCredential.objects.get(pk=issued["id"])
     PodCredential.objects.filter(pk=resource.pk).update(ciphertext=bytes(resource.ciphertext)[:-1] + b"\x00")
-    before = Pod.objects.get(pk=citizen.pod.pk)
-    with pytest.raises(DecryptionError):
+    with pytest.raises(DecryptionError, match="1 ciphertext"):
         rotate_pod_data_key(pod_id=citizen.pod.pk)
-    after = Pod.objects.get(pk=citizen.pod.pk)
-    assert bytes(after.data_key_sealed) == bytes(before.data_key_sealed)
-    assert not AccessEvent.objects.filter(pod=after, action="pod.rekeyed").exists()
+    pod = Pod.objects.get(pk=citizen.pod.pk)
+    assert pod.data_key_version == 2 and pod.previous_kek_id  # the old key kept for what did not open
+    assert PodCredential.objects.get(pk=resource.pk).key_version == 1
+    assert PodCredential.objects.get(pk=second.pk).key_version == 2  # the rest moved on
+    assert not AccessEvent.objects.filter(pod=pod, action="pod.rekeyed").exists()
+    with pytest.raises(DecryptionError):  # a second run retries it, and still refuses to finish
+        rotate_pod_data_key(pod_id=citizen.pod.pk)
+    assert Pod.objects.get(pk=citizen.pod.pk).data_key_version == 2  # no third key
+
+
+def test_a_rotation_goes_in_batches_and_reads_work_between_them(university, citizen, issued):
+    for _ in range(4):
+        issue_into_pod(
+            issuer=university.organisation,
+            national_id=NATIONAL_ID,
+            credential={**diploma(), "id": f"urn:uuid:{uuid.uuid4()}"},
+        )
+    lines: list[str] = []
+    seen_between: list[set[int]] = []
+
+    def between() -> None:
+        # Mid-rotation: rows under both keys, and every one of them reads.
+        seen_between.append(
+            set(PodCredential.objects.filter(pod=citizen.pod).values_list("key_version", flat=True))
+        )
+        assert len(read_own_credentials(owner=citizen.user)) == 5
+        assert not AccessEvent.objects.filter(pod=citizen.pod, action="pod.rekeyed").exists()
+
+    count = rotate_pod_data_key(
+        pod_id=citizen.pod.pk, batch_size=2, report=lines.append, between_batches=between
+    )
+
+    assert count == 6  # the holder key and five diplomas
+    assert {1, 2} in seen_between  # a batch boundary fell with both keys in use
+    assert lines[0] == f"pod {citizen.pod.pk}: 5 ciphertexts to re-encrypt under data key version 2"
+    assert lines[-1] == f"pod {citizen.pod.pk}: credentials: 6 re-encrypted, 0 to go"
+    pod = Pod.objects.get(pk=citizen.pod.pk)
+    assert (pod.data_key_version, pod.previous_kek_id, bytes(pod.previous_data_key_sealed)) == (2, "", b"")
+    assert set(PodCredential.objects.filter(pod=pod).values_list("key_version", flat=True)) == {2}
+    assert AccessEvent.objects.filter(pod=pod, action="pod.rekeyed").count() == 1
+
+
+def test_a_rotation_interrupted_after_a_batch_is_resumed_not_restarted(university, citizen, issued):
+    for _ in range(2):
+        issue_into_pod(
+            issuer=university.organisation,
+            national_id=NATIONAL_ID,
+            credential={**diploma(), "id": f"urn:uuid:{uuid.uuid4()}"},
+        )
+
+    class Crash(Exception):
+        pass
+
+    def crash() -> None:
+        raise Crash
+
+    with pytest.raises(Crash):
+        rotate_pod_data_key(pod_id=citizen.pod.pk, batch_size=1, between_batches=crash)
+    pod = Pod.objects.get(pk=citizen.pod.pk)
+    new_key_sealed = bytes(pod.data_key_sealed)
+    versions = list(PodCredential.objects.filter(pod=pod).values_list("key_version", flat=True))
+    assert sorted(versions) == [1, 1, 2]
+    assert len(read_own_credentials(owner=citizen.user)) == 3  # readable in the middle
+
+    assert rotate_pod_data_key(pod_id=citizen.pod.pk) == 2  # only the two left
+
+    pod = Pod.objects.get(pk=citizen.pod.pk)
+    assert bytes(pod.data_key_sealed) == new_key_sealed and pod.data_key_version == 2  # same new key
+    assert not pod.previous_kek_id
+    assert len(read_own_credentials(owner=citizen.user)) == 3
+    assert AccessEvent.objects.filter(pod=pod, action="pod.rekeyed").count() == 1
 
 
 def test_rotate_data_keys_all_resumes_with_the_pods_not_done(citizen, other_citizen):
