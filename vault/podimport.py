@@ -48,6 +48,12 @@ REQUIRED = (
 )
 
 
+UNKNOWN_ISSUER_HINT = (
+    " (an issuer's organisation must be registered here, with the DID it signs as, before its"
+    " credentials can be imported)"
+)
+
+
 def _refuse(file: str, why: str) -> ImportRefused:
     return ImportRefused(f"{file}: {why}", failed=file)
 
@@ -159,6 +165,13 @@ def check_archive(data: bytes) -> Checked:
         if name not in files:
             raise _refuse("credentials.json", f"names a file the archive lacks ({name})")
         document = _json(files, name)
+        # Import needs known issuers: a credential is kept as an organisation's of this instance
+        # (its keys, hosted did:web or a registered DID). Asked first, so an unknown issuer is
+        # named as such, not as a proof whose key cannot be tied to it.
+        named = document.get("issuer") if isinstance(document, dict) else None
+        named = named.get("id") if isinstance(named, dict) else named
+        if not isinstance(named, str) or organisation_of_did(named) is None:
+            raise _refuse(name, f"its issuer {named} is not known to this Citizen Vault{UNKNOWN_ISSUER_HINT}")
         try:
             verified = verify_held_credential(document)
             type_name = credential_type_of(document).name
@@ -169,7 +182,9 @@ def check_archive(data: bytes) -> Checked:
             raise _refuse(name, "it is not bound to the archive's holder")
         issuer = organisation_of_did(verified.issuer)
         if issuer is None:
-            raise _refuse(name, f"its issuer {verified.issuer} is not known to this Citizen Vault")
+            raise _refuse(
+                name, f"its issuer {verified.issuer} is not known to this Citizen Vault{UNKNOWN_ISSUER_HINT}"
+            )
         checked.credentials.append(_Credential(document, issuer, type_name))
 
     total = 0

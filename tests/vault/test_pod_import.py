@@ -186,3 +186,24 @@ def test_an_archive_over_the_limit_is_a_413(other_citizen, settings):
 
 def test_the_export_format_is_what_import_reads():
     assert podexport.FORMAT == "citizen-vault/pod-export/v1"
+
+
+def test_an_archive_from_an_issuer_this_vault_does_not_know_is_a_422_naming_the_credential(
+    moved, other_citizen, university
+):
+    """Import needs known issuers: a credential whose issuer DID belongs to no organisation here
+    (one of our keys, a hosted did:web, a registered DID) is refused, though its proof verifies;
+    the pod is unchanged. (Here the issuer's keys are renamed, as on an instance that never met it.)"""
+    from credentials.models import IssuerKey
+
+    archive = moved[0]
+    name, credential = first_credential(archive)
+    for number, key in enumerate(IssuerKey.objects.filter(organisation=university.organisation)):
+        IssuerKey.objects.filter(pk=key.pk).update(did=f"did:example:elsewhere-{number}")
+    before = state(other_citizen.pod)
+    response = send(other_citizen, archive)
+    body = assert_problem(response, 422, "import-refused")
+    assert body["failed"] == name
+    issuer = credential["issuer"]["id"] if isinstance(credential["issuer"], dict) else credential["issuer"]
+    assert f"its issuer {issuer} is not known to this Citizen Vault" in body["detail"]
+    assert state(other_citizen.pod) == before
