@@ -70,6 +70,17 @@ def unseal(key: bytes, sealed: bytes, *, aad: bytes) -> bytes:
         raise _integrity_failure("ciphertext failed authentication", aad) from exc
 
 
+def try_unseal(key: bytes, sealed: bytes, *, aad: bytes) -> bytes | None:
+    """unseal(), but None instead of an error, and nothing logged: for a caller that tries one
+    record format before another and reports the failure itself if none opens."""
+    if len(sealed) < NONCE_BYTES + TAG_BYTES:
+        return None
+    try:
+        return _aead(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], aad)
+    except InvalidTag:
+        return None
+
+
 def _decode_key(kid: str, text: str) -> bytes:
     text = text.strip()
     try:

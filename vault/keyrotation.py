@@ -79,21 +79,34 @@ def kek_sealed_columns() -> list[SealedColumn]:
 
 @dataclass(frozen=True)
 class PodSealedTable:
-    """A column of ciphertexts sealed under their pod's data key (core.keyring.seal, as
-    vault.crypto.seal_for_pod and its kin do).
+    """A column of ciphertexts sealed under their pod's data key.
 
-    ``pod_lookup`` is the filter path from a row to its pod (``"pod"``, ``"document__pod"``);
-    ``aad(pod_id, row)`` gives the associated data the row was sealed with; ``related`` names
-    what it reads through foreign keys (select_related), so a page of rows is one query. Each
-    row records the pod's data key version it is sealed under in ``key_version``.
+    Either records of vault.crypto.seal_for_pod (``record_kind``: the kind; the resource is the
+    row's id and the version its ``version``), or chunks sealed with the associated data
+    ``aad(pod_id, row)`` gives. ``pod_lookup`` is the filter path from a row to its pod
+    (``"pod"``, ``"document__pod"``); ``related`` names what it reads through foreign keys
+    (select_related), so a page of rows is one query. Each row records the pod's data key
+    version it is sealed under in ``key_version``.
     """
 
     label: str
     model: Any
     sealed_field: str
     pod_lookup: str
-    aad: Callable[[uuid.UUID, Any], bytes]
+    record_kind: str = ""
+    aad: Callable[[uuid.UUID, Any], bytes] | None = None
     related: tuple[str, ...] = ()
+
+    def open(self, key: bytes, pod_id: uuid.UUID, row: Any) -> bytes:
+        sealed = bytes(getattr(row, self.sealed_field))
+        if self.aad is None:
+            return crypto.open_for_pod(key, pod_id, self.record_kind, row.pk, row.version, sealed)
+        return unseal(key, sealed, aad=self.aad(pod_id, row))
+
+    def seal(self, key: bytes, pod_id: uuid.UUID, row: Any, plaintext: bytes) -> bytes:
+        if self.aad is None:
+            return crypto.seal_for_pod(key, pod_id, self.record_kind, row.pk, row.version, plaintext)
+        return seal(key, plaintext, aad=self.aad(pod_id, row))
 
 
 def pod_sealed_tables() -> list[PodSealedTable]:
@@ -106,7 +119,7 @@ def pod_sealed_tables() -> list[PodSealedTable]:
             model=PodCredential,
             sealed_field="ciphertext",
             pod_lookup="pod",
-            aad=lambda pod_id, row: crypto.resource_aad(pod_id, crypto.CREDENTIAL_KIND, row.pk, row.version),
+            record_kind=crypto.CREDENTIAL_KIND,
         ),
         PodSealedTable(
             label="signed access requests",
@@ -120,9 +133,7 @@ def pod_sealed_tables() -> list[PodSealedTable]:
             model=PodDocument,
             sealed_field="name_sealed",
             pod_lookup="pod",
-            aad=lambda pod_id, row: crypto.resource_aad(
-                pod_id, crypto.DOCUMENT_NAME_KIND, row.pk, row.version
-            ),
+            record_kind=crypto.DOCUMENT_NAME_KIND,
         ),
         PodSealedTable(
             label="sealed log details",
@@ -403,13 +414,12 @@ def reencrypt_batch(
         batch = list(rows.order_by("pk")[:limit])
         changed = []
         for row in batch:
-            aad = table.aad(pod.pk, row)
             try:
-                plaintext = unseal(keys(row.key_version), bytes(getattr(row, table.sealed_field)), aad=aad)
+                plaintext = table.open(keys(row.key_version), pod.pk, row)
             except DecryptionError:
                 result.failed.append(str(row.pk))
                 continue
-            setattr(row, table.sealed_field, seal(new_key, plaintext, aad=aad))
+            setattr(row, table.sealed_field, table.seal(new_key, pod.pk, row, plaintext))
             row.key_version = version
             changed.append(row)
         _write_back(table.model, changed, [table.sealed_field, "key_version"])

@@ -261,15 +261,17 @@ def test_the_admin_shows_a_documents_metadata_and_nothing_sealed(citizen, db, cl
 def test_each_sealed_row_opens_with_the_associated_data_its_row_gives(
     chunked, django_capture_on_commit_callbacks
 ):
-    """What a data-key rotation walking the tables needs: the AAD of a row, from the row."""
+    """What a data-key rotation walking the tables needs: to open a row, from the row."""
     from core.keyring import unseal
+    from vault import keyrotation
     from vault.models import ExportChunk
 
     citizen, document, content = chunked
     with django_capture_on_commit_callbacks(execute=True):
         citizen.post("/api/v1/pod/exports")
     pod, key = document.pod, crypto.data_key(document.pod)
-    assert unseal(key, bytes(document.name_sealed), aad=crypto.document_name_row_aad(pod.pk, document))
+    names = next(table for table in keyrotation.pod_sealed_tables() if table.model is PodDocument)
+    assert names.open(key, pod.pk, document) == b"cv.pdf"
     chunks = DocumentChunk.objects.filter(document=document).select_related("document").order_by("index")
     assert (
         b"".join(unseal(key, bytes(c.sealed), aad=crypto.document_chunk_row_aad(pod.pk, c)) for c in chunks)

@@ -2,6 +2,7 @@
 
 import base64
 import json
+import os
 import uuid
 
 import pytest
@@ -283,3 +284,76 @@ def test_a_tampered_ciphertext_is_an_integrity_failure_not_a_leak(issued, citize
     # The failed read committed nothing: no read entry in the log.
     assert not AccessEvent.objects.filter(pod=citizen.pod, action=AccessEvent.Action.CREDENTIAL_READ).exists()
     assert body["detail"] == "A stored record could not be opened; the operator has been alerted."
+
+
+# --- record formats: format 2 (packed associated data) and the records sealed before it --------
+
+
+def _format_1(key: bytes, pod_id, resource_id, plaintext: bytes, *, nonce_first: int | None = None) -> bytes:
+    """A record as seal_for_pod made it before format 2 (optionally with a chosen first nonce byte)."""
+    from core.keyring import _aead
+
+    nonce = os.urandom(NONCE_BYTES)
+    if nonce_first is not None:
+        nonce = bytes([nonce_first]) + nonce[1:]
+    aad = crypto.resource_aad(pod_id, CREDENTIAL_KIND, resource_id, 1)
+    return nonce + _aead(key).encrypt(nonce, plaintext, aad)
+
+
+def test_a_record_sealed_in_format_1_still_opens(citizen):
+    pod = Pod.objects.get(pk=citizen.pod.pk)
+    key, resource_id = crypto.data_key(pod), uuid.uuid4()
+    for first in (None, 0xA2):  # 0xA2 first: read as format 2 first, then as format 1
+        sealed = _format_1(key, pod.pk, resource_id, b"from before", nonce_first=first)
+        assert crypto.open_for_pod(key, pod.pk, CREDENTIAL_KIND, resource_id, 1, sealed) == b"from before"
+
+
+def test_a_format_1_record_does_not_open_elsewhere_nor_with_a_format_2_marker_added(citizen):
+    pod = Pod.objects.get(pk=citizen.pod.pk)
+    key, resource_id = crypto.data_key(pod), uuid.uuid4()
+    sealed = _format_1(key, pod.pk, resource_id, b"from before")
+    for place in ((uuid.uuid4(), resource_id, 1), (pod.pk, uuid.uuid4(), 1), (pod.pk, resource_id, 2)):
+        with pytest.raises(DecryptionError):
+            crypto.open_for_pod(key, place[0], CREDENTIAL_KIND, place[1], place[2], sealed)
+    with pytest.raises(DecryptionError):
+        crypto.open_for_pod(key, pod.pk, CREDENTIAL_KIND, resource_id, 1, crypto.SEALED_V2 + sealed)
+
+
+def test_format_2_binds_pod_kind_resource_and_version(citizen):
+    pod = Pod.objects.get(pk=citizen.pod.pk)
+    key, resource_id = crypto.data_key(pod), uuid.uuid4()
+    sealed = crypto.seal_for_pod(key, pod.pk, CREDENTIAL_KIND, resource_id, 3, b"now")
+    assert sealed[:1] == crypto.SEALED_V2
+    assert crypto.open_for_pod(key, pod.pk, CREDENTIAL_KIND, str(resource_id), 3, sealed) == b"now"
+    aad = crypto.resource_aad_v2(pod.pk, CREDENTIAL_KIND, resource_id, 3)
+    assert aad == crypto.AAD_V2_MAGIC + b"\x01" + pod.pk.bytes + resource_id.bytes + b"\x00\x00\x00\x03"
+    for place in (
+        (uuid.uuid4(), CREDENTIAL_KIND, resource_id, 3),
+        (pod.pk, crypto.HOLDER_KEY_KIND, resource_id, 3),
+        (pod.pk, CREDENTIAL_KIND, uuid.uuid4(), 3),
+        (pod.pk, CREDENTIAL_KIND, resource_id, 4),
+    ):
+        with pytest.raises(DecryptionError):
+            crypto.open_for_pod(key, *place, sealed)
+    with pytest.raises(DecryptionError):  # the marker dropped: not a format-1 record either
+        crypto.open_for_pod(key, pod.pk, CREDENTIAL_KIND, resource_id, 3, sealed[1:])
+
+
+def test_a_data_key_rotation_reseals_format_1_records_in_format_2(issued, citizen):
+    from vault.reading import decrypt
+    from vault.services import rotate_pod_data_key
+
+    pod = Pod.objects.get(pk=citizen.pod.pk)
+    resource = PodCredential.objects.get(pk=issued["id"])
+    document = decrypt(crypto.PodKeys(pod), resource)
+    old = _format_1(
+        crypto.data_key(pod), pod.pk, resource.pk, json.dumps(document).encode(), nonce_first=0x00
+    )
+    PodCredential.objects.filter(pk=resource.pk).update(ciphertext=old)
+    assert decrypt(crypto.PodKeys(pod), PodCredential.objects.get(pk=resource.pk)) == document
+
+    rotate_pod_data_key(pod_id=pod.pk)
+
+    resource = PodCredential.objects.get(pk=resource.pk)
+    assert bytes(resource.ciphertext)[:1] == crypto.SEALED_V2
+    assert decrypt(crypto.PodKeys(Pod.objects.get(pk=pod.pk)), resource) == document
