@@ -5,7 +5,9 @@ Part 1, in one process, interleaved rounds in the same run:
   object, a fresh 12-byte nonce from os.urandom, encrypt then decrypt);
 - envelope: vault.crypto.seal_for_pod + open_for_pod of the same record under a pod's data key
   (the associated data naming pod, kind, resource and version built each time, as every read
-  and write does);
+  and write does; format 2, packed, its per-pod part made once per pod and kind);
+- envelope, format 1 record: open_for_pod of a record sealed before format 2 (its associated
+  data the text of issue 19's first measure), plus a format-2 seal, for comparison;
 - envelope + unwrap: the same, plus unwrapping the pod's data key from the KEK ring (what the
   first record of a read pays);
 each as the median of ``--rounds`` rounds of ``--number`` seal+open pairs, and the overhead over
@@ -89,7 +91,19 @@ def envelope_part(rounds: int, number: int) -> None:
         sealed = crypto.seal_for_pod(key, pod_id, crypto.CREDENTIAL_KIND, resource_id, 1, RECORD)
         assert crypto.open_for_pod(key, pod_id, crypto.CREDENTIAL_KIND, resource_id, 1, sealed) == RECORD
 
+    old_aad = crypto.resource_aad(pod_id, crypto.CREDENTIAL_KIND, resource_id, 1)
+
+    def envelope_format_1() -> None:
+        crypto.seal_for_pod(data_key, pod_id, crypto.CREDENTIAL_KIND, resource_id, 1, RECORD)
+        nonce = b"\x00" + os.urandom(NONCE_BYTES - 1)  # not the format-2 marker
+        sealed = nonce + bare_cipher.encrypt(nonce, RECORD, old_aad)
+        assert crypto.open_for_pod(data_key, pod_id, crypto.CREDENTIAL_KIND, resource_id, 1, sealed) == RECORD
+
     def associated_data_twice() -> None:  # what the envelope builds per seal + open pair
+        crypto.resource_aad_v2(pod_id, crypto.CREDENTIAL_KIND, resource_id, 1)
+        crypto.resource_aad_v2(pod_id, crypto.CREDENTIAL_KIND, resource_id, 1)
+
+    def text_associated_data_twice() -> None:  # format 1's, as measured first
         crypto.resource_aad(pod_id, crypto.CREDENTIAL_KIND, resource_id, 1)
         crypto.resource_aad(pod_id, crypto.CREDENTIAL_KIND, resource_id, 1)
 
@@ -97,7 +111,9 @@ def envelope_part(rounds: int, number: int) -> None:
         "bare AES-256-GCM (ceiling)": bare,
         "envelope": envelope,
         "envelope + data-key unwrap": envelope_with_unwrap,
+        "envelope, format 1 record": envelope_format_1,
         "(of which: associated data, 2x)": associated_data_twice,
+        "(format 1 text AAD, 2x)": text_associated_data_twice,
     }
     samples: dict[str, list[float]] = {name: [] for name in cases}
     for operation in cases.values():
