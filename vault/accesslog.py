@@ -228,7 +228,7 @@ def append_all(pod: Pod, *, context: AccessContext, entries: list[Entry]) -> lis
     # A sealed legal read seals its detail under the pod's data key: lock the pod row first (as
     # issuance and data-key rotation do: pod, then log head), so no rotation slips in between.
     seal_key = (
-        sealing.locked_data_key(pod)
+        sealing.locked_keys(pod)
         if legal is not None
         and legal.sealed_until is not None
         and any(entry.outcome == AccessEvent.Outcome.ALLOWED for entry in entries)

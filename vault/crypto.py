@@ -58,7 +58,8 @@ REQUEST_EVIDENCE_KIND = "request-evidence"
 #   Pod.holder_key_sealed              seal_for_pod, HOLDER_KEY_KIND, resource = the pod id
 #   PodCredential.ciphertext           seal_for_pod, CREDENTIAL_KIND, resource = the row id
 #   PodDocument.name_sealed            seal_for_pod, DOCUMENT_NAME_KIND, resource = the document id
-#   SealedLogDetail.sealed             seal_for_pod, SEALED_DETAIL_KIND, resource = the entry's seq
+#   SealedLogDetail.sealed             vault.sealing: format 1 (resource_aad), SEALED_DETAIL_KIND,
+#                                      resource = the entry's seq
 #   DocumentChunk.sealed               seal_chunk, DOCUMENT_CHUNK_KIND, resource = the document id
 #   ExportChunk.sealed                 seal_chunk, EXPORT_CHUNK_KIND, resource = the export id
 #   RequestEvidence.sealed             seal_for_pod, REQUEST_EVIDENCE_KIND, resource = the row id

@@ -194,7 +194,9 @@ class SealedLogDetail(models.Model):
     pod = models.ForeignKey(Pod, on_delete=models.CASCADE, related_name="sealed_log_details")
     seq = models.PositiveBigIntegerField()  # the entry's place in the pod's log
     sealed_until = models.DateTimeField()
-    sealed = models.BinaryField()  # vault.crypto.seal_for_pod, SEALED_DETAIL_KIND, resource = seq
+    # vault.sealing: format 1 associated data (crypto.resource_aad), SEALED_DETAIL_KIND, resource = seq
+    sealed = models.BinaryField()
+    key_version = models.PositiveIntegerField(default=1, editable=False)  # Pod.data_key_version
     opened_at = models.DateTimeField(null=True, blank=True)
     opened = models.JSONField(null=True, blank=True)
 

@@ -29,7 +29,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from core.keyring import DecryptionError
+from core.keyring import DecryptionError, seal, unseal
 from inbox import services as inbox
 from inbox.models import Notification
 
@@ -83,27 +83,37 @@ def _bytes(detail: dict[str, Any]) -> bytes:
     return json.dumps(detail, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def locked_data_key(pod: Pod) -> bytes:
-    """The pod's data key, read from its row locked until the transaction ends (FOR NO KEY
-    UPDATE: a data-key rotation, which takes it FOR UPDATE, waits), so a detail sealed now is
-    sealed under the key the pod keeps."""
+def locked_keys(pod: Pod) -> crypto.PodKeys:
+    """The pod's data keys, read from its row locked until the transaction ends (FOR NO KEY
+    UPDATE: a data-key rotation's start and finish take the same lock, so they wait), so a
+    detail sealed now is sealed under the key the pod keeps, and a detail sealed before opens
+    with the key of the version it records (a rotation in progress holds two)."""
     fresh = Pod.objects.select_for_update(no_key=True).get(pk=pod.pk)
-    return crypto.data_key(fresh)
+    return crypto.PodKeys(fresh)
 
 
-def store(pod: Pod, sealed: list[tuple[int, datetime, dict[str, Any]]], key: bytes) -> None:
-    """Keep each entry's detail sealed under the pod's data ``key`` (``locked_data_key``),
+def _aad(pod: Pod, seq: int) -> bytes:
+    # The text associated data of vault.crypto.resource_aad (format 1), as the data-key
+    # rotation's table of sealed log details re-seals them: the resource is the entry's seq,
+    # which format 2's fixed-length fields (UUIDs) cannot hold.
+    return crypto.resource_aad(pod.pk, crypto.SEALED_DETAIL_KIND, str(seq), 1)
+
+
+def store(pod: Pod, sealed: list[tuple[int, datetime, dict[str, Any]]], keys: crypto.PodKeys) -> None:
+    """Keep each entry's detail sealed under the pod's current data key (``locked_keys``),
     bound to the pod and the entry's place (``seq``). Runs in the transaction of the act that
     logged the entries."""
     if not sealed:
         return
+    version, key = keys.current
     SealedLogDetail.objects.bulk_create(
         [
             SealedLogDetail(
                 pod=pod,
                 seq=seq,
                 sealed_until=until,
-                sealed=crypto.seal_for_pod(key, pod.pk, crypto.SEALED_DETAIL_KIND, seq, 1, _bytes(detail)),
+                sealed=seal(key, _bytes(detail), aad=_aad(pod, seq)),
+                key_version=version,
             )
             for seq, until, detail in sealed
         ]
@@ -120,12 +130,10 @@ def sealed_until(event: AccessEvent) -> datetime | None:
     return datetime.fromisoformat(event.legal["sealedUntil"].replace("Z", "+00:00"))
 
 
-def _open(detail_row: SealedLogDetail, pod: Pod, key: bytes, now: datetime) -> bool:
+def _open(detail_row: SealedLogDetail, pod: Pod, keys: crypto.PodKeys, now: datetime) -> bool:
     """Open one due detail (locked by the caller): decrypt it, check it against the digest its
     entry committed to, keep it opened and tell the citizen (once). Returns whether it opened."""
-    plaintext = crypto.open_for_pod(
-        key, pod.pk, crypto.SEALED_DETAIL_KIND, detail_row.seq, 1, bytes(detail_row.sealed)
-    )
+    plaintext = unseal(keys(detail_row.key_version), bytes(detail_row.sealed), aad=_aad(pod, detail_row.seq))
     detail = json.loads(plaintext)
     event = AccessEvent.objects.filter(pod_id=pod.pk, seq=detail_row.seq).first()
     if event is None or (event.legal or {}).get("digest") != digest_of(detail):
@@ -159,9 +167,9 @@ def open_due_in(pod: Pod, *, now: datetime | None = None) -> int:
         return 0
     opened = 0
     with transaction.atomic():
-        key = locked_data_key(pod)  # the pod row first, then the details: the order a rotation takes
+        keys = locked_keys(pod)  # the pod row first, then the details: the order a rotation takes
         for row in _due(now).filter(pod_id=pod.pk).select_for_update(skip_locked=True).order_by("seq"):
-            opened += _open(row, pod, key, now)
+            opened += _open(row, pod, keys, now)
     return opened
 
 

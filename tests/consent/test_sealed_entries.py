@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from inbox.models import Notification
 from tests.support import assert_problem
-from vault import keyrotation, logformat, sealing, verify_log
+from vault import logformat, sealing, verify_log
+from vault import services as vault_services
 from vault.models import AccessEvent, SealedLogDetail
 from vault.selectors import verify_access_log
 from vault.tasks import open_sealed_entries
@@ -173,9 +174,11 @@ def test_a_sealed_detail_is_bound_to_its_entry(monkeypatch, agency, holding, sea
 
 def test_a_pod_data_key_rotation_keeps_sealed_details_openable(monkeypatch, holding, sealed_read):
     entry, until = sealed_read
-    before = bytes(SealedLogDetail.objects.get(pod=holding.pod, seq=entry.seq).sealed)
-    keyrotation.reencrypt_pod(holding.pod.pk)
-    assert bytes(SealedLogDetail.objects.get(pod=holding.pod, seq=entry.seq).sealed) != before
+    before = SealedLogDetail.objects.get(pod=holding.pod, seq=entry.seq)
+    assert vault_services.rotate_pod_data_key(pod_id=holding.pod.pk) > 0
+    after = SealedLogDetail.objects.get(pod=holding.pod, seq=entry.seq)
+    assert bytes(after.sealed) != bytes(before.sealed)
+    assert after.key_version == before.key_version + 1  # under the new key, the old one dropped
     _later(monkeypatch, until)
     assert open_sealed_entries() == 1
 
