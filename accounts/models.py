@@ -189,7 +189,7 @@ class RequestSigningKey(models.Model):
     # The did:key verification method (did:key:z6Mk…#z6Mk…) a proof names.
     verification_method = models.CharField(max_length=200, unique=True)
     custodial = models.BooleanField(default=False)
-    kek_id = models.CharField(max_length=64, blank=True, editable=False)
+    kek_id = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
     private_key_sealed = models.BinaryField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     retired_at = models.DateTimeField(null=True, blank=True)

@@ -15,4 +15,9 @@ class Migration(migrations.Migration):
             name='national_id_kek_id',
             field=models.CharField(blank=True, db_index=True, editable=False, max_length=64),
         ),
+        migrations.AlterField(
+            model_name='requestsigningkey',
+            name='kek_id',
+            field=models.CharField(blank=True, db_index=True, editable=False, max_length=64),
+        ),
     ]
