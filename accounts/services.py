@@ -177,11 +177,14 @@ def authenticate_token(token: str) -> ApiToken | None:
     # text) never reaches the database.
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX or not _LOOKUP_PREFIX.fullmatch(parts[1]):
         return None
-    row = (
+    # The prefix is unique: one row or none, fetched without the ORDER BY that first() would add
+    # (composing it was a third of what Django spent making this query, on every request).
+    rows = (
         ApiToken.objects.select_related("organisation", "user")
         .filter(prefix=parts[1], revoked_at__isnull=True)
-        .first()
+        .order_by()[:1]
     )
+    row = next(iter(rows), None)
     if row is None or not hmac.compare_digest(row.digest, _token_digest(token)):
         return None
     now = timezone.now()

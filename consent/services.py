@@ -623,13 +623,14 @@ def _locked_grant(grant_id: Any) -> Grant | None:
         grant_uuid = uuid.UUID(str(grant_id))
     except ValueError:
         raise GrantNotFound("No grant with that id was given to your organisation.") from None
-    grants = Grant.objects.select_related("pod", "grantee").filter(pk=grant_uuid)
+    # One row or none (by primary key): without the ORDER BY that first() would compose.
+    grants = Grant.objects.select_related("pod", "grantee").filter(pk=grant_uuid).order_by()
     if connection.vendor != "postgresql":
-        return grants.first()
+        return next(iter(grants[:1]), None)
     with _for_update_as_for_share():
-        grant = grants.filter(max_reads__isnull=True).select_for_update(of=("self",)).first()
+        grant = next(iter(grants.filter(max_reads__isnull=True).select_for_update(of=("self",))[:1]), None)
     if grant is None:
-        grant = grants.select_for_update(of=("self",), no_key=True).first()
+        grant = next(iter(grants.select_for_update(of=("self",), no_key=True)[:1]), None)
     return grant
 
 

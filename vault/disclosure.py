@@ -162,6 +162,7 @@ def present(permit: Permit, *, challenge: str, domain: str, cryptosuite: str = C
         credential_types=permit.credential_types,
         then=sign,
         disclose=disclose,
+        with_issuers=False,  # the presentation carries the issuers' own names and proofs
     )
     assert presentation is not None
     return presentation

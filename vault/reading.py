@@ -51,13 +51,15 @@ def read_and_log(
     credential_types: list[str] | tuple[str, ...] | None,
     then: Callable[[list[dict[str, Any]]], T] | None = None,
     disclose: Callable[[PodCredential, dict[str, Any]], Disclosed] | None = None,
+    with_issuers: bool = True,
 ) -> tuple[list[tuple[PodCredential, dict[str, Any]]], T | None]:
     """Decrypt the pod's credentials of the given types (None: of every type), run ``then`` on
     the documents (e.g. sign the presentation that carries them), and log one read per credential.
 
-    With ``disclose``, ``then`` receives what it makes of each credential instead, and each
-    entry records the fields it released; whatever ``disclose`` raises is raised before
-    ``then`` runs or anything is logged.
+    ``with_issuers=False`` leaves each credential's issuer organisation unread (a read that does
+    not show it saves the join). With ``disclose``, ``then`` receives what it makes of each
+    credential instead, and each entry records the fields it released; whatever ``disclose``
+    raises is raised before ``then`` runs or anything is logged.
 
     Must run inside the caller's transaction (the decision, the read, what ``then`` makes and
     the record are one act: if logging fails, nothing is answered). The log is written last and
@@ -71,7 +73,9 @@ def read_and_log(
     held = PodCredential.objects.filter(pod=pod)
     if credential_types is not None:
         held = held.filter(credential_type__in=credential_types)
-    resources = list(held.select_related("issuer").order_by("created_at"))
+    if with_issuers:
+        held = held.select_related("issuer")
+    resources = list(held.order_by("created_at"))
     keys = crypto.PodKeys(pod) if resources else None
     pairs = [(resource, decrypt(keys, resource)) for resource in resources if keys is not None]
     released = [

@@ -41,6 +41,13 @@ def test_a_read_of_one_credential_costs_seven_statements_eight_on_sqlite(
         assert append.startswith("WITH inserted AS (INSERT") and 'UPDATE "vault_podlog"' in append
     assert not any("UPDATE" in statement and "consent_grant" in statement for statement in sql)
     assert len(sql) == (7 if on_postgres else 8), [statement[:80] for statement in sql]
+    # Django composes no ORDER BY for the token's and the grant's one row, and no join to the
+    # issuers for the credentials (the presentation carries the issuers' own names).
+    [token] = [statement for statement in sql if 'FROM "accounts_apitoken"' in statement]
+    [read] = [statement for statement in sql if 'FROM "consent_grant"' in statement]
+    [credentials] = [statement for statement in sql if 'FROM "vault_podcredential"' in statement]
+    assert "ORDER BY" not in token and "ORDER BY" not in read
+    assert "accounts_organisation" not in credentials
 
 
 def test_a_read_under_a_grant_with_a_limit_locks_it_exclusively_and_counts(
