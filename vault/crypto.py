@@ -62,7 +62,8 @@ REQUEST_EVIDENCE_KIND = "request-evidence"
 #                                      resource = the entry's seq
 #   DocumentChunk.sealed               seal_chunk, DOCUMENT_CHUNK_KIND, resource = the document id
 #   ExportChunk.sealed                 seal_chunk, EXPORT_CHUNK_KIND, resource = the export id
-#   RequestEvidence.sealed             seal_for_pod, REQUEST_EVIDENCE_KIND, resource = the row id
+#   RequestEvidence.sealed             vault.evidence: format 1 (resource_aad), REQUEST_EVIDENCE_KIND,
+#                                      resource = the row id
 # (PodDocument.version and PodCredential.version are the versions bound in; exports are
 # short-lived, version 1, and may simply be deleted instead of re-encrypted.) Each of these rows
 # records the pod's data key version it is sealed under (``key_version``; the holder key is always

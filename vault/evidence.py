@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from accounts.models import Organisation, User
+from core.keyring import seal, unseal
 
 from . import crypto
 from .models import Pod, RequestEvidence
@@ -40,9 +41,8 @@ def keep(
     # The pod's row lock first, as issuance takes it: a data-key rotation committing meanwhile
     # would leave these bytes sealed under a key the pod no longer has.
     pod = Pod.objects.select_for_update().get(pk=pod.pk)
-    sealed = crypto.seal_for_pod(
-        crypto.data_key(pod), pod.pk, crypto.REQUEST_EVIDENCE_KIND, evidence_id, 1, raw
-    )
+    version, key = crypto.PodKeys(pod).current
+    sealed = seal(key, raw, aad=_aad(pod.pk, evidence_id))
     return RequestEvidence.objects.create(
         id=evidence_id,
         pod=pod,
@@ -54,19 +54,20 @@ def keep(
         verification_method=verification_method,
         custodial=custodial,
         signed_at=signed_at,
+        key_version=version,
     )
+
+
+def _aad(pod_id: uuid.UUID, evidence_id: uuid.UUID) -> bytes:
+    # Format 1's text associated data (vault.crypto.resource_aad), as the data-key rotation's
+    # table of request evidence re-seals it (vault.keyrotation.pod_sealed_tables).
+    return crypto.resource_aad(pod_id, crypto.REQUEST_EVIDENCE_KIND, evidence_id, 1)
 
 
 def opened(evidence: RequestEvidence) -> bytes:
     """The bytes as received; raises DecryptionError (tampered) or PodErased."""
-    return crypto.open_for_pod(
-        crypto.data_key(evidence.pod),
-        evidence.pod_id,
-        crypto.REQUEST_EVIDENCE_KIND,
-        evidence.pk,
-        1,
-        bytes(evidence.sealed),
-    )
+    key = crypto.PodKeys(evidence.pod)(evidence.key_version)
+    return unseal(key, bytes(evidence.sealed), aad=_aad(evidence.pod_id, evidence.pk))
 
 
 def evidence_of_citizen(owner: User) -> QuerySet[RequestEvidence]:

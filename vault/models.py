@@ -552,6 +552,7 @@ class RequestEvidence(models.Model):
     # Signed by the organisation's custodial key (the console submitted it), not a key it holds.
     custodial = models.BooleanField(default=False)
     signed_at = models.DateTimeField()  # the proof's `created`
+    key_version = models.PositiveIntegerField(default=1, editable=False)  # Pod.data_key_version
     received_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

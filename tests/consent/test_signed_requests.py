@@ -348,6 +348,7 @@ def test_a_pods_data_key_rotation_re_encrypts_its_evidence(employer, citizen):
     rotate_pod_data_key(pod_id=citizen.pod.pk)
 
     assert bytes(RequestEvidence.objects.get().sealed) != before
+    assert RequestEvidence.objects.get().key_version == 2  # under the new key; the old one dropped
     download = citizen.get(f"/api/v1/pod/access-requests/{response.json()['id']}/evidence").json()
     assert download["signedRequest"].encode() == raw
 

@@ -11,6 +11,11 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddField(
+            model_name='requestevidence',
+            name='key_version',
+            field=models.PositiveIntegerField(default=1, editable=False),
+        ),
+        migrations.AddField(
             model_name='sealedlogdetail',
             name='key_version',
             field=models.PositiveIntegerField(default=1, editable=False),
