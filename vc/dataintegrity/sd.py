@@ -20,6 +20,7 @@ import binascii
 import copy
 import hashlib
 import hmac
+import io
 import re
 import secrets
 from dataclasses import dataclass
@@ -477,10 +478,13 @@ def _components(raw: bytes, header: bytes, kind: str) -> list[Any]:
         raise _refuse(
             f"The proofValue does not start with the ecdsa-sd-2023 {kind}-proof header 0x{header.hex()}."
         )
+    body = io.BytesIO(raw[3:])
     try:
-        components = cbor2.loads(raw[3:])
+        components = cbor2.CBORDecoder(body).decode()
     except (cbor2.CBORDecodeError, ValueError, TypeError, RecursionError, OverflowError) as exc:
         raise _refuse(f"The {kind} proofValue is not valid CBOR.") from exc
+    if body.tell() != len(raw) - 3:  # cbor2.loads would ignore them: one proofValue, one spelling
+        raise _refuse(f"The {kind} proofValue has bytes after its CBOR array.")
     if not isinstance(components, list) or len(components) != 5:
         raise _refuse(f"The {kind} proofValue must be a CBOR array of five components.")
     return components

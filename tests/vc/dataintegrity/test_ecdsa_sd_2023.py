@@ -97,6 +97,19 @@ def test_the_derived_credential_verifies(case):
 
 
 @CASES
+@pytest.mark.parametrize("trailing", [b"\x00", b"\xf6", b"\x81\x00"])
+def test_bytes_after_the_derived_proofs_cbor_are_refused(case, trailing):
+    # cbor2.loads reads the first item and ignores what follows, so a proofValue with bytes
+    # appended verified as the original (the tamper property test found one: a character inserted
+    # before the last made a second byte after the array). One proofValue, one spelling.
+    document = _revealed(case)
+    raw = decode_base64url_multibase(document["proof"]["proofValue"])
+    document["proof"]["proofValue"] = encode_base64url_multibase(raw + trailing)
+    with pytest.raises(ProofInvalid, match="bytes after its CBOR array"):
+        verify_proof(document)
+
+
+@CASES
 def test_a_base_proof_is_for_the_holder_and_refused_by_a_verifier(case):
     with pytest.raises(ProofInvalid, match="base proof, which only the holder uses"):
         verify_proof(_json(case, "addSignedSDBase"))
