@@ -19,12 +19,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from . import logformat, logkeys, merkle, sealing
 from .access import AccessContext
 from .errors import LogProofUnavailable
-from .models import AccessEvent, LogSigningKey, Pod, PodCredential, PodLog
+from .models import AccessEvent, LogSigningKey, Pod, PodCredential, PodLog, SealedLogDetail
 
 GENESIS = "0" * 64
 
@@ -324,15 +325,27 @@ def prune(*, before: datetime) -> int:
     Leaf and entry hashes stay, so checkpoints and proofs still verify. Idempotent.
     """
     connection = transaction.get_connection()
-    if connection.vendor == "postgresql":
-        # The narrow path: the application role may not UPDATE the log, but may call this
-        # function (migration 0008), which clears the same fields and nothing else.
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT vault_prune_access_log(%s, %s)", [before, timezone.now()])
-            return int(cursor.fetchone()[0])
-    return AccessEvent.objects.filter(occurred_at__lt=before, pruned_at__isnull=True).update(
-        pruned_at=timezone.now(), **PRUNED_FIELDS
-    )
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # The narrow path: the application role may not UPDATE the log, but may call this
+            # function (migration 0008), which clears the same fields and nothing else.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT vault_prune_access_log(%s, %s)", [before, timezone.now()])
+                pruned = int(cursor.fetchone()[0])
+        else:
+            pruned = AccessEvent.objects.filter(occurred_at__lt=before, pruned_at__isnull=True).update(
+                pruned_at=timezone.now(), **PRUNED_FIELDS
+            )
+        # A pruned sealed entry no longer holds the digest its detail was checked against; the
+        # detail (opened or not) goes with the rest of what the entry said.
+        SealedLogDetail.objects.filter(
+            Exists(
+                AccessEvent.objects.filter(
+                    pod_id=OuterRef("pod_id"), seq=OuterRef("seq"), pruned_at__isnull=False
+                )
+            )
+        ).delete()
+    return pruned
 
 
 # --- reading the tree ---------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from inbox.models import Notification
 from tests.support import assert_problem
-from vault import logformat, sealing, verify_log
+from vault import accesslog, logformat, sealing, verify_log
 from vault import services as vault_services
 from vault.models import AccessEvent, SealedLogDetail
 from vault.selectors import verify_access_log
@@ -201,3 +201,16 @@ def test_a_denied_attempt_under_a_delayed_mandate_is_not_sealed(agency, holding)
     [denial] = AccessEvent.objects.filter(pod=holding.pod, outcome=AccessEvent.Outcome.DENIED)
     assert denial.legal["case"] == CASE
     assert not SealedLogDetail.objects.exists()
+
+
+def test_the_retention_sweep_removes_a_pruned_entrys_sealed_detail(monkeypatch, holding, sealed_read):
+    entry, until = sealed_read
+    _later(monkeypatch, until)
+    assert open_sealed_entries() == 1  # opened: the detail now holds the case reference in clear
+    assert SealedLogDetail.objects.filter(pod=holding.pod, seq=entry.seq).exists()
+
+    accesslog.prune(before=until)
+
+    entry.refresh_from_db()
+    assert entry.pruned_at is not None and entry.legal == {}
+    assert not SealedLogDetail.objects.filter(pod=holding.pod).exists()
