@@ -20,8 +20,8 @@ from accounts.models import ApiToken, Organisation, User
 from accounts.requestkeys import register_request_key
 from accounts.services import add_member, create_organisation, issue_api_token, revoke_api_token
 from consent import signing
-from consent.models import AccessRequest
-from consent.services import file_access_request
+from consent.models import AccessRequest, Mandate
+from consent.services import file_access_request, register_mandate
 from credentials.selectors import active_issuer_key
 from credentials.services import accredit_issuer, create_issuer_key
 from vault.models import Pod
@@ -38,6 +38,8 @@ EMPLOYER_MEMBER_EMAIL = "hr@acme-recruiting.example"
 EMPLOYER_MEMBER_PASSWORD = "demo-employer-password"  # noqa: S105
 ISSUER_MEMBER_EMAIL = "registrar@demo-university.example"
 ISSUER_MEMBER_PASSWORD = "demo-issuer-password"  # noqa: S105
+AGENCY_MEMBER_EMAIL = "inspector@employment-office.example"
+AGENCY_MEMBER_PASSWORD = "demo-agency-password"  # noqa: S105
 
 DEMO_DIPLOMA = {
     "@context": [CREDENTIALS_V2, EDUCATION_V1],
@@ -100,6 +102,21 @@ class Command(BaseCommand):
         training = _issuer("Brussels Language Centre", "brussels-language-centre", "LanguageCertificate")
         employer = _organisation("Acme Recruiting", "acme-recruiting", Organisation.Kind.EMPLOYER)
         other_employer = _organisation("Other Employer", "other-employer", Organisation.Kind.EMPLOYER)
+        agency = _organisation("National Employment Office", "employment-office", Organisation.Kind.AGENCY)
+        if not Mandate.objects.filter(agency=agency).exists():
+            # A fictional law, for the demo's agency console: the degree's name and date, no delay.
+            register_mandate(
+                agency=agency,
+                reference_url="https://www.ejustice.just.fgov.be/",
+                reference_title="Demo mandate (fictional): checking qualifications for benefits, art. 1",
+                credential_types=["DiplomaCredential"],
+                claims={
+                    "DiplomaCredential": ["/credentialSubject/degree/name", "/credentialSubject/awardedOn"]
+                },
+                purpose="dpv:LegalCompliance",
+                valid_until=timezone.now() + timedelta(days=365),
+                operator_label="seed_demo",
+            )
 
         pod = Pod.objects.filter(owner__email=CITIZEN_EMAIL).first()
         if pod is None:
@@ -136,6 +153,7 @@ class Command(BaseCommand):
             )
         add_member(organisation=employer, email=EMPLOYER_MEMBER_EMAIL, password=EMPLOYER_MEMBER_PASSWORD)
         add_member(organisation=university, email=ISSUER_MEMBER_EMAIL, password=ISSUER_MEMBER_PASSWORD)
+        add_member(organisation=agency, email=AGENCY_MEMBER_EMAIL, password=AGENCY_MEMBER_PASSWORD)
         if not User.objects.filter(username="operator").exists():
             User.objects.create_superuser("operator", "operator@example.org", OPERATOR_PASSWORD)
 
@@ -145,6 +163,7 @@ class Command(BaseCommand):
             "CV_TRAINING_TOKEN": _fresh_token(organisation=training),
             "CV_EMPLOYER_TOKEN": _fresh_token(organisation=employer),
             "CV_OTHER_EMPLOYER_TOKEN": _fresh_token(organisation=other_employer),
+            "CV_AGENCY_TOKEN": _fresh_token(organisation=agency),
             "CV_CITIZEN_TOKEN": _fresh_token(user=pod.owner),
         }
         # The employer signs its access requests with a key it holds (a fresh one per run, its
@@ -166,6 +185,7 @@ class Command(BaseCommand):
         shown = shlex.quote(os.path.relpath(env_file))
         employer_login = f"{EMPLOYER_MEMBER_EMAIL} / {EMPLOYER_MEMBER_PASSWORD}"
         issuer_login = f"{ISSUER_MEMBER_EMAIL} / {ISSUER_MEMBER_PASSWORD}"
+        agency_login = f"{AGENCY_MEMBER_EMAIL} / {AGENCY_MEMBER_PASSWORD}"
 
         self.stdout.write(
             f"""
@@ -177,10 +197,12 @@ Citizen Vault demo is ready.
   Operator admin         {settings.SITE_URL}/admin/        operator / {OPERATOR_PASSWORD}
   Employer console       {settings.SITE_URL}/portal/       {employer_login}
   Issuer console         {settings.SITE_URL}/portal/       {issuer_login}
+  Agency console         {settings.SITE_URL}/portal/       {agency_login}
 
   Demo University (issuer of diplomas)  {active_issuer_key(university).did}
   Central Criminal Records Register (certificates of good conduct), Brussels Language Centre
-  (language certificates), Acme Recruiting (employer), Other Employer (employer)
+  (language certificates), Acme Recruiting (employer), Other Employer (employer), National
+  Employment Office (agency, with a fictional mandate to read a diploma's name and date)
   Citizen An Peeters, national id {CITIZEN_NATIONAL_ID}, a diploma in the pod and a request
   from Other Employer waiting in the portal
 
