@@ -30,7 +30,9 @@ def app_role(citizen):
     the test's rollback removes it."""
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE ROLE {APP_ROLE} NOLOGIN")
-        cursor.execute(f"GRANT SELECT, INSERT ON vault_accessevent TO {APP_ROLE}")
+        # As docs/operations.md grants it: every table, then the log read and append only.
+        cursor.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}")
+        cursor.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON vault_accessevent FROM {APP_ROLE}")
         cursor.execute(
             f"GRANT EXECUTE ON FUNCTION vault_prune_access_log(timestamptz, timestamptz) TO {APP_ROLE}"
         )
