@@ -1,25 +1,12 @@
 import json
-from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from accounts.models import Organisation
 from consent.scopes import ScopeErrors, parse_authorization_details
 from consent.services import register_mandate
+from core.commandline import moment_argument
 from core.errors import DomainError
-
-
-def _moment(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(f"{value!r} is not an ISO 8601 date or date-time.") from exc
-    return (
-        moment if timezone.is_aware(moment) else timezone.make_aware(moment, timezone.get_current_timezone())
-    )
 
 
 class Command(BaseCommand):
@@ -56,7 +43,7 @@ class Command(BaseCommand):
             raise CommandError(f"--authorization-details is not JSON: {exc}") from exc
         except ScopeErrors as exc:
             raise CommandError(f"--authorization-details: {exc}") from exc
-        until = _moment(options["until"])
+        until = moment_argument(options["until"])
         assert until is not None
         try:
             mandate = register_mandate(
@@ -66,7 +53,7 @@ class Command(BaseCommand):
                 credential_types=list(scope.credential_types),
                 claims={name: list(pointers) for name, pointers in scope.claims.items()},
                 purpose=options["purpose"],
-                valid_from=_moment(options["valid_from"]),
+                valid_from=moment_argument(options["valid_from"]),
                 valid_until=until,
                 disclosure_delay_days=options["delay_days"],
                 operator_label=options["operator"] or "manage.py register_mandate",

@@ -1,23 +1,10 @@
-from datetime import datetime
-
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from accounts.models import Organisation
+from core.commandline import moment_argument
 from credentials.services import accredit_issuer
 from vc.errors import VcError
-
-
-def _moment(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(f"{value!r} is not an ISO 8601 date or date-time.") from exc
-    return (
-        moment if timezone.is_aware(moment) else timezone.make_aware(moment, timezone.get_current_timezone())
-    )
 
 
 class Command(BaseCommand):
@@ -41,8 +28,8 @@ class Command(BaseCommand):
             accreditation = accredit_issuer(
                 organisation=issuer,
                 credential_type=credential_type,
-                valid_from=_moment(valid_from) or timezone.now(),
-                valid_until=_moment(valid_until),
+                valid_from=moment_argument(valid_from) or timezone.now(),
+                valid_until=moment_argument(valid_until),
                 notes=notes,
             )
         except VcError as exc:
