@@ -23,6 +23,20 @@ def refused(statement: str, params: list | None = None) -> str:
     return str(refusal.value)
 
 
+# docs/operations.md's statement, word for word: the "ON ALL TABLES" grant reaches the log's
+# partitions too, and a partition named directly is a table of its own for privileges.
+REVOKE_ON_PARTITIONS = """
+DO $$
+DECLARE partition regclass;
+BEGIN
+  FOR partition IN SELECT inhrelid::regclass FROM pg_inherits
+                   WHERE inhparent = 'vault_accessevent'::regclass LOOP
+    EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON %s FROM citizen_vault_app', partition);
+  END LOOP;
+END $$;
+"""
+
+
 @pytest.fixture
 def app_role(citizen):
     """A role granted what docs/operations.md grants the application on the log; the test's
@@ -33,6 +47,7 @@ def app_role(citizen):
         # As docs/operations.md grants it: every table, then the log read and append only.
         cursor.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}")
         cursor.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON vault_accessevent FROM {APP_ROLE}")
+        cursor.execute(REVOKE_ON_PARTITIONS.replace("citizen_vault_app", APP_ROLE))
         cursor.execute(
             f"GRANT EXECUTE ON FUNCTION vault_prune_access_log(timestamptz, timestamptz) TO {APP_ROLE}"
         )
@@ -111,6 +126,23 @@ def test_a_partition_addressed_directly_is_append_only_too(citizen):
     update = f"UPDATE {partition} SET actor_label = 'x' WHERE id = %s"  # noqa: S608 - our partition
     assert "append-only" in refused(update, [pk])
     assert "append-only" in refused(f"DELETE FROM {partition} WHERE id = %s", [pk])  # noqa: S608
+
+
+def test_the_application_role_is_refused_a_partition_addressed_directly(app_role, citizen):
+    """Refused by its privileges, before the append-only trigger is even asked."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tableoid::regclass::text, id FROM vault_accessevent WHERE pod_id = %s AND seq = 1",
+            [citizen.pod.pk],
+        )
+        partition, pk = cursor.fetchone()
+    update = f"UPDATE {partition} SET actor_label = 'x' WHERE id = %s"  # noqa: S608 - our partition
+    assert "permission denied" in refused(update, [pk])
+    assert "permission denied" in refused(f"DELETE FROM {partition} WHERE id = %s", [pk])  # noqa: S608
+    assert "permission denied" in refused(f"TRUNCATE {partition}")
+    with connection.cursor() as cursor:  # it still reads and appends through the parent
+        cursor.execute(f"SELECT count(*) FROM {partition} WHERE id = %s", [pk])  # noqa: S608
+        assert cursor.fetchone() == (1,)
 
 
 def test_the_application_role_erases_a_tombstoned_pods_log_and_no_other(other_citizen, app_role, citizen):
