@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from hypothesis import HealthCheck, settings
 from rest_framework.test import APIClient
 
 from accounts.models import Organisation
@@ -14,6 +15,14 @@ from vc.jsonld import CREDENTIALS_V2, EDUCATION_V1
 # The official W3C vectors the suite reads, in the repository (sources and licences: PROVENANCE.md there).
 VECTORS = Path(__file__).resolve().parent / "vectors"
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+# Property tests assert properties, not timings: Hypothesis's default 200 ms deadline per example
+# and its too-slow health check failed them on a loaded machine (Merkle and log-tree tests, whose
+# examples run real database appends). Timed assertions stay out of the suite (bench/ has them).
+settings.register_profile(
+    "citizen-vault", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.load_profile("citizen-vault")
 
 
 def _missing_services() -> list[str]:

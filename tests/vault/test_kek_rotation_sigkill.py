@@ -74,7 +74,10 @@ def test_a_rotation_killed_half_way_is_finished_by_the_next_run_and_loses_nothin
     environment = rotation_environment(f"new:{NEW_KEK},{old_ring}")
 
     with override_settings(KEY_ENCRYPTION_KEYS=f"new:{NEW_KEK},{old_ring}", KEY_ENCRYPTION_KEY_ID="new"):
-        run = rotate_kek(environment, "--pause", "0.05")
+        # The pause keeps the run from finishing on its own before it is killed: on a loaded
+        # machine this loop's reads and writes took longer than 24 batches at a 0.05 s pause, so the
+        # run had ended when the kill came. At 0.5 s it is 12 s ahead of that point, at worst.
+        run = rotate_kek(environment, "--pause", "0.5")
         batches, served = 0, 0
         assert run.stdout is not None
         while batches < KILL_AFTER_BATCHES:
