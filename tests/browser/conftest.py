@@ -15,10 +15,12 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from accounts import oidc
 from accounts.models import Organisation
 from consent.services import approve_request, file_access_request
 from credentials.services import accredit_issuer
 from tests.conftest import diploma, make_citizen, make_organisation
+from tests.oidc_op.process import CLIENT_ID, CLIENT_SECRET, citizen, running_provider
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 DATA = Path(__file__).resolve().parent / "data"
@@ -130,6 +132,18 @@ def sign_in(context, email: str = "an@example.org") -> Watched:
     return watched
 
 
+def member_sign_in(context, email: str, lands_on: str) -> Watched:
+    """A member signs in on the portal's login page and lands on their console."""
+    watched = Watched(context.new_page())
+    page = watched.page
+    page.goto("/portal/login/")
+    page.locator("#id_username").fill(email)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("main form button").click()
+    page.wait_for_url(re.compile(re.escape(lands_on) + "$"))
+    return watched
+
+
 @pytest.fixture
 def story(transactional_db):
     """A university accredited for diplomas, an employer, and a citizen with a password, one
@@ -185,3 +199,20 @@ def screenshot(page, name: str, tmp_path: Path, *, full_page: bool = True) -> Pa
     path = folder / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+@pytest.fixture
+def federal_login(live_server, settings):
+    """The test provider, knowing the live server's redirect URIs, and the portal configured for it."""
+    with running_provider(
+        users={"an": citizen(NATIONAL_ID.removeprefix("BE:"), "an@example.org")},
+        redirect_uris=[f"{live_server.url}/portal/oidc/callback/"],
+        post_logout_redirect_uris=[f"{live_server.url}/portal/login/"],
+    ) as provider:
+        settings.OIDC_ISSUER = provider.issuer
+        settings.OIDC_CLIENT_ID = CLIENT_ID
+        settings.OIDC_CLIENT_SECRET = CLIENT_SECRET
+        settings.OIDC_SCOPES = "openid email egovnrn"
+        oidc._app.cache_clear()
+        yield provider
+        oidc._app.cache_clear()

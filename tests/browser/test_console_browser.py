@@ -18,7 +18,7 @@ from credentials.services import accredit_issuer
 from tests.conftest import diploma, make_citizen, make_organisation
 from vault.models import AccessEvent, Batch, PodCredential
 
-from .conftest import NATIONAL_ID, PASSWORD, Watched, screenshot
+from .conftest import NATIONAL_ID, PASSWORD, member_sign_in, screenshot
 
 HR = "hr@acme.example"
 REGISTRAR = "registrar@university.example"
@@ -43,18 +43,6 @@ def console_story(transactional_db):
     )
     assert issued.status_code == 201, issued.content
     return {"university": university, "employer": employer, "citizen": citizen}
-
-
-def member_sign_in(context, email: str, lands_on: str) -> Watched:
-    """A member signs in on the portal's login page and lands on their console."""
-    watched = Watched(context.new_page())
-    page = watched.page
-    page.goto("/portal/login/")
-    page.locator("#id_username").fill(email)
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("main form button").click()
-    page.wait_for_url(re.compile(re.escape(lands_on) + "$"))
-    return watched
 
 
 def test_the_employer_asks_for_a_diploma_and_reads_it_verified_once_approved(

@@ -8,12 +8,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from accounts import oidc
 from consent.models import Grant
-from tests.oidc_op.process import CLIENT_ID, CLIENT_SECRET, PASSWORD, citizen, running_provider
+from tests.oidc_op.process import PASSWORD
 from vault.models import AccessEvent
 
-from .conftest import NATIONAL_ID, Watched, screenshot
+from .conftest import Watched, screenshot
 
 BUTTONS = {
     "en": "Sign in with CSAM",
@@ -21,23 +20,6 @@ BUTTONS = {
     "fr": "Se connecter avec CSAM",
     "de": "Mit CSAM anmelden",
 }
-
-
-@pytest.fixture
-def federal_login(live_server, settings):
-    """The test provider, knowing the live server's redirect URIs, and the portal configured for it."""
-    with running_provider(
-        users={"an": citizen(NATIONAL_ID.removeprefix("BE:"), "an@example.org")},
-        redirect_uris=[f"{live_server.url}/portal/oidc/callback/"],
-        post_logout_redirect_uris=[f"{live_server.url}/portal/login/"],
-    ) as provider:
-        settings.OIDC_ISSUER = provider.issuer
-        settings.OIDC_CLIENT_ID = CLIENT_ID
-        settings.OIDC_CLIENT_SECRET = CLIENT_SECRET
-        settings.OIDC_SCOPES = "openid email egovnrn"
-        oidc._app.cache_clear()
-        yield provider
-        oidc._app.cache_clear()
 
 
 def test_the_citizen_signs_in_through_the_federal_login_and_the_story_goes_on(
