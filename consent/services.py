@@ -11,10 +11,10 @@ An approval also signs the grant's access-grant credential (consent.grantcredent
 of a grant sets that credential's revocation bit in the transaction that ends it.
 """
 
+import functools
 import re
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,6 +28,7 @@ from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from accounts.models import Organisation, User
+from core import rows
 from core.text import check_plain_text
 from inbox import services as inbox
 from inbox.models import Notification
@@ -35,7 +36,7 @@ from vault import disclosure, evidence
 from vault import services as vault
 from vault.access import AccessContext, LegalRead
 from vault.errors import NotDisclosable
-from vault.models import AccessEvent
+from vault.models import AccessEvent, Pod
 from vault.selectors import pod_for_national_id
 from vc.errors import ProofOptionsInvalid, UnknownCredentialType
 from vc.types import CREDENTIAL_TYPES, check_type_name
@@ -577,25 +578,44 @@ def _check_presentation_options(
             )
 
 
-@contextmanager
-def _for_update_as_for_share() -> Iterator[None]:
-    """Queries compiled on this thread's connection inside the block lock FOR SHARE where they
-    ask select_for_update() (Django has no FOR SHARE of its own); PostgreSQL only."""
-    operations = connection.ops
-    for_update_sql = operations.for_update_sql
+# The grant with its pod and grantee: one row by primary key (no ORDER BY), written once per
+# process instead of composed by the ORM on every read (docs/benchmarks.md). Each lock adds its
+# clause; FOR SHARE asks only for a grant without a read limit.
+_GRANT_SQL = (
+    'SELECT {grant}, {pod}, {grantee} FROM "consent_grant" '
+    'INNER JOIN "vault_pod" ON ("consent_grant"."pod_id" = "vault_pod"."id") '
+    'INNER JOIN "accounts_organisation" ON ("consent_grant"."grantee_id" = "accounts_organisation"."id") '
+    'WHERE "consent_grant"."id" = %s'
+)
+_GRANT_LOCKS = {
+    "none": "",
+    "share": ' AND "consent_grant"."max_reads" IS NULL FOR SHARE OF "consent_grant"',
+    "exclusive": ' FOR NO KEY UPDATE OF "consent_grant"',
+}
 
-    def for_share_sql(
-        nowait: bool = False, skip_locked: bool = False, of: Any = (), no_key: bool = False
-    ) -> str:
-        clause = for_update_sql(nowait=nowait, skip_locked=skip_locked, of=of, no_key=no_key)
-        assert clause.startswith("FOR UPDATE"), clause
-        return "FOR SHARE" + clause.removeprefix("FOR UPDATE")
 
-    operations.for_update_sql = for_share_sql  # type: ignore[method-assign] # this connection's only
-    try:
-        yield
-    finally:
-        del operations.for_update_sql
+@functools.cache
+def _grant_statement(lock: str) -> tuple[str, tuple[rows.Columns, rows.Columns, rows.Columns]]:
+    parts = (rows.columns(Grant), rows.columns(Pod), rows.columns(Organisation))
+    grant, pod, grantee = (part.sql for part in parts)
+    return _GRANT_SQL.format(grant=grant, pod=pod, grantee=grantee) + _GRANT_LOCKS[lock], parts
+
+
+def _grant_row(grant_uuid: uuid.UUID, lock: str) -> Grant | None:
+    """The grant with its pod and grantee, read by ``lock``'s statement, as select_related()
+    would have made them; None if the statement finds no row."""
+    sql, (grant_columns, pod_columns, grantee_columns) = _grant_statement(lock)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [Grant._meta.pk.get_db_prep_value(grant_uuid, connection)])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    pod_at = grant_columns.count
+    grantee_at = pod_at + pod_columns.count
+    grant = grant_columns.make(row[:pod_at])
+    Grant.pod.field.set_cached_value(grant, pod_columns.make(row[pod_at:grantee_at]))
+    Grant.grantee.field.set_cached_value(grant, grantee_columns.make(row[grantee_at:]))
+    return grant
 
 
 def _locked_grant(grant_id: Any) -> Grant | None:
@@ -623,15 +643,9 @@ def _locked_grant(grant_id: Any) -> Grant | None:
         grant_uuid = uuid.UUID(str(grant_id))
     except ValueError:
         raise GrantNotFound("No grant with that id was given to your organisation.") from None
-    # One row or none (by primary key): without the ORDER BY that first() would compose.
-    grants = Grant.objects.select_related("pod", "grantee").filter(pk=grant_uuid).order_by()
     if connection.vendor != "postgresql":
-        return next(iter(grants[:1]), None)
-    with _for_update_as_for_share():
-        grant = next(iter(grants.filter(max_reads__isnull=True).select_for_update(of=("self",))[:1]), None)
-    if grant is None:
-        grant = next(iter(grants.select_for_update(of=("self",), no_key=True)[:1]), None)
-    return grant
+        return _grant_row(grant_uuid, "none")
+    return _grant_row(grant_uuid, "share") or _grant_row(grant_uuid, "exclusive")
 
 
 # A pod's log takes at most one entry per hour from each organisation that tries a grant it was

@@ -25,7 +25,7 @@ from . import accesslog, crypto, keyrotation, selectors
 from .access import AccessContext
 from .errors import DuplicateCredential, OrganisationSuspended, PodNotFound
 from .models import AccessEvent, Pod, PodCredential
-from .reading import decrypt, read_and_log
+from .reading import decrypt, own_pod, read_and_log
 from .tasks import notify_new_credential
 
 
@@ -190,11 +190,12 @@ def reopen_issued(*, issuer: Organisation, resource_id: Any) -> tuple[PodCredent
 @transaction.atomic
 def read_own_credentials(*, owner: User) -> list[tuple[PodCredential, dict[str, Any]]]:
     """The citizen reads their own pod (logged like any other read)."""
-    pod = Pod.objects.filter(owner=owner).first()
-    if pod is None:
+    # The pod and every credential it holds in one statement (an empty pod logs nothing).
+    found = own_pod(owner)
+    if found is None:
         raise PodNotFound("You have no pod.")
-    # Every type the pod holds, in the one query that reads them (an empty pod logs nothing).
-    pairs, _ = read_and_log(pod, context=AccessContext.for_citizen(owner), credential_types=None)
+    pod, held = found
+    pairs, _ = read_and_log(pod, context=AccessContext.for_citizen(owner), credential_types=None, held=held)
     return pairs
 
 

@@ -326,3 +326,47 @@ def test_a_read_that_waited_for_a_revocation_in_flight_is_denied_once_it_commits
     )
     assert actions[-2:] == ["grant.revoked", "access.denied"]
     assert "credential.read" not in actions
+
+
+# --- the grant's statement, written once per process ---------------------------------------------
+
+
+@pytest.mark.parametrize("lock", ["none", "share", "exclusive"])
+def test_the_grant_read_by_its_statement_is_the_grant_the_orm_reads_with_its_pod_and_grantee(
+    employer, citizen, grant, lock, on_postgres
+):
+    """consent.services._grant_row makes the grant, its pod and its grantee as select_related()
+    does: every field converted alike, and the pod and grantee read with it (no query of their own)."""
+    from django.test.utils import CaptureQueriesContext
+
+    if lock != "none" and not on_postgres:
+        pytest.skip("row locks: PostgreSQL only")
+
+    def values(instance):
+        return {
+            field.attname: getattr(instance, field.attname) for field in type(instance)._meta.concrete_fields
+        }
+
+    expected = Grant.objects.select_related("pod", "grantee").get(pk=grant["id"])
+    with transaction.atomic(), CaptureQueriesContext(connection) as statements:
+        made = services._grant_row(expected.pk, lock)
+        assert made is not None
+        pod, grantee = made.pod, made.grantee
+    assert len(statements.captured_queries) == 1
+    assert values(made) == values(expected)
+    assert values(pod) == values(expected.pod) and values(grantee) == values(expected.grantee)
+    assert made.scope.credential_types == expected.scope.credential_types
+    assert (made._state.adding, pod._state.adding, grantee._state.adding) == (False, False, False)
+
+
+def test_the_grants_statement_finds_no_grant_by_an_unknown_id_and_no_limited_grant_to_share(
+    employer, citizen, on_postgres
+):
+    import uuid
+
+    assert services._grant_row(uuid.uuid4(), "none") is None
+    if on_postgres:
+        limited = approve(citizen, file_request(employer, maxReads=2)["id"])
+        with transaction.atomic():
+            assert services._grant_row(uuid.UUID(limited["id"]), "share") is None
+            assert services._grant_row(uuid.UUID(limited["id"]), "exclusive").max_reads == 2

@@ -56,22 +56,41 @@ def test_the_owner_reads_the_credential_as_issued(citizen, issued):
     assert held["credentialId"] == issued["credentialId"]
 
 
-def test_the_owners_read_queries_the_credentials_once_and_logs_each(citizen, issued, on_postgres):
-    """The citizen's own read reads every credential of the pod in one query (no query of the
-    types it holds first), and logs one read per credential, in two log statements on PostgreSQL."""
+def test_the_owners_read_reads_the_pod_and_its_credentials_in_one_statement_and_logs_each(
+    citizen, issued, on_postgres
+):
+    """The citizen's own read reads the pod and every credential it holds (with its issuer) in one
+    statement, and logs one read per credential, in two log statements on PostgreSQL: with the
+    token and the transaction, 6 statements (7 on SQLite, whose log takes three)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    citizen.get("/api/v1/pod/credentials")  # the token's last use is written once a minute at most
     before = AccessEvent.objects.filter(pod=citizen.pod, action="credential.read").count()
     with CaptureQueriesContext(connection) as statements:
         [held] = citizen.get("/api/v1/pod/credentials").json()
     assert held["credentialId"] == issued["credentialId"]
+    assert held["issuer"] == "Ghent Demo University"  # read with it: no query of its own
     sql = [query["sql"] for query in statements.captured_queries]
-    assert len([s for s in sql if 'FROM "vault_podcredential"' in s]) == 1, sql
+    [read] = [s for s in sql if '"vault_podcredential"' in s]
+    assert read.startswith("SELECT") and 'FROM "vault_pod" LEFT OUTER JOIN "vault_podcredential"' in read
+    assert not any('FROM "vault_pod"' in s for s in sql if s != read)
     assert not any("DISTINCT" in s for s in sql)
     log = [s for s in sql if '"vault_podlog"' in s or '"vault_accessevent"' in s]
     assert len(log) == (2 if on_postgres else 3), log
+    assert len(sql) == (6 if on_postgres else 7), [s[:80] for s in sql]
     assert AccessEvent.objects.filter(pod=citizen.pod, action="credential.read").count() == before + 1
+
+
+def test_the_owners_read_shows_every_credential_oldest_first(citizen, university, issued):
+    second = university.post(
+        "/api/v1/issuer/credentials",
+        {"recipient": {"nationalId": "BE:85073003328"}, "credential": diploma(awardedOn="2025-06-30")},
+    )
+    assert second.status_code == 201, second.json()
+    held = citizen.get("/api/v1/pod/credentials").json()
+    assert [item["credentialId"] for item in held] == [issued["credentialId"], second.json()["credentialId"]]
+    assert [item["credential"] for item in held] == [issued["credential"], second.json()["credential"]]
 
 
 @matrix(citizen=403, other_citizen=403, issuer=201, employer=403, operator=403, anonymous=401)
