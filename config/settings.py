@@ -8,6 +8,7 @@ Set DATABASE_URL for PostgreSQL and REDIS_URL for the Celery broker, the cache a
 
 import hashlib
 import os
+import zoneinfo
 from pathlib import Path
 
 import dj_database_url
@@ -291,7 +292,14 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 LANGUAGE_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
-TIME_ZONE = "UTC"
+TIME_ZONE = "UTC"  # stored and exchanged (API, downloads, logs) in UTC
+# The portal and the console show times in this zone and name it ("Brussels time"), and read the
+# dates typed into their forms (a grant's last day, the log's period) as days in it.
+PORTAL_TIME_ZONE = env("PORTAL_TIME_ZONE", "Europe/Brussels").strip()
+try:
+    zoneinfo.ZoneInfo(PORTAL_TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+    raise ImproperlyConfigured(f"PORTAL_TIME_ZONE: no time zone named {PORTAL_TIME_ZONE!r}.") from exc
 USE_I18N = True
 USE_TZ = True
 

@@ -1,12 +1,14 @@
-from datetime import UTC, datetime, time
+from datetime import datetime
 from typing import Any
 
 from django import forms
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts import timezones
 from accounts.identity import with_default_country
 from consent.models import AccessRequest, Purpose
 from consent.scopes import claims_of
@@ -50,7 +52,7 @@ class ApproveForm(forms.Form):
         error_messages={"required": _("Choose at least one credential type to share.")},
     )
     valid_until = forms.DateField(
-        label=_("Until (end of day, UTC)"),
+        label=format_lazy(_("Until (end of day, {zone})"), zone=timezones.zone_name_lazy()),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": _("Give the end date as YYYY-MM-DD.")},
@@ -143,30 +145,29 @@ class ApproveForm(forms.Form):
                     ),
                 )
         day = cleaned.get("valid_until")
-        if day and day > asked.astimezone(UTC).date():
+        if day and day > timezones.local_day(asked):
             self.add_error(
                 "valid_until",
                 forms.ValidationError(
                     _("The grant may not last longer than was asked: until %(date)s at the latest."),
                     code="too-late",
-                    params={"date": date_format(asked.astimezone(UTC).date(), "DATE_FORMAT")},
+                    params={"date": date_format(timezones.local_day(asked), "DATE_FORMAT")},
                 ),
             )
-        elif day and day < timezone.now().astimezone(UTC).date():
+        elif day and day < timezones.local_day(timezone.now()):
             self.add_error(
                 "valid_until", forms.ValidationError(_("The grant must end in the future."), code="past")
             )
         return cleaned
 
     def valid_until_datetime(self) -> datetime | None:
-        """The end of the chosen day (UTC), but never past what was asked: choosing the very
+        """The end of the chosen day (in the portal's zone), but never past what was asked: choosing the very
         date shown as the request's end means "as asked", not a widening."""
         day = self.cleaned_data.get("valid_until")
         if not day:
             return None
         asked = self.access_request.requested_until
-        end_of_day = datetime.combine(day, time(23, 59, 59), tzinfo=UTC)
-        return asked if day == asked.astimezone(UTC).date() else end_of_day
+        return asked if day == timezones.local_day(asked) else timezones.end_of_day(day)
 
 
 class DenyForm(forms.Form):
@@ -203,7 +204,7 @@ class RequestForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     valid_until = forms.DateField(
-        label=_("Read until (end of day, UTC)"),
+        label=format_lazy(_("Read until (end of day, {zone})"), zone=timezones.zone_name_lazy()),
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": _("Give the end date as YYYY-MM-DD.")},
     )
@@ -257,7 +258,7 @@ class RequestForm(forms.Form):
         return cleaned
 
     def valid_until_datetime(self) -> datetime:
-        return datetime.combine(self.cleaned_data["valid_until"], time(23, 59, 59), tzinfo=UTC)
+        return timezones.end_of_day(self.cleaned_data["valid_until"])
 
 
 class LegalReadForm(forms.Form):

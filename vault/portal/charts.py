@@ -15,6 +15,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from accounts import timezones
 from vault.models import AccessEvent
 
 # Accesses: reads and refused attempts by organisations (not issuances, nor the citizen's own acts).
@@ -46,7 +47,8 @@ def accesses_per_organisation(events: QuerySet[AccessEvent]) -> Chart | None:
     if first is None or last is None:
         return None
     daily = (last - first).days <= 31
-    trunc = TruncDay("occurred_at") if daily else TruncMonth("occurred_at")
+    zone = timezones.portal_zone()  # days and months as the page shows them
+    trunc = TruncDay("occurred_at", tzinfo=zone) if daily else TruncMonth("occurred_at", tzinfo=zone)
     rows = accesses.annotate(period=trunc).values("period", "actor_label").annotate(n=Count("id"))
     counts: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
     for row in rows:

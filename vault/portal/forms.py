@@ -1,11 +1,10 @@
 """Filters of the citizen's log page: who, why, with what outcome, over which period."""
 
-from datetime import UTC, datetime, time, timedelta
-
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from accounts import timezones
 from vault.models import AccessEvent, Pod
 
 YOU = "you"
@@ -72,8 +71,7 @@ class LogFilterForm(forms.Form):
         if data.get("legal"):  # reads (and denied attempts) under an agency's mandate
             events = events.exclude(legal={})
         if data["since"]:
-            events = events.filter(occurred_at__gte=datetime.combine(data["since"], time.min, tzinfo=UTC))
+            events = events.filter(occurred_at__gte=timezones.start_of_day(data["since"]))
         if data["until"]:
-            end = datetime.combine(data["until"], time.min, tzinfo=UTC) + timedelta(days=1)
-            events = events.filter(occurred_at__lt=end)
+            events = events.filter(occurred_at__lt=timezones.next_day_start(data["until"]))
         return events
