@@ -20,6 +20,7 @@ import math
 import threading
 import time
 
+from django.core.cache.backends.redis import RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework import throttling
@@ -94,11 +95,21 @@ class FailOpenThrottleMixin:
 
 
 def _redis_client(cache, name: str):
-    """A write client of Django's RedisCache for the key ``name``, or None for another cache."""
-    client = getattr(getattr(cache, "_cache", None), "get_client", None)
-    if client is None or not hasattr(cache, "make_and_validate_key"):
+    """The write client of Django's RedisCache, or None for another cache.
+
+    Django's ``get_client`` makes a new redis-py client on its kept connection pool at every
+    call (it ignores the key: one server takes the writes), which cost about a third of a rate
+    limit's time per request (docs/benchmarks.md, issue 18); the client, like the pool, is kept
+    with the cache's backend instead (a new cache, as after a settings change, makes its own).
+    """
+    backend = getattr(cache, "_cache", None)
+    if not isinstance(backend, RedisCacheClient) or not hasattr(cache, "make_and_validate_key"):
         return None
-    return client(name, write=True)
+    client = getattr(backend, "_rate_limit_client", None)
+    if client is None:
+        client = backend.get_client(name, write=True)
+        backend._rate_limit_client = client  # type: ignore[attr-defined]
+    return client
 
 
 def count_in_windows(cache, key: str, window: int, timeout: int) -> tuple[int, int]:

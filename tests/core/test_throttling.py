@@ -184,3 +184,38 @@ def test_on_redis_a_window_is_one_expiring_integer(citizen, settings, monkeypatc
     assert int(server.get(keys[0])) == 3
     assert 60 < server.ttl(keys[0]) <= 121
     cache.clear()
+
+
+@pytest.mark.services
+def test_on_redis_the_limit_counts_through_one_kept_client_and_still_refuses(citizen, settings, monkeypatch):
+    """Django's RedisCache makes a redis-py client per call; the rate limit keeps its own, and a
+    client is made again for a new cache (a settings change), not reused across caches."""
+    from django.core.cache import cache
+    from django.core.cache.backends.redis import RedisCacheClient
+
+    location = __import__("os").environ["REDIS_URL"]
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": location}
+    }
+    cache.clear()
+    made = []
+    get_client = RedisCacheClient.get_client
+
+    def counted(self, *args, **kwargs):
+        made.append(self)
+        return get_client(self, *args, **kwargs)
+
+    monkeypatch.setattr(RedisCacheClient, "get_client", counted)
+    _limited(monkeypatch, "2/minute")
+    assert [citizen.get("/api/v1/pod").status_code for _ in range(4)] == [200, 200, 429, 429]
+    assert len(made) == 1
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": location,
+            "KEY_PREFIX": "b",
+        }
+    }
+    assert citizen.get("/api/v1/pod").status_code == 200  # another cache, its own counters
+    assert len(made) == 2 and made[0] is not made[1]
+    cache.clear()
