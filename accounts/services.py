@@ -1,5 +1,6 @@
 """Writes for accounts: organisations, citizens' identities and API tokens."""
 
+import functools
 import hashlib
 import hmac
 import re
@@ -8,9 +9,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+
+from core import rows
 
 from . import identity
 from .models import ApiToken, Membership, Organisation, User
@@ -169,6 +172,46 @@ def revoke_api_token(*, token: ApiToken) -> None:
 
 _LOOKUP_PREFIX = re.compile(r"[0-9a-f]{12}")
 
+# The unrevoked token of a prefix with its holder (one row or none: the prefix is unique), written
+# once per process from the models' fields (core.rows) instead of composed by the ORM on every
+# request, which cost more CPU than the rest of the authentication (docs/benchmarks.md, issue 18).
+# Nothing of the row is kept between requests: a revocation refuses the very next request.
+_LIVE_ROW_SQL = (
+    'SELECT {token}, {organisation}, {user} FROM "accounts_apitoken" '
+    'LEFT OUTER JOIN "accounts_organisation" '
+    'ON ("accounts_apitoken"."organisation_id" = "accounts_organisation"."id") '
+    'LEFT OUTER JOIN "accounts_user" ON ("accounts_apitoken"."user_id" = "accounts_user"."id") '
+    'WHERE "accounts_apitoken"."prefix" = %s AND "accounts_apitoken"."revoked_at" IS NULL'
+)
+
+
+@functools.cache
+def _token_statement(alias: str) -> tuple[str, tuple[rows.Columns, rows.Columns, rows.Columns]]:
+    parts = (rows.columns(ApiToken, alias), rows.columns(Organisation, alias), rows.columns(User, alias))
+    token, organisation, user = (part.sql for part in parts)
+    return _LIVE_ROW_SQL.format(token=token, organisation=organisation, user=user), parts
+
+
+def _live_token(prefix: str) -> ApiToken | None:
+    """The unrevoked token of ``prefix`` with its holder, as select_related() would have made
+    them (the holder it does not have is None), or None."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    sql, (token_columns, organisation_columns, user_columns) = _token_statement(DEFAULT_DB_ALIAS)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [prefix])
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    user_at = token_columns.count + organisation_columns.count
+    token = token_columns.make(found[: token_columns.count])
+    organisation = (
+        organisation_columns.make(found[token_columns.count : user_at]) if token.organisation_id else None
+    )
+    user = user_columns.make(found[user_at:]) if token.user_id else None
+    ApiToken.organisation.field.set_cached_value(token, organisation)
+    ApiToken.user.field.set_cached_value(token, user)
+    return token
+
 
 def authenticate_token(token: str) -> ApiToken | None:
     """The live token row for a presented token, or None. Constant-time digest comparison."""
@@ -177,14 +220,7 @@ def authenticate_token(token: str) -> ApiToken | None:
     # text) never reaches the database.
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX or not _LOOKUP_PREFIX.fullmatch(parts[1]):
         return None
-    # The prefix is unique: one row or none, fetched without the ORDER BY that first() would add
-    # (composing it was a third of what Django spent making this query, on every request).
-    rows = (
-        ApiToken.objects.select_related("organisation", "user")
-        .filter(prefix=parts[1], revoked_at__isnull=True)
-        .order_by()[:1]
-    )
-    row = next(iter(rows), None)
+    row = _live_token(parts[1])
     if row is None or not hmac.compare_digest(row.digest, _token_digest(token)):
         return None
     now = timezone.now()

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.errors import CitizenNotFound, InvalidNationalId
@@ -77,6 +78,42 @@ def test_revocation_takes_effect_on_the_very_next_request(employer):
     assert employer.get(WHOAMI).status_code == 200
     revoke_api_token(token=ApiToken.objects.get(organisation=employer.organisation))
     assert_problem(employer.get(WHOAMI), 401, "authentication-failed")
+
+
+def _fields(instance) -> dict:
+    return {field.attname: getattr(instance, field.attname) for field in type(instance)._meta.concrete_fields}
+
+
+def test_the_live_token_is_read_in_one_statement_as_the_orm_reads_it(employer, citizen):
+    """The token's statement is written once per process (accounts.services): what it reads is
+    the token with its holder as select_related() makes them, every field converted alike, the
+    holder the token does not have None, and nothing more is queried to reach either."""
+    for holder in (employer, citizen):
+        authenticate_token(holder.token)  # records the use: the next one within the window only reads
+        expected = ApiToken.objects.select_related("organisation", "user").get(
+            prefix=holder.token.split("_")[1]
+        )
+        with CaptureQueriesContext(connection) as queries:
+            row = authenticate_token(holder.token)
+            organisation, user = row.organisation, row.user
+        assert len(queries.captured_queries) == 1
+        assert _fields(row) == _fields(expected)
+        assert row._state.adding is False
+        for made, orm in ((organisation, expected.organisation), (user, expected.user)):
+            assert (made is None) == (orm is None)
+            if made is not None:
+                assert type(made) is type(orm)
+                assert _fields(made) == _fields(orm)
+
+
+def test_a_revoked_token_is_refused_by_the_statement_read_the_request_before(employer, citizen):
+    """The statement is kept per process; no row is: revoking between two requests of the same
+    process refuses the second, for an organisation's and a citizen's token alike."""
+    for holder in (employer, citizen):
+        assert holder.get(WHOAMI).status_code == 200
+        revoke_api_token(token=ApiToken.objects.get(prefix=holder.token.split("_")[1]))
+        assert_problem(holder.get(WHOAMI), 401, "authentication-failed")
+        assert authenticate_token(holder.token) is None
 
 
 def test_revoking_one_token_leaves_the_holders_other_tokens_working(employer, anonymous):
