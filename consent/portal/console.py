@@ -47,9 +47,10 @@ def _own_request(organisation: Organisation, request_id) -> AccessRequest:
 
 
 def candidate_link(access_request: AccessRequest) -> str:
-    """Where the candidate answers: the portal's requests, at this one (no pod data in it), on
-    the site's configured address (SITE_URL), not the Host header the member's browser sent."""
-    return settings.SITE_URL + reverse("portal:requests") + f"#request-{access_request.pk}"
+    """Where the candidate answers: the request's own address (no pod data in it), which leads
+    to it on the portal's requests page, through the sign-in if need be; on the site's
+    configured address (SITE_URL), not the Host header the member's browser sent."""
+    return settings.SITE_URL + reverse("portal:request-link", kwargs={"request_id": access_request.pk})
 
 
 def _qr_svg(link: str) -> str:

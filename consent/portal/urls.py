@@ -4,6 +4,7 @@ from . import agency, console, views
 
 urlpatterns = [
     path("requests", views.requests, name="requests"),
+    path("requests/<uuid:request_id>", views.request_link, name="request-link"),
     path("requests/<uuid:request_id>/approve", views.approve, name="approve"),
     path("requests/<uuid:request_id>/deny", views.deny, name="deny"),
     path("requests/<uuid:request_id>/signed-request", views.request_evidence, name="request-evidence"),

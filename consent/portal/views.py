@@ -6,6 +6,7 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -47,6 +48,15 @@ def _requests_page(
 @citizen_required
 def requests(request: HttpRequest) -> HttpResponse:
     return _requests_page(request)
+
+
+@citizen_required
+def request_link(request: HttpRequest, request_id) -> HttpResponse:
+    """The link an organisation hands to the candidate (its QR code too): the request in the
+    path, not in a fragment, so it survives the sign-in's ``next`` (a browser never sends a
+    fragment, and a login form posts without it); once signed in, the requests page at it."""
+    access_request = _own_request(request, request_id)
+    return redirect(reverse("portal:requests") + f"#request-{access_request.pk}")
 
 
 def _own_request(request: HttpRequest, request_id) -> AccessRequest:

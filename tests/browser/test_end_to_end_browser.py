@@ -1,15 +1,17 @@
 """The issue's one story, end to end, in a real browser and one test: the employer files a
-request for two fields of a diploma in the console; the citizen signs in through OpenID Connect
-(the authorization code flow with PKCE against tests/oidc_op, its own process), sees the
-diploma, approves the request narrowed to one field; the employer opens what was shared, with
-its verification; the citizen sees that read under "Who looked" and revokes after the
-confirmation; the employer's next read in the console is refused, and the refusal is logged.
+request for two fields of a diploma in the console; the citizen, following its link, signs in
+through OpenID Connect (the authorization code flow with PKCE against tests/oidc_op, its own
+process), lands on the request, sees the diploma, approves the request narrowed to one field;
+the employer opens what was shared, with its verification; the citizen sees that read under
+"Who looked" and revokes after the confirmation; the employer's next read in the console is
+refused, and the refusal is logged.
 
 Two browser contexts, two people: nothing is done behind the pages' backs except the checks of
 what the database holds afterwards."""
 
 import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -45,17 +47,25 @@ def test_filed_in_the_console_approved_narrowed_read_seen_revoked_refused(story,
     filed = AccessRequest.objects.get(requester=employer, purpose_description="Degree check for vacancy 30")
     request_page = console.url
 
-    # The citizen signs in through the federal login (the provider's own page, its own origin).
+    # The employer hands the link to the candidate, who opens it not signed in and signs in
+    # through the federal login (the provider's own page, its own origin).
+    link = urlsplit(console.locator("#candidate-link").inner_text()).path
     citizen = Watched(open_context(language="en").new_page())
     page = citizen.page
-    page.goto("/portal/")
+    page.goto(link)
+    expect(page).to_have_url(re.compile(r"/portal/login/\?next="))
     page.get_by_role("link", name="Sign in with CSAM").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Test federal login")
     assert page.url.startswith(federal_login.base_url)
     page.get_by_label("Username").fill("an")
     page.get_by_label("Password").fill(FEDERAL_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/portal/$"))
+    # Back at the request the link named.
+    page.wait_for_url(re.compile(rf"/portal/requests#request-{filed.pk}$"))
+    expect(page.locator(f"#request-{filed.pk}")).to_be_in_viewport()
+
+    # The diploma is in the pod, verified.
+    page.get_by_role("link", name="Credentials").click()
     card = page.locator("li.credential-card", has_text="Master of Science in Computer Science")
     expect(card).to_contain_text("Ghent Demo University")
     expect(card.locator(".badge")).to_have_text("verified")

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from consent.models import Grant
 from vault.models import AccessEvent
 
-from .conftest import Watched, screenshot, sign_in
+from .conftest import PASSWORD, Watched, screenshot, sign_in
 
 
 def test_the_citizen_sees_the_diploma_approves_sees_the_read_and_revokes(story, open_context, tmp_path):
@@ -180,4 +180,17 @@ def test_the_citizen_narrows_a_request_by_field(story, open_context, tmp_path):
     grant = Grant.objects.get(request=asked)
     assert grant.claims == {"DiplomaCredential": ["/credentialSubject/degree/name"]}
     expect(page.locator("main")).to_contain_text("Diploma (only: Degree)")
+    assert watched.errors == []
+
+
+def test_the_candidates_link_leads_through_the_password_form_to_the_request(story, open_context):
+    watched = Watched(open_context(language="nl", width=375, height=800).new_page())
+    page = watched.page
+    page.goto(f"/portal/requests/{story['pending'].pk}")
+    expect(page).to_have_url(re.compile(r"/portal/login/\?next="))
+    page.locator("#id_username").fill("an@example.org")
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("main form button").click()
+    page.wait_for_url(re.compile(rf"/portal/requests#request-{story['pending'].pk}$"))
+    expect(page.locator(f"#request-{story['pending'].pk}")).to_be_in_viewport()
     assert watched.errors == []

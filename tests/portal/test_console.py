@@ -260,7 +260,7 @@ def test_the_request_page_gives_the_candidate_link_and_qr_code(hr, employer, fil
     response = hr.get(f"{requests_url(employer)}/{filed.pk}")
     assert response.status_code == 200
     page = response.content.decode()
-    assert f"https://vault.example.be/portal/requests#request-{filed.pk}" in page
+    assert f"https://vault.example.be/portal/requests/{filed.pk}<" in page
     assert "testserver" not in page  # the configured address, not the Host header
     assert "<svg" in page
     assert "waiting for the candidate" in page
