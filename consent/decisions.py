@@ -4,8 +4,8 @@ Pure: it reads the grant it is given and the time it is handed, and decides. The
 order checked: the grant is the organisation's, still active (not revoked, withdrawn, expired or
 exhausted), begun, not past its end, has reads left, is for the stated purpose, covers the
 credential type asked for and, when the read names claims, each of them (spelled exactly as the
-grant holds it: a pointer is compared as a string, never resolved). The first that fails is the
-reason given.
+grant holds it: a pointer is compared as a string, never resolved), or covers the document type
+of the document asked for. The first that fails is the reason given.
 """
 
 from dataclasses import dataclass
@@ -15,7 +15,7 @@ from accounts.models import Organisation
 from vc.types import CREDENTIAL_TYPES
 
 from .models import Grant, Mandate
-from .scopes import claims_of
+from .scopes import Scope, claims_of
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,39 @@ ENDED: dict[str, Decision] = {
 }
 
 
+def _outside(
+    scope: Scope,
+    credential_type: str | None,
+    claims: tuple[str, ...] | None,
+    *,
+    holder: str,
+    type_reason: str,
+    field_reason: str,
+) -> Decision | None:
+    """The denial when ``credential_type``, or one of ``claims`` of it, is outside ``scope`` (a
+    grant's or a mandate's, named ``holder`` in the detail), under the two reason codes; None
+    when both are within it. Claims are compared as strings, never resolved."""
+    if credential_type is None:
+        return None
+    if credential_type not in scope.credential_types:
+        covered = ", ".join(scope.credential_types) or "no credentials"
+        return Decision(False, type_reason, f"The {holder} covers {covered}, not {credential_type}.")
+    if claims is None:
+        return None
+    allowed = scope.pointers_for(credential_type)
+    if allowed is None:  # the whole credential: any of its claims
+        known = CREDENTIAL_TYPES.get(credential_type)
+        allowed = tuple(claims_of(known)) if known else ()
+    if outside := [pointer for pointer in claims if pointer not in allowed]:
+        return Decision(
+            False,
+            field_reason,
+            f"The {holder} allows {', '.join(allowed) or 'no claims'} of {credential_type}, "
+            f"not {', '.join(repr(pointer) for pointer in outside)}.",
+        )
+    return None
+
+
 def decide(
     grant: Grant,
     *,
@@ -44,7 +77,11 @@ def decide(
     credential_type: str | None,
     at: datetime,
     claims: tuple[str, ...] | None = None,
+    document_type: str | None = None,
 ) -> Decision:
+    """``credential_type`` None: every credential the grant covers (denied when it covers none);
+    ``document_type`` (a document read, or "" for the list of the documents it covers): that
+    type is covered (denied, for the list, when it covers no document type)."""
     if grant.grantee_id != organisation.pk:
         return Decision(False, "not-grantee", "This grant was not given to your organisation.")
     if grant.status != Grant.Status.ACTIVE:
@@ -63,25 +100,25 @@ def decide(
             "purpose-mismatch",
             f"The grant is for the purpose {grant.purpose}, not {purpose}.",
         )
-    if credential_type is not None and credential_type not in grant.credential_types:
-        return Decision(
-            False,
-            "out-of-scope",
-            f"The grant covers {grant.credential_types}, not {credential_type}.",
-        )
-    if claims is not None and credential_type is not None:
-        allowed = grant.scope.pointers_for(credential_type)
-        if allowed is None:  # the whole credential: any of its claims
-            known = CREDENTIAL_TYPES.get(credential_type)
-            allowed = tuple(claims_of(known)) if known else ()
-        if outside := [pointer for pointer in claims if pointer not in allowed]:
+    scope = grant.scope
+    if document_type is not None:
+        if not scope.document_types or (document_type and document_type not in scope.document_types):
+            covered = ", ".join(scope.document_types) or "no documents"
             return Decision(
-                False,
-                "field-out-of-scope",
-                f"The grant allows {', '.join(allowed) or 'no claims'} of {credential_type}, "
-                f"not {', '.join(repr(pointer) for pointer in outside)}.",
+                False, "out-of-scope", f"The grant covers {covered}, not {document_type or 'documents'}."
             )
-    return ALLOW
+        return ALLOW
+    if credential_type is None and not scope.credential_types:
+        return Decision(False, "out-of-scope", "The grant covers no credentials, only documents.")
+    outside = _outside(
+        scope,
+        credential_type,
+        claims,
+        holder="grant",
+        type_reason="out-of-scope",
+        field_reason="field-out-of-scope",
+    )
+    return outside or ALLOW
 
 
 def decide_legal_read(
@@ -117,22 +154,12 @@ def decide_legal_read(
         )
     if case_reference_problem:
         return Decision(False, "case-reference-missing", case_reference_problem)
-    if credential_type is not None and credential_type not in mandate.credential_types:
-        return Decision(
-            False,
-            "out-of-mandate",
-            f"The mandate covers {', '.join(mandate.credential_types)}, not {credential_type}.",
-        )
-    if claims is not None and credential_type is not None:
-        allowed = mandate.scope.pointers_for(credential_type)
-        if allowed is None:
-            known = CREDENTIAL_TYPES.get(credential_type)
-            allowed = tuple(claims_of(known)) if known else ()
-        if outside := [pointer for pointer in claims if pointer not in allowed]:
-            return Decision(
-                False,
-                "field-out-of-mandate",
-                f"The mandate allows {', '.join(allowed) or 'no claims'} of {credential_type}, "
-                f"not {', '.join(repr(pointer) for pointer in outside)}.",
-            )
-    return ALLOW
+    outside = _outside(
+        mandate.scope,
+        credential_type,
+        claims,
+        holder="mandate",
+        type_reason="out-of-mandate",
+        field_reason="field-out-of-mandate",
+    )
+    return outside or ALLOW

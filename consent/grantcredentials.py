@@ -48,7 +48,8 @@ def subject_of(grant: Grant) -> dict[str, Any]:
         "scope": [
             {"credentialType": name} | ({"claims": list(claims[name])} if name in claims else {})
             for name in grant.credential_types
-        ],
+        ]
+        + [{"documentType": name} for name in grant.document_types],
     }
     if grant.max_reads is not None:
         subject["maxReads"] = grant.max_reads

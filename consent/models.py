@@ -31,14 +31,15 @@ class Purpose(models.TextChoices):
 
 
 class Scoped:
-    """What a request asks for, or a grant allows, as a consent.scopes.Scope."""
+    """What a request asks for, or a grant allows, as a consent.scopes.Scope (a mandate names
+    credential types only: it has no ``document_types``)."""
 
     credential_types: list[str]
     claims: dict[str, list[str]]
 
     @property
     def scope(self) -> Scope:
-        return Scope.stored(self.credential_types, self.claims)
+        return Scope.stored(self.credential_types, self.claims, getattr(self, "document_types", None))
 
 
 class AccessRequest(Scoped, models.Model):
@@ -61,6 +62,9 @@ class AccessRequest(Scoped, models.Model):
     # Field scopes (consent.scopes): per credential type asked for by claim, the sorted JSON
     # pointers of those claims; a type not named here is asked for whole.
     claims = models.JSONField(default=dict, blank=True)
+    # Types of personal documents asked for (vault.documents.DOCUMENT_TYPES), sorted; each whole.
+    # A request names at least one credential or document type.
+    document_types = models.JSONField(default=list, blank=True)
     purpose = models.CharField(max_length=64, choices=Purpose.choices)
     purpose_description = models.CharField(max_length=500)
     requested_until = models.DateTimeField()
@@ -103,7 +107,8 @@ class AccessRequest(Scoped, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.requester} asks for {', '.join(self.credential_types)} ({self.status})"
+        asked = ", ".join([*self.credential_types, *self.document_types])
+        return f"{self.requester} asks for {asked} ({self.status})"
 
     @property
     def is_expired(self) -> bool:
@@ -137,6 +142,8 @@ class Grant(Scoped, models.Model):
     # Per field-scoped credential type, the JSON pointers a read may release (consent.scopes);
     # a type not named here is released whole. Never more than the request's.
     claims = models.JSONField(default=dict, blank=True)
+    # Document types a read may download (sorted), never more than the request's.
+    document_types = models.JSONField(default=list, blank=True)
     purpose = models.CharField(max_length=64, choices=Purpose.choices)
     valid_from = models.DateTimeField()
     valid_until = models.DateTimeField()

@@ -62,11 +62,12 @@ def _stamp(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _personal_data(credential_types: list[str], claims: dict[str, list[str]]) -> list[dict[str, Any]]:
+def _personal_data(scoped: AccessRequest | Grant) -> list[dict[str, Any]]:
+    """Per credential type, its claims (or "whole"); per document type, the document, whole."""
     return [
-        {"credentialType": name, "claims": list(claims[name]) if name in claims else "whole"}
-        for name in credential_types
-    ]
+        {"credentialType": name, "claims": list(scoped.claims[name]) if name in scoped.claims else "whole"}
+        for name in scoped.credential_types
+    ] + [{"documentType": name, "claims": "whole"} for name in scoped.document_types]
 
 
 def _status(request: AccessRequest) -> str:
@@ -119,8 +120,8 @@ def _record(
         "recipients": [controller],
         "legalBasis": "dpv:Consent",
         "purposes": [{"purpose": request.purpose, "description": request.purpose_description}],
-        "piiCategoriesRequested": _personal_data(request.credential_types, request.claims),
-        "piiCategoriesGranted": _personal_data(grant.credential_types, grant.claims) if grant else [],
+        "piiCategoriesRequested": _personal_data(request),
+        "piiCategoriesGranted": _personal_data(grant) if grant else [],
         "collectionMethod": "cv:ReadUnderGrant",
         "consentStatus": _status(request),
         "validity": {

@@ -11,6 +11,14 @@ strings a selectively disclosed credential is derived with), each one the regist
 ``claims`` asks for the whole credential. Stored, a scope is the sorted list of types and a map
 from each field-scoped type to its sorted pointers (``Scope``); a type absent from the map is whole.
 
+Personal documents (vault.documents.DOCUMENT_TYPES) are named the same way, whole, one entry
+per document type::
+
+    [{"type": "document", "documentType": "cv"}]
+
+A document entry holds no ``claims``: a document is shared whole or not at all. Stored, the
+document types are a sorted list beside the credential types (``Scope.document_types``).
+
 Anything else is refused by name: an unknown type, a pointer that is not requestable, another
 spelling of one that is (``~1`` escapes, a trailing slash), an object that holds claims
 (``/credentialSubject/degree``), the same pointer or type twice.
@@ -20,9 +28,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from vault.documents import DOCUMENT_TYPES
 from vc.types import CREDENTIAL_TYPES, Claim, CredentialType
 
 DETAIL_TYPE = "credential"  # the authorization_details "type" of an entry (RFC 9396 §2)
+DOCUMENT_DETAIL_TYPE = "document"  # an entry naming a type of personal document
+DETAIL_TYPES = (DETAIL_TYPE, DOCUMENT_DETAIL_TYPE)
 SUBJECT = "/credentialSubject"
 MAX_DETAILS = 20
 
@@ -34,14 +45,25 @@ def claims_of(credential_type: CredentialType) -> dict[str, Claim]:
 
 @dataclass(frozen=True)
 class Scope:
-    """Credential types, and for those scoped to fields, the pointers of the claims (sorted)."""
+    """Credential types, and for those scoped to fields, the pointers of the claims (sorted);
+    document types (sorted), each shared whole."""
 
     credential_types: tuple[str, ...]
     claims: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    document_types: tuple[str, ...] = ()
 
     @classmethod
-    def stored(cls, credential_types: list[str], claims: Mapping[str, list[str]] | None) -> "Scope":
-        return cls(tuple(credential_types), {name: tuple(p) for name, p in (claims or {}).items()})
+    def stored(
+        cls,
+        credential_types: list[str],
+        claims: Mapping[str, list[str]] | None,
+        document_types: list[str] | None = None,
+    ) -> "Scope":
+        return cls(
+            tuple(credential_types),
+            {name: tuple(p) for name, p in (claims or {}).items()},
+            tuple(document_types or ()),
+        )
 
     def claims_json(self) -> dict[str, list[str]]:
         return {name: list(pointers) for name, pointers in sorted(self.claims.items())}
@@ -57,6 +79,7 @@ class Scope:
             if name in self.claims:
                 entry["claims"] = list(self.claims[name])
             details.append(entry)
+        details.extend({"type": DOCUMENT_DETAIL_TYPE, "documentType": name} for name in self.document_types)
         return details
 
     def in_words(self) -> list[tuple[str, list[str] | None]]:
@@ -74,6 +97,12 @@ class Scope:
             in_order = sorted(pointers, key=lambda p: order.index(p) if p in known else len(order))
             words.append((display, [known[p].label if p in known else p for p in in_order]))
         return words
+
+    def documents_in_words(self) -> list[Any]:
+        """The document types' names for people (lazily translated), in the scope's order."""
+        return [
+            DOCUMENT_TYPES[name].label if name in DOCUMENT_TYPES else name for name in self.document_types
+        ]
 
 
 def _token(step: str | int) -> str:
@@ -138,24 +167,56 @@ def _claim_problems(name: str, claims: Any, where: tuple[str | int, ...]) -> tup
     return seen, problems
 
 
+def _document_problems(entry: dict[str, Any], at: tuple[str | int, ...], documents: list[str]) -> Problems:
+    """What is wrong with a document entry (its ``type`` already checked); adds its type to
+    ``documents`` when nothing is."""
+    problems: Problems = [
+        ((*at, member), "Unknown member (a document entry has: documentType, type).")
+        for member in sorted(set(entry) - {"type", "documentType"})
+        if member != "claims"
+    ]
+    if "claims" in entry:
+        problems.append(((*at, "claims"), "A document is shared whole: a document entry has no claims."))
+    name = entry.get("documentType")
+    if not isinstance(name, str) or name not in DOCUMENT_TYPES:
+        problems.append(
+            (
+                (*at, "documentType"),
+                f"{name!r} is not a document type this service knows "
+                f"(supported: {', '.join(sorted(DOCUMENT_TYPES))}).",
+            )
+        )
+    elif name in documents:
+        problems.append(((*at, "documentType"), f"{name} has an entry already; give one per type."))
+    elif not problems:
+        documents.append(name)
+    return problems
+
+
 def parse_authorization_details(details: Any, where: str = "/authorizationDetails") -> Scope:
     """The scope an ``authorization_details`` list asks for; raises ScopeErrors naming every problem."""
     if not isinstance(details, list) or not details:
-        raise ScopeErrors(where, [((), "Give a list of at least one credential entry.")])
+        raise ScopeErrors(where, [((), "Give a list of at least one credential or document entry.")])
     if len(details) > MAX_DETAILS:
         raise ScopeErrors(where, [((), f"At most {MAX_DETAILS} entries.")])
     problems: Problems = []
     types: list[str] = []
+    documents: list[str] = []
     claims: dict[str, tuple[str, ...]] = {}
     for index, entry in enumerate(details):
         at: tuple[str | int, ...] = (index,)
         if not isinstance(entry, dict):
             problems.append((at, "Each entry is a JSON object."))
             continue
+        if entry.get("type") == DOCUMENT_DETAIL_TYPE:
+            problems.extend(_document_problems(entry, at, documents))
+            continue
         for member in sorted(set(entry) - {"type", "credentialType", "claims"}):
             problems.append(((*at, member), "Unknown member (accepted: claims, credentialType, type)."))
         if entry.get("type") != DETAIL_TYPE:
-            problems.append(((*at, "type"), f"The type of an entry is {DETAIL_TYPE!r}."))
+            problems.append(
+                ((*at, "type"), f"The type of an entry is {DETAIL_TYPE!r} or {DOCUMENT_DETAIL_TYPE!r}.")
+            )
         name = entry.get("credentialType")
         if not isinstance(name, str) or name not in CREDENTIAL_TYPES:
             problems.append(
@@ -176,7 +237,7 @@ def parse_authorization_details(details: Any, where: str = "/authorizationDetail
             claims[name] = tuple(sorted(pointers))
     if problems:
         raise ScopeErrors(where, problems)
-    return Scope(tuple(sorted(types)), claims)
+    return Scope(tuple(sorted(types)), claims, tuple(sorted(documents)))
 
 
 def whole(credential_types: list[str]) -> Scope:
@@ -187,8 +248,11 @@ def whole(credential_types: list[str]) -> Scope:
 def narrowed(asked: Scope, approved: Scope) -> list[str]:
     """Why ``approved`` is not a narrowing of ``asked`` ([] when it is): no type that was not
     asked for, and per type no claim that was not (a whole credential asked for may be narrowed
-    to any of its requestable claims; claims asked for may not be widened to the whole)."""
-    problems = []
+    to any of its requestable claims; claims asked for may not be widened to the whole), and no
+    document type that was not asked for."""
+    problems = [
+        f"{name} was not asked for." for name in approved.document_types if name not in asked.document_types
+    ]
     for name in approved.credential_types:
         if name not in asked.credential_types:
             problems.append(f"{name} was not asked for.")

@@ -14,7 +14,7 @@ of a grant sets that credential's revocation bit in the transaction that ends it
 import functools
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,8 +35,8 @@ from inbox.models import Notification
 from vault import disclosure, evidence
 from vault import services as vault
 from vault.access import AccessContext, LegalRead
-from vault.errors import NotDisclosable
-from vault.models import AccessEvent, Pod
+from vault.errors import DocumentNotFound, NotDisclosable
+from vault.models import AccessEvent, Pod, PodDocument
 from vault.selectors import pod_for_national_id
 from vc.errors import ProofOptionsInvalid, UnknownCredentialType
 from vc.types import CREDENTIAL_TYPES, check_type_name
@@ -58,7 +58,14 @@ from .errors import (
     UnknownPurpose,
 )
 from .models import EXPIRED, AccessRequest, Grant, Mandate, MandateEvent, Purpose
-from .scopes import DETAIL_TYPE, Scope, ScopeErrors, narrowed, parse_authorization_details
+from .scopes import (
+    DETAIL_TYPE,
+    DOCUMENT_DETAIL_TYPE,
+    Scope,
+    ScopeErrors,
+    narrowed,
+    parse_authorization_details,
+)
 from .signing import SignedRequest
 
 MAX_GRANT_PERIOD = timedelta(days=366)
@@ -74,9 +81,10 @@ def _checked_scope(
     credential_types: Sequence[str],
     claims: Mapping[str, Sequence[str]] | None,
     error: type[InvalidRequest] | type[InvalidNarrowing] | type[InvalidMandate],
+    document_types: Sequence[str] = (),
 ) -> Scope:
-    """The scope of these types and claims, checked against the registry (consent.scopes);
-    raises ``error`` with ``errors`` naming each problem."""
+    """The scope of these types and claims, and of these document types, checked against the
+    registries (consent.scopes); raises ``error`` with ``errors`` naming each problem."""
     unknown = sorted(set(claims or {}) - set(credential_types))
     if unknown:
         raise error(f"Claims are given for {', '.join(unknown)}, which is not among the credential types.")
@@ -84,7 +92,7 @@ def _checked_scope(
         {"type": DETAIL_TYPE, "credentialType": name}
         | ({"claims": list(claims[name])} if claims and name in claims else {})
         for name in sorted(set(credential_types))
-    ]
+    ] + [{"type": DOCUMENT_DETAIL_TYPE, "documentType": name} for name in sorted(set(document_types))]
     try:
         return parse_authorization_details(details)
     except ScopeErrors as exc:
@@ -120,9 +128,11 @@ def file_access_request(
     answer_by: datetime | None = None,
     max_reads: int | None = None,
     signed: SignedRequest | None = None,
+    document_types: Sequence[str] = (),
 ) -> AccessRequest:
     """A requester asks a citizen for credentials of some types, for a purpose, until a date;
     with ``claims``, only those claims (JSON pointers, consent.scopes) of the types it names;
+    and for personal documents of ``document_types`` (vault.documents.DOCUMENT_TYPES), whole;
     optionally for at most ``max_reads`` reads, to be answered by ``answer_by`` (default: the
     answer window from now, never past ``valid_until``).
 
@@ -141,11 +151,11 @@ def file_access_request(
     """
     if not requester.is_requester:
         raise InvalidRequest("Only employers and agencies file access requests.")
-    if not credential_types:
-        raise InvalidRequest("Ask for at least one credential type.")
+    if not credential_types and not document_types:
+        raise InvalidRequest("Ask for at least one credential type or document type.")
     for name in credential_types:
         check_type_name(name)
-    scope = _checked_scope(credential_types, claims, InvalidRequest)
+    scope = _checked_scope(credential_types, claims, InvalidRequest, document_types)
     if purpose not in Purpose.values:
         raise InvalidRequest(f"Unknown purpose {purpose!r}.", allowedPurposes=list(Purpose.values))
     check_plain_text(
@@ -175,6 +185,7 @@ def file_access_request(
                 valid_until=valid_until,
                 answer_by=answer_by,
                 max_reads=max_reads,
+                document_types=list(scope.document_types),
             ),
         )
     checked = signing.check_signed_request(requester=requester, signed=signed) if signed else None
@@ -188,13 +199,14 @@ def file_access_request(
             pod=pod,
             credential_types=list(scope.credential_types),
             claims=scope.claims_json(),
+            document_types=list(scope.document_types),
             purpose=purpose,
             purpose_description=purpose_description,
             requested_until=valid_until,
             answer_by=answer_by,
             max_reads=max_reads,
         )
-        for name in request.credential_types:
+        for name in [*request.credential_types, *request.document_types]:
             vault.record(
                 pod,
                 context=AccessContext.for_organisation(requester, purpose=purpose, request_id=request.pk),
@@ -255,10 +267,11 @@ def approve_request(
     valid_until: datetime | None = None,
     claims: Mapping[str, Sequence[str]] | None = None,
     max_reads: int | None = None,
+    document_types: list[str] | None = None,
 ) -> Grant:
-    """The citizen approves a request, possibly narrowing the types, the claims, the period or
-    the number of reads (never above what was asked; a request without a limit may be given
-    one): a grant.
+    """The citizen approves a request, possibly narrowing the types, the claims, the document
+    types, the period or the number of reads (never above what was asked; a request without a
+    limit may be given one): a grant. ``credential_types`` or ``document_types`` None: as asked.
 
     Without ``claims`` each approved type keeps the claims asked for (or is whole, if it was
     asked for whole); with ``claims`` those are the claims allowed, and a type it does not name
@@ -275,12 +288,20 @@ def approve_request(
             state=EXPIRED,
         )
     types = request.credential_types if credential_types is None else sorted(set(credential_types))
-    if not types or not set(types) <= set(request.credential_types):
+    documents = request.document_types if document_types is None else sorted(set(document_types))
+    if not types and not documents:
+        raise InvalidNarrowing("Approve at least one of the requested credential or document types.")
+    if not set(types) <= set(request.credential_types):
         raise InvalidNarrowing(f"Approve some of the requested types {request.credential_types}, no others.")
+    if extra := sorted(set(documents) - set(request.document_types)):
+        raise InvalidNarrowing(
+            f"{', '.join(extra)}: not asked for. Approve some of the requested document types "
+            f"({', '.join(request.document_types) or 'none'}), no others."
+        )
     asked = request.scope
     if claims is None:
         claims = {name: asked.claims[name] for name in types if name in asked.claims}
-    scope = _checked_scope(types, claims, InvalidNarrowing)
+    scope = _checked_scope(types, claims, InvalidNarrowing, documents)
     if widened := narrowed(asked, scope):
         raise InvalidNarrowing("A grant may only narrow what was asked: " + " ".join(widened))
     now = timezone.now()
@@ -302,12 +323,13 @@ def approve_request(
         grantee=request.requester,
         credential_types=list(scope.credential_types),
         claims=scope.claims_json(),
+        document_types=list(scope.document_types),
         purpose=request.purpose,
         valid_from=now,
         valid_until=until,
         max_reads=max_reads,
     )
-    for name in types:
+    for name in [*scope.credential_types, *scope.document_types]:
         vault.record(
             request.pod,
             context=AccessContext.for_citizen(
@@ -801,6 +823,116 @@ def read_under_grant(
             )
     # Outside the block: the denial's log entry has committed; now refuse.
     raise refusal
+
+
+@dataclass(frozen=True)
+class DocumentRead:
+    """A document a grantee downloads: its metadata, name, and content as an iterator of
+    plaintext chunks (each read and opened when taken, after the read committed)."""
+
+    document: PodDocument
+    name: str
+    content: Iterator[bytes]
+
+
+def _under_grant_for_documents(
+    *, organisation: Organisation, grant_id: Any, purpose: str, document_id: Any | None, act: Any
+) -> Any:
+    """The decision for the documents of a grant (``document_id`` None: their list), then
+    ``act(grant, permit, document)`` in its transaction; a denial is logged and committed
+    before the error is raised, as in read_under_grant. A document of the pod that the grant
+    does not cover (another type), or none with that id, is a 404 that does not say which;
+    the log says which (``out-of-scope`` or ``document-not-found``)."""
+    refusal: Exception
+    with transaction.atomic():
+        grant = _locked_grant(grant_id)
+        if grant is None:
+            raise GrantNotFound("No grant with that id was given to your organisation.")
+        known_purpose = purpose if purpose in Purpose.values else ""
+        context = AccessContext.for_organisation(
+            organisation, purpose=known_purpose, grant_id=grant.pk, request_id=grant.request_id
+        )
+        reason, document_type = "", ""
+        if grant.grantee_id != organisation.pk:
+            refusal = GrantNotFound("No grant with that id was given to your organisation.")
+            if _first_foreign_attempt(organisation, grant):
+                reason = "not-grantee"
+        else:
+            try:
+                _check_read_arguments(purpose, None)
+            except UnknownPurpose as exc:
+                refusal, reason = exc, exc.code
+            else:
+                document = None
+                if document_id is not None:
+                    document = disclosure.document_in(grant.pod, document_id)
+                    document_type = document.document_type if document is not None else ""
+                decision = decide(
+                    grant,
+                    organisation=organisation,
+                    purpose=purpose,
+                    credential_type=None,
+                    at=timezone.now(),
+                    document_type=document_type,
+                )
+                if decision.allowed and document_id is not None and document is None:
+                    decision = Decision(False, "document-not-found", "")
+                if decision.allowed:
+                    permit = disclosure.DocumentPermit(
+                        pod=grant.pod, context=context, document_types=tuple(grant.document_types)
+                    )
+                    result = act(grant, permit, document)
+                    if document is not None and grant.max_reads is not None:
+                        _count_read(grant)  # a download counts, with its log entry: both or neither
+                    return result
+                if document_id is not None and decision.reason in {"out-of-scope", "document-not-found"}:
+                    refusal = DocumentNotFound("The grant covers no document with that id.")
+                else:
+                    refusal = AccessDenied(decision.reason, decision.detail)
+                reason = decision.reason
+        if reason:
+            vault.record(
+                grant.pod,
+                context=context,
+                action=AccessEvent.Action.ACCESS_DENIED,
+                outcome=AccessEvent.Outcome.DENIED,
+                credential_type=document_type,  # a registered document type, or ""
+                reason=reason,
+            )
+    raise refusal
+
+
+def documents_under_grant(*, organisation: Organisation, grant_id: Any, purpose: str) -> list[PodDocument]:
+    """The documents of the types a grant covers (metadata: no name, nothing decrypted), for
+    its grantee, for the grant's purpose. Listing is not a read: it uses none of the grant's
+    reads and is not logged; a denied attempt is (AccessDenied, GrantNotFound, UnknownPurpose,
+    as for read_under_grant; a grant covering no document type is ``out-of-scope``)."""
+    return _under_grant_for_documents(
+        organisation=organisation,
+        grant_id=grant_id,
+        purpose=purpose,
+        document_id=None,
+        act=lambda grant, permit, document: disclosure.permitted_documents(permit),
+    )
+
+
+def read_document_under_grant(
+    *, organisation: Organisation, grant_id: Any, purpose: str, document_id: Any
+) -> DocumentRead:
+    """A grantee downloads one document the grant covers: a read, decided as any other (the
+    grant active, begun, not ended, reads left, the purpose), counted against the grant's read
+    limit and logged ``document.read`` in the pod, with the grant, in one transaction; the
+    content is then streamed a chunk at a time. Raises DocumentNotFound (no such document in
+    the pod, or one of a type the grant does not cover: logged as a denied attempt),
+    AccessDenied, GrantNotFound or UnknownPurpose as read_under_grant does."""
+
+    def act(grant: Grant, permit: Any, document: PodDocument) -> DocumentRead:
+        name, content = disclosure.open_permitted(permit, document)
+        return DocumentRead(document, name, content)
+
+    return _under_grant_for_documents(
+        organisation=organisation, grant_id=grant_id, purpose=purpose, document_id=document_id, act=act
+    )
 
 
 SWEEP_BATCH = 1000  # per kind and run: a backlog is worked through over the next runs

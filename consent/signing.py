@@ -120,6 +120,7 @@ def unsigned_document(
     valid_until: datetime,
     answer_by: datetime | None,
     max_reads: int | None,
+    document_types: list[str] | None = None,
 ) -> dict[str, Any]:
     """A request in its API shape (docs/api.md), as the web console submits it for signing."""
 
@@ -127,12 +128,12 @@ def unsigned_document(
         return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
     document: dict[str, Any] = {"@context": [REQUEST_CONTEXT], "citizen": {"nationalId": national_id}}
-    if claims:
+    if claims or document_types:
         document["authorizationDetails"] = [
             {"type": "credential", "credentialType": name}
-            | ({"claims": list(claims[name])} if name in claims else {})
+            | ({"claims": list(claims[name])} if claims and name in claims else {})
             for name in credential_types
-        ]
+        ] + [{"type": "document", "documentType": name} for name in document_types or ()]
     else:
         document["credentialTypes"] = list(credential_types)
     document |= {

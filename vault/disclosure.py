@@ -1,16 +1,18 @@
 """The organisations' door to a pod: a read the consent engine allowed, answered as a
-presentation that the vault itself signs with the holder's key.
+presentation that the vault itself signs with the holder's key, or a personal document the
+grant covers, streamed.
 
 Only the consent engine comes through here (import-linter: a protected module, imported by
 consent.services alone), and only with a Permit, which that engine makes from a decision that
 allowed the read. The holder's private key is unsealed here, used, and never leaves.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 
 from core.keyring import DecryptionError
@@ -20,10 +22,10 @@ from vc.errors import VcError
 from vc.multikey import did_key_for
 from vc.presentations import create_presentation
 
-from . import crypto
+from . import accesslog, crypto, documents
 from .access import AccessContext
-from .errors import NotDisclosable
-from .models import Pod, PodCredential
+from .errors import DocumentNotFound, NotDisclosable
+from .models import AccessEvent, Pod, PodCredential, PodDocument
 from .reading import Disclosed, read_and_log
 
 SD_CRYPTOSUITE = "ecdsa-sd-2023"
@@ -166,3 +168,58 @@ def present(permit: Permit, *, challenge: str, domain: str, cryptosuite: str = C
     )
     assert presentation is not None
     return presentation
+
+
+@dataclass(frozen=True)
+class DocumentPermit:
+    """What one consent decision allows, now: ``context.organisation`` may see which documents
+    of these ``document_types`` ``pod`` holds, and download them whole, for ``context.purpose``
+    under ``context.grant_id``."""
+
+    pod: Pod
+    context: AccessContext
+    document_types: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if self.context.organisation is None or not self.document_types:
+            raise ValueError("A document permit names the organisation that reads and at least one type.")
+
+
+def permitted_documents(permit: DocumentPermit) -> list[PodDocument]:
+    """Metadata of the pod's documents of the permitted types, newest first: nothing is
+    decrypted (not even their names), so nothing is read and nothing is logged."""
+    return list(documents.documents_in(permit.pod).filter(document_type__in=permit.document_types))
+
+
+def document_in(pod: Pod, document_id: Any) -> PodDocument | None:
+    """The pod's document with this id, whatever its type (metadata, for the decision), or None."""
+    try:
+        return PodDocument.objects.filter(pod=pod, pk=document_id).first()
+    except (ValueError, TypeError, DjangoValidationError):
+        return None
+
+
+def open_permitted(permit: DocumentPermit, document: PodDocument) -> tuple[str, Iterator[bytes]]:
+    """Open one document the permit covers and log its read (``document.read``, with the
+    grant): its name, and its content as an iterator that reads and opens one chunk at a time.
+
+    Must run inside the transaction of the decision that made the permit: the decision, the
+    read's count and the log entry are one act. The content is streamed after that commits,
+    each chunk with the key of the version it records (documents.stream_content). Raises
+    DocumentNotFound for a document of another pod or a type the permit does not cover, and
+    DecryptionError (nothing logged) when the name does not open.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("A document is opened for an organisation only inside its decision's transaction.")
+    if document.pod_id != permit.pod.pk or document.document_type not in permit.document_types:
+        raise DocumentNotFound("The grant covers no document with that id.")
+    keys = crypto.PodKeys(permit.pod)
+    name = documents.open_name(keys, document)
+    accesslog.append(
+        permit.pod,
+        context=permit.context,
+        action=AccessEvent.Action.DOCUMENT_READ,
+        credential_type=document.document_type,
+        resource_id=document.pk,
+    )
+    return name, documents.stream_content(keys, document)

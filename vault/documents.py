@@ -10,7 +10,7 @@ one short transaction, and a refused upload leaves the pod as it was.
 """
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -307,36 +307,45 @@ def _own(owner: User, document_id) -> PodDocument:
     return document
 
 
-def open_document(keys: crypto.PodKeys, document: PodDocument) -> tuple[str, bytes]:
-    """(name, content) of ``document``, each part opened with the pod's key of the version it
-    records; raises DecryptionError if any part fails to open."""
-    pod_id = keys.pod.pk
-    name = crypto.open_for_pod(
+def open_name(keys: crypto.PodKeys, document: PodDocument) -> str:
+    """The document's name, opened with the pod's key of the version it records."""
+    return crypto.open_for_pod(
         keys(document.key_version),
-        pod_id,
+        keys.pod.pk,
         crypto.DOCUMENT_NAME_KIND,
         document.pk,
         document.version,
         bytes(document.name_sealed),
     ).decode()
+
+
+def stream_content(keys: crypto.PodKeys, document: PodDocument) -> Iterator[bytes]:
+    """The document's content, a chunk at a time: each chunk is read from the database and
+    opened (with its own key version's key) only when the one before has been taken, so no more
+    than a chunk of plaintext is held at once. Raises DecryptionError at the first chunk that
+    does not open, and when chunks are missing or extra (a document deleted meanwhile)."""
     sealed = (
         (bytes(chunk), key_version)
         for chunk, key_version in DocumentChunk.objects.filter(document=document)
         .order_by("index")
         .values_list("sealed", "key_version")
+        .iterator(chunk_size=4)
     )
-    content = b"".join(
-        crypto.open_chunks(
-            keys,
-            pod_id,
-            crypto.DOCUMENT_CHUNK_KIND,
-            document.pk,
-            document.version,
-            sealed,
-            document.chunk_count,
-        )
+    return crypto.open_chunks(
+        keys,
+        keys.pod.pk,
+        crypto.DOCUMENT_CHUNK_KIND,
+        document.pk,
+        document.version,
+        sealed,
+        document.chunk_count,
     )
-    return name, content
+
+
+def open_document(keys: crypto.PodKeys, document: PodDocument) -> tuple[str, bytes]:
+    """(name, content) of ``document``, each part opened with the pod's key of the version it
+    records; raises DecryptionError if any part fails to open."""
+    return open_name(keys, document), b"".join(stream_content(keys, document))
 
 
 @transaction.atomic

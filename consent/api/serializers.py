@@ -4,11 +4,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.serializers import StrictSerializer
-from vault.api.serializers import RecipientSerializer
+from vault.api.serializers import DocumentSerializer, RecipientSerializer
+from vault.documents import DOCUMENT_TYPES
 from vc.types import supported_type_names
 
 from ..models import AccessRequest, Grant, Purpose
-from ..scopes import DETAIL_TYPE, Scope, ScopeErrors, parse_authorization_details
+from ..scopes import DETAIL_TYPES, Scope, ScopeErrors, parse_authorization_details
 from ..selectors import evidence_by_request, evidence_for_request
 from ..services import (
     CASE_REFERENCE_MAX_LENGTH,
@@ -27,11 +28,26 @@ from ..signing import REQUEST_CONTEXT
 
 
 class AuthorizationDetailSerializer(serializers.Serializer):
-    """One entry of ``authorizationDetails`` (the shape of RFC 9396 ``authorization_details``)."""
+    """One entry of ``authorizationDetails`` (the shape of RFC 9396 ``authorization_details``):
+    a credential type (``type`` credential, ``credentialType``, optional ``claims``) or a
+    document type (``type`` document, ``documentType``; no claims: a document is shared whole)."""
 
-    type = serializers.ChoiceField(choices=[DETAIL_TYPE], help_text="Always 'credential'.")
+    type = serializers.ChoiceField(
+        choices=list(DETAIL_TYPES),
+        help_text="'credential' (with credentialType) or 'document' (with documentType).",
+    )
     credentialType = serializers.ChoiceField(
-        choices=supported_type_names(), help_text="One entry per credential type."
+        choices=supported_type_names(),
+        required=False,
+        help_text="In a credential entry: one entry per credential type.",
+    )
+    documentType = serializers.ChoiceField(
+        choices=sorted(DOCUMENT_TYPES),
+        required=False,
+        help_text=(
+            "In a document entry: a type of personal document (GET /api/v1/document-types), one "
+            "entry per type; the grantee may download the citizen's documents of that type whole."
+        ),
     )
     claims = serializers.ListField(
         child=serializers.CharField(),
@@ -40,7 +56,8 @@ class AuthorizationDetailSerializer(serializers.Serializer):
         help_text=(
             "JSON pointers into the credential of the claims needed: /credentialSubject followed "
             "by a claim's pointer as /api/v1/credential-types lists it for the type, spelled "
-            "exactly so (e.g. /credentialSubject/degree/name). Leave out for the whole credential."
+            "exactly so (e.g. /credentialSubject/degree/name). Leave out for the whole credential. "
+            "Never in a document entry."
         ),
     )
 
@@ -422,6 +439,26 @@ class ReadQuerySerializer(serializers.Serializer):
         if "claim" in attrs and len(set(attrs["claim"])) != len(attrs["claim"]):
             raise serializers.ValidationError({"claim": ["A claim is named twice."]})
         return attrs
+
+
+class DocumentReadQuerySerializer(serializers.Serializer):
+    purpose = PurposeParameter(
+        max_length=100,
+        help_text=(
+            "The purpose of this read; it must be the grant's purpose. An unknown one is a 400 "
+            "(unknown-purpose), logged in the citizen's pod as a denied attempt."
+        ),
+    )
+
+
+class GrantDocumentsSerializer(serializers.Serializer):
+    documents = DocumentSerializer(
+        many=True,
+        help_text=(
+            "The citizen's documents of the types the grant covers, newest first: metadata only "
+            "(download one for its name and content)."
+        ),
+    )
 
 
 class PresentationResultSerializer(serializers.Serializer):

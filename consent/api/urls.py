@@ -21,6 +21,12 @@ urlpatterns = [
         views.GrantCredentialsView.as_view(),
         name="grant-credentials",
     ),
+    path("grants/<uuid:grant_id>/documents", views.GrantDocumentsView.as_view(), name="grant-documents"),
+    path(
+        "grants/<uuid:grant_id>/documents/<uuid:document_id>",
+        views.GrantDocumentView.as_view(),
+        name="grant-document",
+    ),
     path("legal-reads", views.LegalReadsView.as_view(), name="legal-reads"),
     path("pod/access-requests", views.CitizenAccessRequestsView.as_view(), name="pod-access-requests"),
     path(

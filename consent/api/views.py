@@ -1,5 +1,6 @@
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -24,6 +25,8 @@ from .serializers import (
     AccessRequestSerializer,
     ApproveSerializer,
     DenySerializer,
+    DocumentReadQuerySerializer,
+    GrantDocumentsSerializer,
     GrantSerializer,
     LegalReadResponseSerializer,
     LegalReadSerializer,
@@ -98,6 +101,7 @@ class OrganisationAccessRequestsView(generics.ListAPIView):
                 national_id=data["citizen"]["nationalId"],
                 credential_types=list(scope.credential_types) if scope else data["credentialTypes"],
                 claims=scope.claims if scope else None,
+                document_types=list(scope.document_types) if scope else (),
                 purpose=data["purpose"],
                 purpose_description=data["purposeDescription"],
                 valid_until=data["validUntil"],
@@ -213,6 +217,70 @@ class GrantCredentialsView(APIView):
         return Response(PresentationResultSerializer({"verifiablePresentation": presentation}).data)
 
 
+class GrantDocumentsView(APIView):
+    """Requesters: the citizen's documents of the types a grant covers (metadata only).
+
+    Listing uses none of the grant's reads and is not logged; the grant must still hold (active,
+    begun, not ended) for the purpose given, and a denied attempt is logged in the citizen's pod.
+    """
+
+    permission_classes = [IsRequester, HasScope.of(READ_GRANTS)]
+
+    @extend_schema(
+        operation_id="api_v1_grants_documents_list",
+        parameters=[DocumentReadQuerySerializer],
+        responses=GrantDocumentsSerializer,
+        tags=["access requests"],
+    )
+    def get(self, request, grant_id):
+        query = DocumentReadQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        found = services.documents_under_grant(
+            organisation=acting_organisation(request),
+            grant_id=grant_id,
+            purpose=query.validated_data["purpose"],
+        )
+        return Response(GrantDocumentsSerializer({"documents": found}).data)
+
+
+class GrantDocumentView(APIView):
+    """Requesters: download one document a grant covers, as the citizen stored it.
+
+    A read: it uses one of the grant's reads (when it has a limit) and is logged in the
+    citizen's pod (document.read) in the same transaction; the content then streams, decrypted
+    a chunk at a time. A document of a type the grant does not cover is a 404 like one that
+    does not exist.
+    """
+
+    permission_classes = [IsRequester, HasScope.of(READ_GRANTS)]
+
+    @extend_schema(
+        parameters=[DocumentReadQuerySerializer],
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description="The document's bytes, with its content type and file name "
+                "(Content-Disposition: attachment).",
+            )
+        },
+        tags=["access requests"],
+    )
+    def get(self, request, grant_id, document_id):
+        query = DocumentReadQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        read = services.read_document_under_grant(
+            organisation=acting_organisation(request),
+            grant_id=grant_id,
+            purpose=query.validated_data["purpose"],
+            document_id=document_id,
+        )
+        response = StreamingHttpResponse(read.content, content_type=read.document.content_type)
+        response["Content-Length"] = str(read.document.size)
+        response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=read.name)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
 class CitizenAccessRequestsView(generics.ListAPIView):
     """Citizens: the access requests made to your pod."""
 
@@ -243,6 +311,7 @@ class ApproveRequestView(APIView):
             request_id=request_id,
             credential_types=list(scope.credential_types) if scope else data.get("credentialTypes"),
             claims=scope.claims if scope else None,
+            document_types=list(scope.document_types) if scope else None,
             valid_until=data.get("validUntil"),
             max_reads=data.get("maxReads"),
         )

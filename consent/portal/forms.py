@@ -43,13 +43,18 @@ def claims_field_name(credential_type: str) -> str:
 
 
 class ApproveForm(forms.Form):
-    """Approve as asked, or narrow: fewer credential types, an earlier end."""
+    """Approve as asked, or narrow: fewer credential types or fields, fewer document types, an
+    earlier end, fewer reads."""
 
     credential_types = forms.MultipleChoiceField(
         label=_("Share"),
         widget=forms.CheckboxSelectMultiple,
-        required=True,
-        error_messages={"required": _("Choose at least one credential type to share.")},
+        required=False,
+    )
+    document_types = forms.MultipleChoiceField(
+        label=_("Documents to share"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
     )
     valid_until = forms.DateField(
         label=format_lazy(_("Until (end of day, {zone})"), zone=timezones.zone_name_lazy()),
@@ -77,6 +82,15 @@ class ApproveForm(forms.Form):
         assert isinstance(field, forms.MultipleChoiceField)
         field.choices = choices
         field.initial = access_request.credential_types
+        documents = self.fields["document_types"]
+        assert isinstance(documents, forms.MultipleChoiceField)
+        documents.choices = [
+            (name, label)
+            for name, label in zip(
+                access_request.document_types, access_request.scope.documents_in_words(), strict=True
+            )
+        ]
+        documents.initial = access_request.document_types
         # Narrowing by field: per type asked for by claim, a checkbox per claim asked for (valued by
         # the registry's column name, never the pointer), all ticked to begin with.
         self.claim_pointers: dict[str, dict[str, str]] = {}
@@ -134,6 +148,12 @@ class ApproveForm(forms.Form):
                 code="expired",
                 params={"date": date_format(asked, "DATETIME_FORMAT")},
             )
+        if not cleaned.get("credential_types") and not cleaned.get("document_types"):
+            if self.access_request.document_types:
+                message = _("Choose at least one credential type or document type to share.")
+            else:
+                message = _("Choose at least one credential type to share.")
+            self.add_error("credential_types", forms.ValidationError(message, code="required"))
         for name in cleaned.get("credential_types") or []:
             if name in self.claim_pointers and not cleaned.get(claims_field_name(name)):
                 self.add_error(

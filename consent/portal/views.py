@@ -96,6 +96,7 @@ def approve(request: HttpRequest, request_id) -> HttpResponse:
             request_id=access_request.pk,
             credential_types=form.cleaned_data["credential_types"],
             claims=form.approved_claims(),
+            document_types=form.cleaned_data["document_types"],
             valid_until=form.valid_until_datetime(),
             max_reads=form.cleaned_data.get("max_reads"),
         )

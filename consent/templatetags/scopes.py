@@ -11,7 +11,8 @@ register = template.Library()
 @register.filter
 def scope_words(scoped: Scoped) -> str:
     """ "Diploma (only: Degree, Awarded on)" for a type scoped to fields (the registry's labels),
-    the type's name alone for a whole credential; types separated by semicolons."""
+    the type's name alone for a whole credential; then each document type, as "documents:
+    Curriculum vitae"; types separated by semicolons."""
     parts = []
     for display, labels in scoped.scope.in_words():
         if labels is None:
@@ -19,4 +20,6 @@ def scope_words(scoped: Scoped) -> str:
         else:
             only = ", ".join(gettext(label) for label in labels)
             parts.append(gettext("%(type)s (only: %(fields)s)") % {"type": gettext(display), "fields": only})
+    for label in scoped.scope.documents_in_words():
+        parts.append(gettext("documents: %(type)s") % {"type": str(label)})
     return "; ".join(parts)
