@@ -10,7 +10,6 @@ reports whether the holder is the subject of every credential (``holder_bound``)
 presentation where it is not when asked to (``require_holder_binding``).
 """
 
-import copy
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -128,7 +127,8 @@ def create_presentation(
     presentation["type"] = [PRESENTATION_TYPE]
     presentation["holder"] = holder
     if credentials:
-        presentation["verifiableCredential"] = copy.deepcopy(credentials)
+        # add_proof signs a deep copy of the presentation: the credentials are copied there, once.
+        presentation["verifiableCredential"] = list(credentials)
     return add_proof(
         presentation,
         private_key=private_key,

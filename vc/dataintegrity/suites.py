@@ -170,12 +170,19 @@ class _JcsCryptosuite(Cryptosuite):
     def check_document(self, document: dict[str, Any]) -> None:
         """Contexts first (cheap), then strict JSON-LD expansion, as eddsa-rdfc-2022 does when it
         canonicalizes: an undefined term is refused, signing or verifying. Raises UnknownContext,
-        UndefinedTerm, JsonLdInvalid or NotCanonicalizable."""
-        check_shipped_contexts(document)
-        digest = hashlib.sha256(self.canonicalize(document)).digest()
+        UndefinedTerm, JsonLdInvalid or NotCanonicalizable.
+
+        A document that passed both before (the same JCS bytes) is not walked again: its
+        verdict is remembered, and only passes are."""
+        try:
+            digest = hashlib.sha256(self.canonicalize(document)).digest()
+        except NotCanonicalizable:
+            check_shipped_contexts(document)  # a context refused is said first, as always
+            raise
         with _STRICTLY_EXPANDED_LOCK:
             if digest in _STRICTLY_EXPANDED:
                 return
+        check_shipped_contexts(document)
         expand_strict(document)
         with _STRICTLY_EXPANDED_LOCK:
             _STRICTLY_EXPANDED[digest] = True

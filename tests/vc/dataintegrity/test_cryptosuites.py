@@ -418,6 +418,23 @@ def test_jcs_refuses_an_undefined_term_however_often_the_same_document_is_verifi
             verify_proofs(bad)
 
 
+def test_jcs_refuses_an_unknown_context_however_often_a_document_like_it_passed():
+    """Only the verdict of the same JCS bytes is remembered (and only a pass), and a remembered
+    document skips the context walk too: one that differs by an unknown nested context is
+    refused every time; and a context refused is named before a number JCS cannot print."""
+    good = _sign_jcs(copy.deepcopy(UNSIGNED))
+    unknown = copy.deepcopy(UNSIGNED)
+    unknown["credentialSubject"]["@context"] = "https://example.com/unknown/v1"
+    bad = _sign_jcs_unchecked(unknown)
+    for _ in range(3):
+        assert verify_proofs(good)
+        with pytest.raises(UnknownContext, match=re.escape("https://example.com/unknown/v1")):
+            verify_proofs(bad)
+    unknown["credentialSubject"]["alumniOf"] = 2**60
+    with pytest.raises(UnknownContext):
+        _sign_jcs(unknown)
+
+
 def test_jcs_signed_bytes_still_cover_every_value():
     signed = _sign_jcs(copy.deepcopy(UNSIGNED))
     verify_proofs(signed)
