@@ -273,8 +273,7 @@ def append_all(pod: Pod, *, context: AccessContext, entries: list[Entry]) -> lis
         elif legal is not None:
             event.legal = legal.block()
         payload = entry_payload(event)
-        event.entry_hash = logformat.entry_hash(payload)
-        leaf = logformat.entry_leaf_hash(payload)
+        event.entry_hash, leaf = logformat.entry_hashes(payload)
         event.leaf_hash = leaf.hex()
         frontier = merkle.append_leaf(frontier, size, leaf)
         size, prev = event.seq, event.entry_hash

@@ -71,6 +71,12 @@ def entry_hash(payload: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_json(payload)).hexdigest()
 
 
+def entry_hashes(payload: Mapping[str, Any]) -> tuple[str, bytes]:
+    """``entry_hash`` and ``entry_leaf_hash`` of a log entry, its canonical bytes made once."""
+    data = canonical_json(payload)
+    return hashlib.sha256(data).hexdigest(), merkle.leaf_hash(data)
+
+
 # --- signed notes ----------------------------------------------------------------------------
 
 

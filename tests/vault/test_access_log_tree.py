@@ -1,5 +1,7 @@
 """The access log's Merkle tree and signed checkpoints: kept in the append, checked against the head."""
 
+import hashlib
+
 import pytest
 import rfc8785
 from django.db import connection, transaction
@@ -53,10 +55,12 @@ def test_entry_bytes_are_rfc_8785_for_every_value_an_entry_can_hold(value):
 
 
 def test_each_leaf_is_the_rfc_9162_leaf_of_the_entrys_canonical_bytes(citizen, employer):
+    """And its chain hash the SHA-256 of the same bytes (an append makes them once for both)."""
     append_denied(citizen.pod, employer, 4)
     for event in AccessEvent.objects.filter(pod=citizen.pod):
         entry = rfc8785.dumps(accesslog.entry_payload(event))
         assert bytes.fromhex(event.leaf_hash) == merkle.leaf_hash(entry)
+        assert event.entry_hash == hashlib.sha256(entry).hexdigest()
 
 
 def test_the_head_keeps_the_frontier_and_signs_the_root_of_all_entries(citizen, employer):
