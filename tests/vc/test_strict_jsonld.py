@@ -497,4 +497,4 @@ def test_the_iris_the_shipped_contexts_name_are_found_walking_each_scoped_contex
     assert "proofValue" in iris["https://w3id.org/security#proofValue"]
     assert iris["sec:proofValue"] == {"proofValue"}  # where the context in scope has no sec: prefix
     assert iris["https://www.w3.org/2018/credentials#validUntil"] == {"validUntil"}
-    assert len(iris) == 200  # 179, the 11 of our access-grant context, the 10 of our access-request one
+    assert len(iris) == 201  # 179, the 12 of our access-grant context, the 10 of our access-request one
