@@ -165,6 +165,43 @@ def withdraw(request: HttpRequest, organisation: Organisation, request_id) -> Ht
     return redirect("portal:console-request", org=organisation.slug, request_id=access_request.pk)
 
 
+def _active_grant(access_request: AccessRequest):
+    """The request's grant, or a 404 when it was not approved (there is nothing to give up)."""
+    grant = (
+        getattr(access_request, "grant", None)
+        if access_request.status == AccessRequest.Status.APPROVED
+        else None
+    )
+    if grant is None:
+        raise Http404("This request has no grant.")
+    return grant
+
+
+@require_http_methods(["GET", "POST"])
+@member_required(*REQUESTERS)
+def withdraw_grant(request: HttpRequest, organisation: Organisation, request_id) -> HttpResponse:
+    """GET: a page that says what giving up the access does; POST: give it up
+    (consent.services.withdraw_grant, which checks that the organisation is the grantee, ends
+    the grant, revokes its access-grant credential and logs it in the candidate's pod)."""
+    access_request = _own_request(organisation, request_id)
+    grant = _active_grant(access_request)
+    if request.method == "GET":
+        return render(
+            request,
+            "consent/console/withdraw_grant.html",
+            {"organisation": organisation, "item": access_request, "grant": grant},
+        )
+    try:
+        services.withdraw_grant(requester=organisation, grant_id=grant.pk)
+    except GrantNotFound as exc:
+        raise Http404(exc.detail) from exc
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, _("Given up: your organisation can no longer read under this access."))
+    return redirect("portal:console-request", org=organisation.slug, request_id=access_request.pk)
+
+
 def _issuer_name(did: str | None) -> str:
     """The issuing organisation's name when the DID is one we know, else the DID itself."""
     if not did:

@@ -18,6 +18,11 @@ urlpatterns = [
     path("console/<slug:org>/requests/<uuid:request_id>", console.request_detail, name="console-request"),
     path("console/<slug:org>/requests/<uuid:request_id>/withdraw", console.withdraw, name="console-withdraw"),
     path("console/<slug:org>/requests/<uuid:request_id>/read", console.read, name="console-read"),
+    path(
+        "console/<slug:org>/requests/<uuid:request_id>/give-up",
+        console.withdraw_grant,
+        name="console-withdraw-grant",
+    ),
     path("grants/<uuid:grant_id>/credential", views.grant_credential, name="grant-credential"),
     # The agency's console: reads under its mandates.
     path("console/<slug:org>/legal-reads", agency.legal_reads, name="console-legal-reads"),

@@ -147,6 +147,15 @@ def _console_pages(console_story) -> dict[str, list[str]]:
     )
     # Done: a running class's page reloads itself, which would cut axe-core's run short.
     batch = Batch.objects.create(issuer=university, total=4, processed=4, issued=3, failed=1, status="done")
+    approved = file_access_request(
+        requester=employer,
+        national_id=NATIONAL_ID,
+        credential_types=["DiplomaCredential"],
+        purpose="dpv:HumanResourceManagement",
+        purpose_description="Degree check for vacancy 18",
+        valid_until=timezone.now() + timedelta(days=30),
+    )
+    approve_request(citizen=console_story["citizen"].user, request_id=approved.pk)
     credential = PodCredential.objects.get(pod=console_story["citizen"].pod)
     e, u = f"/portal/console/{employer.slug}", f"/portal/console/{university.slug}"
     return {
@@ -155,6 +164,8 @@ def _console_pages(console_story) -> dict[str, list[str]]:
             f"{e}/requests/new",
             f"{e}/requests/{request.pk}",
             f"{e}/requests/{request.pk}/withdraw",
+            f"{e}/requests/{approved.pk}",
+            f"{e}/requests/{approved.pk}/give-up",
         ],
         REGISTRAR: [
             f"{u}/credentials",

@@ -154,7 +154,10 @@ def test_withdrawn_and_exhausted_have_words_and_badges(browser, employer, citize
 def test_a_withdrawn_grant_has_its_word(browser, employer, citizen, pending):
     grant = services.approve_request(citizen=citizen.user, request_id=pending.pk)
     services.withdraw_grant(requester=employer.organisation, grant_id=grant.pk)
-    assert '<span class="badge withdrawn">withdrawn</span>' in browser.get("/portal/grants").content.decode()
+    assert (
+        '<span class="badge withdrawn">withdrawn by the grantee</span>'
+        in browser.get("/portal/grants").content.decode()
+    )
 
 
 @pytest.mark.parametrize(

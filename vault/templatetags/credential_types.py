@@ -30,6 +30,17 @@ STATE_WORDS = {
 }
 
 
+# A grant's badge where the generic word would leave the citizen guessing who ended it.
+GRANT_STATE_WORDS = {"withdrawn": gettext_lazy("withdrawn by the grantee")}
+
+
+@register.filter
+def grant_state_label(state: str) -> str:
+    """A grant's badge: "withdrawn by the grantee" (the organisation gave it up), else as state_label."""
+    words = GRANT_STATE_WORDS.get(state)
+    return str(words) if words is not None else state_label(state)
+
+
 @register.filter
 def type_name(name: str) -> str:
     """ "DiplomaCredential" → "Diploma" (translated); a name the registry does not know is shown as it is."""
