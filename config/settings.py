@@ -179,6 +179,23 @@ DATABASES = {
 for _database in DATABASES.values():
     if _database["ENGINE"] == "django.db.backends.postgresql":
         _database["ENGINE"] = "core.postgresql"
+# PostgreSQL binds parameters on the server and psycopg prepares a statement once a connection has
+# run it DATABASE_PREPARE_THRESHOLD times: a request's statements are the same on every request
+# (the token, the grant, the log), and parsing and planning them anew every time was over half of
+# PostgreSQL's CPU per consented read (docs/benchmarks.md, issue 18). Behind a connection pooler
+# in transaction mode that cannot keep prepared statements (PgBouncer before 1.21, or without
+# max_prepared_statements), set it to 0: Django's default, parameters bound by psycopg in the
+# statement's text, nothing prepared (docs/operations.md).
+DATABASE_PREPARE_THRESHOLD = int(env("DATABASE_PREPARE_THRESHOLD", "5"))
+if DATABASE_PREPARE_THRESHOLD < 0:
+    raise ImproperlyConfigured("DATABASE_PREPARE_THRESHOLD is a number of executions, 0 for none.")
+for _database in DATABASES.values():
+    if _database["ENGINE"] == "core.postgresql" and DATABASE_PREPARE_THRESHOLD:
+        _database["OPTIONS"] = {
+            "server_side_binding": True,
+            "prepare_threshold": DATABASE_PREPARE_THRESHOLD,
+            **_database.get("OPTIONS", {}),
+        }
 # SQLite (the quick start) under a threaded server: WAL lets readers run beside the one writer;
 # IMMEDIATE makes every transaction take the write lock when it begins, so a transaction that
 # reads and then writes (every read under a grant logs it) never fails at once with "database is

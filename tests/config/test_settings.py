@@ -71,3 +71,18 @@ def test_starttls_and_implicit_tls_together_are_refused():
     result = production_settings("EMAIL_HOST", EMAIL_USE_TLS="1", EMAIL_USE_SSL="1")
     assert result.returncode != 0
     assert "not both" in result.stderr
+
+
+def test_postgresql_statements_are_bound_on_the_server_and_prepared_unless_turned_off():
+    url = "postgres://vault@db.example:5432/vault"
+    default = production_settings("DATABASES['default']['OPTIONS']", DATABASE_URL=url)
+    assert default.returncode == 0, default.stderr
+    assert eval(default.stdout) == {"server_side_binding": True, "prepare_threshold": 5}  # noqa: S307 - our repr
+    off = production_settings(
+        "DATABASES['default'].get('OPTIONS')", DATABASE_URL=url, DATABASE_PREPARE_THRESHOLD="0"
+    )
+    assert off.returncode == 0, off.stderr
+    assert off.stdout.strip() == "{}"  # Django's default: bound in the statement's text, never prepared
+    negative = production_settings("DATABASES", DATABASE_URL=url, DATABASE_PREPARE_THRESHOLD="-1")
+    assert negative.returncode != 0
+    assert "DATABASE_PREPARE_THRESHOLD" in negative.stderr

@@ -74,3 +74,23 @@ def test_a_connection_the_server_closed_is_replaced_before_it_is_used():
     connection.close_if_health_check_failed()
     assert connection.connection is None  # closed, not handed to the request
     assert _backend_pid() != pid  # the next statement opens a new connection, and works
+
+
+def test_a_requests_statements_are_prepared_once_the_connection_has_run_them(employer):
+    """DATABASE_PREPARE_THRESHOLD (config/settings.py): parameters bound on the server, and a
+    statement prepared once this connection has run it that many times, so that PostgreSQL stops
+    parsing and planning the token's statement on every request. Nothing of a row is prepared:
+    a revoked token is refused at once."""
+    from accounts.models import ApiToken
+    from accounts.services import revoke_api_token
+
+    assert connection.settings_dict["OPTIONS"]["server_side_binding"] is True
+    threshold = connection.settings_dict["OPTIONS"]["prepare_threshold"]
+    for _ in range(threshold + 1):
+        assert employer.get("/api/v1/whoami").status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE NOT from_sql")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any('FROM "accounts_apitoken"' in statement for statement in prepared), prepared
+    revoke_api_token(token=ApiToken.objects.get(organisation=employer.organisation))
+    assert employer.get("/api/v1/whoami").status_code == 401
