@@ -11,7 +11,10 @@ the same run. Figures are printed, not asserted; the issue's target is 100 ms pe
     DEBUG=1 .venv/bin/python bench/portal.py                       # SQLite
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cv_bench DEBUG=1 .venv/bin/python bench/portal.py
 
-Options: --requests N (per page, default 20), --credentials N (200), --entries N (10000).
+Options: --requests N (per page, default 20), --credentials N (200), --entries N (10000),
+--profile PAGE (cProfile of one request of the page whose name contains PAGE). Each page's SQL
+statements are counted on one request besides the timed ones (a figure the machine's load does
+not change), and the load average is printed.
 """
 
 import argparse
@@ -33,8 +36,9 @@ import django
 
 django.setup()
 
-from django.db import connection, transaction  # noqa: E402
+from django.db import connection, reset_queries, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from harness import throwaway_database  # noqa: E402
 
@@ -140,6 +144,10 @@ def seed(credentials: int, entries: int) -> dict[str, str]:
 
 def measure(client: Client, path: str, requests: int) -> dict[str, float]:
     client.get(path, HTTP_ACCEPT_LANGUAGE="nl-BE")  # warm up (template loading, caches)
+    reset_queries()  # the log of statements holds 9,000 at most: seeding filled it
+    with CaptureQueriesContext(connection) as queries:  # one request's SQL statements, not timed
+        client.get(path, HTTP_ACCEPT_LANGUAGE="nl-BE")
+    statements = len(queries)  # now: the next request empties the log it reads
     latencies = []
     for _ in range(requests):
         t0 = time.perf_counter()
@@ -151,6 +159,7 @@ def measure(client: Client, path: str, requests: int) -> dict[str, float]:
     return {
         "p50_ms": statistics.median(latencies) * 1000,
         "max_ms": latencies[-1] * 1000,
+        "queries": statements,
     }
 
 
@@ -201,11 +210,17 @@ def main() -> None:
         f"database: {connection.vendor}; pod: {args.credentials} credentials, {ids['entries']} log entries "
         f"(seeded in {seeding:.0f} s); {args.requests} requests per page, in-process client, nl-BE"
     )
-    print(f"{'page':<42}{'p50 ms':>9}{'max ms':>9}  target 100 ms")
-    print(f"{'ceiling: login page (no pod data)':<42}{ceiling['p50_ms']:>9.1f}{ceiling['max_ms']:>9.1f}")
+    print(f"load average at the end: {' '.join(f'{n:.1f}' for n in os.getloadavg())}")
+    print(f"{'page':<42}{'p50 ms':>9}{'max ms':>9}{'queries':>9}  target 100 ms")
+    print(
+        f"{'ceiling: login page (no pod data)':<42}{ceiling['p50_ms']:>9.1f}{ceiling['max_ms']:>9.1f}"
+        f"{ceiling['queries']:>9}"
+    )
     for name, figures in results.items():
         verdict = "met" if figures["p50_ms"] < 100 else "NOT met"
-        print(f"{name:<42}{figures['p50_ms']:>9.1f}{figures['max_ms']:>9.1f}  {verdict}")
+        print(
+            f"{name:<42}{figures['p50_ms']:>9.1f}{figures['max_ms']:>9.1f}{figures['queries']:>9}  {verdict}"
+        )
 
 
 if __name__ == "__main__":

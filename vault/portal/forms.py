@@ -48,7 +48,11 @@ class LogFilterForm(forms.Form):
             (YOU, _("You")),
             *[(str(pk), name) for pk, name in organisations],
         ]
-        self.purpose_codes = sorted(set(logged.exclude(purpose="").values_list("purpose", flat=True)))
+        # The distinct purposes from the database (a handful), not every entry's purpose (the
+        # model's ordering dropped: with it, DISTINCT would be per (purpose, seq)).
+        self.purpose_codes = list(
+            logged.exclude(purpose="").order_by("purpose").values_list("purpose", flat=True).distinct()
+        )
         self.fields["purpose"].choices = [("", _("Any purpose")), *[(c, c) for c in self.purpose_codes]]  # type: ignore[attr-defined]
 
     def clean(self):
