@@ -25,6 +25,9 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]
     # issuer names them again.
     national_id_kek_id = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
     national_id_sealed = models.BinaryField(null=True, blank=True, editable=False)
+    # The language of their last portal page (accounts.language): e-mails are written in it.
+    # Empty until they use the portal: LANGUAGE_CODE then.
+    language = models.CharField(max_length=8, blank=True, editable=False)
 
     @property
     def is_citizen(self) -> bool:

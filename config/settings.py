@@ -145,6 +145,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Idle and absolute session limits (SESSION_IDLE_SECONDS, SESSION_ABSOLUTE_SECONDS).
     "accounts.sessions.SessionExpiryMiddleware",
+    # A signed-in person's portal language, noted for the e-mails written to them.
+    "accounts.language.PortalLanguageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

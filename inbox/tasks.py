@@ -7,17 +7,19 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.language import language_of
 from core.tasks import deliver_mail, task_options
 
 
 @shared_task(**task_options())
 def mail_notification(self: Task, notification_id: str) -> bool:
-    """E-mail the citizen that their inbox holds something new: the kind of event and a link.
+    """E-mail the citizen that their inbox holds something new: the kind of event and a link, in
+    the citizen's language (accounts.language).
 
-    No name, type or value from the pod or the event beyond its kind (e-mail is read on the way
-    and over shoulders). Safe to run twice: the notification is locked while the mail is sent and
-    marked sent in the same transaction, so a retried or redelivered task sends nothing more.
-    Returns whether a mail was sent.
+        No name, type or value from the pod or the event beyond its kind (e-mail is read on the way
+        and over shoulders). Safe to run twice: the notification is locked while the mail is sent and
+        marked sent in the same transaction, so a retried or redelivered task sends nothing more.
+        Returns whether a mail was sent.
     """
     from .kinds import mail_of
     from .models import Notification
@@ -31,7 +33,7 @@ def mail_notification(self: Task, notification_id: str) -> bool:
         )
         if notification is None or not notification.recipient.email:
             return False
-        with translation.override(settings.LANGUAGE_CODE):
+        with translation.override(language_of(notification.recipient)):
             subject = _("Citizen Vault: %(what)s") % {"what": notification.get_kind_display()}
             message = _("%(what)s\nSee your inbox: %(link)s\n") % {
                 "what": mail_of(notification),

@@ -4,7 +4,11 @@ import logging
 
 from celery import Task, shared_task
 from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
+from accounts.language import language_of
 from core.tasks import deliver_mail, task_options
 
 logger = logging.getLogger(__name__)
@@ -12,21 +16,23 @@ logger = logging.getLogger(__name__)
 
 @shared_task(**task_options())
 def notify_new_credential(self: Task, resource_id: str) -> bool:
-    """Tell the citizen a credential arrived: the type and issuer only, never its contents."""
+    """Tell the citizen a credential arrived: the type and issuer only, never its contents; in
+    the citizen's language."""
     from .models import PodCredential
+    from .templatetags.credential_types import type_name
 
     resource = PodCredential.objects.select_related("pod__owner", "issuer").filter(pk=resource_id).first()
     if resource is None:  # removed since: nothing to say
         return False
-    deliver_mail(
-        self,
-        subject=f"A new {resource.credential_type} is in your pod",
-        message=(
-            f"{resource.issuer.name} added a {resource.credential_type} to your Citizen Vault pod.\n"
-            f"See it, and who may read it, at {settings.SITE_URL}/portal/\n"
-        ),
-        to=resource.pod.owner.email,
-    )
+    owner = resource.pod.owner
+    with translation.override(language_of(owner)):
+        kind = type_name(resource.credential_type)
+        subject = _("A new %(type)s is in your pod") % {"type": kind}
+        message = _(
+            "%(issuer)s added a %(type)s to your Citizen Vault pod.\n"
+            "See it, and who may read it, at %(link)s\n"
+        ) % {"issuer": resource.issuer.name, "type": kind, "link": f"{settings.SITE_URL}/portal/"}
+    deliver_mail(self, subject=subject, message=message, to=owner.email)
     return True
 
 
@@ -106,19 +112,28 @@ def send_log_digest(self: Task, pod_id: str) -> bool:
     if head is None or not head.checkpoint or head.size <= head.digest_size:
         return False  # nothing new since the last digest (or a second run of this one)
     added = head.size - head.digest_size
-    deliver_mail(
-        self,
-        subject=f"Your Citizen Vault access log: {added} new entr{'y' if added == 1 else 'ies'}",
-        message=(
-            f"Your pod's access log now holds {head.size} entries ({added} since the last digest).\n"
-            f"See who did what at {settings.SITE_URL}/portal/log\n\n"
-            "Below is the log's signed checkpoint. Keep this e-mail: with it, anyone can check later,\n"
-            "without us, that none of these entries was changed or removed (python -m vault.verify_log\n"
-            "<your log download> --checkpoint <this checkpoint saved as a file>).\n\n"
-            f"{head.checkpoint}"
-        ),
-        to=head.pod.owner.email,
-    )
+    owner = head.pod.owner
+    with translation.override(language_of(owner)):
+        subject = ngettext(
+            "Your Citizen Vault access log: %(added)d new entry",
+            "Your Citizen Vault access log: %(added)d new entries",
+            added,
+        ) % {"added": added}
+        message = (
+            _("Your pod's access log now holds %(size)d entries (%(added)d since the last digest).")
+            % {"size": head.size, "added": added}
+            + "\n"
+            + _("See who did what at %(link)s") % {"link": f"{settings.SITE_URL}/portal/log"}
+            + "\n\n"
+            + _(
+                "Below is the log's signed checkpoint. Keep this e-mail: with it, anyone can check "
+                "later, without us, that none of these entries was changed or removed (python -m "
+                "vault.verify_log <your log download> --checkpoint <this checkpoint saved as a file>)."
+            )
+            + "\n\n"
+            + head.checkpoint
+        )
+    deliver_mail(self, subject=subject, message=message, to=owner.email)
     PodLog.objects.filter(pod_id=pod_id, digest_size__lt=head.size).update(digest_size=head.size)
     return True
 
@@ -168,18 +183,22 @@ def sweep_pod_exports() -> int:
     return len(again)
 
 
+# Subject and body of each erasure mail, translated when sent (%(due)s: UTC; %(link)s: the page).
 ERASURE_MAIL = {
     "requested": (
-        "Your Citizen Vault pod will be erased",
-        "You asked for your Citizen Vault pod to be erased. It will be erased for good on {due} "
-        "(UTC): every credential and document, and its key.\n"
-        "Changed your mind? Cancel before then at {site}/portal/my-data\n"
-        "Want a copy first? Export your pod there too.\n",
+        gettext_lazy("Your Citizen Vault pod will be erased"),
+        gettext_lazy(
+            "You asked for your Citizen Vault pod to be erased. It will be erased for good on "
+            "%(due)s (UTC): every credential and document, and its key.\n"
+            "Changed your mind? Cancel before then at %(link)s\n"
+            "Want a copy first? Export your pod there too.\n"
+        ),
     ),
     "cancelled": (
-        "The erasure of your Citizen Vault pod is cancelled",
-        "The erasure of your Citizen Vault pod is cancelled: nothing was erased.\n"
-        "See {site}/portal/my-data\n",
+        gettext_lazy("The erasure of your Citizen Vault pod is cancelled"),
+        gettext_lazy(
+            "The erasure of your Citizen Vault pod is cancelled: nothing was erased.\nSee %(link)s\n"
+        ),
     ),
 }
 
@@ -197,9 +216,9 @@ def notify_erasure(self: Task, pod_id: str, what: str) -> bool:
         return False
     subject, body = ERASURE_MAIL[what]
     due = f"{erasure.due_at:%Y-%m-%d %H:%M}" if erasure else ""
-    deliver_mail(
-        self, subject=subject, message=body.format(due=due, site=settings.SITE_URL), to=pod.owner.email
-    )
+    with translation.override(language_of(pod.owner)):
+        words = str(subject), str(body) % {"due": due, "link": f"{settings.SITE_URL}/portal/my-data"}
+    deliver_mail(self, subject=words[0], message=words[1], to=pod.owner.email)
     return True
 
 
@@ -225,16 +244,14 @@ def notify_export_ready(self: Task, export_id: str) -> bool:
     export = PodExport.objects.select_related("pod__owner").filter(pk=export_id, status="ready").first()
     if export is None:  # erased, or gone, since
         return False
-    deliver_mail(
-        self,
-        subject="Your Citizen Vault export is ready",
-        message=(
+    owner = export.pod.owner
+    with translation.override(language_of(owner)):
+        subject = _("Your Citizen Vault export is ready")
+        message = _(
             "The archive of your whole Citizen Vault pod is ready. Download it, signed in, at\n"
-            f"{settings.SITE_URL}/portal/my-data\n"
-            f"until {export.expires_at:%Y-%m-%d %H:%M} (UTC). Keep it safe: it holds your holder key.\n"
-        ),
-        to=export.pod.owner.email,
-    )
+            "%(link)s\nuntil %(until)s (UTC). Keep it safe: it holds your holder key.\n"
+        ) % {"link": f"{settings.SITE_URL}/portal/my-data", "until": f"{export.expires_at:%Y-%m-%d %H:%M}"}
+    deliver_mail(self, subject=subject, message=message, to=owner.email)
     return True
 
 

@@ -41,7 +41,7 @@ def test_issuance_notification_goes_through_a_real_worker(university, citizen):
         deadline = time.monotonic() + 10
         while not mail.outbox and time.monotonic() < deadline:
             time.sleep(0.05)
-    assert [m.subject for m in mail.outbox] == ["A new DiplomaCredential is in your pod"]
+    assert [m.subject for m in mail.outbox] == ["A new Diploma is in your pod"]
     assert mail.outbox[0].to == ["an@example.org"]
     assert "Peeters" not in mail.outbox[0].body  # type and issuer only, never the contents
 

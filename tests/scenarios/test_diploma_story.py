@@ -52,7 +52,7 @@ def test_diploma_story_end_to_end(db, django_capture_on_commit_callbacks):
     # A proof set: eddsa-rdfc-2022 to be read whole, an ecdsa-sd-2023 base proof to derive from.
     assert [p["cryptosuite"] for p in issued["credential"]["proof"]] == ["eddsa-rdfc-2022", "ecdsa-sd-2023"]
     assert issued["credential"]["issuer"] == printed["signing key"].strip()
-    assert [m.subject for m in mail.outbox] == ["A new DiplomaCredential is in your pod"]
+    assert [m.subject for m in mail.outbox] == ["A new Diploma is in your pod"]
 
     # 3. The employer files an access request; the citizen sees it pending and approves.
     with django_capture_on_commit_callbacks(execute=True):
