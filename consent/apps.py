@@ -8,12 +8,16 @@ class ConsentConfig(AppConfig):
 
     def ready(self) -> None:
         from vault.podexport import register_section
+        from vault.podimport import register_evidence_check
 
         from . import receivers  # noqa: F401  (connects them)
         from .exports import consent_records
+        from .requestformat import verify_evidence
 
         # A pod's export carries its grants and requests (the vault cannot read consent's tables).
         register_section("consent.json", consent_records)
+        # An import checks the signed requests in the archive as consent.verify_request does.
+        register_evidence_check(verify_evidence)
 
         from django.utils.translation import gettext_lazy as _
 

@@ -2,9 +2,10 @@
 
 The archive holds every credential as it was issued (its original proofs), every document,
 the holder key the credentials are bound to, the consent records (grants and requests, given by
-the consent app through ``register_section``), the access log in the form
-``python -m vault.verify_log`` checks, and a readable summary. The request is logged first
-(``pod.exported``), so the archive's log covers it.
+the consent app through ``register_section``), the signed access requests kept as evidence
+(vault.evidence: each as its download, which ``python -m consent.verify_request`` checks), the
+access log in the form ``python -m vault.verify_log`` checks, and a readable summary. The
+request is logged first (``pod.exported``), so the archive's log covers it.
 
 The archive is sealed in chunks under the pod's data key (vault.crypto.seal_chunk) as the task
 builds it; the owner downloads it (logged, ``export.downloaded``) until POD_EXPORT_HOURS have
@@ -29,10 +30,10 @@ from django.utils import timezone
 from accounts.models import User
 from core.tasks import enqueue_on_commit
 
-from . import accesslog, crypto, documents, logexport, selectors
+from . import accesslog, crypto, documents, evidence, logexport, selectors
 from .access import AccessContext
 from .errors import ExportExpired, ExportNotFound, ExportNotReady
-from .models import AccessEvent, ExportChunk, Pod, PodCredential, PodDocument, PodExport
+from .models import AccessEvent, ExportChunk, Pod, PodCredential, PodDocument, PodExport, RequestEvidence
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ LOG_FILE = "access-log.json"
 MANIFEST = "manifest.json"
 SUMMARY = "summary.md"
 HOLDER_KEY = "holder-key.json"
+SIGNED_REQUESTS = "signed-requests.json"  # the index of signed-requests/*.json
 
 # Other apps' records about the pod (consent: grants and requests): file name → builder.
 SECTIONS: dict[str, Callable[[Pod], Any]] = {}
@@ -131,10 +133,27 @@ def build_archive(pod: Pod, progress: Callable[[int], None] = lambda _: None) ->
     archive.add("documents.json", _json(held_documents))
     for file_name, build in sorted(SECTIONS.items()):
         archive.add(file_name, _json(build(pod)))
+    signed_requests = []
+    kept = (
+        RequestEvidence.objects.filter(pod=pod).select_related("pod", "organisation").order_by("received_at")
+    )
+    for number, request in enumerate(kept, start=1):
+        path = f"signed-requests/{number:04d}-{request.request_id}.json"
+        archive.add(path, _json(evidence.evidence_document(request)))
+        signed_requests.append(
+            {
+                "file": path,
+                "requestId": str(request.request_id),
+                "organisation": request.organisation.name,
+                "signer": "custodial" if request.custodial else "organisation",
+                "signedAt": _stamp(request.signed_at),
+            }
+        )
+    archive.add(SIGNED_REQUESTS, _json(signed_requests))
     progress(75)
     log = logexport.build(pod)
     archive.add(LOG_FILE, _json(log))
-    archive.add(SUMMARY, summary(pod, credentials, held_documents, log).encode())
+    archive.add(SUMMARY, summary(pod, credentials, held_documents, log, signed_requests).encode())
     archive.add(
         MANIFEST,
         _json(
@@ -153,7 +172,13 @@ def build_archive(pod: Pod, progress: Callable[[int], None] = lambda _: None) ->
     return archive.close()
 
 
-def summary(pod: Pod, credentials: list[dict], held_documents: list[dict], log: dict[str, Any]) -> str:
+def summary(
+    pod: Pod,
+    credentials: list[dict],
+    held_documents: list[dict],
+    log: dict[str, Any],
+    signed_requests: list[dict] | None = None,
+) -> str:
     """The archive for people: what is in it, and how to check it."""
     lines = [
         "# Your Citizen Vault pod",
@@ -174,6 +199,19 @@ def summary(pod: Pod, credentials: list[dict], held_documents: list[dict], log: 
         "Your grants and the requests you received are in "
         + (", ".join(f"`{name}`" for name in sorted(SECTIONS)) or "(no consent records)")
         + ".",
+        "",
+        f"## Signed requests ({len(signed_requests or [])})",
+        "",
+        "Each access request its requester signed, exactly as it was sent, with what this Citizen "
+        f"Vault checked when it came (listed in `{SIGNED_REQUESTS}`). Check one offline: "
+        "`python -m consent.verify_request <file>`.",
+        "",
+    ]
+    lines += [
+        f"- from {r['organisation']}, signed {r['signedAt']} ({r['signer']} key): `{r['file']}`"
+        for r in signed_requests or []
+    ]
+    lines += [
         "",
         f"## Access log ({log['treeSize']} entries)",
         "",

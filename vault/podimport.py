@@ -6,7 +6,9 @@ leaf, chains, and adds up to the signed checkpoint), the holder key against the 
 every credential's proofs (``credentials.verification.verify_held_credential``, the holder's
 check, ecdsa-sd-2023 base proofs included, with the JSON-LD contexts we ship), that each
 credential is bound to that holder and issued by an organisation this instance knows, and
-every document's type, content (by its bytes) and the pod's quota. Any failure is an
+every document's type, content (by its bytes) and the pod's quota, and every signed access
+request (each hashes to its stated SHA-256 and its requester's proof verifies, by the checks the
+consent app registers: ``register_evidence_check``). Any failure is an
 ImportRefused naming the file and what failed; the pod is unchanged. Then one transaction
 stores it all under the pod's own data key and logs the import with its origin.
 
@@ -14,12 +16,19 @@ The log's checkpoints are checked against the log keys listed in the archive, un
 archive comes from this very instance (then against our own keys): a log from elsewhere is
 shown consistent and signed, not signed by whom its origin claims (pin that origin's published
 key with ``python -m vault.verify_log --key`` for that).
+
+The signed requests are checked, not kept: each is the evidence of a request to the instance
+the archive comes from, made by an organisation registered there, about grants and log entries
+that stay there (the consent records are not imported either); this instance keeps evidence
+only of the requests it received itself (RequestEvidence names the local organisation and
+request). The citizen keeps them in the archive, where each still verifies offline.
 """
 
 import hashlib
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +63,15 @@ UNKNOWN_ISSUER_HINT = (
 )
 
 
+# Checks of a signed request's download (its problems; none: it holds). The consent app
+# registers consent.requestformat.verify_evidence: the vault does not import consent.
+EVIDENCE_CHECKS: list[Callable[[dict[str, Any]], list[str]]] = []
+
+
+def register_evidence_check(check: Callable[[dict[str, Any]], list[str]]) -> None:
+    EVIDENCE_CHECKS.append(check)
+
+
 def _refuse(file: str, why: str) -> ImportRefused:
     return ImportRefused(f"{file}: {why}", failed=file)
 
@@ -83,6 +101,7 @@ class Checked:
     holder_key: bytes
     credentials: list[_Credential] = field(default_factory=list)
     documents: list[_Document] = field(default_factory=list)
+    signed_requests: int = 0  # checked, not kept (the module's docstring says why)
 
 
 def _read_zip(data: bytes) -> dict[str, bytes]:
@@ -213,7 +232,37 @@ def check_archive(data: bytes) -> Checked:
             f"The archive's documents take {total} bytes; "
             f"a pod's may take {settings.POD_DOCUMENT_QUOTA_BYTES}."
         )
+    checked.signed_requests = _check_signed_requests(files)
     return checked
+
+
+def _check_signed_requests(files: dict[str, bytes]) -> int:
+    """Check every signed request the archive lists (an export made before they were exported
+    has none); returns how many. Raises ImportRefused naming the first that does not verify."""
+    in_folder = {name for name in files if name.startswith("signed-requests/")}
+    if podexport.SIGNED_REQUESTS not in files:
+        if in_folder:
+            raise _refuse(sorted(in_folder)[0], f"a signed request not listed in {podexport.SIGNED_REQUESTS}")
+        return 0
+    index = _json(files, podexport.SIGNED_REQUESTS)
+    if not isinstance(index, list):
+        raise _refuse(podexport.SIGNED_REQUESTS, "not a list of signed requests")
+    listed = set()
+    for entry in index:
+        name = entry.get("file") if isinstance(entry, dict) else None
+        if not isinstance(name, str) or name not in in_folder:
+            raise _refuse(podexport.SIGNED_REQUESTS, f"names a file the archive lacks ({name})")
+        download = _json(files, name)
+        if not isinstance(download, dict) or download.get("requestId") != entry.get("requestId"):
+            raise _refuse(name, "not the signed request its index entry names")
+        if not EVIDENCE_CHECKS:
+            raise _refuse(name, "this Citizen Vault cannot check signed requests")
+        if problems := [problem for check in EVIDENCE_CHECKS for problem in check(download)]:
+            raise _refuse(name, f"the signed request does not verify ({problems[0]})")
+        listed.add(name)
+    if unlisted := sorted(in_folder - listed):
+        raise _refuse(unlisted[0], f"a signed request not listed in {podexport.SIGNED_REQUESTS}")
+    return len(listed)
 
 
 @transaction.atomic
@@ -242,7 +291,8 @@ def import_archive(*, owner: User, data: bytes) -> tuple[Pod, Checked]:
     entries = [
         accesslog.Entry(
             AccessEvent.Action.POD_IMPORTED,
-            reason=f"{len(checked.credentials)} credentials, {len(checked.documents)} documents",
+            reason=f"{len(checked.credentials)} credentials, {len(checked.documents)} documents"
+            + (f", {checked.signed_requests} signed requests checked" if checked.signed_requests else ""),
         )
     ]
     for credential in checked.credentials:

@@ -162,3 +162,34 @@ def test_a_data_key_rotation_re_encrypts_documents_and_the_ready_export(citizen,
     document = PodDocument.objects.get(pod=citizen.pod)
     download = citizen.get(f"/api/v1/pod/documents/{document.pk}")
     assert download.status_code == 200 and MARKER.encode() in download.content
+
+
+def test_the_export_carries_each_signed_request_as_its_download(
+    citizen, issued, employer, settings, django_capture_on_commit_callbacks
+):
+    from consent import requestformat
+
+    from .signedrequests import signed_requests
+
+    made = signed_requests(employer, settings)
+    with django_capture_on_commit_callbacks(execute=True):
+        export_id = citizen.post(EXPORTS).json()["id"]
+    archive = archive_of(citizen, export_id)
+    index = json.loads(archive.read(podexport.SIGNED_REQUESTS))
+    assert [entry["requestId"] for entry in index] == [request_id for request_id, _ in made]
+    for entry, (request_id, raw) in zip(index, made, strict=True):
+        assert entry["organisation"] == "Acme Recruiting" and entry["signer"] == "organisation"
+        download = json.loads(archive.read(entry["file"]))
+        assert download == citizen.get(f"/api/v1/pod/access-requests/{request_id}/evidence").json()
+        assert download["signedRequest"].encode() == raw  # the bytes as the requester sent them
+        assert requestformat.verify_evidence(download) == []
+    assert set(json.loads(archive.read("manifest.json"))["files"]) >= {e["file"] for e in index}
+    summary = archive.read("summary.md").decode()
+    assert "## Signed requests (2)" in summary and index[0]["file"] in summary
+    assert "python -m consent.verify_request" in summary
+
+
+def test_an_export_without_signed_requests_says_so(citizen, ready_export):
+    archive = archive_of(citizen, ready_export)
+    assert json.loads(archive.read(podexport.SIGNED_REQUESTS)) == []
+    assert "## Signed requests (0)" in archive.read("summary.md").decode()

@@ -207,3 +207,65 @@ def test_an_archive_from_an_issuer_this_vault_does_not_know_is_a_422_naming_the_
     issuer = credential["issuer"]["id"] if isinstance(credential["issuer"], dict) else credential["issuer"]
     assert f"its issuer {issuer} is not known to this Citizen Vault" in body["detail"]
     assert state(other_citizen.pod) == before
+
+
+@pytest.fixture
+def moved_with_signed_requests(citizen, issued, employer, settings, django_capture_on_commit_callbacks):
+    """An export of a pod that received two signed requests, the pod then erased."""
+    from .signedrequests import signed_requests
+
+    signed_requests(employer, settings)
+    with django_capture_on_commit_callbacks(execute=True):
+        export_id = citizen.post("/api/v1/pod/exports").json()["id"]
+    archive = citizen.get(f"/api/v1/pod/exports/{export_id}/archive").content
+    PodErasure.objects.create(
+        pod=citizen.pod, requested_at=timezone.now(), due_at=timezone.now() - timedelta(1)
+    )
+    assert erasure.erase(citizen.pod.pk)
+    return archive
+
+
+def test_the_signed_requests_are_checked_on_import_and_not_kept(moved_with_signed_requests, other_citizen):
+    from vault.models import RequestEvidence
+
+    response = send(other_citizen, moved_with_signed_requests)
+    assert response.status_code == 201, response.content
+    assert response.json()["signedRequestsChecked"] == 2
+    imported = AccessEvent.objects.get(pod=other_citizen.pod, action="pod.imported")
+    assert imported.reason == "1 credentials, 0 documents, 2 signed requests checked"
+    assert not RequestEvidence.objects.filter(pod=other_citizen.pod).exists()
+
+
+def _signed(archive: bytes) -> tuple[str, dict]:
+    source = zipfile.ZipFile(io.BytesIO(archive))
+    name = json.loads(source.read("signed-requests.json"))[0]["file"]
+    return name, json.loads(source.read(name))
+
+
+@pytest.mark.parametrize("tamper", ["purpose-edited", "digest-fixed-too", "unlisted", "index-points-nowhere"])
+def test_an_archive_whose_signed_request_does_not_verify_is_refused(
+    moved_with_signed_requests, other_citizen, tamper
+):
+    archive = moved_with_signed_requests
+    name, download = _signed(archive)
+    signed = json.loads(download["signedRequest"])
+    if tamper in ("purpose-edited", "digest-fixed-too"):
+        signed["purposeDescription"] = "Anything we like."
+        download["signedRequest"] = json.dumps(signed)
+        if tamper == "digest-fixed-too":
+            download["sha256"] = hashlib.sha256(download["signedRequest"].encode()).hexdigest()
+        bad = rezip(archive, change={name: json.dumps(download).encode()}, fix_manifest=True)
+        failed, why = name, "does not verify"
+    elif tamper == "unlisted":
+        index = json.loads(zipfile.ZipFile(io.BytesIO(archive)).read("signed-requests.json"))
+        bad = rezip(
+            archive, change={"signed-requests.json": json.dumps(index[1:]).encode()}, fix_manifest=True
+        )
+        failed, why = name, "not listed"
+    else:
+        bad = rezip(archive, change={name: None}, fix_manifest=True)
+        failed, why = "signed-requests.json", "lacks"
+    before = state(other_citizen.pod)
+    body = assert_problem(send(other_citizen, bad), 422, "import-refused")
+    assert body["failed"] == failed and why in body["detail"], body
+    assert state(other_citizen.pod) == before

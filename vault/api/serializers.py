@@ -374,3 +374,9 @@ class ImportResultSerializer(serializers.Serializer):
     holderDid = serializers.CharField()
     credentials = serializers.IntegerField()
     documents = serializers.IntegerField()
+    signedRequestsChecked = serializers.IntegerField(
+        help_text=(
+            "Signed access requests in the archive, each verified; not kept here (they are the "
+            "evidence of requests to the instance the archive came from: docs/api.md)."
+        )
+    )

@@ -510,5 +510,6 @@ class PodImportView(APIView):
             "holderDid": checked.holder_did,
             "credentials": len(checked.credentials),
             "documents": len(checked.documents),
+            "signedRequestsChecked": checked.signed_requests,
         }
         return Response(ImportResultSerializer(result).data, status=status.HTTP_201_CREATED)
