@@ -46,17 +46,18 @@ def _integrity_failure(reason: str, aad: bytes) -> DecryptionError:
 
 
 @lru_cache(maxsize=256)
-def _aead(key: bytes) -> AESGCM:
+def cipher(key: bytes) -> AESGCM:
     """The prepared cipher for ``key``: a read opens many records under one data key, and
     preparing the cipher costs as much as sealing 2 KB. The process holds the KEKs (or a KMS
-    client able to unwrap) anyway, so keeping the ciphers of recently used keys adds no power."""
+    client able to unwrap) anyway, so keeping the ciphers of recently used keys adds no power.
+    For callers that frame their own records (vault.crypto's format 2); others use seal/unseal."""
     return AESGCM(key)
 
 
 def seal(key: bytes, plaintext: bytes, *, aad: bytes) -> bytes:
     """AES-256-GCM with a fresh random nonce; returns nonce ‖ ciphertext ‖ tag."""
     nonce = os.urandom(NONCE_BYTES)
-    return nonce + _aead(key).encrypt(nonce, plaintext, aad)
+    return nonce + cipher(key).encrypt(nonce, plaintext, aad)
 
 
 def unseal(key: bytes, sealed: bytes, *, aad: bytes) -> bytes:
@@ -65,20 +66,9 @@ def unseal(key: bytes, sealed: bytes, *, aad: bytes) -> bytes:
     if len(sealed) < NONCE_BYTES + TAG_BYTES:
         raise _integrity_failure("ciphertext too short", aad)
     try:
-        return _aead(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], aad)
+        return cipher(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], aad)
     except InvalidTag as exc:
         raise _integrity_failure("ciphertext failed authentication", aad) from exc
-
-
-def try_unseal(key: bytes, sealed: bytes, *, aad: bytes) -> bytes | None:
-    """unseal(), but None instead of an error, and nothing logged: for a caller that tries one
-    record format before another and reports the failure itself if none opens."""
-    if len(sealed) < NONCE_BYTES + TAG_BYTES:
-        return None
-    try:
-        return _aead(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], aad)
-    except InvalidTag:
-        return None
 
 
 def _decode_key(kid: str, text: str) -> bytes:

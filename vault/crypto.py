@@ -26,14 +26,18 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 
+from cryptography.exceptions import InvalidTag
+
 from core.keyring import (
     KEY_BYTES,
+    NONCE_BYTES,
+    TAG_BYTES,
     DecryptionError,
     SealedColumn,
     WrappedSecret,
+    cipher,
     keyring,
     seal,
-    try_unseal,
     unseal,
 )
 
@@ -113,19 +117,23 @@ KIND_CODES = {
 _VERSION = struct.Struct(">I")
 
 
-def _uuid(value: uuid.UUID | str) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+_V2_BODY = 1 + NONCE_BYTES  # where a format-2 record's ciphertext starts (after marker and nonce)
+_UUID = uuid.UUID
 
 
 @lru_cache(maxsize=4096)
-def _v2_prefix(pod_id: uuid.UUID, kind: str) -> bytes:
-    return AAD_V2_MAGIC + bytes([KIND_CODES[kind]]) + pod_id.bytes
+def _v2_prefix(pod_id: uuid.UUID | str, kind: str) -> bytes:
+    pod_uuid = pod_id if type(pod_id) is _UUID else _UUID(str(pod_id))
+    return AAD_V2_MAGIC + bytes([KIND_CODES[kind]]) + pod_uuid.bytes
 
 
 def resource_aad_v2(pod_id: uuid.UUID, kind: str, resource_id: uuid.UUID | str, version: int) -> bytes:
     """Format 2's associated data: the same pod, kind, resource and version as resource_aad,
-    in fixed-length binary fields."""
-    return _v2_prefix(_uuid(pod_id), kind) + _uuid(resource_id).bytes + _VERSION.pack(version)
+    in fixed-length binary fields (the magic and kind's code, the pod's 16 bytes, the
+    resource's 16 bytes, the version's 4). Built with as few Python steps as it takes: it is
+    made twice per record read and written."""
+    resource = resource_id if type(resource_id) is _UUID else _UUID(str(resource_id))
+    return b"".join((_v2_prefix(pod_id, kind), resource.bytes, _VERSION.pack(version)))
 
 
 def new_data_key(pod_id: uuid.UUID) -> tuple[bytes, WrappedSecret]:
@@ -195,17 +203,25 @@ class PodKeys:
 def seal_for_pod(
     key: bytes, pod_id: uuid.UUID, kind: str, resource_id, version: int, plaintext: bytes
 ) -> bytes:
-    """Seal a record of the pod in format 2."""
-    return SEALED_V2 + seal(key, plaintext, aad=resource_aad_v2(pod_id, kind, resource_id, version))
+    """Seal a record of the pod in format 2: 0xA2 ‖ nonce ‖ ciphertext ‖ tag, as seal() would
+    frame it behind the marker, joined in one copy."""
+    nonce = os.urandom(NONCE_BYTES)
+    aad = resource_aad_v2(pod_id, kind, resource_id, version)
+    return b"".join((SEALED_V2, nonce, cipher(key).encrypt(nonce, plaintext, aad)))
 
 
 def open_for_pod(key: bytes, pod_id: uuid.UUID, kind: str, resource_id, version: int, sealed: bytes) -> bytes:
     """Open a record of the pod sealed in either format; raises DecryptionError (logged) if it
-    does not open as a record of this pod, kind, resource and version."""
-    if sealed[:1] == SEALED_V2:
-        opened = try_unseal(key, sealed[1:], aad=resource_aad_v2(pod_id, kind, resource_id, version))
-        if opened is not None:
-            return opened
+    does not open as a record of this pod, kind, resource and version. A format-2 record is
+    opened in place (a memoryview of its nonce and ciphertext, no copies)."""
+    if sealed[:1] == SEALED_V2 and len(sealed) >= _V2_BODY + TAG_BYTES:
+        view = memoryview(sealed)
+        try:
+            return cipher(key).decrypt(
+                view[1:_V2_BODY], view[_V2_BODY:], resource_aad_v2(pod_id, kind, resource_id, version)
+            )
+        except InvalidTag:
+            pass  # not format 2 after all (a format-1 nonce starting with 0xA2), or tampered
     return unseal(key, sealed, aad=resource_aad(pod_id, kind, resource_id, version))
 
 

@@ -291,13 +291,13 @@ def test_a_tampered_ciphertext_is_an_integrity_failure_not_a_leak(issued, citize
 
 def _format_1(key: bytes, pod_id, resource_id, plaintext: bytes, *, nonce_first: int | None = None) -> bytes:
     """A record as seal_for_pod made it before format 2 (optionally with a chosen first nonce byte)."""
-    from core.keyring import _aead
+    from core.keyring import cipher
 
     nonce = os.urandom(NONCE_BYTES)
     if nonce_first is not None:
         nonce = bytes([nonce_first]) + nonce[1:]
     aad = crypto.resource_aad(pod_id, CREDENTIAL_KIND, resource_id, 1)
-    return nonce + _aead(key).encrypt(nonce, plaintext, aad)
+    return nonce + cipher(key).encrypt(nonce, plaintext, aad)
 
 
 def test_a_record_sealed_in_format_1_still_opens(citizen):
