@@ -681,6 +681,30 @@ def _first_foreign_attempt(organisation: Organisation, grant: Grant) -> bool:
     return bool(cache.add(key, 1, timeout=FOREIGN_ATTEMPT_WINDOW_SECONDS))
 
 
+def _grant_for_attempt(
+    organisation: Organisation, grant_id: Any, purpose: str
+) -> tuple[Grant, AccessContext, str | None]:
+    """In the caller's transaction, the grant locked as its limit asks (``_locked_grant``) and
+    the log context of this attempt on it; GrantNotFound when there is no such grant. The third
+    member is None when ``organisation`` is its grantee; for another organisation, the reason to
+    log the attempt with ("not-grantee" the first time in the window, "" after), the caller then
+    refusing with a GrantNotFound (``_not_given``) like a missing grant's."""
+    grant = _locked_grant(grant_id)
+    if grant is None:
+        raise _not_given()
+    known_purpose = purpose if purpose in Purpose.values else ""
+    context = AccessContext.for_organisation(
+        organisation, purpose=known_purpose, grant_id=grant.pk, request_id=grant.request_id
+    )
+    if grant.grantee_id == organisation.pk:
+        return grant, context, None
+    return grant, context, "not-grantee" if _first_foreign_attempt(organisation, grant) else ""
+
+
+def _not_given() -> GrantNotFound:
+    return GrantNotFound("No grant with that id was given to your organisation.")
+
+
 def _check_read_arguments(purpose: str, credential_type: str | None) -> None:
     """Raises UnknownCredentialType or UnknownPurpose for a type or purpose this service does not know."""
     if credential_type is not None:
@@ -761,18 +785,10 @@ def read_under_grant(
     asked_claims = _checked_read_claims(claims, credential_type)
     refusal: Exception
     with transaction.atomic():
-        grant = _locked_grant(grant_id)
-        if grant is None:
-            raise GrantNotFound("No grant with that id was given to your organisation.")
-        known_purpose = purpose if purpose in Purpose.values else ""
-        context = AccessContext.for_organisation(
-            organisation, purpose=known_purpose, grant_id=grant.pk, request_id=grant.request_id
-        )
+        grant, context, foreign = _grant_for_attempt(organisation, grant_id, purpose)
         reason = ""
-        if grant.grantee_id != organisation.pk:
-            refusal = GrantNotFound("No grant with that id was given to your organisation.")
-            if _first_foreign_attempt(organisation, grant):
-                reason = "not-grantee"
+        if foreign is not None:
+            refusal, reason = _not_given(), foreign
         else:
             try:
                 _check_read_arguments(purpose, credential_type)
@@ -845,18 +861,10 @@ def _under_grant_for_documents(
     the log says which (``out-of-scope`` or ``document-not-found``)."""
     refusal: Exception
     with transaction.atomic():
-        grant = _locked_grant(grant_id)
-        if grant is None:
-            raise GrantNotFound("No grant with that id was given to your organisation.")
-        known_purpose = purpose if purpose in Purpose.values else ""
-        context = AccessContext.for_organisation(
-            organisation, purpose=known_purpose, grant_id=grant.pk, request_id=grant.request_id
-        )
+        grant, context, foreign = _grant_for_attempt(organisation, grant_id, purpose)
         reason, document_type = "", ""
-        if grant.grantee_id != organisation.pk:
-            refusal = GrantNotFound("No grant with that id was given to your organisation.")
-            if _first_foreign_attempt(organisation, grant):
-                reason = "not-grantee"
+        if foreign is not None:
+            refusal, reason = _not_given(), foreign
         else:
             try:
                 _check_read_arguments(purpose, None)
