@@ -21,6 +21,7 @@ from tests.oidc_op.process import (
     CLIENT_SECRET,
     PASSWORD,
     citizen,
+    portal_signing_in_at,
     running_provider,
 )
 from vault.models import Pod
@@ -49,13 +50,8 @@ def provider():
 
 @pytest.fixture
 def oidc_on(settings, provider):
-    settings.OIDC_ISSUER = provider.issuer
-    settings.OIDC_CLIENT_ID = CLIENT_ID
-    settings.OIDC_CLIENT_SECRET = CLIENT_SECRET
-    settings.OIDC_SCOPES = "openid email egovnrn"
-    oidc._app.cache_clear()
-    yield provider
-    oidc._app.cache_clear()
+    with portal_signing_in_at(provider, settings):
+        yield provider
 
 
 def at_provider(authorize_url: str, username: str, http: requests.Session | None = None) -> str:

@@ -15,12 +15,11 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from accounts import oidc
 from accounts.models import Organisation
 from consent.services import approve_request, file_access_request
 from credentials.services import accredit_issuer
 from tests.conftest import diploma, make_citizen, make_organisation
-from tests.oidc_op.process import CLIENT_ID, CLIENT_SECRET, citizen, running_provider
+from tests.oidc_op.process import citizen, portal_signing_in_at, running_provider
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 DATA = Path(__file__).resolve().parent / "data"
@@ -204,15 +203,12 @@ def screenshot(page, name: str, tmp_path: Path, *, full_page: bool = True) -> Pa
 @pytest.fixture
 def federal_login(live_server, settings):
     """The test provider, knowing the live server's redirect URIs, and the portal configured for it."""
-    with running_provider(
-        users={"an": citizen(NATIONAL_ID.removeprefix("BE:"), "an@example.org")},
-        redirect_uris=[f"{live_server.url}/portal/oidc/callback/"],
-        post_logout_redirect_uris=[f"{live_server.url}/portal/login/"],
-    ) as provider:
-        settings.OIDC_ISSUER = provider.issuer
-        settings.OIDC_CLIENT_ID = CLIENT_ID
-        settings.OIDC_CLIENT_SECRET = CLIENT_SECRET
-        settings.OIDC_SCOPES = "openid email egovnrn"
-        oidc._app.cache_clear()
+    with (
+        running_provider(
+            users={"an": citizen(NATIONAL_ID.removeprefix("BE:"), "an@example.org")},
+            redirect_uris=[f"{live_server.url}/portal/oidc/callback/"],
+            post_logout_redirect_uris=[f"{live_server.url}/portal/login/"],
+        ) as provider,
+        portal_signing_in_at(provider, settings),
+    ):
         yield provider
-        oidc._app.cache_clear()

@@ -74,3 +74,20 @@ def running_provider(
                 process.wait()
             if process.stdout is not None:
                 process.stdout.close()
+
+
+@contextlib.contextmanager
+def portal_signing_in_at(provider: Provider, settings) -> Iterator[Provider]:
+    """The portal configured as ``provider``'s client (through pytest-django's ``settings``), its
+    cached OIDC client dropped before and after so that it reads this provider's discovery."""
+    from accounts import oidc  # the test process's, never the provider's (serve.py)
+
+    settings.OIDC_ISSUER = provider.issuer
+    settings.OIDC_CLIENT_ID = CLIENT_ID
+    settings.OIDC_CLIENT_SECRET = CLIENT_SECRET
+    settings.OIDC_SCOPES = "openid email egovnrn"
+    oidc._app.cache_clear()
+    try:
+        yield provider
+    finally:
+        oidc._app.cache_clear()
