@@ -46,6 +46,7 @@ class ProviderSettings:
     client_secret: str
     scopes: str
     algorithms: tuple[str, ...]
+    required_acr: tuple[str, ...]  # acceptable acr values; empty: any
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ def provider_settings() -> ProviderSettings | None:
         client_secret=settings.OIDC_CLIENT_SECRET,
         scopes=" ".join(scopes),
         algorithms=tuple(settings.OIDC_ID_TOKEN_ALGORITHMS),
+        required_acr=tuple(settings.OIDC_REQUIRED_ACR),
     )
 
 
@@ -136,9 +138,14 @@ def redirect_uri(request: HttpRequest) -> str:
 
 def begin(request: HttpRequest) -> HttpResponse:
     """The redirect to the provider's authorization endpoint; state, nonce and the PKCE
-    verifier stay in the session. Raises SignInRefused if the provider cannot be reached."""
+    verifier stay in the session, and ``acr_values`` asks for the levels of assurance
+    OIDC_REQUIRED_ACR accepts (complete() checks the answer: the request is only a wish).
+    Raises SignInRefused if the provider cannot be reached."""
+    app = _client()
+    config = provider_settings()
+    extra = {"acr_values": " ".join(config.required_acr)} if config and config.required_acr else {}
     try:
-        return _client().authorize_redirect(request, redirect_uri(request))
+        return app.authorize_redirect(request, redirect_uri(request), **extra)
     except (OAuthError, requests.RequestException, ValueError) as exc:
         raise SignInRefused(
             "The sign-in service cannot be reached.", reason="provider-unreachable", why=type(exc).__name__
@@ -150,9 +157,11 @@ def complete(request: HttpRequest) -> Identity:
     PKCE verifier), verify the ID token, and return who signed in.
 
     Raises SignInRefused (with a reason slug) for an error answer, a wrong or used state, a
-    code the provider refuses, an ID token that does not verify, or no valid national identifier.
+    code the provider refuses, an ID token that does not verify, an ID token whose ``acr`` is
+    not one OIDC_REQUIRED_ACR accepts (``acr-not-accepted``), or no valid national identifier.
     """
     app = _client()
+    required_acr = tuple(settings.OIDC_REQUIRED_ACR)
     try:
         token = app.authorize_access_token(request)
     except OAuthError as exc:
@@ -167,6 +176,12 @@ def complete(request: HttpRequest) -> Identity:
     claims = token.get("userinfo")
     if not claims:
         raise _refused("id-token-missing", "no ID token in the token response")
+    if required_acr:
+        acr = claims.get("acr")
+        if not isinstance(acr, str) or acr not in required_acr:
+            # The acr names a means of sign-in, not a person: it may go to the log.
+            why = "no acr claim" if acr is None else f"acr {str(acr)[:100]!r} is not accepted"
+            raise _refused("acr-not-accepted", why)
     subject = str(claims["sub"])
     claim = settings.OIDC_NATIONAL_ID_CLAIM
     email_claim = settings.OIDC_EMAIL_CLAIM

@@ -255,6 +255,9 @@ OIDC_EMAIL_CLAIM = env("OIDC_EMAIL_CLAIM", "email")
 OIDC_ID_TOKEN_ALGORITHMS = env_list("OIDC_ID_TOKEN_ALGORITHMS", "RS256,PS256,ES256")
 OIDC_REDIRECT_URI = env("OIDC_REDIRECT_URI").strip()  # default: the request's origin + /portal/oidc/callback/
 OIDC_POST_LOGOUT_REDIRECT_URI = env("OIDC_POST_LOGOUT_REDIRECT_URI").strip()
+# The levels of assurance (the ID token's acr) a sign-in must have, comma-separated, e.g.
+# FAS's urn:be:fedict:iam:fas:Level500 (eID) and ...:Level450 (itsme). Empty: any level.
+OIDC_REQUIRED_ACR = env_list("OIDC_REQUIRED_ACR")
 if {alg for alg in OIDC_ID_TOKEN_ALGORITHMS if not alg.startswith(("RS", "PS", "ES", "Ed"))}:
     raise ImproperlyConfigured("OIDC_ID_TOKEN_ALGORITHMS: only asymmetric algorithms (RS*, PS*, ES*, EdDSA).")
 # OAuth 2.0 client credentials (POST /oauth2/token): lifetime of an access token, and the

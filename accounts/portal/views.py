@@ -1,12 +1,15 @@
 """Signing in and out of the portal: the password form (the demo) and OpenID Connect."""
 
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from .. import oidc
@@ -14,6 +17,15 @@ from ..errors import SignInRefused
 from .forms import ThrottledAuthenticationForm
 
 NEXT_KEY = "citizen_vault_oidc_next"
+
+# The means of sign-in behind the federal login's levels of assurance: its acr values end in
+# the CSAM level (urn:be:fedict:iam:fas:Level500 ...). Any other acr is shown as it is.
+FAS_LEVEL_NAMES = {
+    "500": gettext_lazy("eID card with a card reader"),
+    "450": "itsme",
+    "400": gettext_lazy("Security code by text message or app"),
+    "200": gettext_lazy("Username and password"),
+}
 
 
 class SignInView(auth_views.LoginView):
@@ -80,3 +92,22 @@ def refusal_message(exc: SignInRefused) -> str:
     if exc.reason == "state-mismatch":
         return _("This sign-in was already used or has expired. Please sign in again.")
     return _("The sign-in could not be completed. Please try again.")
+
+
+def means_of_sign_in(acr: str) -> str:
+    """The means of sign-in an acr value stands for, in words when we know it."""
+    level = re.search(r"Level(\d+)$", acr)
+    return str(FAS_LEVEL_NAMES.get(level.group(1), acr)) if level else acr
+
+
+@require_GET
+def assurance_refused(request: HttpRequest) -> HttpResponse:
+    """Where a citizen lands when the provider signed them in with a means of sign-in below the
+    level of assurance OIDC_REQUIRED_ACR asks for: what happened, what is accepted, try again.
+    Its own URL, so that the language switcher (which reloads the page) does not replay the
+    callback."""
+    if not (oidc.enabled() and settings.OIDC_REQUIRED_ACR):
+        raise Http404("No level of assurance is required.")
+    accepted = list(dict.fromkeys(means_of_sign_in(acr) for acr in settings.OIDC_REQUIRED_ACR))
+    context = {"accepted": accepted, "oidc_provider": settings.OIDC_PROVIDER_NAME}
+    return render(request, "portal/assurance_refused.html", context)

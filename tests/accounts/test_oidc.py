@@ -30,6 +30,9 @@ CALLBACK = "http://testserver/portal/oidc/callback/"
 AFTER_LOGOUT = "http://testserver/portal/login/"
 NRN = "85073003328"
 VICTIM_NRN = "90010112345"
+EID = "urn:be:fedict:iam:fas:Level500"
+ITSME = "urn:be:fedict:iam:fas:Level450"
+PASSWORD_ONLY = "urn:be:fedict:iam:fas:Level200"
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +44,8 @@ def provider():
         "taken-address": citizen("77020200123", "someone@example.org"),
         "mallory": citizen("66060600123", "mallory@example.org", misbehave="tamper", tampered_nrn=VICTIM_NRN),
         "eve": citizen("55050500123", "eve@example.org", misbehave="audience"),
+        "an-with-eid": citizen(NRN, "an@example.org", acr=EID),
+        "an-with-a-password": citizen(NRN, "an@example.org", acr=PASSWORD_ONLY),
     }
     with running_provider(
         users=users, redirect_uris=[CALLBACK], post_logout_redirect_uris=[AFTER_LOGOUT]
@@ -369,6 +374,73 @@ def test_a_deactivated_citizen_cannot_sign_in(db, oidc_on, caplog):
     sign_in(client)
     assert signed_in_user(client) is None
     assert refused_with(caplog, "account-inactive")
+
+
+# Level of assurance (OIDC_REQUIRED_ACR)
+
+
+@pytest.fixture
+def eid_or_itsme_required(settings, oidc_on):
+    settings.OIDC_REQUIRED_ACR = [EID, ITSME]
+    return oidc_on
+
+
+def test_without_a_required_level_no_acr_is_asked_for_and_any_is_taken(db, oidc_on):
+    assert "acr_values" not in parse_qs(urlsplit(start(Client())).query)
+    for username in ("an", "an-with-a-password"):
+        client = Client()
+        sign_in(client, username)
+        assert signed_in_user(client) is not None
+
+
+def test_the_required_levels_are_asked_for_and_a_sign_in_at_one_of_them_is_taken(
+    db, eid_or_itsme_required, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    client = Client()
+    authorize = start(client)
+    assert parse_qs(urlsplit(authorize).query)["acr_values"] == [f"{EID} {ITSME}"]
+    answer = client.get(local(at_provider(authorize, "an-with-eid")))
+    assert answer.status_code == 302 and answer["Location"] == "/portal/"
+    assert signed_in_user(client) is not None
+    assert "sign-in refused" not in caplog.text
+
+
+@pytest.mark.parametrize("username", ["an-with-a-password", "an"])  # too low a level; no acr at all
+def test_a_sign_in_below_the_required_level_is_refused_with_a_page_saying_what_is_accepted(
+    db, eid_or_itsme_required, caplog, username
+):
+    caplog.set_level(logging.DEBUG)
+    client = Client()
+    _, answer = sign_in(client, username)
+    assert answer.status_code == 302 and answer["Location"] == "/portal/oidc/refused/"
+    assert signed_in_user(client) is None
+    assert not User.objects.exists() and not Pod.objects.exists()  # no account, no pod opened
+    assert refused_with(caplog, "acr-not-accepted")
+    assert NRN not in caplog.text and "an@example.org" not in caplog.text
+    page = client.get(answer["Location"])
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "not secure enough to open your pod" in text and "You are not logged in" in text
+    assert "<li>eID card with a card reader</li><li>itsme</li>" in text
+    assert 'href="/portal/oidc/start/"' in text  # try again
+    assert signed_in_user(client) is None
+    # Trying again with the eID goes through.
+    client.get(local(at_provider(start(client), "an-with-eid")))
+    assert signed_in_user(client) is not None
+
+
+def test_the_refusal_page_is_in_the_citizens_language(db, eid_or_itsme_required, settings):
+    settings.OIDC_REQUIRED_ACR = [EID, "urn:example:unknown-level"]
+    page = Client().get("/portal/oidc/refused/", HTTP_ACCEPT_LANGUAGE="nl-BE").content.decode()
+    assert 'lang="nl"' in page and "Opnieuw proberen" in page
+    assert "<li>eID-kaart met kaartlezer</li><li>urn:example:unknown-level</li>" in page
+    fr = Client().get("/portal/oidc/refused/", HTTP_ACCEPT_LANGUAGE="fr-BE").content.decode()
+    assert "Carte eID avec lecteur de carte" in fr
+
+
+def test_without_a_required_level_there_is_no_refusal_page(db, oidc_on):
+    assert Client().get("/portal/oidc/refused/").status_code == 404
 
 
 # Session lifetimes (password and OpenID Connect sessions alike)

@@ -1,7 +1,7 @@
 """Signing in through OpenID Connect in a real browser: the citizen goes to the provider's login
 page (tests/oidc_op, its own process), comes back signed in, and the story goes on; signing
-out ends the provider's session too. The login page with its button, in four languages, is
-checked by axe-core."""
+out ends the provider's session too. The login page with its button, and the page of a sign-in
+below the required level of assurance, in four languages, are checked by axe-core."""
 
 import re
 
@@ -14,6 +14,7 @@ from vault.models import AccessEvent
 
 from .conftest import Watched, screenshot
 
+TRY_AGAIN = {"en": "Try again", "nl": "Opnieuw proberen", "fr": "Réessayer", "de": "Erneut versuchen"}
 BUTTONS = {
     "en": "Sign in with CSAM",
     "nl": "Aanmelden met CSAM",
@@ -80,13 +81,18 @@ def test_the_citizen_signs_in_through_the_federal_login_and_the_story_goes_on(
 
 @pytest.mark.parametrize("language", ["nl", "fr", "de", "en"])
 def test_the_login_page_with_the_federal_login_is_clean_in_every_language(
-    transactional_db, federal_login, open_context, language
+    transactional_db, federal_login, open_context, settings, language
 ):
+    settings.OIDC_REQUIRED_ACR = ["urn:be:fedict:iam:fas:Level500", "urn:be:fedict:iam:fas:Level450"]
     for width in (1280, 375):
         watched = Watched(open_context(language=language, width=width).new_page())
         watched.page.goto("/portal/login/")
         expect(watched.page.get_by_role("link", name=BUTTONS[language])).to_be_visible()
         assert watched.page.locator("html").get_attribute("lang") == language
+        assert watched.axe_violations() == []
+        assert watched.horizontal_overflow() <= 0
+        watched.page.goto("/portal/oidc/refused/")
+        expect(watched.page.get_by_role("link", name=TRY_AGAIN[language])).to_be_visible()
         assert watched.axe_violations() == []
         assert watched.horizontal_overflow() <= 0
         assert watched.errors == []

@@ -42,7 +42,8 @@ LOGIN_URL = "/login/"
 SESSION_COOKIE_NAME = "op_sessionid"
 CSRF_COOKIE_NAME = "op_csrftoken"
 
-# username -> {"password", "egovNRN", "email"}: the provider's citizens (serve.py's --users).
+# username -> {"password", "egovNRN", "email", optionally "acr", "misbehave"}: the provider's
+# citizens (serve.py's --users).
 OP_USERS = json.loads(os.environ.get("OP_USERS", "{}"))
 
 OAUTH2_PROVIDER = {

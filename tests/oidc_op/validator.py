@@ -15,7 +15,8 @@ class Validator(OAuth2Validator):
     Some test users make the provider misbehave, so that the relying party's checks are tried
     through the real flow: ``"misbehave": "tamper"`` changes the national register number in the
     ID token after it was signed (``"tampered_nrn"``); ``"misbehave": "audience"`` signs an ID
-    token for another client.
+    token for another client. ``"acr"`` is the level of assurance the ID token names (as FAS
+    names the means the citizen used); without it the ID token has no ``acr``.
     """
 
     oidc_claim_scope = {**OAuth2Validator.oidc_claim_scope, "egovNRN": "egovnrn"}
@@ -36,6 +37,8 @@ class Validator(OAuth2Validator):
         person = self._person(request)
         if person.get("misbehave") == "audience":
             id_token["aud"] = "some-other-relying-party"
+        if person.get("acr"):
+            id_token["acr"] = person["acr"]
         signed = super().finalize_id_token(id_token, token, token_handler, request)
         if person.get("misbehave") == "tamper":
             header, payload, signature = signed.split(".")

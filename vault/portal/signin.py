@@ -27,6 +27,8 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
         user, created = services.citizen_signing_in(national_id=identity.national_id, email=identity.email)
     except SignInRefused as exc:
         oidc.log_refusal(exc)
+        if exc.reason == "acr-not-accepted":  # not signed in; a page saying what is accepted
+            return redirect("portal:oidc-assurance-refused")
         messages.error(request, refusal_message(exc))
         return redirect("portal:login")
     request.session.pop(NEXT_KEY, None)
