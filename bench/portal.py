@@ -12,7 +12,8 @@ the same run. Figures are printed, not asserted; the issue's target is 100 ms pe
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cv_bench DEBUG=1 .venv/bin/python bench/portal.py
 
 Options: --requests N (per page, default 20), --credentials N (200), --entries N (10000),
---profile PAGE (cProfile of one request of the page whose name contains PAGE). Each page's SQL
+--profile PAGE (cProfile of one request of the page whose name contains PAGE), --explain PAGE
+(PostgreSQL's EXPLAIN ANALYZE of each SELECT one request of PAGE makes). Each page's SQL
 statements are counted on one request besides the timed ones (a figure the machine's load does
 not change), and the load average is printed.
 """
@@ -163,6 +164,19 @@ def measure(client: Client, path: str, requests: int) -> dict[str, float]:
     }
 
 
+def explain(client: Client, path: str) -> None:
+    """EXPLAIN ANALYZE each read-only SELECT of one request of ``path`` (PostgreSQL)."""
+    with CaptureQueriesContext(connection) as queries:
+        client.get(path, HTTP_ACCEPT_LANGUAGE="nl-BE")
+    with connection.cursor() as cursor:
+        for query in queries.captured_queries:
+            sql = query["sql"]
+            if not sql.startswith("SELECT") or "FOR UPDATE" in sql or "FOR NO KEY UPDATE" in sql:
+                continue
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
+            print(sql[:300], *(row[0] for row in cursor.fetchall()), "", sep="\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -173,11 +187,17 @@ def main() -> None:
     parser.add_argument(
         "--profile", metavar="PAGE", help="also print where one request of PAGE spends its time"
     )
+    parser.add_argument(
+        "--explain", metavar="PAGE", help="also print the plan of each SELECT one request of PAGE makes"
+    )
     args = parser.parse_args()
 
     with throwaway_database():
         seeding = time.perf_counter()
         ids = seed(args.credentials, args.entries)
+        if connection.vendor == "postgresql":  # the planner's statistics, as autovacuum keeps them
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         seeding = time.perf_counter() - seeding
         anonymous = Client()
         ceiling = measure(anonymous, "/portal/login/", args.requests)
@@ -205,6 +225,8 @@ def main() -> None:
             profiler = cProfile.Profile()
             profiler.runcall(client.get, path, HTTP_ACCEPT_LANGUAGE="nl-BE")
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+        if args.explain:
+            explain(client, next(path for name, path in pages.items() if args.explain in name))
 
     print(
         f"database: {connection.vendor}; pod: {args.credentials} credentials, {ids['entries']} log entries "

@@ -7,8 +7,9 @@ are also returned as a table, for screen readers and for anyone who prefers them
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from django.db.models import Count, Max, Min, QuerySet
+from django.db.models import Count, Max, Min, Q, QuerySet
 from django.db.models.functions import TruncDay, TruncMonth
 from django.utils.formats import date_format
 from django.utils.html import escape
@@ -36,23 +37,62 @@ class Chart:
     total: int
 
 
-def accesses_per_organisation(events: QuerySet[AccessEvent]) -> Chart | None:
-    """Bars per day (a period of a month or less) or per month, stacked by organisation; None
-    when no organisation accessed anything in ``events``."""
-    accesses = events.filter(
-        actor_kind=AccessEvent.ActorKind.ORGANISATION, action__in=ACCESS_ACTIONS, pruned_at__isnull=True
-    ).order_by()
-    span = accesses.aggregate(first=Min("occurred_at"), last=Max("occurred_at"))
-    first, last = span["first"], span["last"]
-    if first is None or last is None:
-        return None
-    daily = (last - first).days <= 31
+@dataclass(frozen=True)
+class Tally:
+    """What the log page needs of the whole selection: how many entries (the pagination's count)
+    and the chart of its accesses (None when no organisation accessed anything)."""
+
+    entries: int
+    chart: Chart | None
+
+
+def _accesses() -> Q:
+    return Q(actor_kind=AccessEvent.ActorKind.ORGANISATION, action__in=ACCESS_ACTIONS, pruned_at__isnull=True)
+
+
+def tally(events: QuerySet[AccessEvent]) -> Tally:
+    """Count ``events`` and chart their accesses in one pass over the selection.
+
+    One ``GROUP BY`` month (in the portal's zone) and label gives, per group, the entries, the
+    accesses and the accesses' first and last moments: the sum of the entries is the page count,
+    the moments are the chart's span, the accesses its bars. Only a span of a month or less (bars
+    per day) needs a second query, grouped by day.
+    """
     zone = timezones.portal_zone()  # days and months as the page shows them
-    trunc = TruncDay("occurred_at", tzinfo=zone) if daily else TruncMonth("occurred_at", tzinfo=zone)
-    rows = accesses.annotate(period=trunc).values("period", "actor_label").annotate(n=Count("id"))
+    accesses = _accesses()
+    rows = list(
+        events.order_by()
+        .annotate(period=TruncMonth("occurred_at", tzinfo=zone))
+        .values("period", "actor_label")
+        .annotate(
+            n=Count("id"),
+            accessed=Count("id", filter=accesses),
+            first=Min("occurred_at", filter=accesses),
+            last=Max("occurred_at", filter=accesses),
+        )
+    )
+    entries = sum(row["n"] for row in rows)
+    accessed: list[Any] = [row for row in rows if row["accessed"]]
+    if not accessed:
+        return Tally(entries, None)
+    first = min(row["first"] for row in accessed)
+    last = max(row["last"] for row in accessed)
+    daily = (last - first).days <= 31
+    if daily:
+        accessed = list(
+            events.filter(accesses)
+            .order_by()
+            .annotate(period=TruncDay("occurred_at", tzinfo=zone))
+            .values("period", "actor_label")
+            .annotate(accessed=Count("id"))
+        )
     counts: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
-    for row in rows:
-        counts[row["actor_label"]][_as_date(row["period"])] += row["n"]
+    for row in accessed:
+        counts[row["actor_label"]][_as_date(row["period"])] += row["accessed"]
+    return Tally(entries, _chart(counts, daily))
+
+
+def _chart(counts: dict[str, dict[date, int]], daily: bool) -> Chart:
     periods = sorted({period for per in counts.values() for period in per})[-MOST_BARS:]
     busiest = sorted(counts, key=lambda name: (-sum(counts[name].values()), name))
     names = busiest[:MOST_SERIES]

@@ -36,23 +36,28 @@ class LogFilterForm(forms.Form):
 
     def __init__(self, *args, pod: Pod, **kwargs):
         super().__init__(*args, **kwargs)
-        logged = AccessEvent.objects.filter(pod=pod)
-        organisations = (
-            logged.filter(actor_organisation__isnull=False)
-            .values_list("actor_organisation_id", "actor_organisation__name")
+        # Who and why from one pass over the pod's log: its distinct (organisation, purpose)
+        # pairs (a handful), not a value per entry (the model's ordering dropped: with it,
+        # DISTINCT would be per seq too).
+        pairs = (
+            AccessEvent.objects.filter(pod=pod)
+            .order_by()
+            .values_list("actor_organisation_id", "actor_organisation__name", "purpose")
             .distinct()
-            .order_by("actor_organisation__name")
         )
+        organisations: dict[str, str] = {}
+        purposes: set[str] = set()
+        for organisation_id, name, purpose in pairs:
+            if organisation_id is not None:
+                organisations[str(organisation_id)] = name
+            if purpose:
+                purposes.add(purpose)
         self.fields["who"].choices = [  # type: ignore[attr-defined]
             ("", _("Anyone")),
             (YOU, _("You")),
-            *[(str(pk), name) for pk, name in organisations],
+            *sorted(organisations.items(), key=lambda choice: (choice[1], choice[0])),
         ]
-        # The distinct purposes from the database (a handful), not every entry's purpose (the
-        # model's ordering dropped: with it, DISTINCT would be per (purpose, seq)).
-        self.purpose_codes = list(
-            logged.exclude(purpose="").order_by("purpose").values_list("purpose", flat=True).distinct()
-        )
+        self.purpose_codes = sorted(purposes)
         self.fields["purpose"].choices = [("", _("Any purpose")), *[(c, c) for c in self.purpose_codes]]  # type: ignore[attr-defined]
 
     def clean(self):

@@ -151,7 +151,10 @@ def log(request: HttpRequest) -> HttpResponse:
     form = LogFilterForm(request.GET or None, pod=pod)
     if form.is_valid():
         events = form.apply(events)
-    page = Paginator(events, LOG_ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
+    tally = charts.tally(events)  # the page count and the chart, in one pass over the selection
+    paginator = Paginator(events, LOG_ENTRIES_PER_PAGE)
+    paginator.count = tally.entries  # a cached_property: not counted again
+    page = paginator.get_page(request.GET.get("page"))
     details = selectors.sealed_details(pod)
     for event in page:  # a legal read: its law and case, or "sealed until" (presenting.legal_of)
         event.legal_shown = presenting.legal_of(event, details)  # type: ignore[attr-defined]
@@ -164,7 +167,7 @@ def log(request: HttpRequest) -> HttpResponse:
             "page": page,
             "form": form,
             "query": query.urlencode(),
-            "chart": charts.accesses_per_organisation(events),
+            "chart": tally.chart,
             "with_evidence": requests_with_evidence({event.request_id for event in page}),
             "latest": selectors.latest_checkpoint(pod),
             "retention_days": settings.ACCESS_LOG_RETENTION_DAYS,
