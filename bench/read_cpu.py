@@ -8,6 +8,7 @@ wall time on a machine others load) and, with --profile, where it went (cProfile
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/citizen_vault_bench .venv/bin/python bench/read_cpu.py
     … bench/read_cpu.py --target ten --reads 300 --profile 40
+    … bench/read_cpu.py --cryptosuite eddsa-rdfc-2022   # the presentation signed with RDFC-1.0
 
 Targets: spread (a round-robin over 20 pods with one diploma each, one grant each), ten (the
 pod holding 10 diplomas), own (the citizen's own read of their 3 credentials).
@@ -29,7 +30,7 @@ from harness import throwaway_database
 PODS = 20
 
 
-def reader(target: str):
+def reader(target: str, cryptosuite: str | None = None):
     """A function reading once, given the read's number."""
     from accounts.models import Organisation
     from consent import services
@@ -58,6 +59,7 @@ def reader(target: str):
             purpose=http_read.HR,
             challenge=f"bench-challenge-{index:08d}",
             domain=http_read.DOMAIN,
+            **({"cryptosuite": cryptosuite} if cryptosuite else {}),
         )
 
     return read
@@ -70,11 +72,12 @@ def main() -> None:
     parser.add_argument("--target", choices=["spread", "ten", "own"], default="spread")
     parser.add_argument("--reads", type=int, default=300)
     parser.add_argument("--warmup", type=int, default=30)
+    parser.add_argument("--cryptosuite", help="the presentation's suite (default: the read's own default)")
     parser.add_argument("--profile", type=int, default=0, help="print the N costliest functions (cumulative)")
     args = parser.parse_args()
     with throwaway_database():
         http_read.seed(PODS)
-        read = reader(args.target)
+        read = reader(args.target, args.cryptosuite)
         for index in range(args.warmup):
             read(index)
         cpu, wall = time.process_time(), time.perf_counter()
@@ -82,7 +85,8 @@ def main() -> None:
             read(index)
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         print(
-            f"{args.target}: {1000 * cpu / args.reads:.2f} ms CPU per read, "
+            f"{' '.join(filter(None, [args.target, args.cryptosuite]))}: "
+            f"{1000 * cpu / args.reads:.2f} ms CPU per read, "
             f"{1000 * wall / args.reads:.2f} ms wall ({args.reads} reads; load average "
             f"{os.getloadavg()[0]:.1f})"
         )

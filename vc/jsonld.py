@@ -15,6 +15,7 @@ import hashlib
 import itertools
 import json
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -640,14 +641,73 @@ class _RdfFromExpanded(jsonld.JsonLdProcessor):
         return input_
 
 
+# The canonical N-Quads of documents that canonicalized, by the SHA-256 of their exact JSON (and
+# RDFC-1.0's hash function): a pod's presentation is the same document until its credentials
+# change, and a credential verified again is the same document, so neither is expanded and
+# canonicalized again. Sound because the output depends on the JSON alone: the contexts are the
+# shipped, pinned files and nothing is fetched. The key is the JSON as Python holds it, not its
+# RFC 8785 bytes, which print 1 and 1.0 alike (pyld reads them alike today; the memo does not
+# rest on it); keys keep their order, and only plain JSON values (exactly dict, list, str, int,
+# float, bool, None) are remembered. Only successes are kept, so a refused document is expanded,
+# and refused, every time. Bounded by the characters held, not by the entries; a canonical form
+# of over a 64th of that is not kept.
+CANONICAL_MEMO_CHARACTERS = 16 * 1024 * 1024
+_CANONICAL: LRUCache = LRUCache(maxsize=CANONICAL_MEMO_CHARACTERS, getsizeof=len)
+_CANONICAL_LOCK = threading.Lock()
+_EXACT_JSON = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _is_plain_json(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind in _JSON_SCALARS:
+            continue
+        if kind is dict:
+            if not all(type(key) is str for key in item):
+                return False
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
+        else:
+            return False
+    return True
+
+
+def _memo_key(document: Any, hash_algorithm: str) -> bytes | None:
+    """The SHA-256 of the document's exact JSON (Python's number types kept apart, keys in their
+    order, every non-ASCII character escaped) and the hash function; None for what is not plain
+    JSON (a tuple, a subclass of str, NaN), which is never remembered."""
+    if not _is_plain_json(document):
+        return None
+    try:
+        text = _EXACT_JSON.encode(document)
+    except (ValueError, TypeError, RecursionError):
+        return None
+    return hashlib.sha256(f"{hash_algorithm}\n{text}".encode("ascii")).digest()
+
+
 def canonicalize(document: dict[str, Any], *, hash_algorithm: str = "sha256") -> str:
     """RDF Dataset Canonicalization (RDFC-1.0, pyld's URDNA2015) to N-Quads, after strict expansion.
 
     ``hash_algorithm`` is RDFC-1.0's hash function ("sha256", or "sha384" for ECDSA P-384).
     Raises the strict-expansion errors, and JsonLdInvalid for a document over MAX_QUADS statements
-    or whose anonymous nodes are too alike to be told apart within the work budget.
+    or whose anonymous nodes are too alike to be told apart within the work budget. The result
+    for a document that canonicalized before (the same JSON) is remembered (_CANONICAL).
     """
-    return canonicalize_expanded(expand_strict(document), bounded=True, hash_algorithm=hash_algorithm)
+    key = _memo_key(document, hash_algorithm)
+    if key is not None:
+        with _CANONICAL_LOCK:
+            remembered = _CANONICAL.get(key)
+        if remembered is not None:
+            return remembered
+    canonical = canonicalize_expanded(expand_strict(document), bounded=True, hash_algorithm=hash_algorithm)
+    if key is not None and len(canonical) <= CANONICAL_MEMO_CHARACTERS // 64:
+        with _CANONICAL_LOCK:
+            _CANONICAL[key] = canonical
+    return canonical
 
 
 def canonicalize_expanded(

@@ -136,8 +136,10 @@ def no_network(monkeypatch):
 
 @pytest.fixture
 def cold_context_cache(monkeypatch):
-    """Start from an empty cache of resolved contexts, so the loader really is asked."""
+    """Start from an empty cache of resolved contexts, and no canonical form remembered, so the
+    loader really is asked."""
     monkeypatch.setattr(jsonld, "_RESOLVED_CONTEXTS", type(jsonld._RESOLVED_CONTEXTS)(maxsize=64))
+    monkeypatch.setattr(jsonld, "_CANONICAL", type(jsonld._CANONICAL)(maxsize=1024 * 1024, getsizeof=len))
 
 
 def test_canonicalizing_the_vector_credential_needs_no_network(no_network, cold_context_cache, monkeypatch):
