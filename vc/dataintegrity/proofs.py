@@ -137,13 +137,32 @@ def add_proof(
     if suite.proof_carries_context:
         options["@context"] = copy.deepcopy(document["@context"])
 
-    unsecured = copy.deepcopy({key: value for key, value in document.items() if key != "proof"})
-    suite.check_document(unsecured)
-    signed_document = _chained_document(unsecured, _named_proofs(by_id, previous_ids))
+    unsecured = copy_json({key: value for key, value in document.items() if key != "proof"})
+    canonical_document = suite.check_document(unsecured)  # the canonical form, if checking made it
+    previous = _named_proofs(by_id, previous_ids)
+    if canonical_document is None or previous:
+        canonical_document = suite.canonicalize(_chained_document(unsecured, previous), private_key)
     canonical_config = suite.canonicalize(suite.proof_config(unsecured, options), private_key)
-    data = suite.hash(canonical_config, suite.canonicalize(signed_document, private_key), private_key)
+    data = suite.hash(canonical_config, canonical_document, private_key)
     proof = {**options, "proofValue": suite.encode_proof_value(suite.sign(private_key, data))}
-    return {**unsecured, "proof": [*copy.deepcopy(existing), proof] if existing else proof}
+    return {**unsecured, "proof": [*copy_json(existing), proof] if existing else proof}
+
+
+def copy_json(value: Any) -> Any:
+    """A deep copy of ``value``, as copy.deepcopy makes it, made faster for JSON: dicts and lists
+    are rebuilt, strings, numbers, booleans and None are immutable and kept, anything else is
+    left to copy.deepcopy. (The copy shares nothing mutable with ``value``.)"""
+    kind = type(value)
+    if kind is dict:
+        return {key: copy_json(item) for key, item in value.items()}
+    if kind is list:
+        return [copy_json(item) for item in value]
+    if kind in _IMMUTABLE_JSON:
+        return value
+    return copy.deepcopy(value)
+
+
+_IMMUTABLE_JSON = frozenset({str, int, float, bool, type(None)})
 
 
 def _option_datetime(name: str, value: Any) -> datetime:
@@ -201,6 +220,7 @@ def verify_proofs(
     # Every cheap check on every proof first (the document's contexts included): nothing is
     # canonicalized or resolved for a document that one malformed proof already condemns.
     checked_suites: set[str] = set()
+    checked_canonical: dict[tuple[str, tuple[str, ...]], bytes] = {}
     checked = []
     for index, proof in enumerate(proofs):
         with _naming(index, proof):
@@ -212,13 +232,15 @@ def verify_proofs(
             previous_ids = _previous_ids(proof, by_id, len(proofs))
             signature = _signature(proof, suite)
             if suite.name not in checked_suites:
-                suite.check_document(unsecured)
+                made = suite.check_document(unsecured)
                 checked_suites.add(suite.name)
+                if made is not None:  # checking canonicalized it (JCS): not made again below
+                    checked_canonical.setdefault((suite.canonicalization, ()), made)
         checked.append(_CheckedProof(index, proof, suite, previous_ids, signature))
 
     # One canonical form per (canonicalization, proofs in place): a proof set of N proofs of one
     # canonicalization costs one document canonicalization, not N.
-    canonical_documents: dict[tuple[str, tuple[str, ...]], bytes] = {}
+    canonical_documents: dict[tuple[str, tuple[str, ...]], bytes] = checked_canonical
     verified = []
     # Proof by proof, in order: a proof that fails stops the rest, so a forged proof costs us at
     # most one key resolution (a did:web fetch) and one canonicalization before it is refused.

@@ -68,8 +68,10 @@ class Cryptosuite:
         if proof.get("cryptosuite") != self.name:
             raise ProofInvalid(f"The proof's cryptosuite must be {self.name!r}.", rule="cryptosuite")
 
-    def check_document(self, document: dict[str, Any]) -> None:
-        """Rules on the secured document beyond what its canonicalization refuses."""
+    def check_document(self, document: dict[str, Any]) -> bytes | None:
+        """Rules on the secured document beyond what its canonicalization refuses. Returns the
+        document's canonical form when checking it made it (so it is not made twice), else None."""
+        return None
 
     def verify_document(
         self, document: dict[str, Any], proof: dict[str, Any], public_key: PublicKey, canonical_config: bytes
@@ -167,25 +169,27 @@ class _JcsCryptosuite(Cryptosuite):
     canonicalization = "JCS"
     proof_carries_context = True
 
-    def check_document(self, document: dict[str, Any]) -> None:
+    def check_document(self, document: dict[str, Any]) -> bytes:
         """Contexts first (cheap), then strict JSON-LD expansion, as eddsa-rdfc-2022 does when it
         canonicalizes: an undefined term is refused, signing or verifying. Raises UnknownContext,
-        UndefinedTerm, JsonLdInvalid or NotCanonicalizable.
+        UndefinedTerm, JsonLdInvalid or NotCanonicalizable. Returns the document's JCS bytes.
 
         A document that passed both before (the same JCS bytes) is not walked again: its
         verdict is remembered, and only passes are."""
         try:
-            digest = hashlib.sha256(self.canonicalize(document)).digest()
+            canonical = self.canonicalize(document)
         except NotCanonicalizable:
             check_shipped_contexts(document)  # a context refused is said first, as always
             raise
+        digest = hashlib.sha256(canonical).digest()
         with _STRICTLY_EXPANDED_LOCK:
             if digest in _STRICTLY_EXPANDED:
-                return
+                return canonical
         check_shipped_contexts(document)
         expand_strict(document)
         with _STRICTLY_EXPANDED_LOCK:
             _STRICTLY_EXPANDED[digest] = True
+        return canonical
 
     def canonicalize(self, data: dict[str, Any], key: PublicKey | PrivateKey | None = None) -> bytes:
         """RFC 8785 bytes; raises NotCanonicalizable (e.g. an integer beyond IEEE 754 precision)."""
@@ -341,6 +345,7 @@ class Ed25519Signature2020Suite(Cryptosuite):
                 f"A document secured with Ed25519Signature2020 must use the context {ED25519_2020_CONTEXT}.",
                 rule="@context",
             )
+        return None
 
 
 SUITES: dict[str, Cryptosuite] = {

@@ -465,3 +465,57 @@ def test_jcs_proof_without_its_context_member_still_signs_the_documents_context(
     signed["@context"] = [signed["@context"][0], EXAMPLES_V2, "https://w3id.org/security/data-integrity/v2"]
     with pytest.raises(ProofInvalid, match="signature"):
         verify_proofs(signed)
+
+
+# Signing and verifying make each canonical form once.
+
+
+def test_copy_json_is_a_deep_copy_sharing_nothing_mutable():
+    from vc.dataintegrity.proofs import copy_json
+
+    document = {"a": [1, 2.5, {"b": None, "c": True}], "d": "text", "e": (1, [2])}
+    copied = copy_json(document)
+    assert copied == copy.deepcopy(document)
+    assert (
+        copied is not document and copied["a"] is not document["a"] and copied["a"][2] is not document["a"][2]
+    )
+    assert copied["e"] == (1, [2]) and copied["e"][1] is not document["e"][1]  # left to copy.deepcopy
+
+
+@pytest.mark.parametrize("cryptosuite", ["eddsa-jcs-2022", "ecdsa-jcs-2019"])
+def test_a_jcs_document_is_canonicalized_once_to_sign_and_once_to_verify(monkeypatch, cryptosuite):
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from vc import jcs
+
+    key = (
+        Ed25519PrivateKey.generate()
+        if cryptosuite.startswith("eddsa")
+        else ec.generate_private_key(ec.SECP256R1())
+    )
+    document = {
+        "@context": ["https://www.w3.org/ns/credentials/v2", EXAMPLES_V2],
+        "type": ["VerifiableCredential"],
+    }
+    document |= {"issuer": did_key_for(key.public_key()).did, "credentialSubject": {"id": "did:example:an"}}
+    made = []
+    real = jcs.canonicalize
+
+    def counting(value):
+        made.append("proof" if "cryptosuite" in value else "document")
+        return real(value)
+
+    monkeypatch.setattr(jcs, "canonicalize", counting)
+    signed = add_proof(
+        document,
+        private_key=key,
+        verification_method=did_key_for(key.public_key()).verification_method,
+        cryptosuite=cryptosuite,
+    )
+    assert sorted(made) == ["document", "proof"]
+    made.clear()
+    verify_proof(signed)
+    assert sorted(made) == ["document", "proof"]
+    tampered = {**signed, "credentialSubject": {"id": "did:example:bo"}}
+    with pytest.raises(ProofInvalid):
+        verify_proof(tampered)
