@@ -1,3 +1,4 @@
+import re
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
@@ -439,6 +440,83 @@ class ReadQuerySerializer(serializers.Serializer):
         if "claim" in attrs and len(set(attrs["claim"])) != len(attrs["claim"]):
             raise serializers.ValidationError({"claim": ["A claim is named twice."]})
         return attrs
+
+
+_VISIBLE_ASCII = re.compile(PRESENTATION_OPTION_PATTERN)
+
+
+def _one_value(params: Any, name: str) -> str | None:
+    """The parameter's value when it is given once; None when it is not given; raises _Slow
+    when it is given more than once (the serializer takes the last: it says what it makes of it)."""
+    values = params.getlist(name)
+    if len(values) > 1:
+        raise _Slow
+    return values[0] if values else None
+
+
+class _Slow(Exception):
+    """The query is not plainly valid: ReadQuerySerializer reads it (and names what is wrong)."""
+
+
+def _plain_text(value: Any, max_length: int) -> bool:
+    """What ReadQuerySerializer's CharFields keep as they are: ASCII, nothing to trim, not blank,
+    no NUL, within max_length (surrogates are not ASCII)."""
+    return (
+        isinstance(value, str)
+        and value.isascii()
+        and 0 < len(value) <= max_length
+        and value == value.strip()
+        and "\x00" not in value
+    )
+
+
+def _plainly_valid_read(params: Any) -> dict[str, Any] | None:
+    """The read's parameters as ReadQuerySerializer validates them, for a query it would take as
+    it is; None for any other (claims, a repeated parameter, a value it would trim or refuse)."""
+    if not hasattr(params, "getlist") or "claim" in params:
+        return None
+    try:
+        purpose, credential_type = _one_value(params, "purpose"), _one_value(params, "type")
+        challenge, domain = _one_value(params, "challenge"), _one_value(params, "domain")
+        cryptosuite = _one_value(params, "cryptosuite")
+    except _Slow:
+        return None
+    if not _plain_text(purpose, 100) or (
+        credential_type is not None and not _plain_text(credential_type, 100)
+    ):
+        return None
+    if not (
+        isinstance(challenge, str)
+        and CHALLENGE_MIN_LENGTH <= len(challenge) <= CHALLENGE_MAX_LENGTH
+        and _VISIBLE_ASCII.match(challenge)
+    ):
+        return None
+    if not (isinstance(domain, str) and len(domain) <= DOMAIN_MAX_LENGTH and _VISIBLE_ASCII.match(domain)):
+        return None
+    if cryptosuite is not None and cryptosuite not in PRESENTATION_CRYPTOSUITES:
+        return None
+    validated: dict[str, Any] = {"purpose": purpose}
+    if credential_type is not None:
+        validated["type"] = credential_type
+    validated.update(challenge=challenge, domain=domain, cryptosuite=cryptosuite or PRESENTATION_CRYPTOSUITE)
+    return validated
+
+
+def read_query(params: Any) -> dict[str, Any]:
+    """The read's query parameters, validated as ReadQuerySerializer validates them: the same
+    values, the same errors (unknown parameters are ignored, as it ignores them).
+
+    DRF deep-copies a serializer's declared fields for every instance it makes (a quarter of a
+    millisecond for these seven, on every read); a query of one value per parameter that the
+    serializer would take as it is (docs/benchmarks.md) is read here without it, and any other
+    goes to the serializer, which names what is wrong. Raises rest_framework's ValidationError.
+    """
+    validated = _plainly_valid_read(params)
+    if validated is not None:
+        return validated
+    query = ReadQuerySerializer(data=params)
+    query.is_valid(raise_exception=True)
+    return dict(query.validated_data)
 
 
 class DocumentReadQuerySerializer(serializers.Serializer):

@@ -36,6 +36,7 @@ from .serializers import (
     RevokeSerializer,
     SignedFileAccessRequestSerializer,
     WithdrawSerializer,
+    read_query,
 )
 from .throttles import FileAccessRequestThrottle
 
@@ -202,17 +203,16 @@ class GrantCredentialsView(APIView):
         parameters=[ReadQuerySerializer], responses=PresentationResultSerializer, tags=["access requests"]
     )
     def get(self, request, grant_id):
-        query = ReadQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        query = read_query(request.query_params)
         _, presentation = services.read_under_grant(
             organisation=acting_organisation(request),
             grant_id=grant_id,
-            purpose=query.validated_data["purpose"],
-            challenge=query.validated_data["challenge"],
-            domain=query.validated_data["domain"],
-            credential_type=query.validated_data.get("type"),
-            cryptosuite=query.validated_data["cryptosuite"],
-            claims=query.validated_data.get("claim"),
+            purpose=query["purpose"],
+            challenge=query["challenge"],
+            domain=query["domain"],
+            credential_type=query.get("type"),
+            cryptosuite=query["cryptosuite"],
+            claims=query.get("claim"),
         )
         return Response(PresentationResultSerializer({"verifiablePresentation": presentation}).data)
 
