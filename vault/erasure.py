@@ -37,6 +37,7 @@ from .models import (
     AccessEvent,
     DocumentChunk,
     ExportChunk,
+    LogCheck,
     Pod,
     PodCredential,
     PodDocument,
@@ -177,6 +178,7 @@ def delete_rows(pod_id: Any) -> None:
     _delete_in_batches(PodCredential.objects.filter(pod_id=pod_id))
     _delete_in_batches(SealedLogDetail.objects.filter(pod_id=pod_id))
     _delete_in_batches(RequestEvidence.objects.filter(pod_id=pod_id))
+    _delete_in_batches(LogCheck.objects.filter(pod_id=pod_id))
     pod = Pod.objects.filter(pk=pod_id).first()
     if pod is not None:
         # Consent's records, through their relations to the pod (the vault does not import consent):

@@ -244,6 +244,50 @@ class PodLog(models.Model):
         return f"log of pod {self.pod_id} ({self.size} entries)"
 
 
+class LogCheck(models.Model):
+    """One recomputation of a pod's whole log (vault.logcheck), run by a Celery task.
+
+    Keyed on the head it checked (``size`` and ``head_hash`` as PodLog had them when the check
+    was asked for): a check of an unchanged head is shown again instead of recomputed; an append
+    makes it stale. Asking again always recomputes (tampering does not move the head); a broken
+    result stays the one shown until a newer check finishes. Holds hashes and counts, no pod data.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    pod = models.ForeignKey(Pod, on_delete=models.CASCADE, related_name="log_checks")
+    size = models.PositiveBigIntegerField()
+    head_hash = models.CharField(max_length=64)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    valid = models.BooleanField(null=True)
+    entries = models.PositiveBigIntegerField(default=0)
+    head = models.CharField(max_length=64, blank=True)  # the chain head the check recomputed
+    first_broken_seq = models.PositiveBigIntegerField(null=True, blank=True)
+    problem = models.CharField(max_length=200, blank=True)
+    root = models.CharField(max_length=64, blank=True)
+    checkpoint = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["pod", "-created_at"], name="logcheck_pod_newest")]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="logcheck_progress_le_100"),
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "done"]), name="logcheck_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"log check {self.id} of pod {self.pod_id} ({self.status})"
+
+
 class LogSigningKey(models.Model):
     """An Ed25519 key the service signs log checkpoints with, sealed under the KEK ring.
 

@@ -291,3 +291,13 @@ def open_sealed_entries() -> int:
     from .sealing import open_due
 
     return open_due()
+
+
+# A check killed half-way is redelivered and recomputed from the first entry (run_check is safe to
+# run twice). The message holds the check's id only.
+@shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True)
+def check_access_log(check_id: str) -> str:
+    """Recompute one pod's whole log for the citizen's check page (vault.logcheck.run_check)."""
+    from .logcheck import run_check
+
+    return run_check(check_id)

@@ -51,7 +51,7 @@ def test_the_citizen_sees_the_diploma_approves_sees_the_read_and_revokes(story, 
     expect(first_row).to_contain_text("Credential read: Diploma")
     expect(page.locator("svg.chart")).to_be_visible()
     screenshot(page, "log", tmp_path)
-    page.get_by_role("link", name="Check the whole log now").click()
+    page.get_by_role("button", name="Check the whole log now").click()
     expect(page.locator("#integrity .badge")).to_have_text("intact")
 
     # Revoke, after a confirmation that says what it does.

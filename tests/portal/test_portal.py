@@ -163,12 +163,17 @@ def test_state_changes_need_post_and_a_csrf_token(citizen, pending):
     assert pending.status == AccessRequest.Status.PENDING
 
 
-def test_log_page_shows_who_looked_and_that_the_chain_is_intact(browser, pending):
+def test_log_page_shows_who_looked_and_that_the_chain_is_intact(
+    browser, pending, django_capture_on_commit_callbacks
+):
     response = browser.get("/portal/log")
     assert response.status_code == 200
     assert b"Acme Recruiting" in response.content
     assert b"Peeters" not in response.content
     assert b"Check the whole log now" in response.content
+    assert b"Signed checkpoint" in browser.get("/portal/log/check").content  # before any check too
+    with django_capture_on_commit_callbacks(execute=True):
+        browser.post("/portal/log/check")
     check = browser.get("/portal/log/check")
     assert b'<span class="badge allowed">intact</span>' in check.content
     assert b"Signed checkpoint" in check.content

@@ -13,14 +13,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import citizen_required
 from accounts.principals import acting_citizen
 from core.errors import DomainError
 from credentials.selectors import accredited_pairs
 from credentials.verification import verify_credential
-from vault import documents, erasure, logexport, podexport, selectors, services
+from vault import documents, erasure, logcheck, logexport, podexport, selectors, services
 from vault.errors import DocumentNotFound, ExportNotFound, PodNotFound
 from vault.evidence import requests_with_evidence
 from vault.models import PodExport
@@ -176,14 +176,19 @@ def log(request: HttpRequest) -> HttpResponse:
 
 
 @citizen_required
+@require_http_methods(["GET", "POST"])
 def log_check(request: HttpRequest) -> HttpResponse:
     """The server recomputes the whole log (hash chain and Merkle tree) against its signed head.
 
-    A page of its own: the work grows with the log (about a second per 10,000 entries), which the
-    log page itself should not pay on every view.
+    In the background (vault.logcheck): a POST asks for a check, the page shows its progress and
+    then its result, kept while the log's head is unchanged; the check grows with the log (about
+    a second per 10,000 entries), which no page should wait for.
     """
     pod = _own_pod(request)
-    return render(request, "vault/log_check.html", {"check": selectors.verify_access_log(pod)})
+    if request.method == "POST":
+        logcheck.request_check(pod)
+        return redirect("portal:log-check")
+    return render(request, "vault/log_check.html", {"state": logcheck.state_of(pod)})
 
 
 @citizen_required
