@@ -41,23 +41,29 @@ class FormatError(ValueError):
 
 # --- entries ---------------------------------------------------------------------------------
 
+# The exact types json.dumps writes as RFC 8785 does, and that hold nothing to check inside.
+_SCALARS = frozenset({str, int, bool, type(None)})
+
+
+def _check(item: Any) -> None:
+    """Raise FormatError unless ``item`` holds only what RFC 8785 and json.dumps write alike."""
+    if type(item) in _SCALARS:  # most of an entry: its strings, integers and nulls
+        return
+    if isinstance(item, float):
+        raise FormatError("Log entries hold no floating-point numbers.")
+    if isinstance(item, Mapping):
+        for key, member in item.items():
+            if not isinstance(key, str) or not key.isascii():
+                raise FormatError("Log entry keys are ASCII strings.")
+            _check(member)
+    elif isinstance(item, list | tuple):
+        for member in item:
+            _check(member)
+
 
 def canonical_json(value: Any) -> bytes:
     """RFC 8785 bytes of ``value`` (strings, integers, null, booleans, lists, objects only)."""
-
-    def check(item: Any) -> None:
-        if isinstance(item, float):
-            raise FormatError("Log entries hold no floating-point numbers.")
-        if isinstance(item, Mapping):
-            for key, member in item.items():
-                if not isinstance(key, str) or not key.isascii():
-                    raise FormatError("Log entry keys are ASCII strings.")
-                check(member)
-        elif isinstance(item, list | tuple):
-            for member in item:
-                check(member)
-
-    check(value)
+    _check(value)
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 

@@ -1,6 +1,7 @@
 """The access log's Merkle tree and signed checkpoints: kept in the append, checked against the head."""
 
 import hashlib
+import warnings
 
 import pytest
 import rfc8785
@@ -8,6 +9,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from hypothesis import given
 from hypothesis import strategies as st
+from psycopg.types import json as logformat_json
 
 from tests.vault.logtamper import as_dba
 from vault import accesslog, logformat, logkeys, merkle
@@ -148,3 +150,72 @@ def test_a_checkpoint_signed_by_an_unknown_key_or_altered_is_refused(citizen):
     altered = note.replace("\n1\n", "\n2\n", 1)
     with pytest.raises(logformat.FormatError, match="does not verify"):
         logformat.open_checkpoint(altered, logkeys.verifier_keys())
+
+
+def test_one_act_of_many_entries_stores_each_as_given_under_its_own_id(citizen, employer):
+    """One statement takes the entries as one array per column: each row holds its own values,
+    its id is the one the append set, and its hashes are those of its RFC 8785 bytes."""
+    entries = 12  # 12 x 21 parameters: past the 50 of a VALUES list
+    context = AccessContext.for_organisation(employer.organisation)
+    with transaction.atomic():
+        events = accesslog.append_all(
+            citizen.pod,
+            context=context,
+            entries=[
+                accesslog.Entry(
+                    AccessEvent.Action.ACCESS_DENIED,
+                    AccessEvent.Outcome.DENIED,
+                    credential_type=f"Type{i}" if i % 2 else "",
+                    reason=f"probe-{i}",
+                    fields=("/name", "/ñ") if i % 3 == 0 else (),
+                )
+                for i in range(entries)
+            ],
+        )
+    assert [event.seq for event in events] == list(range(2, 14))
+    for event in events:
+        stored = AccessEvent.objects.get(pk=event.pk)
+        assert (stored.seq, stored.reason, stored.credential_type, stored.fields) == (
+            event.seq,
+            event.reason,
+            event.credential_type,
+            event.fields,
+        )
+        assert stored.occurred_at == event.occurred_at
+        assert stored.actor_organisation_id == employer.organisation.pk
+        entry = rfc8785.dumps(accesslog.entry_payload(stored))
+        assert stored.entry_hash == event.entry_hash == hashlib.sha256(entry).hexdigest()
+        assert bytes.fromhex(stored.leaf_hash) == merkle.leaf_hash(entry)
+    assert accesslog.verify_chain(citizen.pod).valid
+
+
+def test_an_entry_is_prepared_for_the_database_as_django_prepares_it(citizen, employer):
+    """The append passes the values it makes to the driver as they are where Django's preparation
+    would return them unchanged, and lets Django prepare everything else."""
+    append_denied(citizen.pod, employer, 2)
+    stranger = AccessEvent(
+        pod_id=str(citizen.pod.pk),  # a UUID as text, a naive time: Django's path
+        seq=7,
+        occurred_at=accesslog.datetime(2026, 1, 2, 3, 4, 5),
+        action=AccessEvent.Action.ACCESS_DENIED,
+        outcome=AccessEvent.Outcome.DENIED,
+        actor_kind="organisation",
+        actor_label="x",
+        grant_id=str(citizen.pod.pk),
+        fields=["/a"],
+        legal={"basis": "art. 6(1)(c)"},
+        prev_hash="0" * 64,
+    )
+    fields = [f for f in AccessEvent._meta.concrete_fields if not f.primary_key]
+
+    def plain(value):
+        return value.obj if isinstance(value, logformat_json.Jsonb) else value
+
+    statements = accesslog._append_statements(connection)
+    for event in [*AccessEvent.objects.filter(pod=citizen.pod), stranger]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # the naive time
+            django = [plain(f.get_db_prep_save(f.pre_save(event, True), connection)) for f in fields]
+            ours = [plain(prepare(event, connection)) for prepare in statements.preparers]
+        assert ours == django
+        assert [type(value) for value in ours] == [type(value) for value in django]
