@@ -35,6 +35,7 @@ from vault.portal import presenting
 from vc.errors import VcError
 
 from .forms import RequestForm
+from .refusals import FILING_REFUSALS, GIVE_UP_REFUSALS, READ_REFUSALS, WITHDRAW_REFUSALS, in_words
 
 REQUESTERS = (Organisation.Kind.EMPLOYER,)
 
@@ -108,7 +109,7 @@ def new_request(request: HttpRequest, organisation: Organisation) -> HttpRespons
                 _("No citizen with this national register number has a pod here. Check the number."),
             )
         except VcError as exc:
-            form.add_error(None, exc.detail)
+            form.add_error(None, in_words(exc, FILING_REFUSALS))
         else:
             messages.success(request, _("Request filed. Hand the link or the QR code to the candidate."))
             return redirect("portal:console-request", org=organisation.slug, request_id=access_request.pk)
@@ -159,7 +160,7 @@ def withdraw(request: HttpRequest, organisation: Organisation, request_id) -> Ht
     except RequestNotFound as exc:
         raise Http404(exc.detail) from exc
     except DomainError as exc:
-        messages.error(request, exc.detail)
+        messages.error(request, in_words(exc, WITHDRAW_REFUSALS))
     else:
         messages.success(request, _("Withdrawn: the candidate can no longer answer it."))
     return redirect("portal:console-request", org=organisation.slug, request_id=access_request.pk)
@@ -196,7 +197,7 @@ def withdraw_grant(request: HttpRequest, organisation: Organisation, request_id)
     except GrantNotFound as exc:
         raise Http404(exc.detail) from exc
     except DomainError as exc:
-        messages.error(request, exc.detail)
+        messages.error(request, in_words(exc, GIVE_UP_REFUSALS))
     else:
         messages.success(request, _("Given up: your organisation can no longer read under this access."))
     return redirect("portal:console-request", org=organisation.slug, request_id=access_request.pk)
@@ -238,7 +239,8 @@ def read(request: HttpRequest, organisation: Organisation, request_id) -> HttpRe
     except GrantNotFound as exc:
         raise Http404(exc.detail) from exc
     except VcError as exc:
-        messages.error(request, _("The read was refused: %(reason)s") % {"reason": exc.detail})
+        reason = in_words(exc, READ_REFUSALS)
+        messages.error(request, _("The read was refused: %(reason)s") % {"reason": reason})
         return redirect("portal:console-request", org=organisation.slug, request_id=access_request.pk)
     checked = verify_presented(presentation, challenge=challenge, domain=domain)
     shared = [

@@ -12,7 +12,7 @@ from accounts import timezones
 from accounts.identity import with_default_country
 from consent.models import AccessRequest, Purpose
 from consent.scopes import claims_of
-from consent.services import MAX_LEGAL_READ_CITIZENS, MAX_READS
+from consent.services import MAX_GRANT_PERIOD, MAX_LEGAL_READ_CITIZENS, MAX_READS
 from vault.templatetags.credential_types import type_name
 from vc.types import CREDENTIAL_TYPES
 
@@ -234,6 +234,22 @@ class RequestForm(forms.Form):
 
     def clean_national_id(self) -> str:
         return with_default_country(self.cleaned_data["national_id"])
+
+    def clean_valid_until(self):
+        """The service's rules on the period (consent.services.file_access_request), said first
+        in the member's language."""
+        day = self.cleaned_data["valid_until"]
+        end = timezones.end_of_day(day)
+        now = timezone.now()
+        if end <= now:
+            raise forms.ValidationError(_("Choose an end date in the future."), code="past")
+        if end - now > MAX_GRANT_PERIOD:
+            raise forms.ValidationError(
+                _("Access may be asked for at most %(days)d days."),
+                code="too-long",
+                params={"days": MAX_GRANT_PERIOD.days},
+            )
+        return day
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

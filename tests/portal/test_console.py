@@ -302,7 +302,9 @@ def test_withdrawing_an_answered_request_says_why_not(hr, employer, filed, citiz
     approve_request(citizen=citizen.user, request_id=filed.pk)
     response = hr.post(f"{requests_url(employer)}/{filed.pk}/withdraw", follow=True)
     assert response.status_code == 200
-    assert "cannot become withdrawn" in response.content.decode()
+    assert (
+        "This request was answered or has ended: it can no longer be withdrawn." in response.content.decode()
+    )
     filed.refresh_from_db()
     assert filed.status == AccessRequest.Status.APPROVED
 

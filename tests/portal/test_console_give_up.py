@@ -106,7 +106,7 @@ def test_giving_up_an_ended_grant_says_why_not(hr, employer, filed, grant, citiz
 
     revoke_grant(citizen=citizen.user, grant_id=grant.pk)
     page = hr.post(give_up_url(employer, filed), follow=True).content.decode()
-    assert "cannot become withdrawn" in page
+    assert "This access has ended already: there is nothing to give up." in page
     grant.refresh_from_db()
     assert grant.status == Grant.Status.REVOKED
     assert not AccessEvent.objects.filter(pod=citizen.pod, action=AccessEvent.Action.GRANT_WITHDRAWN).exists()
