@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -39,6 +40,12 @@ zone_name_lazy = lazy(zone_name, str)  # for form labels, made at import
 def local(moment: datetime) -> datetime:
     """An aware moment as the portal shows it (its wall-clock time in the portal's zone)."""
     return timezone.localtime(moment, portal_zone())
+
+
+def in_words(moment: datetime) -> str:
+    """An aware moment as people read it, in the active language and the portal's zone, naming
+    the zone: "3 december 2026 05:10 Brusselse tijd" (the pages' ``moment`` filter, and e-mails)."""
+    return f"{date_format(local(moment), 'DATETIME_FORMAT')} {zone_name()}"
 
 
 def local_day(moment: datetime) -> date:

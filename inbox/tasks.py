@@ -7,14 +7,15 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts import timezones
 from accounts.language import language_of
 from core.tasks import deliver_mail, task_options
 
 
 @shared_task(**task_options())
 def mail_notification(self: Task, notification_id: str) -> bool:
-    """E-mail the citizen that their inbox holds something new: the kind of event and a link, in
-    the citizen's language (accounts.language).
+    """E-mail the citizen that their inbox holds something new: when (in the portal's zone,
+    named), the kind of event and a link, in the citizen's language (accounts.language).
 
         No name, type or value from the pod or the event beyond its kind (e-mail is read on the way
         and over shoulders). Safe to run twice: the notification is locked while the mail is sent and
@@ -35,7 +36,8 @@ def mail_notification(self: Task, notification_id: str) -> bool:
             return False
         with translation.override(language_of(notification.recipient)):
             subject = _("Citizen Vault: %(what)s") % {"what": notification.get_kind_display()}
-            message = _("%(what)s\nSee your inbox: %(link)s\n") % {
+            message = _("%(when)s: %(what)s\nSee your inbox: %(link)s\n") % {
+                "when": timezones.in_words(notification.created_at),
                 "what": mail_of(notification),
                 "link": settings.SITE_URL + reverse("portal:inbox"),
             }

@@ -8,6 +8,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from accounts import timezones
 from accounts.language import language_of
 from core.tasks import deliver_mail, task_options
 
@@ -183,13 +184,14 @@ def sweep_pod_exports() -> int:
     return len(again)
 
 
-# Subject and body of each erasure mail, translated when sent (%(due)s: UTC; %(link)s: the page).
+# Subject and body of each erasure mail, translated when sent (%(due)s: in the portal's zone,
+# named; %(link)s: the page).
 ERASURE_MAIL = {
     "requested": (
         gettext_lazy("Your Citizen Vault pod will be erased"),
         gettext_lazy(
             "You asked for your Citizen Vault pod to be erased. It will be erased for good on "
-            "%(due)s (UTC): every credential and document, and its key.\n"
+            "%(due)s: every credential and document, and its key.\n"
             "Changed your mind? Cancel before then at %(link)s\n"
             "Want a copy first? Export your pod there too.\n"
         ),
@@ -215,8 +217,8 @@ def notify_erasure(self: Task, pod_id: str, what: str) -> bool:
     if (what == "requested") != (erasure is not None):  # cancelled or requested again since: stale
         return False
     subject, body = ERASURE_MAIL[what]
-    due = f"{erasure.due_at:%Y-%m-%d %H:%M}" if erasure else ""
     with translation.override(language_of(pod.owner)):
+        due = timezones.in_words(erasure.due_at) if erasure else ""
         words = str(subject), str(body) % {"due": due, "link": f"{settings.SITE_URL}/portal/my-data"}
     deliver_mail(self, subject=words[0], message=words[1], to=pod.owner.email)
     return True
@@ -249,8 +251,8 @@ def notify_export_ready(self: Task, export_id: str) -> bool:
         subject = _("Your Citizen Vault export is ready")
         message = _(
             "The archive of your whole Citizen Vault pod is ready. Download it, signed in, at\n"
-            "%(link)s\nuntil %(until)s (UTC). Keep it safe: it holds your holder key.\n"
-        ) % {"link": f"{settings.SITE_URL}/portal/my-data", "until": f"{export.expires_at:%Y-%m-%d %H:%M}"}
+            "%(link)s\nuntil %(until)s. Keep it safe: it holds your holder key.\n"
+        ) % {"link": f"{settings.SITE_URL}/portal/my-data", "until": timezones.in_words(export.expires_at)}
     deliver_mail(self, subject=subject, message=message, to=owner.email)
     return True
 

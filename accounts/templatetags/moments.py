@@ -41,8 +41,7 @@ def moment(value: datetime | str | None) -> SafeString | str:
     value = _instant(value)
     if value is None:
         return ""
-    text = f"{date_format(timezones.local(value), 'DATETIME_FORMAT')} {timezones.zone_name()}"
-    return _time_element(value, text)
+    return _time_element(value, timezones.in_words(value))
 
 
 @register.filter

@@ -5,14 +5,16 @@ used the portal is written to in LANGUAGE_CODE. Mail tasks carry ids, never the 
 import pytest
 from django.core import mail
 from django.test import Client
+from django.utils import translation
 
+from accounts import timezones
 from accounts.language import language_of
 from accounts.models import User
 from inbox.models import Notification
 from inbox.tasks import mail_notification
 from tests.consent.conftest import file_request
 from vault import tasks
-from vault.models import PodCredential, PodLog
+from vault.models import PodCredential, PodExport, PodLog
 
 PASSWORD = "correct horse battery staple"
 
@@ -86,7 +88,7 @@ def test_the_inbox_mail_is_in_the_citizens_language(employer, citizen, lang, sub
     assert mail_notification.delay(str(notice.pk)).get() is True
     [message] = mail.outbox
     assert message.subject == subject
-    assert message.body.startswith(body), message.body
+    assert body in message.body.split("\n")[0], message.body
 
 
 def test_a_dutch_citizen_is_told_of_a_new_credential_in_dutch(citizen, issued):
@@ -126,6 +128,7 @@ def test_a_german_citizen_is_told_of_erasure_and_its_cancelling_in_german(
         "Die Löschung Ihres Citizen-Vault-Datentresors ist abgebrochen",
     ]
     assert "endgültig gelöscht" in mail.outbox[0].body
+    assert " Brüsseler Zeit endgültig gelöscht" in mail.outbox[0].body and "UTC" not in mail.outbox[0].body
     assert "Nichts wurde gelöscht." in mail.outbox[1].body
 
 
@@ -139,6 +142,10 @@ def test_a_dutch_citizen_is_told_the_export_is_ready_in_dutch(
     [message] = mail.outbox
     assert message.subject == "Uw Citizen Vault-export is klaar"
     assert "Bewaar het veilig: het bevat uw houderssleutel." in message.body
+    expires = PodExport.objects.get(pod=citizen.pod).expires_at
+    with translation.override("nl"):
+        assert f"tot {timezones.in_words(expires)}. Bewaar" in message.body
+    assert "Brusselse tijd" in message.body and "UTC" not in message.body
 
 
 def test_mail_tasks_are_queued_with_ids_only(

@@ -2,12 +2,14 @@
 pod data, listed and marked read in the portal, and nobody else's to see or touch."""
 
 import smtplib
+from datetime import UTC, datetime
 
 import pytest
 from django.core import mail
 from django.db import transaction
 from django.test import Client
 
+from accounts.models import User
 from consent.models import AccessRequest
 from inbox import services
 from inbox.models import Notification
@@ -63,15 +65,41 @@ def test_a_notice_with_a_once_key_is_made_once(citizen):
     assert Notification.objects.filter(once_key="k1").count() == 1
 
 
-def test_the_mail_says_something_happened_and_where_to_look_and_nothing_else(notice):
+def test_the_mail_says_when_something_happened_and_where_to_look_and_nothing_else(notice):
+    Notification.objects.filter(pk=notice.pk).update(created_at=datetime(2027, 1, 15, 23, 30, tzinfo=UTC))
     assert mail_notification.delay(str(notice.pk)).get() is True
     [message] = mail.outbox
     assert message.to == ["an@example.org"]
     assert message.subject == "Citizen Vault: New access request"
     assert message.body == (
-        "An organisation asks to read some of your data.\n"
+        "Jan. 16, 2027, 12:30 a.m. Brussels time: An organisation asks to read some of your data.\n"
         "See your inbox: http://127.0.0.1:8000/portal/inbox\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("language", "moment", "words"),
+    [  # the portal's zone, summer and winter, named in the citizen's language
+        ("nl", datetime(2027, 1, 15, 23, 30, tzinfo=UTC), "16 januari 2027 00:30 Brusselse tijd: "),
+        ("fr", datetime(2027, 7, 15, 22, 30, tzinfo=UTC), "16 juillet 2027 00:30 heure de Bruxelles : "),
+        ("de", datetime(2027, 7, 15, 22, 30, tzinfo=UTC), "16. Juli 2027 00:30 Brüsseler Zeit: "),
+    ],
+)
+def test_the_mails_date_is_in_the_portals_zone_and_the_citizens_language(
+    citizen, notice, language, moment, words
+):
+    User.objects.filter(pk=citizen.user.pk).update(language=language)
+    Notification.objects.filter(pk=notice.pk).update(created_at=moment)
+    assert mail_notification.delay(str(notice.pk)).get() is True
+    [message] = mail.outbox
+    assert message.body.startswith(words), message.body
+
+
+def test_the_mails_date_follows_a_configured_zone(notice, settings):
+    settings.PORTAL_TIME_ZONE = "America/New_York"
+    Notification.objects.filter(pk=notice.pk).update(created_at=datetime(2027, 1, 15, 23, 30, tzinfo=UTC))
+    assert mail_notification.delay(str(notice.pk)).get() is True
+    assert mail.outbox[0].body.startswith("Jan. 15, 2027, 6:30 p.m. America/New_York: ")
 
 
 def test_the_mail_is_sent_once_however_often_the_task_runs(notice):

@@ -8,6 +8,7 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
+from accounts import timezones
 from accounts.models import User
 from tests.support import assert_problem
 from vault import accesslog, crypto, erasure, logformat, logkeys
@@ -58,7 +59,9 @@ def test_asking_sets_the_grace_period_logs_and_mails_after_commit(
     last = AccessEvent.objects.filter(pod=full_pod.pod).order_by("-seq").first()
     assert last.action == "erasure.requested" and last.reason.startswith("due ")
     assert [m.subject for m in mail.outbox] == ["Your Citizen Vault pod will be erased"]
-    assert f"{pending.due_at:%Y-%m-%d %H:%M}" in mail.outbox[0].body
+    # When, in the portal's zone and saying so (the citizen never used the portal: English).
+    assert f"for good on {timezones.in_words(pending.due_at)}: every credential" in mail.outbox[0].body
+    assert "Brussels time" in mail.outbox[0].body and "UTC" not in mail.outbox[0].body
     assert_problem(full_pod.post(URL), 409, "erasure-pending")
 
 
