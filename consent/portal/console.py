@@ -97,6 +97,7 @@ def new_request(request: HttpRequest, organisation: Organisation) -> HttpRespons
                 requester=organisation,
                 national_id=form.cleaned_data["national_id"],
                 credential_types=form.cleaned_data["credential_types"],
+                document_types=form.cleaned_data["document_types"],
                 claims=form.claims() or None,
                 purpose=form.cleaned_data["purpose"],
                 purpose_description=form.cleaned_data["purpose_description"],

@@ -13,6 +13,7 @@ from accounts.identity import with_default_country
 from consent.models import AccessRequest, Purpose
 from consent.scopes import claims_of
 from consent.services import MAX_GRANT_PERIOD, MAX_LEGAL_READ_CITIZENS, MAX_READS
+from vault.documents import DOCUMENT_TYPES
 from vault.templatetags.credential_types import type_name
 from vc.types import CREDENTIAL_TYPES
 
@@ -215,7 +216,14 @@ class RequestForm(forms.Form):
     credential_types = forms.MultipleChoiceField(
         label=_("Credentials asked for"),
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": _("Choose at least one credential type.")},
+        required=False,  # or documents: clean() asks for one or the other
+    )
+    document_types = forms.MultipleChoiceField(
+        label=_("Documents asked for (each is shared whole)"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        choices=[(name, document.label) for name, document in DOCUMENT_TYPES.items()],
+        error_messages={"invalid_choice": _("%(value)s is not a document type this service knows.")},
     )
     purpose = forms.ChoiceField(label=_("Purpose"), choices=Purpose.choices)
     purpose_description = forms.CharField(
@@ -282,6 +290,13 @@ class RequestForm(forms.Form):
     def clean(self):
         cleaned = super().clean() or {}
         chosen = set(cleaned.get("credential_types") or [])
+        if not chosen and not cleaned.get("document_types") and not self.has_error("document_types"):
+            self.add_error(
+                "credential_types",
+                forms.ValidationError(
+                    _("Choose at least one credential type or document type."), code="nothing-asked"
+                ),
+            )
         for name in CREDENTIAL_TYPES:
             if cleaned.get(f"claims_{name}") and name not in chosen:
                 self.add_error(

@@ -58,6 +58,7 @@ def test_the_employer_asks_for_a_diploma_and_reads_it_verified_once_approved(
     page.locator("input[name=credential_types][value=DiplomaCredential]").check()
     page.locator("input[name=claims_DiplomaCredential][value='/credentialSubject/degree/name']").check()
     page.locator("input[name=claims_DiplomaCredential][value='/credentialSubject/awardedOn']").check()
+    page.get_by_label("Curriculum vitae").check()  # a document type, in words
     page.get_by_label("Purpose", exact=True).select_option("dpv:HumanResourceManagement")
     page.get_by_label("Why you need it").fill("Degree check for vacancy 21")
     page.get_by_label("Read until").fill((timezone.now() + timedelta(days=30)).date().isoformat())
@@ -70,6 +71,8 @@ def test_the_employer_asks_for_a_diploma_and_reads_it_verified_once_approved(
     expect(page.locator("#candidate-link")).to_have_text(re.compile(rf"/portal/requests/{filed.pk}$"))
     expect(page.locator(".qr svg")).to_be_visible()
     expect(page.locator("main")).to_contain_text("Diploma (only: Degree, Awarded on)")
+    expect(page.locator("main")).to_contain_text("Curriculum vitae")
+    assert filed.document_types == ["cv"]
     screenshot(page, "console-request", tmp_path)
 
     # The candidate approves (through the consent service, as the portal's approve does).

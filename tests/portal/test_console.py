@@ -188,6 +188,50 @@ def test_an_employer_files_a_request_through_the_form(hr, employer, citizen, iss
     assert AccessEvent.objects.filter(pod=citizen.pod, action=AccessEvent.Action.REQUEST_FILED).count() == 1
 
 
+def test_the_request_form_offers_the_document_types_in_words(hr, employer):
+    page = hr.get(f"{requests_url(employer)}/new", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "<legend>Gevraagde documenten (elk wordt in zijn geheel gedeeld)</legend>" in page
+    rows = (("cv", "Curriculum vitae"), ("transcript", "Puntenlijst"), ("scan", "Gescand document"))
+    for index, (name, words) in enumerate(rows):
+        box = f'<input type="checkbox" name="document_types" value="{name}" id="id_document_types_{index}">'
+        assert f'<label for="id_document_types_{index}">{box} {words}</label>' in page
+
+
+def test_a_request_for_documents_through_the_form(hr, employer, citizen, issued):
+    response = hr.post(f"{requests_url(employer)}/new", form(document_types=["transcript", "cv"]))
+    assert response.status_code == 302
+    filed = AccessRequest.objects.get(requester=employer.organisation)
+    assert filed.credential_types == ["DiplomaCredential"]
+    assert filed.document_types == ["cv", "transcript"]
+    page = hr.get(response["Location"]).content.decode()
+    assert "Curriculum vitae" in page and "Transcript of records" in page
+
+
+def test_a_request_for_documents_only_through_the_form(hr, employer, citizen):
+    response = hr.post(f"{requests_url(employer)}/new", form(credential_types=[], document_types=["cv"]))
+    assert response.status_code == 302
+    filed = AccessRequest.objects.get(requester=employer.organisation)
+    assert (filed.credential_types, filed.document_types) == ([], ["cv"])
+
+
+def test_an_unknown_document_type_is_refused_with_a_message(hr, employer, citizen):
+    response = hr.post(f"{requests_url(employer)}/new", form(document_types=["passport"]))
+    assert response.status_code == 400
+    assert "passport is not a document type this service knows." in response.content.decode()
+    assert not AccessRequest.objects.exists()
+    dutch = hr.post(
+        f"{requests_url(employer)}/new", form(document_types=["passport"]), HTTP_ACCEPT_LANGUAGE="nl"
+    )
+    assert "passport is geen documentsoort die deze dienst kent." in dutch.content.decode()
+
+
+def test_a_request_for_nothing_is_refused_with_a_message(hr, employer, citizen):
+    response = hr.post(f"{requests_url(employer)}/new", form(credential_types=[]))
+    assert response.status_code == 400
+    assert "Choose at least one credential type or document type." in response.content.decode()
+    assert not AccessRequest.objects.exists()
+
+
 def test_a_field_scoped_request_through_the_form(hr, employer, citizen, issued):
     response = hr.post(
         f"{requests_url(employer)}/new",
