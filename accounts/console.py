@@ -18,7 +18,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponseBase
 from django.urls import reverse
 from django.utils.functional import Promise
 
@@ -116,15 +116,17 @@ def member_organisation(user: Any, slug: str, kinds: Sequence[str]) -> Organisat
     return membership.organisation
 
 
-def member_required(*kinds: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def member_required(
+    *kinds: str,
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """Console views: log in first; then only members of the organisation named by the URL's
     ``org``, of one of ``kinds``, get through. The view receives the organisation as
     ``organisation`` (instead of ``org``), and templates find the console as ``request.console``."""
     allowed = kinds or tuple(Organisation.Kind.values)
 
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorate(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, org: str, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, org: str, **kwargs: Any) -> HttpResponseBase:
             organisation = member_organisation(request.user, org, allowed)
             request.console = console_of(request, organisation)  # type: ignore[attr-defined]
             return view(request, *args, organisation=organisation, **kwargs)

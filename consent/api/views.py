@@ -1,6 +1,5 @@
 from django.conf import settings
-from django.http import HttpResponse, StreamingHttpResponse
-from django.utils.http import content_disposition_header
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -16,6 +15,7 @@ from accounts.oauth import READ_GRANTS, HasScope
 from accounts.permissions import IsCitizen, IsRequester
 from accounts.principals import acting_citizen, acting_organisation
 from core.serializers import validated_body
+from vault.downloads import download_response
 from vault.evidence import evidence_document
 
 from .. import receipts, selectors, services
@@ -274,11 +274,7 @@ class GrantDocumentView(APIView):
             purpose=query.validated_data["purpose"],
             document_id=document_id,
         )
-        response = StreamingHttpResponse(read.content, content_type=read.document.content_type)
-        response["Content-Length"] = str(read.document.size)
-        response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=read.name)
-        response["Cache-Control"] = "no-store"
-        return response
+        return download_response(read.document, read.name, read.content)
 
 
 class CitizenAccessRequestsView(generics.ListAPIView):

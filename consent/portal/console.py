@@ -1,5 +1,6 @@
 """The employer's console: file an access request, hand its link to the candidate, follow the
-answer, withdraw it, and read what was shared with its verification result.
+answer, withdraw it, read what was shared with its verification result, and download the
+personal documents the grant shares.
 
 Every write and read goes through consent.services, as the API's do: the same rules, the same
 log entries in the citizen's pod. The organisation comes from accounts.console.member_required
@@ -14,7 +15,7 @@ from urllib.parse import urlsplit
 import segno
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -27,10 +28,13 @@ from accounts.principals import OrganisationPrincipal
 from consent import selectors, services
 from consent.api.throttles import FileAccessRequestThrottle
 from consent.errors import GrantNotFound, RequestNotFound
-from consent.models import AccessRequest
+from consent.models import AccessRequest, Grant
 from core.errors import DomainError
 from credentials.selectors import organisation_of_did
 from credentials.verification import verify_presented
+from vault.documents import DOCUMENT_TYPES
+from vault.downloads import download_response
+from vault.errors import DocumentNotFound
 from vault.portal import presenting
 from vc.errors import VcError
 
@@ -167,8 +171,9 @@ def withdraw(request: HttpRequest, organisation: Organisation, request_id) -> Ht
     return redirect("portal:console-request", org=organisation.slug, request_id=access_request.pk)
 
 
-def _active_grant(access_request: AccessRequest):
-    """The request's grant, or a 404 when it was not approved (there is nothing to give up)."""
+def _active_grant(access_request: AccessRequest) -> Grant:
+    """The request's grant, or a 404 when it was not approved (there is nothing to give up or
+    read under)."""
     grant = (
         getattr(access_request, "grant", None)
         if access_request.status == AccessRequest.Status.APPROVED
@@ -270,3 +275,78 @@ def read(request: HttpRequest, organisation: Organisation, request_id) -> HttpRe
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _refused(
+    request: HttpRequest, organisation: Organisation, access_request: AccessRequest, exc
+) -> HttpResponse:
+    """Back to the request's page, saying in the member's language why the grant refused."""
+    if isinstance(exc, DocumentNotFound):
+        reason = _(
+            "this access covers no such document: the candidate may have deleted it, or it is of a kind "
+            "they did not share."
+        )
+    else:
+        reason = in_words(exc, READ_REFUSALS)
+    messages.error(request, _("The documents could not be opened: %(reason)s") % {"reason": reason})
+    return redirect("portal:console-request", org=organisation.slug, request_id=access_request.pk)
+
+
+@member_required(*REQUESTERS)
+def documents(request: HttpRequest, organisation: Organisation, request_id) -> HttpResponse:
+    """The personal documents the request's grant shares (consent.services.documents_under_grant:
+    the grant decided for its own purpose; a list is not a read and uses none of the grant's
+    reads, a refusal is logged in the pod), each with its type, format and size, and a button
+    that downloads it. Nothing of the documents' names or content is shown before a download."""
+    access_request = _own_request(organisation, request_id)
+    grant = _active_grant(access_request)
+    if not grant.document_types:
+        raise Http404("This grant shares no documents.")
+    try:
+        found = services.documents_under_grant(
+            organisation=organisation, grant_id=grant.pk, purpose=grant.purpose
+        )
+    except GrantNotFound as exc:
+        raise Http404(exc.detail) from exc
+    except VcError as exc:
+        return _refused(request, organisation, access_request, exc)
+    rows = [
+        {
+            "id": document.pk,
+            "type_name": DOCUMENT_TYPES[document.document_type].label
+            if document.document_type in DOCUMENT_TYPES
+            else document.document_type,
+            "format": document.content_type.split("/", 1)[-1].upper(),
+            "size": document.size,
+            "stored_at": document.created_at,
+        }
+        for document in found
+    ]
+    response = render(
+        request,
+        "consent/console/documents.html",
+        {"organisation": organisation, "item": access_request, "grant": grant, "documents": rows},
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@member_required(*REQUESTERS)
+def document(request: HttpRequest, organisation: Organisation, request_id, document_id) -> HttpResponseBase:
+    """Download one document the request's grant shares, as the API does
+    (consent.services.read_document_under_grant: the grant's state, period, purpose, read limit
+    and document types decided on this very read, which is counted and logged in the pod in the
+    same transaction), as an attachment (vault.downloads). A POST: a read uses up the grant's
+    reads, so no link, prefetch or other site may make one."""
+    access_request = _own_request(organisation, request_id)
+    grant = _active_grant(access_request)
+    try:
+        read = services.read_document_under_grant(
+            organisation=organisation, grant_id=grant.pk, purpose=grant.purpose, document_id=document_id
+        )
+    except GrantNotFound as exc:
+        raise Http404(exc.detail) from exc
+    except VcError as exc:
+        return _refused(request, organisation, access_request, exc)
+    return download_response(read.document, read.name, read.content)

@@ -23,6 +23,16 @@ urlpatterns = [
         console.withdraw_grant,
         name="console-withdraw-grant",
     ),
+    path(
+        "console/<slug:org>/requests/<uuid:request_id>/documents",
+        console.documents,
+        name="console-documents",
+    ),
+    path(
+        "console/<slug:org>/requests/<uuid:request_id>/documents/<uuid:document_id>",
+        console.document,
+        name="console-document",
+    ),
     path("grants/<uuid:grant_id>/credential", views.grant_credential, name="grant-credential"),
     # The agency's console: reads under its mandates.
     path("console/<slug:org>/legal-reads", agency.legal_reads, name="console-legal-reads"),

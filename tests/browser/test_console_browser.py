@@ -1,8 +1,9 @@
-"""The organisation console in a real browser: the employer asks for a diploma and, once the
-candidate approved, reads it with its verification result; the issuer hands in a class as a CSV
-and watches it finish; every console page in four languages, checked by axe-core, for console
-errors and at a phone's width."""
+"""The organisation console in a real browser: the employer asks for a diploma and a CV and, once
+the candidate approved, reads the diploma with its verification result and downloads the CV; the
+issuer hands in a class as a CSV and watches it finish; every console page in four languages,
+checked by axe-core, for console errors and at a phone's width."""
 
+import io
 import re
 from datetime import timedelta
 
@@ -16,6 +17,8 @@ from consent.models import AccessRequest
 from consent.services import approve_request, file_access_request
 from credentials.services import accredit_issuer
 from tests.conftest import diploma, make_citizen, make_organisation
+from tests.vault.documentfiles import pdf
+from vault.documents import store_document
 from vault.models import AccessEvent, Batch, PodCredential
 
 from .conftest import NATIONAL_ID, PASSWORD, member_sign_in, screenshot
@@ -43,6 +46,19 @@ def console_story(transactional_db):
     )
     assert issued.status_code == 201, issued.content
     return {"university": university, "employer": employer, "citizen": citizen}
+
+
+def _store_cv(citizen) -> bytes:
+    content = pdf("An's career")
+    store_document(
+        owner=citizen.user,
+        document_type="cv",
+        content_type="application/pdf",
+        stream=io.BytesIO(content),
+        length=len(content),
+        name="CV An",
+    )
+    return content
 
 
 def test_the_employer_asks_for_a_diploma_and_reads_it_verified_once_approved(
@@ -94,6 +110,26 @@ def test_the_employer_asks_for_a_diploma_and_reads_it_verified_once_approved(
         pod=console_story["citizen"].pod, action=AccessEvent.Action.CREDENTIAL_READ
     )
     assert reads.count() == 1
+
+    # The CV the grant shares: listed in words, downloaded as a file, the download logged.
+    cv = _store_cv(console_story["citizen"])
+    page.get_by_role("link", name="The request").click()
+    page.get_by_role("link", name="See the shared documents").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Shared documents")
+    expect(page.locator("main table tbody tr")).to_have_count(1)
+    expect(page.locator("main table")).to_contain_text("Curriculum vitae")
+    assert watched.axe_violations() == []
+    screenshot(page, "console-documents", tmp_path)
+    with page.expect_download() as started:
+        page.get_by_role("button", name=re.compile("^Download")).click()
+    download = started.value
+    assert download.suggested_filename == "CV An.pdf"
+    assert download.path().read_bytes() == cv
+    assert page.url.endswith("/documents")  # still on the list; the download is the POST's answer
+    downloads = AccessEvent.objects.filter(
+        pod=console_story["citizen"].pod, action=AccessEvent.Action.DOCUMENT_READ
+    )
+    assert downloads.count() == 1
     assert watched.errors == []
 
 
@@ -157,8 +193,10 @@ def _console_pages(console_story) -> dict[str, list[str]]:
         purpose="dpv:HumanResourceManagement",
         purpose_description="Degree check for vacancy 18",
         valid_until=timezone.now() + timedelta(days=30),
+        document_types=["cv"],
     )
     approve_request(citizen=console_story["citizen"].user, request_id=approved.pk)
+    _store_cv(console_story["citizen"])
     credential = PodCredential.objects.get(pod=console_story["citizen"].pod)
     e, u = f"/portal/console/{employer.slug}", f"/portal/console/{university.slug}"
     return {
@@ -169,6 +207,7 @@ def _console_pages(console_story) -> dict[str, list[str]]:
             f"{e}/requests/{request.pk}/withdraw",
             f"{e}/requests/{approved.pk}",
             f"{e}/requests/{approved.pk}/give-up",
+            f"{e}/requests/{approved.pk}/documents",
         ],
         REGISTRAR: [
             f"{u}/credentials",

@@ -24,6 +24,7 @@ from vc.types import supported_type_names
 from .. import batches, documents, logexport, podexport, podimport, selectors, services
 from .. import erasure as erasure_service
 from ..batchcsv import check_upload_size
+from ..downloads import download_response
 from ..errors import ErasureNotPending, LengthRequired, OverQuota, TruncatedUpload, UnsupportedContentType
 from .parsers import BoundedMultiPartParser, CsvParser
 from .serializers import (
@@ -398,11 +399,7 @@ class PodDocumentView(APIView):
         document, name, content = documents.read_document(
             owner=acting_citizen(request), document_id=document_id
         )
-        response = HttpResponse(content, content_type=document.content_type)
-        response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "no-store"
-        return response
+        return download_response(document, name, content)
 
     @extend_schema(responses={204: None}, tags=["documents"])
     def delete(self, request, document_id):
