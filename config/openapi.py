@@ -53,5 +53,8 @@ def add_problem_responses(
                     continue
                 if public_operation and code in {"401", "403"}:
                     continue
-                operation["responses"].setdefault(code, {"description": description, "content": reference})
+                response = operation["responses"].setdefault(code, {"description": description})
+                # An operation may word an error itself (core.serializers.UNKNOWN_PARAMETER): its
+                # body is still a problem document, unless it names another (OAuth's errors).
+                response.setdefault("content", reference)
     return result

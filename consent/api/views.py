@@ -14,7 +14,7 @@ from accounts.models import Organisation
 from accounts.oauth import READ_GRANTS, HasScope
 from accounts.permissions import IsCitizen, IsRequester
 from accounts.principals import acting_citizen, acting_organisation
-from core.serializers import validated_body
+from core.serializers import UNKNOWN_PARAMETER, validated_body
 from vault.downloads import download_response
 from vault.evidence import evidence_document
 
@@ -195,12 +195,15 @@ class GrantCredentialsView(APIView):
 
     The presentation holds the credentials with their original proofs and is signed by the
     citizen's holder key over your challenge and domain: verify it with the same two values.
+    A query parameter other than those listed is refused by name (400), never ignored.
     """
 
     permission_classes = [IsRequester, HasScope.of(READ_GRANTS)]
 
     @extend_schema(
-        parameters=[ReadQuerySerializer], responses=PresentationResultSerializer, tags=["access requests"]
+        parameters=[ReadQuerySerializer],
+        responses={200: PresentationResultSerializer, 400: UNKNOWN_PARAMETER},
+        tags=["access requests"],
     )
     def get(self, request, grant_id):
         query = read_query(request.query_params)

@@ -161,6 +161,28 @@ def test_a_read_without_a_usable_challenge_or_domain_is_a_400_and_reads_nothing(
 
 
 @pytest.mark.parametrize(
+    ("extra", "unknown"),
+    [
+        ("chalenge=x", ["/chalenge"]),  # a typo of a parameter the read takes
+        ("claims=/credentialSubject/degree", ["/claims"]),
+        ("format=json&Domain=x", ["/Domain", "/format"]),
+    ],
+)
+def test_an_unknown_query_parameter_is_a_400_naming_it_and_reads_nothing(
+    employer, citizen, issued, grant, extra, unknown
+):
+    before = AccessEvent.objects.filter(pod=citizen.pod).count()
+    problem = assert_problem(employer.get(f"{read_url(grant['id'])}&{extra}"), 400, "validation-error")
+    assert pointers(problem) == unknown
+    assert all(
+        error["detail"].startswith("Unknown query parameter (accepted here: challenge, claim,")
+        for error in problem["errors"]
+    )
+    assert AccessEvent.objects.filter(pod=citizen.pod).count() == before
+    assert employer.get(read_url(grant["id"])).status_code == 200  # the same read without it
+
+
+@pytest.mark.parametrize(
     ("challenge", "domain"),
     [
         ("short", DOMAIN),

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from rest_framework.exceptions import ValidationError
 
 from consent.api import serializers as consent_serializers
-from consent.api.serializers import ReadQuerySerializer, read_query
+from consent.api.serializers import READ_PARAMETERS, ReadQuerySerializer, read_query
 
 CHALLENGE = "a-fresh-nonce-0123456789"
 DOMAIN = "https://hr.example.com"
@@ -78,7 +78,6 @@ def test_a_plain_query_is_read_without_the_serializer(serializers_made):
     "pairs",
     [
         PLAIN,
-        {**PLAIN, "unknown": "ignored"},
         {**PLAIN, "type": "UniversityDegreeCredential"},
         {**PLAIN, "cryptosuite": "eddsa-rdfc-2022"},
         {**PLAIN, "cryptosuite": "ecdsa-rdfc-2019"},
@@ -148,3 +147,29 @@ def test_the_same_answer_as_the_serializer_for_any_query(
         if value is not None
     }
     assert_same(query(pairs))
+
+
+def test_the_parameters_taken_are_the_serializers_fields():
+    assert set(ReadQuerySerializer().fields) == READ_PARAMETERS
+
+
+@pytest.mark.parametrize(
+    ("pairs", "unknown"),
+    [
+        ({**PLAIN, "chalenge": CHALLENGE}, ["chalenge"]),
+        ({**PLAIN, "type": "UniversityDegreeCredential", "claims": "/a"}, ["claims"]),
+        ({**PLAIN, "Purpose": "x", "format": "json"}, ["Purpose", "format"]),
+        ({"colour": "blue"}, ["colour"]),  # refused by name before the missing ones are named
+    ],
+)
+def test_an_unknown_parameter_is_refused_by_name(serializers_made, pairs, unknown):
+    with pytest.raises(ValidationError) as refused:
+        read_query(query(pairs))
+    assert sorted(refused.value.detail) == unknown
+    for name in unknown:
+        [error] = refused.value.detail[name]
+        assert error.code == "unknown-parameter"
+        assert str(error) == (
+            "Unknown query parameter (accepted here: challenge, claim, cryptosuite, domain, purpose, type)."
+        )
+    assert serializers_made == []

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 from tests.conftest import diploma
-from tests.support import assert_problem, role_matrix
+from tests.support import assert_problem, pointers, role_matrix
 from vault.models import AccessEvent, PodCredential
 
 VERIFY = "/api/v1/pod/log/verify"
@@ -54,6 +54,18 @@ def test_the_owner_reads_the_credential_as_issued(citizen, issued):
     [held] = citizen.get("/api/v1/pod/credentials").json()
     assert held["credential"] == issued["credential"]
     assert held["credentialId"] == issued["credentialId"]
+
+
+@pytest.mark.parametrize("query", ["format=json", "type=DiplomaCredential&limit=1"])
+def test_the_owners_read_refuses_any_query_parameter_by_name_and_reads_nothing(citizen, issued, query):
+    before = AccessEvent.objects.filter(pod=citizen.pod).count()
+    problem = assert_problem(citizen.get(f"/api/v1/pod/credentials?{query}"), 400, "validation-error")
+    names = sorted(pair.partition("=")[0] for pair in query.split("&"))
+    assert pointers(problem) == [f"/{name}" for name in names]
+    assert {error["detail"] for error in problem["errors"]} == {
+        "Unknown query parameter (this endpoint takes none)."
+    }
+    assert AccessEvent.objects.filter(pod=citizen.pod).count() == before
 
 
 def test_the_owners_read_reads_the_pod_and_its_credentials_in_one_statement_and_logs_each(

@@ -17,7 +17,7 @@ from accounts.api.idempotency import IDEMPOTENCY_KEY, replay_headers
 from accounts.idempotency import run_once
 from accounts.permissions import IsCitizen, IsIssuer
 from accounts.principals import acting_citizen, acting_organisation
-from core.serializers import unknown_members, validated_body
+from core.serializers import UNKNOWN_PARAMETER, refuse_unknown_parameters, unknown_members, validated_body
 from vc.dataintegrity import CRYPTOSUITE
 from vc.types import supported_type_names
 
@@ -160,11 +160,7 @@ class IssuerBatchesView(generics.ListAPIView):
         tags=["issuance"],
     )
     def post(self, request):
-        unknown = sorted(set(request.query_params) - {"credentialType"})
-        if unknown:
-            raise ValidationError(
-                {name: "Unknown query parameter (accepted: credentialType)." for name in unknown}
-            )
+        refuse_unknown_parameters(request.query_params, ("credentialType",))
         submission = batches.submit_batch(
             issuer=acting_organisation(request),
             data=_uploaded_csv(request),
@@ -222,12 +218,17 @@ class PodView(APIView):
 
 
 class PodCredentialsView(APIView):
-    """The citizen's credentials, decrypted (this read is logged like any other)."""
+    """The citizen's credentials, decrypted (this read is logged like any other). It takes no
+    query parameter: any is refused by name (400)."""
 
     permission_classes = [IsCitizen]
 
-    @extend_schema(responses=HeldCredentialSerializer(many=True), tags=["pod"])
+    @extend_schema(
+        responses={200: HeldCredentialSerializer(many=True), 400: UNKNOWN_PARAMETER},
+        tags=["pod"],
+    )
     def get(self, request):
+        refuse_unknown_parameters(request.query_params, ())
         pairs = services.read_own_credentials(owner=acting_citizen(request))
         return Response(HeldCredentialSerializer(_held(pairs), many=True).data)
 
@@ -313,9 +314,7 @@ class AccessLogExportView(APIView):
 
 
 def _query(request, serializer_class) -> dict:
-    unknown = set(request.query_params) - set(serializer_class().fields)
-    if unknown:
-        raise ValidationError({name: ["Unknown query parameter."] for name in sorted(unknown)})
+    refuse_unknown_parameters(request.query_params, serializer_class().fields)
     serializer = serializer_class(data=request.query_params)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
