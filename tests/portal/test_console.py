@@ -10,24 +10,11 @@ from django.utils import timezone
 from accounts.models import Organisation
 from accounts.services import add_member, create_organisation
 from consent.models import AccessRequest, Grant
-from consent.services import approve_request, file_access_request
+from consent.services import approve_request
 from credentials.services import accredit_issuer
 from vault.models import AccessEvent
 
-PASSWORD = "correct horse battery staple"
-NATIONAL_ID = "BE:85073003328"
-
-
-def member_client(organisation: Organisation, email: str) -> Client:
-    add_member(organisation=organisation, email=email, password=PASSWORD)
-    client = Client()
-    assert client.login(username=email, password=PASSWORD)
-    return client
-
-
-@pytest.fixture
-def hr(employer):
-    return member_client(employer.organisation, "hr@acme.example")
+from .consoles import NATIONAL_ID, PASSWORD, member_client, requests_url
 
 
 @pytest.fixture
@@ -47,10 +34,6 @@ def accredited(university):
         credential_type="DiplomaCredential",
         valid_from=timezone.now() - timedelta(days=365),
     )
-
-
-def requests_url(actor) -> str:
-    return f"/portal/console/{actor.organisation.slug}/requests"
 
 
 # The skeleton: sign-in, landing, who may enter which console.
@@ -284,19 +267,6 @@ def test_the_request_form_needs_a_csrf_token(employer, citizen):
 
 
 # The employer: follow a request, withdraw it, read what was shared.
-
-
-@pytest.fixture
-def filed(employer, citizen, issued):
-    return file_access_request(
-        requester=employer.organisation,
-        national_id=NATIONAL_ID,
-        credential_types=["DiplomaCredential"],
-        claims={"DiplomaCredential": ["/credentialSubject/degree/name", "/credentialSubject/awardedOn"]},
-        purpose="dpv:HumanResourceManagement",
-        purpose_description="Degree check for vacancy 17",
-        valid_until=timezone.now() + timedelta(days=30),
-    )
 
 
 def test_the_request_page_gives_the_candidate_link_and_qr_code(hr, employer, filed, settings):

@@ -2,31 +2,19 @@
 consent.services.withdraw_grant (the grantee only, logged in the candidate's pod); the citizen
 sees it withdrawn by the grantee, and the console reads no more under it."""
 
-import pytest
 from django.test import Client
 
 from consent.models import Grant
-from consent.services import approve_request
 from vault.models import AccessEvent
 
-from .test_console import PASSWORD, filed, member_client, requests_url  # noqa: F401 - a fixture
+from .consoles import PASSWORD, member_client, requests_url
 
 
-@pytest.fixture
-def hr(employer):
-    return member_client(employer.organisation, "hr@acme.example")
-
-
-@pytest.fixture
-def grant(filed, citizen):  # noqa: F811
-    return approve_request(citizen=citizen.user, request_id=filed.pk)
-
-
-def give_up_url(employer, filed) -> str:  # noqa: F811
+def give_up_url(employer, filed) -> str:
     return f"{requests_url(employer)}/{filed.pk}/give-up"
 
 
-def test_the_employer_gives_up_the_access_after_a_confirmation(hr, employer, filed, grant, citizen):  # noqa: F811
+def test_the_employer_gives_up_the_access_after_a_confirmation(hr, employer, filed, grant, citizen):
     page = hr.get(f"{requests_url(employer)}/{filed.pk}").content.decode()
     assert f'href="{give_up_url(employer, filed)}"' in page
     confirm = hr.get(give_up_url(employer, filed))
@@ -55,7 +43,7 @@ def test_the_employer_gives_up_the_access_after_a_confirmation(hr, employer, fil
     assert denied.reason == "grant-withdrawn"
 
 
-def test_the_citizen_sees_it_withdrawn_by_the_grantee(hr, employer, filed, grant, citizen):  # noqa: F811
+def test_the_citizen_sees_it_withdrawn_by_the_grantee(hr, employer, filed, grant, citizen):
     assert hr.post(give_up_url(employer, filed)).status_code == 302
     citizen.user.set_password(PASSWORD)
     citizen.user.save()
@@ -68,7 +56,7 @@ def test_the_citizen_sees_it_withdrawn_by_the_grantee(hr, employer, filed, grant
     assert "Toestemming ingetrokken door de ontvanger" in log
 
 
-def test_another_employer_cannot_give_it_up(other_employer, employer, filed, grant):  # noqa: F811
+def test_another_employer_cannot_give_it_up(other_employer, employer, filed, grant):
     other = member_client(other_employer.organisation, "hr@other.example")
     assert other.get(give_up_url(other_employer, filed)).status_code == 404
     assert other.post(give_up_url(other_employer, filed)).status_code == 404
@@ -77,7 +65,7 @@ def test_another_employer_cannot_give_it_up(other_employer, employer, filed, gra
     assert grant.status == Grant.Status.ACTIVE
 
 
-def test_a_citizen_cannot_give_it_up_through_the_console(employer, filed, grant, citizen):  # noqa: F811
+def test_a_citizen_cannot_give_it_up_through_the_console(employer, filed, grant, citizen):
     citizen.user.set_password(PASSWORD)
     citizen.user.save()
     client = Client()
@@ -87,7 +75,7 @@ def test_a_citizen_cannot_give_it_up_through_the_console(employer, filed, grant,
     assert grant.status == Grant.Status.ACTIVE
 
 
-def test_giving_up_needs_the_csrf_token(employer, filed, grant):  # noqa: F811
+def test_giving_up_needs_the_csrf_token(employer, filed, grant):
     member_client(employer.organisation, "hr@acme.example")
     client = Client(enforce_csrf_checks=True)
     assert client.login(username="hr@acme.example", password=PASSWORD)
@@ -96,12 +84,12 @@ def test_giving_up_needs_the_csrf_token(employer, filed, grant):  # noqa: F811
     assert grant.status == Grant.Status.ACTIVE
 
 
-def test_a_request_without_a_grant_has_nothing_to_give_up(hr, employer, filed):  # noqa: F811
+def test_a_request_without_a_grant_has_nothing_to_give_up(hr, employer, filed):
     assert hr.get(give_up_url(employer, filed)).status_code == 404
     assert hr.post(give_up_url(employer, filed)).status_code == 404
 
 
-def test_giving_up_an_ended_grant_says_why_not(hr, employer, filed, grant, citizen):  # noqa: F811
+def test_giving_up_an_ended_grant_says_why_not(hr, employer, filed, grant, citizen):
     from consent.services import revoke_grant
 
     revoke_grant(citizen=citizen.user, grant_id=grant.pk)

@@ -10,16 +10,9 @@ from credentials.selectors import status_bits_of
 from vault.models import AccessEvent, Batch, PodCredential
 from vault.services import read_own_credential
 
-PASSWORD = "correct horse battery staple"
-NATIONAL_ID = "BE:85073003328"
+from .consoles import NATIONAL_ID, PASSWORD, diploma_form, member_client
+
 HEADER = "national_id,given_name,family_name,degree_type,degree_name,awarded_on\n"
-
-
-def member_client(organisation, email: str) -> Client:
-    add_member(organisation=organisation, email=email, password=PASSWORD)
-    client = Client()
-    assert client.login(username=email, password=PASSWORD)
-    return client
 
 
 @pytest.fixture
@@ -39,24 +32,6 @@ def other_registrar(db):
 
 def base(actor) -> str:
     return f"/portal/console/{actor.organisation.slug}"
-
-
-FORM_TOKEN = "8d1bbbd7-5a0e-4b43-8f5d-7b2b3b9a0c11"
-
-
-def diploma_form(token=FORM_TOKEN, **overrides):
-    data = {
-        "type": "DiplomaCredential",
-        "token": token,
-        "national_id": "85.07.30-033.28",
-        "given_name": "An",
-        "family_name": "Peeters",
-        "degree_type": "MasterDegree",
-        "degree_name": "Master of Laws",
-        "awarded_on": "2025-06-30",
-    }
-    data.update(overrides)
-    return data
 
 
 def test_a_member_of_an_issuer_lands_on_the_issued_credentials(university):

@@ -8,22 +8,12 @@ import pytest
 from django.utils import timezone
 
 from consent.portal.refusals import READ_REFUSALS, in_words
-from consent.services import approve_request, revoke_grant
+from consent.services import revoke_grant
 from core.errors import DomainError
 
-from .test_console import filed, member_client, requests_url  # noqa: F401 - a fixture
+from .consoles import requests_url
 
 DUTCH, FRENCH = {"HTTP_ACCEPT_LANGUAGE": "nl-BE"}, {"HTTP_ACCEPT_LANGUAGE": "fr-BE"}
-
-
-@pytest.fixture
-def hr(employer):
-    return member_client(employer.organisation, "hr@acme.example")
-
-
-@pytest.fixture
-def grant(filed, citizen):  # noqa: F811
-    return approve_request(citizen=citizen.user, request_id=filed.pk)
 
 
 def messages_of(response) -> str:

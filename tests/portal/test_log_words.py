@@ -22,29 +22,29 @@ def _portal(citizen, language: str) -> Client:
 
 
 @pytest.fixture
-def grant(citizen, pending):
+def approved(citizen, pending):
     return approve_request(citizen=citizen.user, request_id=pending.pk)
 
 
-def _read(employer, grant):
+def _read(employer, approved):
     return employer.get(
-        f"/api/v1/grants/{grant.pk}/credentials?purpose=dpv:HumanResourceManagement"
+        f"/api/v1/grants/{approved.pk}/credentials?purpose=dpv:HumanResourceManagement"
         "&challenge=log-words-nonce-0001&domain=hr.example"
     )
 
 
-def test_a_read_refused_after_revocation_is_said_in_dutch(citizen, employer, grant):
-    revoke_grant(citizen=citizen.user, grant_id=grant.pk)
-    assert _read(employer, grant).json()["reason"] == "grant-revoked"
+def test_a_read_refused_after_revocation_is_said_in_dutch(citizen, employer, approved):
+    revoke_grant(citizen=citizen.user, grant_id=approved.pk)
+    assert _read(employer, approved).json()["reason"] == "grant-revoked"
     page = _portal(citizen, "nl").get("/portal/log").content.decode()
     assert "U had deze toegang ingetrokken." in page
     assert "grant-revoked" not in page
 
 
-def test_a_refused_purpose_and_a_lowered_limit_are_said_in_german(citizen, employer, grant):
-    lower_read_limit(citizen=citizen.user, grant_id=grant.pk, max_reads=2)
+def test_a_refused_purpose_and_a_lowered_limit_are_said_in_german(citizen, employer, approved):
+    lower_read_limit(citizen=citizen.user, grant_id=approved.pk, max_reads=2)
     response = employer.get(
-        f"/api/v1/grants/{grant.pk}/credentials?purpose=dpv:IdentityVerification"
+        f"/api/v1/grants/{approved.pk}/credentials?purpose=dpv:IdentityVerification"
         "&challenge=log-words-nonce-0002&domain=hr.example"
     )
     assert response.json()["reason"] == "purpose-mismatch"
