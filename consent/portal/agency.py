@@ -23,6 +23,7 @@ from consent.models import Mandate
 from vc.errors import VcError
 
 from .forms import LegalReadForm
+from .refusals import LEGAL_READ_REFUSALS, code_in_words, in_words
 
 
 def mandates_in_force(agency: Organisation) -> list[Mandate]:
@@ -50,13 +51,14 @@ def legal_reads(request: HttpRequest, organisation: Organisation) -> HttpRespons
                 domain=settings.SITE_URL,
             )
         except VcError as exc:
-            form.add_error(None, exc.detail)
+            form.add_error(None, in_words(exc, LEGAL_READ_REFUSALS))
             status = exc.status
     elif request.method == "POST":
         status = 400
     shown = [
         (
             result,
+            "" if result.allowed else code_in_words(result.reason, result.detail, LEGAL_READ_REFUSALS),
             [
                 json.dumps(credential.get("credentialSubject", {}), indent=2, ensure_ascii=False)
                 for credential in (result.presentation or {}).get("verifiableCredential", [])

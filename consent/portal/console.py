@@ -34,12 +34,19 @@ from credentials.selectors import organisation_of_did
 from credentials.verification import verify_presented
 from vault.documents import DOCUMENT_TYPES
 from vault.downloads import download_response
-from vault.errors import DocumentNotFound
 from vault.portal import presenting
 from vc.errors import VcError
 
 from .forms import RequestForm
-from .refusals import FILING_REFUSALS, GIVE_UP_REFUSALS, READ_REFUSALS, WITHDRAW_REFUSALS, in_words
+from .refusals import (
+    DOCUMENT_REFUSALS,
+    FILING_REFUSALS,
+    GIVE_UP_REFUSALS,
+    READ_REFUSALS,
+    WITHDRAW_REFUSALS,
+    in_sentence,
+    in_words,
+)
 
 REQUESTERS = (Organisation.Kind.EMPLOYER,)
 
@@ -245,8 +252,7 @@ def read(request: HttpRequest, organisation: Organisation, request_id) -> HttpRe
     except GrantNotFound as exc:
         raise Http404(exc.detail) from exc
     except VcError as exc:
-        reason = in_words(exc, READ_REFUSALS)
-        messages.error(request, _("The read was refused: %(reason)s") % {"reason": reason})
+        messages.error(request, in_sentence(_("The read was refused: %(reason)s"), exc, READ_REFUSALS))
         return redirect("portal:console-request", org=organisation.slug, request_id=access_request.pk)
     checked = verify_presented(presentation, challenge=challenge, domain=domain)
     shared = [
@@ -281,14 +287,9 @@ def _refused(
     request: HttpRequest, organisation: Organisation, access_request: AccessRequest, exc
 ) -> HttpResponse:
     """Back to the request's page, saying in the member's language why the grant refused."""
-    if isinstance(exc, DocumentNotFound):
-        reason = _(
-            "this access covers no such document: the candidate may have deleted it, or it is of a kind "
-            "they did not share."
-        )
-    else:
-        reason = in_words(exc, READ_REFUSALS)
-    messages.error(request, _("The documents could not be opened: %(reason)s") % {"reason": reason})
+    messages.error(
+        request, in_sentence(_("The documents could not be opened: %(reason)s"), exc, DOCUMENT_REFUSALS)
+    )
     return redirect("portal:console-request", org=organisation.slug, request_id=access_request.pk)
 
 

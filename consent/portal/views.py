@@ -1,7 +1,7 @@
 """The citizen's portal pages for consent: requests to decide, grants to revoke."""
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -16,10 +16,18 @@ from accounts.principals import acting_citizen
 from consent import receipts, selectors, services
 from consent.errors import EvidenceNotFound, GrantNotFound, RequestNotFound
 from consent.models import AccessRequest
+from core.refusals import Words
 from vault.evidence import evidence_document
 from vc.errors import VcError
 
 from .forms import ApproveForm, DenyForm, ReadLimitForm
+from .refusals import (
+    APPROVE_REFUSALS,
+    DENY_REFUSALS,
+    READ_LIMIT_REFUSALS,
+    REVOKE_REFUSALS,
+    in_words,
+)
 
 
 def _requests_page(
@@ -67,15 +75,17 @@ def _own_request(request: HttpRequest, request_id) -> AccessRequest:
     return access_request
 
 
-def _decide(request: HttpRequest, act: Callable[[], object], done: str, then: str) -> HttpResponse:
-    """Run a consent service for the portal: 404 for what is not the citizen's, the service's own
-    reason as a message when it refuses, the success message otherwise."""
+def _decide(
+    request: HttpRequest, act: Callable[[], object], done: str, then: str, refusals: Mapping[str, Words]
+) -> HttpResponse:
+    """Run a consent service for the portal: 404 for what is not the citizen's, the service's
+    refusal in words (``refusals``, by its code) as a message, the success message otherwise."""
     try:
         act()
     except (RequestNotFound, GrantNotFound) as exc:
         raise Http404(exc.detail) from exc
     except VcError as exc:
-        messages.error(request, exc.detail)
+        messages.error(request, in_words(exc, refusals))
         return redirect(then)
     messages.success(request, done)
     return redirect(then)
@@ -103,7 +113,7 @@ def approve(request: HttpRequest, request_id) -> HttpResponse:
     except RequestNotFound as exc:
         raise Http404(exc.detail) from exc
     except VcError as exc:
-        form.add_error(None, exc.detail)
+        form.add_error(None, in_words(exc, APPROVE_REFUSALS))
         return _requests_page(request, failed=(access_request, form), status=400)
     messages.success(
         request, _("Approved: %(org)s may now read what you chose.") % {"org": access_request.requester}
@@ -128,6 +138,7 @@ def deny(request: HttpRequest, request_id) -> HttpResponse:
         ),
         _("Denied: %(org)s gets nothing.") % {"org": access_request.requester},
         "portal:requests",
+        DENY_REFUSALS,
     )
 
 
@@ -152,6 +163,7 @@ def revoke(request: HttpRequest, grant_id) -> HttpResponse:
         lambda: services.revoke_grant(citizen=acting_citizen(request), grant_id=grant.pk),
         _("Revoked: %(org)s can no longer read it.") % {"org": grant.grantee},
         "portal:grants",
+        REVOKE_REFUSALS,
     )
 
 
@@ -177,6 +189,7 @@ def read_limit(request: HttpRequest, grant_id) -> HttpResponse:
         )
         % {"org": grant.grantee, "count": form.cleaned_data["max_reads"]},
         "portal:grants",
+        READ_LIMIT_REFUSALS,
     )
 
 

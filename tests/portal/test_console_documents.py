@@ -17,7 +17,7 @@ from tests.vault.documentfiles import pdf, png
 from vault.documents import store_document
 from vault.models import AccessEvent
 
-from .test_console import NATIONAL_ID, member_client, requests_url
+from .consoles import NATIONAL_ID, member_client, requests_url
 
 LANGUAGES = {"nl": "nl-BE", "fr": "fr-BE", "de": "de-BE", "en": "en"}
 NO_SUCH_DOCUMENT = {
@@ -42,11 +42,6 @@ def _store(pod_owner, kind: str, content: bytes, *, content_type="application/pd
         length=len(content),
         name=name,
     )
-
-
-@pytest.fixture
-def hr(employer):
-    return member_client(employer.organisation, "hr@acme.example")
 
 
 @pytest.fixture

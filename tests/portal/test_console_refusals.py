@@ -1,19 +1,27 @@
-"""The employer console says the consent service's refusals in the member's language: a known
-refusal code in words (consent.portal.refusals), an unknown one in the service's English."""
+"""The consoles say the services' refusals in the member's language: a known refusal code in
+words (consent.portal.refusals for the employer's and the agency's, vault.portal.refusals for the
+issuer's), an unknown one in the service's English, marked so."""
 
 from datetime import timedelta
 from html import unescape
 
 import pytest
-from django.utils import timezone
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone, translation
 
-from consent.portal.refusals import READ_REFUSALS, in_words
+from accounts.models import Organisation
+from consent.portal.refusals import LEGAL_READ_REFUSALS, READ_REFUSALS, code_in_words, in_words
 from consent.services import revoke_grant
 from core.errors import DomainError
+from credentials.models import IssuerKey, StatusEntry
+from tests.conftest import make_organisation
+from tests.consent.legal import CASE, OTHER_NATIONAL_ID, issue_diploma, mandate_for
+from vault.models import PodCredential
 
-from .consoles import requests_url
+from .consoles import diploma_form, member_client, requests_url
 
 DUTCH, FRENCH = {"HTTP_ACCEPT_LANGUAGE": "nl-BE"}, {"HTTP_ACCEPT_LANGUAGE": "fr-BE"}
+GERMAN = {"HTTP_ACCEPT_LANGUAGE": "de-BE"}
 
 
 def messages_of(response) -> str:
@@ -114,4 +122,108 @@ def test_an_unknown_refusal_keeps_the_services_english():
     class Unforeseen(DomainError):
         code = "something-new"
 
-    assert in_words(Unforeseen("Something new went wrong."), READ_REFUSALS) == "Something new went wrong."
+    assert in_words(Unforeseen("Something new went wrong."), READ_REFUSALS) == (
+        '<span lang="en">Something new went wrong.</span>'
+    )
+
+
+# The agency's console: a read under a mandate.
+
+
+@pytest.fixture
+def officer(db):
+    agency = make_organisation("Federal Pension Service", Organisation.Kind.AGENCY)
+    mandate = mandate_for(agency.organisation)
+    return member_client(agency.organisation, "officer@fps.example.gov"), agency, mandate
+
+
+@pytest.fixture
+def holding(university, citizen):
+    issue_diploma(university, "BE:85073003328")
+    return citizen
+
+
+def legal_reads(officer, language, **fields):
+    client, agency, mandate = officer
+    data = {"mandate": str(mandate.pk), "case_reference": CASE, "national_ids": "BE:85073003328"} | fields
+    return client.post(f"/portal/console/{agency.organisation.slug}/legal-reads", data, **language)
+
+
+def test_a_legal_read_without_a_case_reference_is_refused_in_dutch(officer, holding):
+    response = legal_reads(officer, DUTCH, case_reference="")
+    assert response.status_code == 400
+    page = unescape(response.content.decode())
+    assert "Geef het dossiernummer van het dossier waarvoor deze inzage is" in page
+    assert "(caseReference)" not in page
+
+
+def test_a_legal_read_of_a_citizen_without_a_pod_is_refused_in_french(officer, holding):
+    response = legal_reads(officer, FRENCH, national_ids=OTHER_NATIONAL_ID)
+    assert response.status_code == 404
+    page = unescape(response.content.decode())
+    assert "Aucun citoyen ayant ce numéro de registre national n'a de pod ici." in page
+
+
+def test_one_citizens_refusal_of_a_bulk_read_is_said_in_the_members_language():
+    with translation.override("de"):
+        assert code_in_words(
+            "fields-not-disclosable", "The credential has no base proof.", LEGAL_READ_REFUSALS
+        ) == (
+            "Ein Nachweis dieser Person kann nur vollständig abgerufen werden, und das Mandat umfasst nur "
+            "einige seiner Felder."
+        )
+
+
+# The issuer's console: one credential, a class, a status.
+
+
+@pytest.fixture
+def registrar(university):
+    return member_client(university.organisation, "registrar@university.example")
+
+
+def test_a_class_that_cannot_be_read_is_refused_in_dutch_with_the_lines_fault_in_english(
+    registrar, university, citizen
+):
+    response = registrar.post(
+        f"/portal/console/{university.organisation.slug}/batches",
+        {
+            "credential_type": "DiplomaCredential",
+            "file": SimpleUploadedFile("class.csv", b"who,what\nx,y\n", "text/csv"),
+        },
+        **DUTCH,
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    words = 'Het bestand kan niet als klas worden gelezen: <span lang="en">'
+    assert f"{words}Line 1 names unknown columns: who, what;" in page
+
+
+def test_issuing_without_a_signing_key_is_refused_in_german(registrar, university, citizen):
+    IssuerKey.objects.filter(organisation=university.organisation).update(retired_at=timezone.now())
+    response = registrar.post(
+        f"/portal/console/{university.organisation.slug}/issue", diploma_form(), **GERMAN
+    )
+    assert response.status_code == 400
+    page = unescape(response.content.decode())
+    assert "Ihre Organisation hat keinen aktiven Signaturschlüssel" in page
+    assert "has no active signing key" not in page
+
+
+def test_changing_a_status_the_organisation_does_not_hold_is_refused_in_french(
+    registrar, university, citizen
+):
+    console = f"/portal/console/{university.organisation.slug}"
+    assert registrar.post(f"{console}/issue", diploma_form()).status_code == 302
+    issued = PodCredential.objects.get(pod=citizen.pod)
+    StatusEntry.objects.filter(credential_id=issued.credential_id).delete()
+    response = registrar.post(
+        f"{console}/credentials/{issued.pk}/status",
+        {"action": "suspend"},
+        follow=True,
+        **FRENCH,
+    )
+    shown = messages_of(response)
+    assert (
+        "Votre organisation ne détient aucun statut de cette attestation qu'elle pourrait modifier." in shown
+    )

@@ -39,7 +39,7 @@ def test_the_citizen_lowers_a_limit_and_cannot_raise_it(browser, pending):
     response = browser.post(f"/portal/grants/{grant.pk}/read-limit", {"max_reads": "1"}, follow=True)
     assert b"may read once in all" in response.content
     response = browser.post(f"/portal/grants/{grant.pk}/read-limit", {"max_reads": "5"}, follow=True)
-    assert b"it may only be lowered" in response.content
+    assert b"The limit can only be lowered, and not below the reads already made." in response.content
     grant.refresh_from_db()
     assert grant.max_reads == 1
 

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.console import member_required
 from accounts.errors import CitizenNotFound, InvalidNationalId
 from accounts.models import Organisation
+from core.refusals import in_words
 from credentials.selectors import status_bits_of
 from credentials.services import update_status
 from vault import batches, selectors, services
@@ -33,6 +34,7 @@ from vc.types import CREDENTIAL_TYPES
 
 from .console_forms import BatchForm, FindCitizenForm, IssueForm, StatusForm, TypeForm
 from .presenting import type_name
+from .refusals import BATCH_REFUSALS, ISSUE_REFUSALS, STATUS_REFUSALS
 
 ISSUERS = (Organisation.Kind.ISSUER,)
 ISSUED_PER_PAGE = 50
@@ -58,7 +60,7 @@ def issue(request: HttpRequest, organisation: Organisation) -> HttpResponse:
         except (CitizenNotFound, InvalidNationalId):
             form.add_error("national_id", _("No citizen with this national register number has a pod here."))
         except VcError as exc:
-            form.add_error(None, exc.detail)
+            form.add_error(None, in_words(exc, ISSUE_REFUSALS))
         else:
             messages.success(
                 request,
@@ -91,7 +93,7 @@ def batch_list(request: HttpRequest, organisation: Organisation) -> HttpResponse
                 issuer=organisation, data=upload.read(), credential_type=form.cleaned_data["credential_type"]
             )
         except VcError as exc:
-            form.add_error("file", exc.detail)
+            form.add_error("file", in_words(exc, BATCH_REFUSALS))
         else:
             if not submission.created:
                 messages.info(request, _("This file was handed in before: here is its class."))
@@ -210,7 +212,7 @@ def change_status(request: HttpRequest, organisation: Organisation, resource_id)
             issuer=organisation, credential_id=resource.credential_id, purposes=[purpose], value=value
         )
     except VcError as exc:
-        messages.error(request, exc.detail)
+        messages.error(request, in_words(exc, STATUS_REFUSALS))
     else:
         done = {
             "revoke": _("Revoked: verifiers now find it revoked; this cannot be undone."),
