@@ -1,9 +1,15 @@
 import base64
+import datetime
+import uuid
+from types import SimpleNamespace
 from typing import Any
 
+from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 from core.serializers import StrictSerializer
 from credentials.services import ISSUANCE_CRYPTOSUITES, WHOLE_CRYPTOSUITES
@@ -56,6 +62,56 @@ class HeldCredentialSerializer(serializers.Serializer):
     issuer = serializers.CharField(source="resource.issuer.name")
     storedAt = serializers.DateTimeField(source="resource.created_at")
     credential = serializers.JSONField(source="document")
+
+
+def _plainly_held(resource: Any, document: Any) -> dict[str, Any] | None:
+    """One credential as HeldCredentialSerializer renders it, for values it would render as they
+    are: a UUID id, plain str texts, an aware datetime (ISO 8601 in the current time zone, UTC
+    as Z, as DRF's DateTimeField writes it); None for anything else."""
+    pk, credential_id, credential_type = resource.pk, resource.credential_id, resource.credential_type
+    issuer, created = resource.issuer, resource.created_at
+    if not (
+        type(pk) is uuid.UUID
+        and type(credential_id) is str
+        and type(credential_type) is str
+        and issuer is not None
+        and type(issuer.name) is str
+        and type(created) is datetime.datetime
+        and timezone.is_aware(created)
+        and settings.USE_TZ
+        and api_settings.DATETIME_FORMAT == ISO_8601
+    ):
+        return None
+    try:
+        stored = created.astimezone(timezone.get_current_timezone()).isoformat()
+    except OverflowError:  # DRF refuses it with its own error
+        return None
+    if stored.endswith("+00:00"):
+        stored = stored[:-6] + "Z"
+    return {
+        "id": str(pk),
+        "credentialId": credential_id,
+        "type": credential_type,
+        "issuer": issuer.name,
+        "storedAt": stored,
+        "credential": document,
+    }
+
+
+def held_credentials(pairs: Any) -> list[dict[str, Any]]:
+    """The citizen's credentials, each (resource, document) pair rendered exactly as
+    HeldCredentialSerializer renders it (tests/vault/test_held_rendering.py).
+
+    The serializer deep-copies its six fields per instance and walks each through DRF's
+    attribute and representation steps: about a quarter of a millisecond for three credentials
+    on every own read (docs/benchmarks.md). A credential whose values it would write as they
+    are is rendered here; any other goes to the serializer.
+    """
+    return [
+        _plainly_held(resource, document)
+        or HeldCredentialSerializer(SimpleNamespace(resource=resource, document=document)).data
+        for resource, document in pairs
+    ]
 
 
 class PodSerializer(serializers.Serializer):

@@ -1,5 +1,4 @@
 import io
-from types import SimpleNamespace
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -49,11 +48,8 @@ from .serializers import (
     LogKeysSerializer,
     LogProofSerializer,
     PodSerializer,
+    held_credentials,
 )
-
-
-def _held(pairs):
-    return [SimpleNamespace(resource=resource, document=document) for resource, document in pairs]
 
 
 class IssueCredentialView(APIView):
@@ -88,7 +84,7 @@ class IssueCredentialView(APIView):
             act=issue,
             replay=lambda resource_id: services.reopen_issued(issuer=issuer, resource_id=resource_id),
         )
-        body = HeldCredentialSerializer(SimpleNamespace(resource=resource, document=signed)).data
+        [body] = held_credentials([(resource, signed)])
         return Response(body, status=status.HTTP_201_CREATED, headers=replay_headers(replayed))
 
 
@@ -230,7 +226,7 @@ class PodCredentialsView(APIView):
     def get(self, request):
         refuse_unknown_parameters(request.query_params, ())
         pairs = services.read_own_credentials(owner=acting_citizen(request))
-        return Response(HeldCredentialSerializer(_held(pairs), many=True).data)
+        return Response(held_credentials(pairs))
 
 
 class AccessLogView(generics.GenericAPIView):
