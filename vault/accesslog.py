@@ -84,7 +84,7 @@ def _split_frontier(raw: bytes) -> list[bytes]:
 
 
 @dataclass(frozen=True)
-class _Head:
+class Head:
     """The pod's log head as an append needs it, and the active log key's id."""
 
     origin: str
@@ -94,32 +94,60 @@ class _Head:
     active_key: Any
 
 
+# The head's columns and the active log key's id (one parameter: the log's name), for a statement
+# that reads the head with something else: unlocked by the read's statement of the credentials
+# (vault.reading), locked by ``_locked_head``. ``h`` is the head's table.
+HEAD_COLUMNS_SQL = (
+    'h."origin", h."size", h."head_hash", h."frontier", '
+    '(SELECT k."id" FROM "vault_logsigningkey" k WHERE k."name" = %s AND k."retired_at" IS NULL '
+    'ORDER BY k."created_at" LIMIT 1)'
+)
+HEAD_COLUMNS = 5
 # The head, locked until the transaction ends, and the active log key's id, in one statement
 # written out once rather than composed by the ORM on every append (the hot path of every read).
-_LOCK_HEAD_SQL = (
-    'SELECT h."origin", h."size", h."head_hash", h."frontier", '
-    '(SELECT k."id" FROM "vault_logsigningkey" k WHERE k."name" = %s AND k."retired_at" IS NULL '
-    'ORDER BY k."created_at" LIMIT 1) '
-    'FROM "vault_podlog" h WHERE h."pod_id" = %s'
-)
+_LOCK_HEAD_SQL = f'SELECT {HEAD_COLUMNS_SQL} FROM "vault_podlog" h WHERE h."pod_id" = %s'  # noqa: S608 - ours
 
 
-def _locked_head(pod_id: Any) -> _Head:
+def head_params() -> list[Any]:
+    """The parameter of ``HEAD_COLUMNS_SQL``."""
+    return [settings.ACCESS_LOG_NAME]
+
+
+def head_of_row(values: Any) -> Head | None:
+    """The head of ``HEAD_COLUMNS`` values of a row (None: the pod's log has no head yet)."""
+    origin, size, head_hash, frontier, active_key = values
+    if origin is None:
+        return None
+    if active_key is not None:
+        active_key = LogSigningKey._meta.pk.to_python(active_key)
+    return Head(origin, int(size), head_hash, bytes(frontier or b""), active_key)
+
+
+def seen_head(pod_id: Any) -> Head | None:
+    """The pod's log head as it is now, unlocked (for ``append_all``'s ``seen``); None if the
+    log has none yet. A read takes it with its credentials instead (vault.reading)."""
+    connection = transaction.get_connection()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _LOCK_HEAD_SQL, [*head_params(), PodLog._meta.pk.get_db_prep_value(pod_id, connection)]
+        )
+        row = cursor.fetchone()
+    return head_of_row(row) if row is not None else None
+
+
+def _locked_head(pod_id: Any) -> Head:
     """The pod's log head, locked until the transaction ends (FOR UPDATE on PostgreSQL; SQLite
     serialises writing transactions), with the active log key's id read in the same query."""
     connection = transaction.get_connection()
     sql = _LOCK_HEAD_SQL + (" FOR UPDATE OF h" if connection.vendor == "postgresql" else "")
     db_pod_id = PodLog._meta.pk.get_db_prep_value(pod_id, connection)
-    key_field = LogSigningKey._meta.pk
     for _ in range(2):
         with connection.cursor() as cursor:
-            cursor.execute(sql, [settings.ACCESS_LOG_NAME, db_pod_id])
+            cursor.execute(sql, [*head_params(), db_pod_id])
             row = cursor.fetchone()
-        if row is not None:
-            origin, size, head_hash, frontier, active_key = row
-            if active_key is not None:
-                active_key = key_field.to_python(active_key)
-            return _Head(origin, int(size), head_hash, bytes(frontier or b""), active_key)
+        head = head_of_row(row) if row is not None else None
+        if head is not None:
+            return head
         # The pod's first entry: make its head (a concurrent first append may do the same).
         PodLog.objects.bulk_create(
             [PodLog(pod_id=pod_id, origin=origin_of(pod_id), head_hash=GENESIS)], ignore_conflicts=True
@@ -172,16 +200,33 @@ class _Append:
     update: str  # the head's UPDATE (parameters: _HEAD_FIELDS, then the pod's id)
     arrays: str  # PostgreSQL: SELECT * FROM unnest(one array per column)
     preparers: list[Preparer]  # one per entry field but the id, in the INSERT's column order
+    types: list[str]  # PostgreSQL: each column's type, without modifier, in the same order
 
     def values(self, rows: int) -> str:
         row = "(" + ", ".join(["%s"] * len(self.preparers)) + ")"
         return f"{self.head} VALUES {', '.join([row] * rows)}"
+
+    def typed_values(self, rows: int) -> str:
+        """PostgreSQL: SELECT * FROM a VALUES list of ``rows`` rows, each value cast to its column's
+        type (a VALUES list in a subquery does not take its types from the INSERT's columns)."""
+        row = "(" + ", ".join(f"%s::{name}" for name in self.types) + ")"
+        return f"SELECT * FROM (VALUES {', '.join([row] * rows)}) AS v"  # noqa: S608 - our own types
 
     def in_one(self, insert: str) -> str:
         """PostgreSQL: the INSERT a data-modifying CTE of the head's UPDATE, returning the ids."""
         return (
             f'WITH inserted AS ({insert} RETURNING "id", "seq") {self.update} '  # noqa: S608 - ours
             'RETURNING (SELECT array_agg("id" ORDER BY "seq") FROM inserted)'
+        )
+
+    def if_unchanged(self, rows: str) -> str:
+        """PostgreSQL: the head's UPDATE only where its size is still the one the append was made
+        on (parameters: _HEAD_FIELDS, the pod's id, that size), and the INSERT of ``rows`` (a
+        SELECT) only if the UPDATE took the head; returns the ids, or NULL if it did not."""
+        return (
+            f'WITH head AS ({self.update} AND "size" = %s RETURNING 1), '  # noqa: S608 - ours
+            f'inserted AS ({self.head} {rows} WHERE EXISTS (SELECT FROM head) RETURNING "id", "seq") '
+            'SELECT array_agg("id" ORDER BY "seq") FROM inserted'
         )
 
 
@@ -193,7 +238,7 @@ _TYPE_MODIFIER = re.compile(r"\(.*\)")  # ::varchar(32)[] would cut a longer val
 # entries was converted anew, and parsed by PostgreSQL anew, on every append).
 _MOST_VALUES = 50
 _appends: dict[str, _Append] = {}
-_statements: dict[tuple[str, int], str] = {}
+_statements: dict[tuple[str, int, bool], str] = {}
 
 
 def _append_statements(connection: Any) -> _Append:
@@ -216,14 +261,22 @@ def _append_statements(connection: Any) -> _Append:
             ", ".join(f"%s::{_TYPE_MODIFIER.sub('', str(f.db_type(connection)))}[]" for f in fields)
         ),
         preparers=[_preparer(f, connection.vendor) for f in fields],
+        types=[_TYPE_MODIFIER.sub("", str(f.db_type(connection))) for f in fields],
     )
     _appends[connection.vendor] = made
     return made
 
 
-def _write(pod_id: Any, events: list[AccessEvent], head: dict[str, Any]) -> None:
+def _write(
+    pod_id: Any, events: list[AccessEvent], head: dict[str, Any], *, if_size: int | None = None
+) -> bool:
     """Insert ``events`` and move the pod's log head to ``head``: on PostgreSQL in one statement
-    (the INSERT a data-modifying CTE of the head's UPDATE), elsewhere in two; sets each event's id."""
+    (the INSERT a data-modifying CTE of the head's UPDATE), elsewhere in two; sets each event's id.
+
+    With ``if_size`` (PostgreSQL only), only if the head still holds that many entries: the
+    head's UPDATE asks for that size (and, should another append hold the head meanwhile, waits
+    for it and checks the size again as it committed it), the INSERT happens only if the UPDATE
+    took the head. Returns False, having written nothing, if it did not."""
     connection = transaction.get_connection()
     append = _append_statements(connection)
     head_params = [f.get_db_prep_save(head[f.name], connection) for f in append.head_fields]
@@ -233,16 +286,29 @@ def _write(pod_id: Any, events: list[AccessEvent], head: dict[str, Any]) -> None
         params: list[Any] = [[prepare(event, connection) for event in events] for prepare in append.preparers]
     else:
         params = [prepare(event, connection) for event in events for prepare in append.preparers]
+    guarded = if_size is not None
+    if guarded and connection.vendor != "postgresql":
+        raise ValueError("A conditional append needs PostgreSQL's data-modifying CTE.")
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            key = ("arrays" if by_arrays else "values", 0 if by_arrays else len(events))
+            key = ("arrays" if by_arrays else "values", 0 if by_arrays else len(events), guarded)
             statement = _statements.get(key)
             if statement is None:
-                insert = f"{append.head} {append.arrays}" if by_arrays else append.values(len(events))
-                statement = _statements[key] = append.in_one(insert)
-            cursor.execute(statement, [*params, *head_params, db_pod_id])
+                if guarded:
+                    rows = append.arrays if by_arrays else append.typed_values(len(events))
+                    statement = append.if_unchanged(rows)
+                else:
+                    insert = f"{append.head} {append.arrays}" if by_arrays else append.values(len(events))
+                    statement = append.in_one(insert)
+                _statements[key] = statement
+            if guarded:
+                cursor.execute(statement, [*head_params, db_pod_id, if_size, *params])
+            else:
+                cursor.execute(statement, [*params, *head_params, db_pod_id])
             row = cursor.fetchone()
-            ids = row[0] if row is not None else []
+            ids = (row[0] if row is not None else None) or []
+            if guarded and not ids:
+                return False
         else:
             cursor.execute(f'{append.values(len(events))} RETURNING "id"', params)
             ids = sorted(row[0] for row in cursor.fetchall())
@@ -255,6 +321,7 @@ def _write(pod_id: Any, events: list[AccessEvent], head: dict[str, Any]) -> None
         event.pk = pk
         event._state.adding = False
         event._state.db = connection.alias
+    return True
 
 
 def checkpoint_time(moment: datetime) -> str:
@@ -292,7 +359,9 @@ def append(
     return append_all(pod, context=context, entries=[entry])[0]
 
 
-def append_all(pod: Pod, *, context: AccessContext, entries: list[Entry]) -> list[AccessEvent]:
+def append_all(
+    pod: Pod, *, context: AccessContext, entries: list[Entry], seen: Head | None = None
+) -> list[AccessEvent]:
     """Append the entries of one act (e.g. one entry per credential a read released) to ``pod``'s
     log, in order, and sign the new tree once. Must run inside the transaction of the act.
 
@@ -302,8 +371,16 @@ def append_all(pod: Pod, *, context: AccessContext, entries: list[Entry]) -> lis
     of the UPDATE, so they commit together or fail together). Three on SQLite (no such CTE).
     Every entry still has its own leaf, chain link and place in the
     tree; only the checkpoint is made once, for the tree with all of them.
+
+    ``seen``: the head as the act read it, unlocked, in a statement it made anyway (a read's
+    credentials: vault.reading). On PostgreSQL the entries are then made on it and written in
+    one statement that takes the head only if it still holds ``seen.size`` entries (a compare-
+    and-set: one round trip fewer than locking it first); if another append got in first,
+    nothing is written and the append is made again on the head locked, as without ``seen``.
+    A sealed legal read always locks (its sealed detail is stored by seq before the append).
     """
-    if not transaction.get_connection().in_atomic_block:
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
         raise RuntimeError("The access log is written only inside the transaction of the act.")
     if not entries:
         raise ValueError("An act appends at least one entry.")
@@ -317,7 +394,23 @@ def append_all(pod: Pod, *, context: AccessContext, entries: list[Entry]) -> lis
         and any(entry.outcome == AccessEvent.Outcome.ALLOWED for entry in entries)
         else None
     )
+    if seen is not None and seal_key is None and connection.vendor == "postgresql":
+        events, _, values = _made_on(seen, pod, context, entries)
+        if _write(pod.pk, events, values, if_size=seen.size):
+            return events
     head = _locked_head(pod.pk)
+    events, sealed, values = _made_on(head, pod, context, entries)
+    if seal_key is not None:
+        sealing.store(pod, sealed, seal_key)
+    _write(pod.pk, events, values)
+    return events
+
+
+def _made_on(
+    head: Head, pod: Pod, context: AccessContext, entries: list[Entry]
+) -> tuple[list[AccessEvent], list[tuple[int, datetime, dict[str, Any]]], dict[str, Any]]:
+    """The act's entries appended to ``head``: the events, the sealed details of a sealed legal
+    read (by seq), and the head's new values (its signed checkpoint included)."""
     now = timezone.now()
     frontier = _split_frontier(head.frontier)
     size, prev = head.size, head.head_hash
@@ -360,23 +453,15 @@ def append_all(pod: Pod, *, context: AccessContext, entries: list[Entry]) -> lis
         frontier = merkle.append_leaf(frontier, size, leaf)
         size, prev = event.seq, event.entry_hash
         events.append(event)
-    if seal_key is not None:
-        sealing.store(pod, sealed, seal_key)
     signer = logkeys.signer(head.active_key)
     checkpoint = logformat.Checkpoint(head.origin, size, merkle.frontier_root(frontier), checkpoint_time(now))
-    _write(
-        pod.pk,
-        events,
-        {
-            "size": size,
-            "head_hash": prev,
-            "frontier": b"".join(frontier),
-            "checkpoint": logformat.sign_checkpoint(
-                checkpoint, name=signer.name, private_key=signer.private_key
-            ),
-        },
-    )
-    return events
+    values = {
+        "size": size,
+        "head_hash": prev,
+        "frontier": b"".join(frontier),
+        "checkpoint": logformat.sign_checkpoint(checkpoint, name=signer.name, private_key=signer.private_key),
+    }
+    return events, sealed, values
 
 
 # --- retention ------------------------------------------------------------------------------------

@@ -190,12 +190,13 @@ def reopen_issued(*, issuer: Organisation, resource_id: Any) -> tuple[PodCredent
 @transaction.atomic
 def read_own_credentials(*, owner: User) -> list[tuple[PodCredential, dict[str, Any]]]:
     """The citizen reads their own pod (logged like any other read)."""
-    # The pod and every credential it holds in one statement (an empty pod logs nothing).
+    # The pod, every credential it holds and its log head in one statement (an empty pod logs nothing).
     found = own_pod(owner)
     if found is None:
         raise PodNotFound("You have no pod.")
-    pod, held = found
-    pairs, _ = read_and_log(pod, context=AccessContext.for_citizen(owner), credential_types=None, held=held)
+    pairs, _ = read_and_log(
+        found.pod, context=AccessContext.for_citizen(owner), credential_types=None, held=found
+    )
     return pairs
 
 

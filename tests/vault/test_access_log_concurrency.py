@@ -1,6 +1,7 @@
 """Concurrent appends to one pod's log on PostgreSQL, in real transactions on their own connections.
 
-Whatever orders the appends (today the head's row lock), the log that results must be whole: one
+Whatever orders the appends (the head's row lock, or the compare-and-set of a head read unlocked
+beforehand, as a read reads it with its credentials), the log that results must be whole: one
 chain, one tree, every committed entry present once, no seq skipped or repeated, each act's
 entries side by side, nothing of a rolled-back act, and a signed checkpoint of all of it.
 """
@@ -11,10 +12,12 @@ import threading
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from vault import accesslog, logformat, logkeys, merkle
 from vault.access import AccessContext
 from vault.models import AccessEvent, PodLog
+from vault.reading import read_and_log
 
 pytestmark = [
     pytest.mark.skipif(
@@ -31,7 +34,15 @@ class RolledBack(Exception):
     """Raised inside an act's transaction, after its append: nothing of it may stay."""
 
 
-def _writer(pod, organisation, writer: int, barrier: threading.Barrier, committed: list, errors: list):
+def _writer(
+    pod,
+    organisation,
+    writer: int,
+    barrier: threading.Barrier,
+    committed: list,
+    errors: list,
+    compare_and_set: bool = False,
+):
     chance = random.Random(writer)
     context = AccessContext.for_organisation(organisation)
     try:
@@ -42,8 +53,14 @@ def _writer(pod, organisation, writer: int, barrier: threading.Barrier, committe
             roll_back = act % 5 == 4
             try:
                 with transaction.atomic():
+                    # As a read does: the head read unlocked first, the entries made on it a
+                    # moment later (others append meanwhile), then taken only if unchanged.
+                    seen = accesslog.seen_head(pod.pk) if compare_and_set and chance.random() < 0.8 else None
+                    if seen is not None and chance.random() < 0.5:
+                        threading.Event().wait(chance.random() / 200)
                     accesslog.append_all(
                         pod,
+                        seen=seen,
                         context=context,
                         entries=[
                             accesslog.Entry(
@@ -65,7 +82,8 @@ def _writer(pod, organisation, writer: int, barrier: threading.Barrier, committe
         connection.close()
 
 
-def test_concurrent_acts_on_one_pod_leave_one_whole_log(citizen, employer):
+@pytest.mark.parametrize("compare_and_set", [False, True], ids=["locked", "compare-and-set"])
+def test_concurrent_acts_on_one_pod_leave_one_whole_log(citizen, employer, compare_and_set):
     pod = citizen.pod
     before = AccessEvent.objects.filter(pod=pod).count()
     barrier = threading.Barrier(WRITERS)
@@ -73,7 +91,8 @@ def test_concurrent_acts_on_one_pod_leave_one_whole_log(citizen, employer):
     errors: list[BaseException] = []
     threads = [
         threading.Thread(
-            target=_writer, args=(pod, employer.organisation, writer, barrier, committed, errors)
+            target=_writer,
+            args=(pod, employer.organisation, writer, barrier, committed, errors, compare_and_set),
         )
         for writer in range(WRITERS)
     ]
@@ -82,9 +101,12 @@ def test_concurrent_acts_on_one_pod_leave_one_whole_log(citizen, employer):
     for thread in threads:
         thread.join()
     assert errors == []
+    _assert_whole(pod, before, list(committed))
 
+
+def _assert_whole(pod, before: int, written: list[list[str]]) -> list[AccessEvent]:
+    """The pod's log holds ``before`` entries, then every act of ``written`` (reasons), whole."""
     events = list(AccessEvent.objects.filter(pod=pod).order_by("seq"))
-    written = list(committed)
     assert [event.seq for event in events] == list(range(1, len(events) + 1))  # no gap, no repeat
     assert len(events) == before + sum(len(reasons) for reasons in written)
     # every committed entry once, each act's entries side by side and in order; none rolled back
@@ -105,4 +127,107 @@ def test_concurrent_acts_on_one_pod_leave_one_whole_log(citizen, employer):
     assert bytes(head.frontier) == b"".join(merkle.frontier_of(leaves))
     signed = logformat.open_checkpoint(head.checkpoint, logkeys.verifier_keys()).checkpoint
     assert (signed.size, signed.root) == (len(events), merkle.root(leaves))
+    assert accesslog.verify_chain(pod).valid
+    return events
+
+
+# --- a read whose head moved between its read and its append ------------------------------------
+
+
+def _other_append(
+    pod, organisation, reason: str, appended: threading.Event, release: threading.Event, errors
+):
+    """Another act on its own connection: append one entry, say so, commit once released."""
+    try:
+        with transaction.atomic():
+            accesslog.append_all(
+                pod,
+                context=AccessContext.for_organisation(organisation),
+                entries=[
+                    accesslog.Entry(
+                        AccessEvent.Action.ACCESS_DENIED, AccessEvent.Outcome.DENIED, reason=reason
+                    )
+                ],
+            )
+            appended.set()
+            if not release.wait(timeout=30):
+                raise TimeoutError("never released")
+    except BaseException as exc:  # reported by the test
+        errors.append(exc)
+    finally:
+        appended.set()
+        connection.close()
+
+
+@pytest.mark.parametrize("other", ["committed", "in-flight"])
+def test_a_read_whose_log_head_moved_appends_after_the_other_act(citizen, employer, issued, other):
+    """A read takes the pod's log head with its credentials, unlocked; another act appends after
+    that and before the read's own append: committed by then, or holding the head (uncommitted)
+    while the read's append runs, committing a moment later. The read's compare-and-set finds
+    the head changed and writes nothing; the read then locks the head and appends after the
+    other act's entry: one chain, one tree, a checkpoint of all of it, one entry per credential."""
+    pod = citizen.pod
+    before = AccessEvent.objects.filter(pod=pod).count()
+    appended, release, errors = threading.Event(), threading.Event(), []
+    other_act = threading.Thread(
+        target=_other_append, args=(pod, employer.organisation, "the-other-act", appended, release, errors)
+    )
+    if other == "committed":
+        release.set()
+    timer = threading.Timer(0.5, release.set)
+
+    def sign(documents):  # between the read of the credentials (and head) and the append
+        other_act.start()
+        assert appended.wait(timeout=30)
+        if other == "committed":
+            other_act.join()
+        else:
+            timer.start()  # the other act commits while the read's append waits for its head
+        return len(documents)
+
+    context = AccessContext.for_organisation(employer.organisation)
+    with transaction.atomic(), CaptureQueriesContext(connection) as statements:
+        pairs, made = read_and_log(pod, context=context, credential_types=None, then=sign)
+    other_act.join()
+    timer.cancel()
+    assert errors == []
+    assert made == len(pairs) == 1
+    sql = [query["sql"] for query in statements.captured_queries]
+    [conditional] = [s for s in sql if s.startswith('WITH head AS (UPDATE "vault_podlog"')]
+    assert "WHERE EXISTS (SELECT FROM head)" in conditional
+    assert any("FOR UPDATE OF h" in s for s in sql)  # the fallback: locked, then appended
+    [the_other] = AccessEvent.objects.filter(pod=pod, reason="the-other-act")
+    reads = list(AccessEvent.objects.filter(pod=pod, seq__gt=the_other.seq))
+    assert [(e.action, e.resource_id) for e in reads] == [
+        (AccessEvent.Action.CREDENTIAL_READ, pairs[0][0].pk)
+    ]
+    events = list(AccessEvent.objects.filter(pod=pod).order_by("seq"))
+    assert len(events) == before + 2 and events[-2].seq == the_other.seq == before + 1
+    prev = accesslog.GENESIS
+    for event in events:
+        assert event.prev_hash == prev and event.entry_hash == accesslog.entry_hash(event)
+        assert event.leaf_hash == accesslog.leaf_hash(event)
+        prev = event.entry_hash
+    head = PodLog.objects.get(pk=pod.pk)
+    leaves = [bytes.fromhex(event.leaf_hash) for event in events]
+    assert (head.size, head.head_hash) == (len(events), prev)
+    assert bytes(head.frontier) == b"".join(merkle.frontier_of(leaves))
+    signed = logformat.open_checkpoint(head.checkpoint, logkeys.verifier_keys()).checkpoint
+    assert (signed.size, signed.root) == (len(events), merkle.root(leaves))
+    assert accesslog.verify_chain(pod).valid
+
+
+def test_a_read_whose_log_head_did_not_move_appends_in_one_statement(citizen, employer, issued):
+    """The same read with nothing in between: the compare-and-set takes the head; no lock first."""
+    pod = citizen.pod
+    before = AccessEvent.objects.filter(pod=pod).count()
+    context = AccessContext.for_organisation(employer.organisation)
+    with transaction.atomic(), CaptureQueriesContext(connection) as statements:
+        pairs, _ = read_and_log(pod, context=context, credential_types=None)
+    sql = [query["sql"] for query in statements.captured_queries]
+    assert not any("FOR UPDATE" in s for s in sql)
+    [read, append] = sql  # the credentials with the head; the conditional append
+    assert read.startswith("SELECT") and '"vault_podlog"' in read
+    assert append.startswith('WITH head AS (UPDATE "vault_podlog"')
+    assert AccessEvent.objects.filter(pod=pod).count() == before + len(pairs) == before + 1
     assert accesslog.verify_chain(pod).valid
