@@ -3,6 +3,7 @@
 from typing import Any
 
 import pytest
+from django.test import TestCase
 
 from core.problems import PROBLEM_BASE, PROBLEM_CONTENT_TYPE
 
@@ -31,3 +32,19 @@ def role_matrix(roles: list[str], **expected: int):
     """Parametrize a test over (role, expected status); every role must be given, none forgotten."""
     assert set(expected) == set(roles), set(expected) ^ set(roles)
     return pytest.mark.parametrize(("role", "status"), list(expected.items()))
+
+
+LOG_VERIFY = "/api/v1/pod/log/verify"
+
+
+def checked_log(client) -> dict[str, Any]:
+    """The server's check of the client's pod log, as the API gives it: asked for (POST; its task
+    runs on commit, eagerly here), then the latest result (GET)."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        asked = client.post(LOG_VERIFY)
+    assert asked.status_code == 202, asked.content
+    response = client.get(LOG_VERIFY)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["checkId"] == asked.json()["id"] and body["stale"] is False
+    return body

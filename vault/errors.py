@@ -82,6 +82,11 @@ class LengthRequired(DomainError):
     status = 411
 
 
+class LogCheckNotFound(NotFound):
+    code = "log-check-not-found"
+    title = "No such check of your log"
+
+
 class ExportNotFound(NotFound):
     code = "export-not-found"
     title = "No export"

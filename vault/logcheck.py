@@ -11,6 +11,10 @@ and the page says so. Asking again always recomputes, because tampering with an 
 not move the head; and a broken result stays on the page until a newer check has finished, so
 an earlier "intact" never hides it. A check holds hashes and counts, no pod data.
 
+The API gives the same check (docs/api.md, "The server's check of your log"): ``POST
+/api/v1/pod/log/verify`` asks for one (``request_check``) and answers with where to follow it
+(``check_of``); ``GET /api/v1/pod/log/verify`` gives the latest result (``state_of``).
+
 The citizen's own check, which does not trust the server, stays the download and
 ``python -m vault.verify_log``.
 """
@@ -25,6 +29,7 @@ from django.utils import timezone
 from core.tasks import enqueue_on_commit
 
 from . import accesslog
+from .errors import LogCheckNotFound
 from .models import LogCheck, Pod, PodLog
 
 # A check queued or running for longer than this is taken as lost (a dead worker, a broker that
@@ -48,6 +53,7 @@ class CheckState:
     working: LogCheck | None
     size: int  # the log's size now
     checkpoint: str  # its latest signed checkpoint now
+    head_hash: str = accesslog.GENESIS  # its head now
 
     @property
     def latest(self) -> accesslog.LatestCheckpoint | None:
@@ -70,7 +76,21 @@ def state_of(pod: Pod) -> CheckState:
         None,
     )
     stale = result is not None and (result.size, result.head_hash) != (size, head_hash)
-    return CheckState(result, stale, working, size, checkpoint)
+    return CheckState(result, stale, working, size, checkpoint, head_hash)
+
+
+def check_of(pod: Pod, check_id: Any) -> LogCheck:
+    """One of the pod's checks; LogCheckNotFound for one that is not (another pod's included)."""
+    check = LogCheck.objects.filter(pod=pod, pk=check_id).first()
+    if check is None:
+        raise LogCheckNotFound("Your log has no check with that id.")
+    return check
+
+
+def head_now(pod: Pod) -> tuple[int, str]:
+    """The pod's log head now, (size, head hash): a check of another head is stale."""
+    size, head_hash, _checkpoint = _head(pod)
+    return size, head_hash
 
 
 @transaction.atomic

@@ -238,14 +238,73 @@ class AccessLogPageSerializer(serializers.Serializer):
     checkpoint = CheckpointSerializer(allow_null=True)
 
 
-class ChainCheckSerializer(serializers.Serializer):
-    valid = serializers.BooleanField()
-    entries = serializers.IntegerField()
-    head = serializers.CharField(help_text="Hash of the last entry checked.")
+class LogCheckSerializer(serializers.Serializer):
+    """One check of the pod's whole log (vault.logcheck): the head it was asked for, its
+    progress, and once done what it found. Hashes and counts, no pod data."""
+
+    id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=["queued", "running", "done"])
+    progress = serializers.IntegerField(help_text="Percent of the entries checked.")
+    checkedSize = serializers.IntegerField(
+        source="size", help_text="Entries in the log when it was asked for."
+    )
+    checkedHeadHash = serializers.CharField(
+        source="head_hash", help_text="The log's head (its last entry's hash) when it was asked for, hex."
+    )
+    stale = serializers.SerializerMethodField(help_text="The log has grown since this check was asked for.")
+    requestedAt = serializers.DateTimeField(source="created_at")
+    finishedAt = serializers.DateTimeField(source="finished_at", allow_null=True)
+    valid = serializers.BooleanField(allow_null=True, help_text="null until done.")
+    entries = serializers.IntegerField(help_text="Entries checked.")
+    head = serializers.CharField(help_text="Hash of the last entry checked (once done).")
     firstBrokenSeq = serializers.IntegerField(source="first_broken_seq", allow_null=True)
     problem = serializers.CharField()
     rootHash = serializers.CharField(source="root", help_text="RFC 9162 root of the entries checked, hex.")
+
+    def get_stale(self, check) -> bool:
+        return (check.size, check.head_hash) != self.context["head"]
+
+
+class LatestLogCheckSerializer(serializers.Serializer):
+    """The latest finished check of the pod's whole log, flat (its fields are null before the
+    first check finishes), whether the log has grown since, a newer check under way, and the
+    log's latest signed checkpoint now."""
+
+    checkId = serializers.UUIDField(source="result.pk", allow_null=True, default=None)
+    valid = serializers.BooleanField(source="result.valid", allow_null=True, default=None)
+    entries = serializers.IntegerField(source="result.entries", allow_null=True, default=None)
+    head = serializers.CharField(
+        source="result.head", allow_null=True, default=None, help_text="Hash of the last entry checked."
+    )
+    firstBrokenSeq = serializers.IntegerField(source="result.first_broken_seq", allow_null=True, default=None)
+    problem = serializers.CharField(source="result.problem", allow_null=True, default=None)
+    rootHash = serializers.CharField(
+        source="result.root",
+        allow_null=True,
+        default=None,
+        help_text="RFC 9162 root of the entries checked, hex.",
+    )
+    checkedSize = serializers.IntegerField(source="result.size", allow_null=True, default=None)
+    checkedHeadHash = serializers.CharField(source="result.head_hash", allow_null=True, default=None)
+    checkedAt = serializers.DateTimeField(source="result.finished_at", allow_null=True, default=None)
+    stale = serializers.BooleanField(
+        allow_null=True, help_text="The log has grown since the check (null before the first check)."
+    )
+    logSize = serializers.IntegerField(source="size", help_text="Entries in the log now.")
+    working = serializers.SerializerMethodField()
     checkpoint = CheckpointSerializer(allow_null=True, source="latest")
+
+    @extend_schema_field(LogCheckSerializer(allow_null=True))
+    def get_working(self, state) -> dict | None:
+        if state.working is None:
+            return None
+        return LogCheckSerializer(state.working, context={"head": (state.size, state.head_hash)}).data
+
+    def to_representation(self, state):
+        body = super().to_representation(state)
+        if state.result is None:
+            body["stale"] = None
+        return body
 
 
 class BatchRowErrorSerializer(serializers.ModelSerializer):

@@ -27,6 +27,7 @@ urlpatterns = [
     path("pod/erasure", views.PodErasureView.as_view(), name="pod-erasure"),
     path("pod/log", views.AccessLogView.as_view(), name="pod-log"),
     path("pod/log/verify", views.AccessLogVerifyView.as_view(), name="pod-log-verify"),
+    path("pod/log/checks/<uuid:check_id>", views.AccessLogCheckView.as_view(), name="pod-log-check"),
     path("pod/log/export", views.AccessLogExportView.as_view(), name="pod-log-export"),
     path("pod/log/proof/inclusion", views.InclusionProofView.as_view(), name="pod-log-inclusion-proof"),
     path("pod/log/proof/consistency", views.ConsistencyProofView.as_view(), name="pod-log-consistency-proof"),

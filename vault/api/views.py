@@ -20,7 +20,7 @@ from core.serializers import UNKNOWN_PARAMETER, refuse_unknown_parameters, unkno
 from vc.dataintegrity import CRYPTOSUITE
 from vc.types import supported_type_names
 
-from .. import batches, documents, logexport, podexport, podimport, selectors, services
+from .. import batches, documents, logcheck, logexport, podexport, podimport, selectors, services
 from .. import erasure as erasure_service
 from ..batchcsv import check_upload_size
 from ..downloads import download_response
@@ -33,7 +33,6 @@ from .serializers import (
     BatchRowErrorSerializer,
     BatchSerializer,
     BatchUploadSerializer,
-    ChainCheckSerializer,
     CheckpointSerializer,
     ConsistencyQuerySerializer,
     DocumentSerializer,
@@ -45,6 +44,8 @@ from .serializers import (
     ImportResultSerializer,
     InclusionQuerySerializer,
     IssueCredentialSerializer,
+    LatestLogCheckSerializer,
+    LogCheckSerializer,
     LogKeysSerializer,
     LogProofSerializer,
     PodSerializer,
@@ -252,15 +253,75 @@ class AccessLogView(generics.GenericAPIView):
         return Response(body)
 
 
+def _no_query(request) -> None:
+    """Refuse every query parameter, by name: the endpoint takes none."""
+    if request.query_params:
+        raise ValidationError({name: ["Unknown query parameter."] for name in sorted(request.query_params)})
+
+
+def _no_body(request) -> None:
+    """Refuse a body, naming its fields: the endpoint takes none."""
+    if not request.data:
+        return
+    if hasattr(request.data, "keys"):
+        raise ValidationError({name: ["Unknown field."] for name in sorted(request.data.keys())})
+    raise ValidationError({"body": ["This request takes no body."]})
+
+
 class AccessLogVerifyView(APIView):
-    """Recompute the pod's hash chain and say whether it is complete and unaltered."""
+    """The server's check of the pod's whole log (chain, Merkle tree against the latest signed
+    checkpoint), run in the background: POST asks for one, GET gives the latest result."""
 
     permission_classes = [IsCitizen]
 
-    @extend_schema(responses=ChainCheckSerializer, tags=["pod"])
+    @extend_schema(responses=LatestLogCheckSerializer, tags=["pod"])
     def get(self, request):
-        check = selectors.verify_access_log(selectors.pod_of(acting_citizen(request)))
-        return Response(ChainCheckSerializer(check).data)
+        """The latest finished check, with the head it checked and whether the log has grown
+        since (``stale``), and a newer check under way (``working``). Nothing is recomputed."""
+        _no_query(request)
+        pod = selectors.pod_of(acting_citizen(request))
+        return Response(LatestLogCheckSerializer(logcheck.state_of(pod)).data)
+
+    @extend_schema(
+        request=None,
+        responses={
+            202: OpenApiResponse(
+                LogCheckSerializer,
+                description="The check asked for, or the one of the same head still under way; "
+                "follow it at Location.",
+            )
+        },
+        tags=["pod"],
+    )
+    def post(self, request):
+        """Ask for a check of the log as it is now: 202 with the check and a Location to follow.
+        While a check of the same head is queued or running, it is answered again (no second
+        one starts); once one has finished, asking again recomputes."""
+        _no_query(request)
+        _no_body(request)
+        pod = selectors.pod_of(acting_citizen(request))
+        check = logcheck.request_check(pod)
+        check.refresh_from_db()  # the task may have run already (eager Celery)
+        location = reverse("pod-log-check", kwargs={"check_id": check.pk})
+        return Response(
+            _check_body(check, pod), status=status.HTTP_202_ACCEPTED, headers={"Location": location}
+        )
+
+
+def _check_body(check, pod) -> dict:
+    return LogCheckSerializer(check, context={"head": logcheck.head_now(pod)}).data
+
+
+class AccessLogCheckView(APIView):
+    """One check of the pod's log: its progress, then what it found."""
+
+    permission_classes = [IsCitizen]
+
+    @extend_schema(responses=LogCheckSerializer, tags=["pod"])
+    def get(self, request, check_id):
+        _no_query(request)
+        pod = selectors.pod_of(acting_citizen(request))
+        return Response(_check_body(logcheck.check_of(pod, check_id), pod))
 
 
 class InclusionProofView(APIView):
