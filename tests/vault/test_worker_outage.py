@@ -10,9 +10,7 @@ Marked `services`: it needs PostgreSQL (the worker is another process, so the te
 used through committed transactions) and a redis-server binary.
 """
 
-import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -21,9 +19,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from accounts.models import Organisation
+from tests.celeryworkers import REPO, celery_worker, process_env, wait_for
 from tests.conftest import make_citizen, make_organisation
 from vault.models import Batch, PodCredential
 
@@ -33,7 +31,6 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs a redis-server binary"),
 ]
 
-REPO = Path(__file__).resolve().parents[2]
 ROWS = 400
 CITIZENS = ["BE:85073003328", "BE:90020199913"]
 
@@ -42,18 +39,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def wait_for(condition, *, timeout: float, what: str, interval: float = 0.2):
-    """Poll ``condition`` until it returns something truthy; fail naming ``what`` at the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
 
 
 class RedisServer:
@@ -112,59 +97,23 @@ def redis_server(tmp_path) -> Iterator[RedisServer]:
 
 def subprocess_env(broker: RedisServer) -> dict[str, str]:
     """The environment of a production process on the test database and the private Redis."""
-    db = connection.settings_dict
-    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
-    database_url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{host}:{port}/{db['NAME']}"
-    return {
-        **os.environ,
-        "DEBUG": "1",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": broker.url,
-        "BATCH_SWEEP_SECONDS": "2",
-        "BATCH_STALL_SECONDS": "5",
-        "BATCH_RETRY_BACKOFF_SECONDS": "1",
-        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-    }
+    return process_env(
+        broker.url, BATCH_SWEEP_SECONDS="2", BATCH_STALL_SECONDS="5", BATCH_RETRY_BACKOFF_SECONDS="1"
+    )
 
 
 @pytest.fixture
 def worker(redis_server, tmp_path, transactional_db) -> Iterator[subprocess.Popen]:
-    log = tmp_path / "worker.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(  # noqa: S603 - our own worker, arguments from the test
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "-B",
-                "--schedule",
-                str(tmp_path / "beat-schedule"),
-                "--concurrency",  # a free slot: the worker is polling the broker when it goes away
-                "2",
-                "--loglevel",
-                "INFO",
-            ],
-            cwd=REPO,
-            env=subprocess_env(redis_server),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: the pool children stop with it
-        )
-    process.log = log  # type: ignore[attr-defined]
-    try:
-        wait_for(lambda: b"ready." in log.read_bytes(), timeout=30, what="the worker to be ready")
+    with celery_worker(
+        subprocess_env(redis_server),
+        tmp_path / "worker.log",
+        "-B",  # beat embedded: the stalled-batch sweeper
+        "--schedule",
+        str(tmp_path / "beat-schedule"),
+        "--concurrency",  # a free slot: the worker is polling the broker when it goes away
+        "2",
+    ) as process:
         yield process
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
 
 
 def submit_batch(broker: RedisServer, issuer: Organisation, rows: int, tag: str = "") -> str:
