@@ -9,6 +9,7 @@ and the Redis round trips of each request.
     DATABASE_URL=postgres://… REDIS_URL=redis://127.0.0.1:6379/7 .venv/bin/python bench/request_profile.py
     … --requests 2000 --profile spread --sort tottime --limit 40
     … --around      # the read itself answers from memory: only what surrounds it runs
+    … --around --without csp.middleware.CSPMiddleware   # what one middleware costs a request
 
 With --around, ``consent.services.read_under_grant`` and ``vault.services.read_own_credentials``
 answer each request with what they answered the first time (no statement, no decryption, no
@@ -19,6 +20,7 @@ rendering, which is what the bare endpoint is compared with.
 
 import argparse
 import cProfile
+import gc
 import io
 import os
 import pstats
@@ -32,6 +34,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 redis_url = os.environ.pop("REDIS_URL", "")  # seeding as http_read.py seeds: no broker
 import http_read  # noqa: E402  (sets the production shape and sets Django up)
+from django.conf import settings  # noqa: E402
 from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
@@ -134,6 +137,9 @@ def main() -> None:
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--limit", type=int, default=60)
     parser.add_argument("--around", action="store_true", help="the reads answer from memory")
+    parser.add_argument(
+        "--without", default="", help="comma-separated middleware left out of settings.MIDDLEWARE"
+    )
     args = parser.parse_args()
     if not redis_url:
         raise SystemExit("Set REDIS_URL to a Redis database of your own (the rate limits count in it).")
@@ -149,7 +155,12 @@ def main() -> None:
         }
         if args.around:
             answer_from_memory()
-        with override_settings(CACHES=cache):
+        left_out = {name for name in args.without.split(",") if name}
+        unknown = left_out - set(settings.MIDDLEWARE)
+        if unknown:
+            raise SystemExit(f"Not in settings.MIDDLEWARE: {', '.join(sorted(unknown))}")
+        middleware = [name for name in settings.MIDDLEWARE if name not in left_out]
+        with override_settings(CACHES=cache, MIDDLEWARE=middleware):
             server = Server()
             for name in args.targets.split(","):
                 authorization = f"Bearer {tokens['citizen' if name == 'own' else 'employer']}"
@@ -162,6 +173,8 @@ def main() -> None:
                     server.get(urls[0], authorization)
                 statements = [query["sql"] for query in queries.captured_queries]
                 profiler = cProfile.Profile() if name == args.profile else None
+                gc.collect()
+                collections_before = [stat["collections"] for stat in gc.get_stats()]
                 rounds = []
                 per_round = max(1, args.requests // 5)
                 for _ in range(5):
@@ -173,10 +186,17 @@ def main() -> None:
                     if profiler:
                         profiler.disable()
                     rounds.append((time.process_time() - started) / per_round * 1000)
+                collections = [
+                    stat["collections"] - before
+                    for stat, before in zip(gc.get_stats(), collections_before, strict=True)
+                ]
+                server.get(urls[0], authorization)
+                left_in_cycles = gc.collect()  # what one request leaves for the cycle collector
                 print(
                     f"{name:<10} {statistics.median(rounds):6.2f} ms CPU/request (median of 5 rounds, "
                     f"least {min(rounds):.2f}), {len(statements)} statements, "
-                    f"{redis.round_trips} Redis round trips"
+                    f"{redis.round_trips} Redis round trips; garbage collections (generations 0/1/2) "
+                    f"{'/'.join(map(str, collections))}, {left_in_cycles} objects a request leaves in cycles"
                 )
                 for sql in statements:
                     print(f"    {sql[:160]}")
