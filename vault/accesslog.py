@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Exists, Field, ForeignKey, OuterRef
 from django.utils import timezone
@@ -485,10 +486,16 @@ PRUNED_FIELDS: dict[str, Any] = {
 }
 
 
+# A new value after each pruning that removed detail: the log page's filter choices kept in the
+# cache (vault.selectors.log_filter_choices) name it, so none outlives the entries it came from.
+PRUNED_GENERATION_KEY = "vault:log-pruned"
+
+
 def prune(*, before: datetime) -> int:
     """Remove the detail of every entry that happened before ``before``; returns how many.
 
-    Leaf and entry hashes stay, so checkpoints and proofs still verify. Idempotent.
+    Leaf and entry hashes stay, so checkpoints and proofs still verify. Idempotent. Once it
+    commits, sets a new PRUNED_GENERATION_KEY in the cache if it removed any.
     """
     connection = transaction.get_connection()
     with transaction.atomic():
@@ -511,6 +518,8 @@ def prune(*, before: datetime) -> int:
                 )
             )
         ).delete()
+        if pruned:
+            transaction.on_commit(lambda: cache.set(PRUNED_GENERATION_KEY, uuid.uuid4().hex, None))
     return pruned
 
 

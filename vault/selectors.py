@@ -2,6 +2,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from accounts.errors import NO_POD_FOR_CITIZEN, CitizenNotFound
@@ -57,6 +58,50 @@ def sealed_details(pod: Pod) -> dict[int, SealedLogDetail]:
 
 def verify_access_log(pod: Pod) -> accesslog.ChainCheck:
     return accesslog.verify_chain(pod)
+
+
+# The filter choices of a pod's log, kept per log head (the tree size of its checkpoint) and per
+# pruning (accesslog.prune sets a new generation when it removed detail): an entry once appended
+# never changes otherwise (the log is append-only), so they are exact; a day after the head moved
+# on, the key is dropped.
+LOG_CHOICES_TIMEOUT = 24 * 3600
+
+
+def log_filter_choices(pod: Pod, *, size: int) -> tuple[dict[str, str], list[str]]:
+    """The organisations (id -> name, by name) and the purposes the pod's log holds at ``size``
+    entries (its latest checkpoint's size), for the log page's filter: one DISTINCT pass over the
+    whole log the first time, then a cache read and the organisations' names (a rename shows)."""
+    key = f"vault:log-choices:{pod.pk}:{size}"
+    found = cache.get_many([key, accesslog.PRUNED_GENERATION_KEY])
+    generation = found.get(accesslog.PRUNED_GENERATION_KEY)
+    kept = found.get(key)
+    if kept is not None and kept["generation"] == generation:
+        organisation_ids, purposes = kept["organisations"], kept["purposes"]
+    else:
+        # Its distinct (organisation, purpose) pairs (a handful), not a value per entry (the
+        # model's ordering dropped: with it, DISTINCT would be per seq too).
+        pairs = list(
+            AccessEvent.objects.filter(pod=pod)
+            .order_by()
+            .values_list("actor_organisation_id", "purpose")
+            .distinct()
+        )
+        organisation_ids = sorted({str(org) for org, _purpose in pairs if org is not None})
+        purposes = sorted({purpose for _org, purpose in pairs if purpose})
+        cache.set(
+            key,
+            {"generation": generation, "organisations": organisation_ids, "purposes": purposes},
+            LOG_CHOICES_TIMEOUT,
+        )
+    names = (
+        dict(Organisation.objects.filter(pk__in=organisation_ids).values_list("pk", "name"))
+        if organisation_ids
+        else {}
+    )
+    organisations = {
+        str(pk): name for pk, name in sorted(names.items(), key=lambda item: (item[1], str(item[0])))
+    }
+    return organisations, purposes
 
 
 def latest_checkpoint(pod: Pod) -> accesslog.LatestCheckpoint | None:

@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts import timezones
+from vault import selectors
 from vault.models import AccessEvent, Pod
 
 YOU = "you"
@@ -34,30 +35,14 @@ class LogFilterForm(forms.Form):
         error_messages={"invalid": _("Give the date as YYYY-MM-DD.")},
     )
 
-    def __init__(self, *args, pod: Pod, **kwargs):
+    def __init__(self, *args, pod: Pod, log_size: int, **kwargs):
         super().__init__(*args, **kwargs)
-        # Who and why from one pass over the pod's log: its distinct (organisation, purpose)
-        # pairs (a handful), not a value per entry (the model's ordering dropped: with it,
-        # DISTINCT would be per seq too).
-        pairs = (
-            AccessEvent.objects.filter(pod=pod)
-            .order_by()
-            .values_list("actor_organisation_id", "actor_organisation__name", "purpose")
-            .distinct()
-        )
-        organisations: dict[str, str] = {}
-        purposes: set[str] = set()
-        for organisation_id, name, purpose in pairs:
-            if organisation_id is not None:
-                organisations[str(organisation_id)] = name
-            if purpose:
-                purposes.add(purpose)
+        organisations, self.purpose_codes = selectors.log_filter_choices(pod, size=log_size)
         self.fields["who"].choices = [  # type: ignore[attr-defined]
             ("", _("Anyone")),
             (YOU, _("You")),
-            *sorted(organisations.items(), key=lambda choice: (choice[1], choice[0])),
+            *organisations.items(),
         ]
-        self.purpose_codes = sorted(purposes)
         self.fields["purpose"].choices = [("", _("Any purpose")), *[(c, c) for c in self.purpose_codes]]  # type: ignore[attr-defined]
 
     def clean(self):

@@ -148,7 +148,8 @@ def credential_download(request: HttpRequest, resource_id) -> HttpResponse:
 def log(request: HttpRequest) -> HttpResponse:
     pod = _own_pod(request)
     events = selectors.access_log(pod)
-    form = LogFilterForm(request.GET or None, pod=pod)
+    latest = selectors.latest_checkpoint(pod)
+    form = LogFilterForm(request.GET or None, pod=pod, log_size=latest.checkpoint.size if latest else 0)
     if form.is_valid():
         events = form.apply(events)
     tally = charts.tally(events)  # the page count and the chart, in one pass over the selection
@@ -169,7 +170,7 @@ def log(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
             "chart": tally.chart,
             "with_evidence": requests_with_evidence({event.request_id for event in page}),
-            "latest": selectors.latest_checkpoint(pod),
+            "latest": latest,
             "retention_days": settings.ACCESS_LOG_RETENTION_DAYS,
         },
     )
