@@ -1,13 +1,17 @@
 """ "Who looked" says why an entry happened in the citizen's language (vault.reasons), never as the
-code the log keeps: a refused read, a lowered read limit, a legal basis."""
+code the log keeps: a refused read, a lowered read limit, a legal basis, a document's type."""
+
+import io
 
 import pytest
 from django.db import transaction
 from django.test import Client
 
 from consent.services import approve_request, lower_read_limit, revoke_grant
+from tests.vault.documentfiles import pdf
 from vault import accesslog
 from vault.access import AccessContext
+from vault.documents import store_document
 from vault.models import AccessEvent
 
 PASSWORD = "correct horse battery staple"
@@ -69,3 +73,20 @@ def test_a_legal_basis_without_its_detail_is_said_in_words(citizen, employer):
     assert "en vertu d'un mandat de cette organisation" in page
     assert "Elle n&#x27;a indiqué aucun mandat qu&#x27;elle détient." in page
     assert "mandate:5b0c6c1e" not in page and "no-mandate" not in page
+
+
+def test_a_documents_type_is_named_in_words_in_the_log_and_on_my_data(citizen):
+    content = pdf("transcript")
+    store_document(
+        owner=citizen.user,
+        document_type="transcript",
+        content_type="application/pdf",
+        stream=io.BytesIO(content),
+        length=len(content),
+        name="grades.pdf",
+    )
+    client = _portal(citizen, "nl")
+    log = client.get("/portal/log").content.decode()
+    assert "Document in de kluis bewaard: Puntenlijst" in log
+    my_data = client.get("/portal/my-data").content.decode()
+    assert "<td>Puntenlijst</td>" in my_data and "<td>transcript</td>" not in my_data

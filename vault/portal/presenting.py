@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from credentials.verification import Outcome, VerificationResult
+from vault.documents import DOCUMENT_TYPES
 from vault.models import AccessEvent, PodCredential
 from vc.datamodel import parse_datetime_stamp
 from vc.types import CHOICE_LABELS, CREDENTIAL_TYPES, CredentialType
@@ -65,9 +66,14 @@ def _subject(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def type_name(name: str) -> str:
-    """The type's display name in the active language; an unknown type as it is named."""
+    """The type's display name in the active language: a credential type's, or a personal
+    document type's (vault.documents.DOCUMENT_TYPES, named in a document's log entries); an
+    unknown type as it is named."""
     registered = CREDENTIAL_TYPES.get(name)
-    return _(registered.display_name) if registered else name
+    if registered:
+        return _(registered.display_name)
+    document = DOCUMENT_TYPES.get(name)
+    return str(document.label) if document else name
 
 
 def _choice(value: Any) -> str:
