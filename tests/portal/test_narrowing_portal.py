@@ -188,3 +188,21 @@ def test_the_new_words_are_translated(browser, citizen, field_request, language,
     )
     for expected in words:
         assert expected in page
+
+
+@pytest.mark.parametrize(
+    ("language", "own_word", "name_of_the_pod"),
+    [
+        ("nl", "(die van uw kluis)", "uw pod"),
+        ("fr", "(celui de votre coffre)", "votre pod"),
+        ("de", "(die Ihres Datentresors)", "Ihres Pods"),
+    ],
+)
+def test_what_is_always_shared_names_the_pod_as_the_portal_does(
+    browser, field_request, language, own_word, name_of_the_pod
+):
+    # The portal calls the citizen's pod their vault in nl, fr and de; the list of what is always
+    # shared said "pod", the console's word, on the one page where the citizen decides.
+    page = browser.get("/portal/requests", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert own_word in page
+    assert name_of_the_pod not in page
