@@ -1,6 +1,7 @@
 """The access log's Merkle tree and signed checkpoints: kept in the append, checked against the head."""
 
 import hashlib
+import uuid
 import warnings
 
 import pytest
@@ -13,7 +14,7 @@ from psycopg.types import json as logformat_json
 
 from tests.vault.logtamper import as_dba
 from vault import accesslog, logformat, logkeys, merkle
-from vault.access import AccessContext
+from vault.access import AccessContext, LegalRead
 from vault.models import AccessEvent, LogSigningKey, PodLog
 
 
@@ -219,3 +220,89 @@ def test_an_entry_is_prepared_for_the_database_as_django_prepares_it(citizen, em
             ours = [plain(prepare(event, connection)) for prepare in statements.preparers]
         assert ours == django
         assert [type(value) for value in ours] == [type(value) for value in django]
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def _keyword_event(values, organisation):
+    """The entry as the append made it before: Django's keyword constructor, the organisation as
+    an object."""
+    kwargs = {name: value for name, value in values.items() if name != "actor_organisation_id"}
+    return AccessEvent(**kwargs, actor_organisation=organisation)
+
+
+def test_the_entries_made_by_the_positional_constructor_are_those_of_the_keyword_one(
+    citizen, employer, issued, monkeypatch
+):
+    """Each act below is appended twice at the same moment, by the append as it is and with each
+    entry made by the keyword constructor it used before, each time rolled back: the rows and the
+    head it writes (every column but the id, the signed checkpoint byte for byte) and the events
+    it returns are the same."""
+    moment = accesslog.datetime(2026, 12, 3, 8, 0, 0, 123456, tzinfo=accesslog.UTC)
+    monkeypatch.setattr(accesslog.timezone, "now", lambda: moment)
+    credential = citizen.pod.credentials.get()
+    organisation_context = AccessContext.for_organisation(
+        employer.organisation,
+        purpose="recruitment",
+        legal_basis="consent",
+        grant_id=uuid.uuid4(),
+        request_id=uuid.uuid4(),
+    )
+    legal_context = AccessContext.for_organisation(
+        employer.organisation,
+        legal=LegalRead(uuid.uuid4(), "https://example.org/law", "The law", "CASE-1"),
+    )
+    read = AccessEvent.Action.CREDENTIAL_READ
+    acts = [
+        (organisation_context, [accesslog.Entry(read, resource=credential, fields=("/name",))], False),
+        (organisation_context, [accesslog.Entry(read, resource=credential)] * 2, True),
+        (
+            organisation_context,
+            [accesslog.Entry(read, resource=credential)] * 10
+            + [accesslog.Entry(read, credential_type="Missing", reason="none-held")],
+            True,
+        ),
+        (AccessContext.for_citizen(citizen.user), [accesslog.Entry(read, resource=credential)] * 3, False),
+        (legal_context, [accesslog.Entry(read, resource=credential)] * 4, True),
+    ]
+    fields = [f for f in AccessEvent._meta.concrete_fields if not f.primary_key]
+    organisation_field = AccessEvent._meta.get_field("actor_organisation")
+
+    def written(context, entries, seen):
+        try:
+            with transaction.atomic():
+                head = accesslog.seen_head(citizen.pod.pk) if seen else None
+                events = accesslog.append_all(citizen.pod, context=context, entries=entries, seen=head)
+                made = [
+                    (
+                        [f.value_from_object(event) for f in fields],
+                        event.pk is not None,
+                        event._state.adding,
+                        event._state.db,
+                        organisation_field.get_cached_value(event, default="not cached"),
+                    )
+                    for event in events
+                ]
+                rows = list(
+                    AccessEvent.objects.filter(pod=citizen.pod)
+                    .order_by("seq")
+                    .values_list(*[f.attname for f in fields])
+                )
+                stored_head = PodLog.objects.filter(pk=citizen.pod.pk).values_list().get()
+                raise _RolledBack
+        except _RolledBack:
+            pass
+        return made, rows, [bytes(v) if isinstance(v, memoryview) else v for v in stored_head]
+
+    for context, entries, seen in acts:
+        now = written(context, entries, seen)
+        with monkeypatch.context() as before:
+            before.setattr(accesslog, "_new_event", _keyword_event)
+            then = written(context, entries, seen)
+        assert now == then
+        made, rows, _ = now
+        assert len(made) == len(entries)
+        assert rows[-1][fields.index(AccessEvent._meta.get_field("occurred_at"))] == moment
+    assert accesslog.verify_chain(citizen.pod).valid
