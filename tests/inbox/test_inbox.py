@@ -135,6 +135,8 @@ def test_the_inbox_lists_the_notices_with_who_asked(citizen, notice):
     assert b"Acme Recruiting asks to read some of your data" in page.content
     assert f'action="/portal/inbox/{notice.pk}/read"'.encode() in page.content
     assert b'href="/portal/requests"' in page.content
+    assert b'<table class="stack">' in page.content  # rows stack into cards at a phone's width
+    assert b'data-label="What happened"' in page.content
 
 
 def test_marking_one_notice_read(citizen, notice):
