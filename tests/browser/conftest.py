@@ -7,6 +7,7 @@ injected into every page before the page's own scripts, through the DevTools pro
 portal's Content-Security-Policy stays as strict as in production.
 """
 
+import io
 import os
 import re
 from datetime import timedelta
@@ -20,6 +21,8 @@ from consent.services import approve_request, file_access_request
 from credentials.services import accredit_issuer
 from tests.conftest import diploma, make_citizen, make_organisation
 from tests.oidc_op.process import citizen, portal_signing_in_at, running_provider
+from tests.vault.documentfiles import pdf
+from vault.documents import store_document
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 DATA = Path(__file__).resolve().parent / "data"
@@ -180,7 +183,16 @@ def story(transactional_db):
     )
     assert read.status_code == 200, read.content
     pending = ask("Degree check for vacancy 17")
+    document = store_document(
+        owner=citizen.user,
+        document_type="cv",
+        content_type="application/pdf",
+        stream=io.BytesIO(pdf("browser story")),
+        length=len(pdf("browser story")),
+        name="curriculum vitae.pdf",
+    )
     return {
+        "document": document,
         "university": university,
         "employer": employer,
         "citizen": citizen,

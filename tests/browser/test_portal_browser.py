@@ -96,6 +96,8 @@ def _pages(story) -> list[str]:
         "/portal/log?outcome=allowed&since=2020-01-01",
         "/portal/log/check",
         "/portal/my-data",
+        f"/portal/my-data/documents/{story['document'].pk}/delete",
+        "/portal/inbox",
     ]
 
 

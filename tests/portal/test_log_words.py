@@ -89,4 +89,7 @@ def test_a_documents_type_is_named_in_words_in_the_log_and_on_my_data(citizen):
     log = client.get("/portal/log").content.decode()
     assert "Document in de kluis bewaard: Puntenlijst" in log
     my_data = client.get("/portal/my-data").content.decode()
-    assert "<td>Puntenlijst</td>" in my_data and "<td>transcript</td>" not in my_data
+    assert ">Puntenlijst</td>" in my_data and ">transcript</td>" not in my_data
+    assert (
+        '<span class="visually-hidden"> Puntenlijst 1</span>' in my_data
+    )  # Download and Delete… name it too

@@ -276,9 +276,15 @@ def document_download(request: HttpRequest, document_id) -> HttpResponse:
     return response
 
 
+@require_http_methods(["GET", "POST"])
 @citizen_required
-@require_POST
 def document_delete(request: HttpRequest, document_id) -> HttpResponse:
+    """GET: a page that says which document will be deleted; POST: delete it."""
+    if request.method == "GET":
+        document = documents.documents_in(_own_pod(request)).filter(pk=document_id).first()
+        if document is None:
+            raise Http404("You hold no document with that id.")
+        return render(request, "vault/document_delete.html", {"document": document})
     try:
         documents.delete_document(owner=acting_citizen(request), document_id=document_id)
     except DocumentNotFound as exc:
