@@ -14,7 +14,7 @@ from accounts.models import Organisation
 from accounts.oauth import READ_GRANTS, HasScope
 from accounts.permissions import IsCitizen, IsRequester
 from accounts.principals import acting_citizen, acting_organisation
-from core.serializers import UNKNOWN_PARAMETER, validated_body
+from core.serializers import UNKNOWN_PARAMETER, refuse_unknown_parameters, validated_body
 from vault.downloads import download_response
 from vault.evidence import evidence_document
 
@@ -220,11 +220,21 @@ class GrantCredentialsView(APIView):
         return Response(PresentationResultSerializer({"verifiablePresentation": presentation}).data)
 
 
+def _document_query(request) -> DocumentReadQuerySerializer:
+    """The documents' query (its purpose), a parameter it does not take refused by name: a
+    misspelt ``?purpose=`` must not read as a request without one, nor a stray one pass unseen."""
+    refuse_unknown_parameters(request.query_params, DocumentReadQuerySerializer().fields)
+    query = DocumentReadQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query
+
+
 class GrantDocumentsView(APIView):
     """Requesters: the citizen's documents of the types a grant covers (metadata only).
 
     Listing uses none of the grant's reads and is not logged; the grant must still hold (active,
     begun, not ended) for the purpose given, and a denied attempt is logged in the citizen's pod.
+    A query parameter other than ``purpose`` is refused by name (400), never ignored.
     """
 
     permission_classes = [IsRequester, HasScope.of(READ_GRANTS)]
@@ -232,12 +242,11 @@ class GrantDocumentsView(APIView):
     @extend_schema(
         operation_id="api_v1_grants_documents_list",
         parameters=[DocumentReadQuerySerializer],
-        responses=GrantDocumentsSerializer,
+        responses={200: GrantDocumentsSerializer, 400: UNKNOWN_PARAMETER},
         tags=["access requests"],
     )
     def get(self, request, grant_id):
-        query = DocumentReadQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        query = _document_query(request)
         found = services.documents_under_grant(
             organisation=acting_organisation(request),
             grant_id=grant_id,
@@ -252,7 +261,8 @@ class GrantDocumentView(APIView):
     A read: it uses one of the grant's reads (when it has a limit) and is logged in the
     citizen's pod (document.read) in the same transaction; the content then streams, decrypted
     a chunk at a time. A document of a type the grant does not cover is a 404 like one that
-    does not exist.
+    does not exist. A query parameter other than ``purpose`` is refused by name (400) before
+    anything is read or logged.
     """
 
     permission_classes = [IsRequester, HasScope.of(READ_GRANTS)]
@@ -264,13 +274,13 @@ class GrantDocumentView(APIView):
                 OpenApiTypes.BINARY,
                 description="The document's bytes, with its content type and file name "
                 "(Content-Disposition: attachment).",
-            )
+            ),
+            400: UNKNOWN_PARAMETER,
         },
         tags=["access requests"],
     )
     def get(self, request, grant_id, document_id):
-        query = DocumentReadQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        query = _document_query(request)
         read = services.read_document_under_grant(
             organisation=acting_organisation(request),
             grant_id=grant_id,

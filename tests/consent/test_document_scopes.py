@@ -429,6 +429,24 @@ def test_the_purpose_is_required(employer, citizen, stored):
     assert pointers(assert_problem(response, 400, "validation-error")) == ["/purpose"]
 
 
+def test_a_parameter_the_documents_do_not_take_is_refused_by_name_before_anything_is_read(
+    employer, citizen, stored
+):
+    grant = _granted(employer, citizen, [CV])
+    since = _last_seq(citizen)
+    reads_used = Grant.objects.get(pk=grant["id"]).reads_used
+    for url in (_list_url(grant["id"]), _download_url(grant["id"], stored["cv"][0])):
+        response = employer.get(url + "&purpos=x&documentType=transcript")
+        problem = assert_problem(response, 400, "validation-error")
+        assert pointers(problem) == ["/documentType", "/purpos"]
+        assert "accepted here: purpose" in json.dumps(problem)
+    assert _log(citizen, since) == []
+    assert Grant.objects.get(pk=grant["id"]).reads_used == reads_used
+    # The same URLs without the stray parameters answer.
+    assert employer.get(_list_url(grant["id"])).status_code == 200
+    assert _downloaded(employer.get(_download_url(grant["id"], stored["cv"][0])))
+
+
 def test_nothing_of_the_document_reaches_the_grant_or_request_json(employer, citizen, stored):
     grant = _granted(employer, citizen, [CV])
     text = json.dumps(employer.get(f"/api/v1/grants/{grant['id']}").json())
