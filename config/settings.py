@@ -147,6 +147,9 @@ MIDDLEWARE = [
     "accounts.sessions.SessionExpiryMiddleware",
     # A signed-in person's portal language, noted for the e-mails written to them.
     "accounts.language.PortalLanguageMiddleware",
+    # A page asked for with a method it does not take (a button's address reloaded): a page that
+    # says so in the person's language instead of an empty 405.
+    "accounts.methods.MethodNotAllowedPageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

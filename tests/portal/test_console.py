@@ -359,7 +359,33 @@ def test_reading_the_shared_diploma_goes_through_the_consent_engine_and_verifies
 
 def test_a_read_needs_a_post(hr, employer, filed, citizen):
     approve_request(citizen=citizen.user, request_id=filed.pk)
-    assert hr.get(f"{requests_url(employer)}/{filed.pk}/read").status_code == 405
+    before = AccessEvent.objects.filter(pod=citizen.pod).count()
+    response = hr.get(f"{requests_url(employer)}/{filed.pk}/read", HTTP_ACCEPT_LANGUAGE="nl-BE")
+    # Not a blank page: the portal's page for it, in the member's language, the 405 and its Allow kept.
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    assert response["Content-Type"].startswith("text/html")
+    page = response.content.decode()
+    assert "Dit adres hoort bij een knop" in page and 'lang="nl"' in page
+    assert AccessEvent.objects.filter(pod=citizen.pod).count() == before  # nothing was read
+
+
+def test_a_button_reloaded_in_the_citizen_portal_says_so_too(citizen, filed):
+    citizen.user.set_password(PASSWORD)
+    citizen.user.save()
+    client = Client()
+    assert client.login(username=citizen.user.username, password=PASSWORD)
+    response = client.get(f"/portal/requests/{filed.pk}/approve", HTTP_ACCEPT_LANGUAGE="fr-BE")
+    assert response.status_code == 405
+    assert "Cette adresse est celle d\u2019un bouton" in response.content.decode()
+    filed.refresh_from_db()
+    assert filed.status == filed.Status.PENDING
+
+
+def test_the_api_keeps_its_problem_document_for_a_wrong_method(hr, employer):
+    response = employer.client.delete("/api/v1/access-requests")
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/problem+json"
 
 
 def test_a_read_under_a_revoked_grant_is_refused_and_logged(hr, employer, filed, citizen):
