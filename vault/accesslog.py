@@ -95,14 +95,15 @@ class Head:
     active_key: Any
 
 
-# The head's columns and the active log key's id (one parameter: the log's name), for a statement
-# that reads the head with something else: unlocked by the read's statement of the credentials
-# (vault.reading), locked by ``_locked_head``. ``h`` is the head's table.
-HEAD_COLUMNS_SQL = (
-    'h."origin", h."size", h."head_hash", h."frontier", '
+# The active log key's id (one parameter: the log's name).
+_ACTIVE_KEY_SQL = (
     '(SELECT k."id" FROM "vault_logsigningkey" k WHERE k."name" = %s AND k."retired_at" IS NULL '
     'ORDER BY k."created_at" LIMIT 1)'
 )
+# The head's columns and the active log key's id (one parameter: the log's name), for a statement
+# that reads the head with something else: unlocked by the read's statement of the credentials
+# (vault.reading), locked by ``_locked_head``. ``h`` is the head's table.
+HEAD_COLUMNS_SQL = f'h."origin", h."size", h."head_hash", h."frontier", {_ACTIVE_KEY_SQL}'
 HEAD_COLUMNS = 5
 # The head, locked until the transaction ends, and the active log key's id, in one statement
 # written out once rather than composed by the ORM on every append (the hot path of every read).
@@ -222,10 +223,15 @@ class _Append:
 
     def if_unchanged(self, rows: str) -> str:
         """PostgreSQL: the head's UPDATE only where its size is still the one the append was made
-        on (parameters: _HEAD_FIELDS, the pod's id, that size), and the INSERT of ``rows`` (a
-        SELECT) only if the UPDATE took the head; returns the ids, or NULL if it did not."""
+        on and the active log key still the one its checkpoint was signed with (parameters:
+        _HEAD_FIELDS, the pod's id, that size, the log's name, that key's id), and the INSERT of
+        ``rows`` (a SELECT) only if the UPDATE took the head; returns the ids, or NULL if it did
+        not. A log key rotated since the head was read thus sends the append to the locked path,
+        which signs with the new key, instead of signing with the one just retired (and so does
+        a head read when no key was active: NULL equals nothing)."""
         return (
-            f'WITH head AS ({self.update} AND "size" = %s RETURNING 1), '  # noqa: S608 - ours
+            f'WITH head AS ({self.update} AND "size" = %s AND {_ACTIVE_KEY_SQL} = %s '  # noqa: S608 - ours
+            "RETURNING 1), "
             f'inserted AS ({self.head} {rows} WHERE EXISTS (SELECT FROM head) RETURNING "id", "seq") '
             'SELECT array_agg("id" ORDER BY "seq") FROM inserted'
         )
@@ -269,15 +275,21 @@ def _append_statements(connection: Any) -> _Append:
 
 
 def _write(
-    pod_id: Any, events: list[AccessEvent], head: dict[str, Any], *, if_size: int | None = None
+    pod_id: Any,
+    events: list[AccessEvent],
+    head: dict[str, Any],
+    *,
+    if_size: int | None = None,
+    if_key: Any = None,
 ) -> bool:
     """Insert ``events`` and move the pod's log head to ``head``: on PostgreSQL in one statement
     (the INSERT a data-modifying CTE of the head's UPDATE), elsewhere in two; sets each event's id.
 
     With ``if_size`` (PostgreSQL only), only if the head still holds that many entries: the
     head's UPDATE asks for that size (and, should another append hold the head meanwhile, waits
-    for it and checks the size again as it committed it), the INSERT happens only if the UPDATE
-    took the head. Returns False, having written nothing, if it did not."""
+    for it and checks the size again as it committed it), and only if the active log key is
+    still ``if_key``, the key the new checkpoint was signed with; the INSERT happens only if the
+    UPDATE took the head. Returns False, having written nothing, if it did not."""
     connection = transaction.get_connection()
     append = _append_statements(connection)
     head_params = [f.get_db_prep_save(head[f.name], connection) for f in append.head_fields]
@@ -303,7 +315,10 @@ def _write(
                     statement = append.in_one(insert)
                 _statements[key] = statement
             if guarded:
-                cursor.execute(statement, [*head_params, db_pod_id, if_size, *params])
+                db_key = LogSigningKey._meta.pk.get_db_prep_value(if_key, connection)
+                cursor.execute(
+                    statement, [*head_params, db_pod_id, if_size, settings.ACCESS_LOG_NAME, db_key, *params]
+                )
             else:
                 cursor.execute(statement, [*params, *head_params, db_pod_id])
             row = cursor.fetchone()
@@ -397,7 +412,7 @@ def append_all(
     )
     if seen is not None and seal_key is None and connection.vendor == "postgresql":
         events, _, values = _made_on(seen, pod, context, entries)
-        if _write(pod.pk, events, values, if_size=seen.size):
+        if _write(pod.pk, events, values, if_size=seen.size, if_key=seen.active_key):
             return events
     head = _locked_head(pod.pk)
     events, sealed, values = _made_on(head, pod, context, entries)

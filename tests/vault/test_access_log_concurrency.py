@@ -231,3 +231,30 @@ def test_a_read_whose_log_head_did_not_move_appends_in_one_statement(citizen, em
     assert append.startswith('WITH head AS (UPDATE "vault_podlog"')
     assert AccessEvent.objects.filter(pod=pod).count() == before + len(pairs) == before + 1
     assert accesslog.verify_chain(pod).valid
+
+
+def test_a_log_key_rotated_after_the_head_was_read_sends_the_append_to_the_locked_path(
+    citizen, employer, issued
+):
+    """The read took the head, and with it the active log key, before a rotation of the log key
+    committed: its compare-and-set must not sign the new checkpoint with the key just retired.
+    It writes nothing; the locked path signs with the new key."""
+    pod = citizen.pod
+    rotated = []
+
+    def rotate(documents):  # between the read of the credentials (and head) and the append
+        rotated.append(logkeys.rotate_log_key())
+        return len(documents)
+
+    context = AccessContext.for_organisation(employer.organisation)
+    with transaction.atomic(), CaptureQueriesContext(connection) as statements:
+        read_and_log(pod, context=context, credential_types=None, then=rotate)
+    sql = [query["sql"] for query in statements.captured_queries]
+    assert any(s.startswith('WITH head AS (UPDATE "vault_podlog"') for s in sql)
+    assert any("FOR UPDATE OF h" in s for s in sql)  # the fallback: locked, then appended
+    [new_key] = rotated
+    head = PodLog.objects.get(pk=pod.pk)
+    opened = logformat.open_checkpoint(head.checkpoint, logkeys.verifier_keys())
+    assert opened.signers == (logkeys.published(new_key.name, bytes(new_key.public_key)),)
+    assert opened.checkpoint.size == head.size
+    assert accesslog.verify_chain(pod).valid
