@@ -223,8 +223,8 @@ class GrantCredentialsView(APIView):
 def _document_query(request) -> DocumentReadQuerySerializer:
     """The documents' query (its purpose), a parameter it does not take refused by name: a
     misspelt ``?purpose=`` must not read as a request without one, nor a stray one pass unseen."""
-    refuse_unknown_parameters(request.query_params, DocumentReadQuerySerializer().fields)
     query = DocumentReadQuerySerializer(data=request.query_params)
+    refuse_unknown_parameters(request.query_params, query.fields)
     query.is_valid(raise_exception=True)
     return query
 

@@ -113,14 +113,19 @@ def _assert_whole(pod, before: int, written: list[list[str]]) -> list[AccessEven
     logged = [event.reason for event in events[before:]]
     acts = sorted(written, key=lambda reasons: logged.index(reasons[0]))
     assert logged == [reason for reasons in acts for reason in reasons]
-    # one chain: each entry links to the one before it, and its hashes are those of its bytes
+    _assert_chain_and_tree(pod, events)
+    return events
+
+
+def _assert_chain_and_tree(pod, events: list[AccessEvent]) -> None:
+    """``events`` (the pod's whole log, in order) form one chain, each entry linked to the one
+    before it with the hashes of its own bytes, and one tree, kept by the head and signed whole."""
     prev = accesslog.GENESIS
     for event in events:
         assert event.prev_hash == prev
         assert event.entry_hash == accesslog.entry_hash(event)
         assert event.leaf_hash == accesslog.leaf_hash(event)
         prev = event.entry_hash
-    # one tree, kept by the head and signed whole
     head = PodLog.objects.get(pk=pod.pk)
     leaves = [bytes.fromhex(event.leaf_hash) for event in events]
     assert (head.size, head.head_hash) == (len(events), prev)
@@ -128,7 +133,6 @@ def _assert_whole(pod, before: int, written: list[list[str]]) -> list[AccessEven
     signed = logformat.open_checkpoint(head.checkpoint, logkeys.verifier_keys()).checkpoint
     assert (signed.size, signed.root) == (len(events), merkle.root(leaves))
     assert accesslog.verify_chain(pod).valid
-    return events
 
 
 # --- a read whose head moved between its read and its append ------------------------------------
@@ -203,18 +207,7 @@ def test_a_read_whose_log_head_moved_appends_after_the_other_act(citizen, employ
     ]
     events = list(AccessEvent.objects.filter(pod=pod).order_by("seq"))
     assert len(events) == before + 2 and events[-2].seq == the_other.seq == before + 1
-    prev = accesslog.GENESIS
-    for event in events:
-        assert event.prev_hash == prev and event.entry_hash == accesslog.entry_hash(event)
-        assert event.leaf_hash == accesslog.leaf_hash(event)
-        prev = event.entry_hash
-    head = PodLog.objects.get(pk=pod.pk)
-    leaves = [bytes.fromhex(event.leaf_hash) for event in events]
-    assert (head.size, head.head_hash) == (len(events), prev)
-    assert bytes(head.frontier) == b"".join(merkle.frontier_of(leaves))
-    signed = logformat.open_checkpoint(head.checkpoint, logkeys.verifier_keys()).checkpoint
-    assert (signed.size, signed.root) == (len(events), merkle.root(leaves))
-    assert accesslog.verify_chain(pod).valid
+    _assert_chain_and_tree(pod, events)
 
 
 def test_a_read_whose_log_head_did_not_move_appends_in_one_statement(citizen, employer, issued):
