@@ -30,7 +30,6 @@ from consent.api.throttles import FileAccessRequestThrottle
 from consent.errors import GrantNotFound, RequestNotFound
 from consent.models import AccessRequest, Grant
 from core.errors import DomainError
-from credentials.selectors import organisation_of_did
 from credentials.verification import verify_presented
 from vault.documents import DOCUMENT_TYPES
 from vault.downloads import download_response
@@ -216,14 +215,6 @@ def withdraw_grant(request: HttpRequest, organisation: Organisation, request_id)
     return redirect("portal:console-request", org=organisation.slug, request_id=access_request.pk)
 
 
-def _issuer_name(did: str | None) -> str:
-    """The issuing organisation's name when the DID is one we know, else the DID itself."""
-    if not did:
-        return ""
-    issuer = organisation_of_did(did)
-    return issuer.name if issuer is not None else did
-
-
 @require_POST
 @member_required(*REQUESTERS)
 def read(request: HttpRequest, organisation: Organisation, request_id) -> HttpResponse:
@@ -255,19 +246,7 @@ def read(request: HttpRequest, organisation: Organisation, request_id) -> HttpRe
         messages.error(request, in_sentence(_("The read was refused: %(reason)s"), exc, READ_REFUSALS))
         return redirect("portal:console-request", org=organisation.slug, request_id=access_request.pk)
     checked = verify_presented(presentation, challenge=challenge, domain=domain)
-    shared = [
-        {
-            "type_name": presenting.type_name(presenting.type_of(document)),
-            "title": presenting.title_of(
-                presenting.CREDENTIAL_TYPES.get(presenting.type_of(document)), document
-            ),
-            "claims": presenting.claim_rows(document),
-            "state": presenting.verified_state(result),
-            "checks": result.checks.items(),
-            "issuer": _issuer_name(result.issuer),
-        }
-        for document, result in checked.credentials
-    ]
+    shared = presenting.checked_credentials(presentation, checked)
     response = render(
         request,
         "consent/console/shared.html",

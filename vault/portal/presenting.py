@@ -12,7 +12,14 @@ from typing import Any
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from credentials.verification import Outcome, VerificationResult
+from credentials.selectors import organisation_of_did
+from credentials.verification import (
+    Check,
+    Outcome,
+    PresentationCheck,
+    VerificationResult,
+    verify_credential,
+)
 from vault.documents import DOCUMENT_TYPES
 from vault.models import AccessEvent, PodCredential
 from vc.datamodel import parse_datetime_stamp
@@ -209,6 +216,61 @@ def verified_state(result: VerificationResult) -> str:
     if result.issuer_trusted.outcome != Outcome.PASSED:
         return State.UNTRUSTED
     return State.VERIFIED
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A credential an organisation read, as its console shows it: in words, verified just now."""
+
+    type_name: str
+    title: str
+    claims: list[ClaimRow]
+    issuer: str
+    valid_from: datetime | None
+    valid_until: datetime | None
+    state: str
+    checks: tuple[tuple[str, Check], ...]
+
+
+def issuer_name(did: str | None) -> str:
+    """The issuing organisation's name when the DID is one we know, else the DID itself."""
+    if not did:
+        return ""
+    issuer = organisation_of_did(did)
+    return issuer.name if issuer is not None else did
+
+
+def checked_credentials(presentation: dict[str, Any], checked: PresentationCheck) -> list[Checked]:
+    """Each credential of a presentation an organisation read, in words, with the badge the
+    citizen's credential page gives (``verified_state`` over a full verification: proof, trust
+    registry, validity, status list). ``checked`` is the presentation's verification
+    (credentials.verification.verify_presented); a credential it did not reach (the holder's
+    proof failed first) is verified here, so none goes unchecked or unshown."""
+    results = {id(document): result for document, result in checked.credentials}
+    embedded = presentation.get("verifiableCredential") or []
+    shown = []
+    for document in embedded if isinstance(embedded, list) else [embedded]:
+        if not isinstance(document, dict):
+            continue
+        result = results.get(id(document)) or verify_credential(document)
+        valid_from, valid_until = validity(document)
+        issuer = document.get("issuer")
+        claimed = issuer.get("id") if isinstance(issuer, dict) else issuer
+        shown.append(
+            Checked(
+                type_name=type_name(_type_of(document))
+                if _type_of(document)
+                else _("Credential of an unknown type"),
+                title=title_of(CREDENTIAL_TYPES.get(_type_of(document)), document),
+                claims=claim_rows(document),
+                issuer=issuer_name(result.issuer or (claimed if isinstance(claimed, str) else None)),
+                valid_from=valid_from,
+                valid_until=valid_until,
+                state=verified_state(result),
+                checks=tuple(result.checks.items()),
+            )
+        )
+    return shown
 
 
 @dataclass(frozen=True)
