@@ -48,6 +48,29 @@ def with_default_country(value: str, country: str = "BE") -> str:
     return value if ":" in value else f"{country}:{value}"
 
 
+def has_national_shape(normalised: str) -> bool:
+    """Whether a normalised identifier has its country's shape where we know it: a Belgian
+    national register number has eleven digits ("BE:85073003328"); another country's is taken as
+    normalise_national_id took it. The check digits are not checked: the service looks numbers
+    up as they are written."""
+    country, _, number = normalised.partition(":")
+    return country != "BE" or (len(number) == 11 and number.isdigit())
+
+
+def shown_national_id(value: str) -> str:
+    """A national identifier as the portal writes it: a Belgian register number the Belgian way,
+    without its country ('BE:85073003328' → '85.07.30-033.28'); another country's normalised, with
+    its own ('NL:123456782'); one that cannot be normalised as it was given."""
+    try:
+        normalised = normalise_national_id(value)
+    except InvalidNationalId:
+        return value.strip() if isinstance(value, str) else ""
+    country, _, number = normalised.partition(":")
+    if country == "BE" and len(number) == 11 and number.isdigit():
+        return f"{number[0:2]}.{number[2:4]}.{number[4:6]}-{number[6:9]}.{number[9:11]}"
+    return normalised
+
+
 def current_lookup_version() -> str:
     return str(settings.LOOKUP_HASH_KEY_VERSION)
 

@@ -43,5 +43,6 @@ class ConsentConfig(AppConfig):
             kinds=[Organisation.Kind.AGENCY],
             url_name="portal:console-legal-reads",
             label=_("Reads under law"),
+            current=["console-legal-read-presentation"],
             order=10,
         )

@@ -27,6 +27,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
+from accounts.errors import NO_POD_FOR_CITIZEN, CitizenNotFound
 from accounts.models import Organisation, User
 from core import rows
 from core.text import check_plain_text
@@ -1174,12 +1175,22 @@ class LegalReadResult:
         return self.presentation is not None
 
 
-def _checked_citizens(national_ids: Sequence[str]) -> list[Any]:
+def _checked_citizens(national_ids: Sequence[str], *, unknown_per_citizen: bool) -> list[Any]:
+    """Each citizen's pod, in order; an unknown citizen raises CitizenNotFound, or is None when
+    ``unknown_per_citizen``."""
     if isinstance(national_ids, str) or not 1 <= len(national_ids) <= MAX_LEGAL_READ_CITIZENS:
         raise InvalidRead(f"Name 1 to {MAX_LEGAL_READ_CITIZENS} citizens.", path="/citizens")
     if len(set(national_ids)) != len(national_ids):
         raise InvalidRead("A citizen is named twice.", path="/citizens")
-    return [pod_for_national_id(national_id) for national_id in national_ids]
+    pods: list[Any] = []
+    for national_id in national_ids:
+        try:
+            pods.append(pod_for_national_id(national_id))
+        except CitizenNotFound:
+            if not unknown_per_citizen:
+                raise
+            pods.append(None)
+    return pods
 
 
 def read_under_mandate(
@@ -1193,6 +1204,7 @@ def read_under_mandate(
     credential_type: str | None = None,
     claims: Sequence[str] | None = None,
     cryptosuite: str = PRESENTATION_CRYPTOSUITE,
+    unknown_per_citizen: bool = False,
 ) -> list[LegalReadResult]:
     """An agency reads, without the citizens' consent, under a mandate the law gives it, for a
     case: one citizen or many (a bulk read). Every citizen's read is logged in that citizen's
@@ -1211,10 +1223,14 @@ def read_under_mandate(
     InvalidCaseReference (missing or malformed), UnknownCredentialType. Raised first, logging
     nothing: ProofOptionsInvalid, InvalidRead (claims without a type, a citizen named twice, too
     many), CitizenNotFound (all citizens are resolved before anything is read).
+
+    With ``unknown_per_citizen`` (the agency console, which names each line's outcome) a
+    citizen without a pod is not a refusal of the whole read but that citizen's result
+    (reason ``citizen-not-found``); there is no pod to log it in. The API keeps the 404.
     """
     _check_presentation_options(challenge, domain, cryptosuite)
     asked_claims = _checked_read_claims(claims, credential_type)
-    pods = _checked_citizens(national_ids)
+    pods = _checked_citizens(national_ids, unknown_per_citizen=unknown_per_citizen)
     case_problem = case_reference_problem(case_reference)
     case_logged = case_reference if not case_problem else ""
     try:
@@ -1231,6 +1247,11 @@ def read_under_mandate(
     results: list[LegalReadResult] = []
     first_refusal: Exception | None = None
     for pod, national_id in zip(pods, national_ids, strict=True):
+        if pod is None:
+            results.append(
+                LegalReadResult(national_id, reason=CitizenNotFound.code, detail=NO_POD_FOR_CITIZEN)
+            )
+            continue
         with transaction.atomic():
             mandate = None
             if mandate_uuid is not None:

@@ -9,7 +9,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts import timezones
-from accounts.identity import with_default_country
+from accounts.errors import InvalidNationalId
+from accounts.identity import has_national_shape, normalise_national_id, with_default_country
 from consent.models import AccessRequest, Purpose
 from consent.scopes import claims_of
 from consent.services import MAX_GRANT_PERIOD, MAX_LEGAL_READ_CITIZENS, MAX_READS
@@ -325,23 +326,67 @@ class LegalReadForm(forms.Form):
     )
     national_ids = forms.CharField(
         label=_("Citizens (national register numbers, one per line)"),
+        help_text=_(
+            "As on the identity card, e.g. 85.07.30-033.28; another country's number with its country "
+            "code, e.g. NL:123456782. Every line is checked before anything is read, and each citizen "
+            "gets a result of their own."
+        ),
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
     def __init__(self, *args, mandates, **kwargs):
         super().__init__(*args, **kwargs)
+        self.lines: dict[str, int] = {}
         self.fields["mandate"].choices = [  # type: ignore[attr-defined]
             (str(mandate.pk), mandate.reference_title) for mandate in mandates
         ]
 
     def clean_national_ids(self) -> list[str]:
-        lines = [line.strip() for line in self.cleaned_data["national_ids"].splitlines() if line.strip()]
-        if not lines:
-            raise forms.ValidationError(_("Name at least one citizen."))
-        if len(lines) > MAX_LEGAL_READ_CITIZENS:
+        """Every line checked before anything is read: each malformed number is refused naming
+        its line, as is a citizen named on two lines. The numbers, normalised ("BE:85073003328");
+        ``self.lines`` has the line each was typed on."""
+        typed = [
+            (number, line.strip())
+            for number, line in enumerate(self.cleaned_data["national_ids"].splitlines(), 1)
+        ]
+        typed = [(number, line) for number, line in typed if line]
+        if not typed:
+            raise forms.ValidationError(_("Name at least one citizen."), code="required")
+        if len(typed) > MAX_LEGAL_READ_CITIZENS:
             raise forms.ValidationError(
-                _("Name at most %(count)d citizens in one read.") % {"count": MAX_LEGAL_READ_CITIZENS}
+                _("Name at most %(count)d citizens in one read; these are %(given)d."),
+                code="too-many",
+                params={"count": MAX_LEGAL_READ_CITIZENS, "given": len(typed)},
             )
-        if len(set(lines)) != len(lines):
-            raise forms.ValidationError(_("A citizen is named twice."))
-        return lines
+        errors: list[forms.ValidationError] = []
+        first_line: dict[str, int] = {}
+        for number, line in typed:
+            try:
+                normalised = normalise_national_id(with_default_country(line))
+            except InvalidNationalId:
+                normalised = ""
+            if not normalised or not has_national_shape(normalised):
+                errors.append(
+                    forms.ValidationError(
+                        _(
+                            "Line %(line)d, “%(typed)s”, is malformed: it is not a national register "
+                            "number. Write it as on the identity card, e.g. 85.07.30-033.28."
+                        ),
+                        code="malformed",
+                        params={"line": number, "typed": line[:40]},
+                    )
+                )
+            elif normalised in first_line:
+                errors.append(
+                    forms.ValidationError(
+                        _("Line %(line)d names the same citizen as line %(first)d."),
+                        code="twice",
+                        params={"line": number, "first": first_line[normalised]},
+                    )
+                )
+            else:
+                first_line[normalised] = number
+        if errors:
+            raise forms.ValidationError(errors)
+        self.lines = first_line
+        return list(first_line)

@@ -36,4 +36,9 @@ urlpatterns = [
     path("grants/<uuid:grant_id>/credential", views.grant_credential, name="grant-credential"),
     # The agency's console: reads under its mandates.
     path("console/<slug:org>/legal-reads", agency.legal_reads, name="console-legal-reads"),
+    path(
+        "console/<slug:org>/legal-reads/presentation",
+        agency.presentation_download,
+        name="console-legal-read-presentation",
+    ),
 ]
