@@ -8,6 +8,8 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.admin import OrganisationAdmin
 from accounts.models import Organisation
@@ -38,8 +40,9 @@ def compromise_state(obj: IssuerKey) -> str:
 
 class CompromiseForm(forms.Form):
     note = forms.CharField(
+        label=gettext_lazy("Note"),
         widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
-        help_text="Who reported the compromise, when and how it was found (kept with the key).",
+        help_text=gettext_lazy("Who reported the compromise, when and how it was found (kept with the key)."),
     )
 
 
@@ -85,7 +88,9 @@ class IssuerKeyAdmin(admin.ModelAdmin):
             key = create_issuer_key(organisation=organisation)
             messages.success(request, f"{organisation}: new key {key.did}")
 
-    @admin.action(description="Mark as compromised (rotates an active key; nothing it signed is trusted)")
+    @admin.action(
+        description=gettext_lazy("Mark as compromised (rotates an active key; nothing it signed is trusted)")
+    )
     def mark_compromised(self, request: HttpRequest, queryset: QuerySet[IssuerKey]) -> HttpResponse | None:
         return self._confirm_compromise(request, list(queryset.select_related("organisation")), action=True)
 
@@ -108,7 +113,7 @@ class IssuerKeyAdmin(admin.ModelAdmin):
             context = {
                 **self.admin_site.each_context(request),
                 "opts": self.model._meta,
-                "title": "Mark signing keys as compromised",
+                "title": _("Mark signing keys as compromised"),
                 "keys": keys,
                 "form": form,
                 "action": "mark_compromised" if action else "",
@@ -118,7 +123,11 @@ class IssuerKeyAdmin(admin.ModelAdmin):
         note = f"{form.cleaned_data['note']} (recorded by {request.user} in the admin)"
         for key in keys:
             if key.compromised_at is not None:
-                messages.info(request, f"{key.did} was already reported compromised on {key.compromised_at}.")
+                messages.info(
+                    request,
+                    _("%(did)s was already reported compromised on %(moment)s.")
+                    % {"did": key.did, "moment": key.compromised_at.isoformat()},
+                )
                 continue
             try:
                 mark_key_compromised(key=key, note=note)
@@ -127,7 +136,8 @@ class IssuerKeyAdmin(admin.ModelAdmin):
                 continue
             messages.warning(
                 request,
-                f"{key.organisation}: {key.did} is marked compromised; nothing it signed is trusted now.",
+                _("%(organisation)s: %(did)s is marked compromised; nothing it signed is trusted now.")
+                % {"organisation": key.organisation, "did": key.did},
             )
         return None
 

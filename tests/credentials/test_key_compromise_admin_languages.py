@@ -1,0 +1,84 @@
+"""The operator's confirmation before marking signing keys compromised speaks the admin's language
+(Django's admin follows the browser's, as the portal does): nl, fr and de operators read what
+marking a key compromised does before they confirm, and the message after."""
+
+import pytest
+from django.test import Client
+
+from credentials.selectors import active_issuer_key
+
+PASSWORD = "operator password 123"
+NOTE = "private key found in a public repository"
+
+
+@pytest.fixture
+def operator(db, django_user_model) -> Client:
+    django_user_model.objects.create_superuser("operator", "operator@example.org", PASSWORD)
+    client = Client()
+    assert client.login(username="operator", password=PASSWORD)
+    return client
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        (
+            "nl-BE",
+            [
+                "Deze ondertekeningssleutels als gecompromitteerd markeren?",
+                "Dit kan niet ongedaan worden gemaakt.",
+                "(actief: wordt vervangen)",
+                "Ja, als gecompromitteerd markeren",
+                "Nee, terug",
+                "Wie de compromittering meldde",
+            ],
+        ),
+        (
+            "fr-BE",
+            [
+                "Marquer ces clés de signature comme compromises\u00a0? Cela ne peut pas être annulé.",
+                "(active\u00a0: sera remplacée)",
+                "Oui, marquer comme compromise",
+                "Non, revenir en arrière",
+                "Qui a signalé la compromission",
+            ],
+        ),
+        (
+            "de-BE",
+            [
+                "Diese Signaturschlüssel als kompromittiert markieren?",
+                "Das kann nicht rückgängig gemacht werden.",
+                "(aktiv: wird ersetzt)",
+                "Ja, als kompromittiert markieren",
+                "Nein, zurück",
+                "Wer die Kompromittierung gemeldet hat",
+            ],
+        ),
+    ],
+)
+def test_the_confirmation_is_in_the_operators_language(operator, accredited, language, words):
+    key = active_issuer_key(accredited)
+    page = operator.get(
+        f"/admin/credentials/issuerkey/{key.pk}/compromised/", HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+    for sentence in words:
+        assert sentence in page
+    for english in (
+        "This cannot be undone",
+        "Yes, mark as compromised",
+        "will be rotated",
+        "Nothing they signed",
+    ):
+        assert english not in page
+
+
+def test_the_message_after_marking_is_in_the_operators_language(operator, accredited):
+    key = active_issuer_key(accredited)
+    done = operator.post(
+        f"/admin/credentials/issuerkey/{key.pk}/compromised/",
+        {"confirm": "yes", "note": NOTE},
+        HTTP_ACCEPT_LANGUAGE="nl-BE",
+        follow=True,
+    )
+    shown = [str(message) for message in done.context["messages"]]
+    assert any("is als gecompromitteerd gemarkeerd" in message for message in shown), shown
