@@ -42,7 +42,7 @@ def test_a_refused_upload_says_why(browser, citizen):
     upload = io.BytesIO(b"<html>not a pdf</html>")
     upload.name = "cv.pdf"
     response = browser.post("/portal/my-data/documents", {"type": "cv", "file": upload}, follow=True)
-    assert "not a complete PDF" in response.content.decode()
+    assert "This file is not accepted for this kind of document" in response.content.decode()
     assert not PodDocument.objects.filter(pod=citizen.pod).exists()
 
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.permissions import citizen_required
 from accounts.principals import acting_citizen
 from core.errors import DomainError
+from core.refusals import in_words
 from credentials.selectors import accredited_pairs
 from credentials.verification import verify_credential
 from vault import documents, erasure, logcheck, logexport, podexport, selectors, services
@@ -28,6 +29,7 @@ from vc.dataintegrity.sd import split_base_proofs
 
 from . import charts, presenting
 from .forms import LogFilterForm
+from .my_data_refusals import ERASURE_CANCEL_REFUSALS, ERASURE_REFUSALS, EXPORT_REFUSALS, UPLOAD_REFUSALS
 
 
 def _own_pod(request: HttpRequest):
@@ -258,7 +260,7 @@ def document_upload(request: HttpRequest) -> HttpResponse:
             name=upload.name,
         )
     except DomainError as exc:
-        return _back(request, exc.detail, messages.ERROR)
+        return _back(request, in_words(exc, UPLOAD_REFUSALS), messages.ERROR)
     return _back(request, _("Your document is stored, encrypted."))
 
 
@@ -306,7 +308,7 @@ def export_download(request: HttpRequest, export_id) -> HttpResponse:
     except ExportNotFound as exc:
         raise Http404(exc.detail) from exc
     except DomainError as exc:
-        return _back(request, exc.detail, messages.ERROR)
+        return _back(request, in_words(exc, EXPORT_REFUSALS), messages.ERROR)
     response = HttpResponse(archive, content_type="application/zip")
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=f"citizen-vault-pod-{export.pod_id}.zip"
@@ -323,7 +325,7 @@ def erasure_request(request: HttpRequest) -> HttpResponse:
     try:
         erasure.request_erasure(owner=acting_citizen(request))
     except DomainError as exc:
-        return _back(request, exc.detail, messages.ERROR)
+        return _back(request, in_words(exc, ERASURE_REFUSALS), messages.ERROR)
     return _back(request, _("Your pod will be erased when the waiting period ends. We sent you an e-mail."))
 
 
@@ -333,5 +335,5 @@ def erasure_cancel(request: HttpRequest) -> HttpResponse:
     try:
         erasure.cancel_erasure(owner=acting_citizen(request))
     except DomainError as exc:
-        return _back(request, exc.detail, messages.ERROR)
+        return _back(request, in_words(exc, ERASURE_CANCEL_REFUSALS), messages.ERROR)
     return _back(request, _("The erasure is cancelled; nothing was erased."))
