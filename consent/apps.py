@@ -7,15 +7,19 @@ class ConsentConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from vault.logexport import register_purpose_words
         from vault.podexport import register_section
         from vault.podimport import register_evidence_check
 
         from . import receivers  # noqa: F401  (connects them)
-        from .exports import consent_records
+        from .exports import consent_records, consent_summary
         from .requestformat import verify_evidence
+        from .templatetags.purposes import purpose_label
 
         # A pod's export carries its grants and requests (the vault cannot read consent's tables).
-        register_section("consent.json", consent_records)
+        register_section("consent.json", consent_records, describe=consent_summary)
+        # The log's readable download and the export's summary say purposes in words.
+        register_purpose_words(purpose_label)
         # An import checks the signed requests in the archive as consent.verify_request does.
         register_evidence_check(verify_evidence)
 

@@ -6,6 +6,7 @@ built, so it covers its own entry.
 """
 
 import base64
+from collections.abc import Callable
 from datetime import UTC
 from typing import Any
 
@@ -13,13 +14,18 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
+from accounts import timezones
 from accounts.models import User
+from core.words import labelled
 
-from . import accesslog, logkeys, merkle, sealing, selectors
+from . import accesslog, logkeys, merkle, reasons, sealing, selectors
 from .access import AccessContext
 from .evidence import requests_with_evidence
 from .models import AccessEvent, Pod
+from .portal.presenting import type_name
 from .verify_log import FORMAT
 
 
@@ -79,39 +85,85 @@ def build(pod: Pod) -> dict[str, Any]:
     }
 
 
-def summary(pod: Pod) -> str:
-    """The same log as plain text, for people: one line per entry, then the signed checkpoint."""
-    head = accesslog.head_of(pod)
-    lines = [
-        f"Access log of your Citizen Vault pod {pod.pk}",
-        f"Downloaded {timezone.now().astimezone(UTC):%Y-%m-%d %H:%M} UTC. Times are UTC.",
-        f"Entries older than {settings.ACCESS_LOG_RETENTION_DAYS} days keep only their time and kind.",
-        "",
-    ]
+# The purposes' words belong to the consent app, which owns the vocabulary: it registers them
+# here (consent.apps), as it registers its records with the pod's export.
+PURPOSE_WORDS: list[Callable[[str], str]] = []
+
+
+def register_purpose_words(words: Callable[[str], str]) -> None:
+    """Say a log entry's purpose code with ``words(code)`` (in the active language)."""
+    PURPOSE_WORDS[:] = [words]
+
+
+def purpose_in_words(code: str) -> str:
+    return PURPOSE_WORDS[0](code) if PURPOSE_WORDS else code
+
+
+def _actor(event: AccessEvent) -> str:
+    if event.actor_kind == AccessEvent.ActorKind.CITIZEN:
+        return str(_("You"))
+    if event.actor_kind == AccessEvent.ActorKind.SYSTEM:
+        return "Citizen Vault"
+    return event.actor_label
+
+
+def entry_lines(pod: Pod) -> list[str]:
+    """The pod's log for people, in the active language: one line per entry, its time in the
+    portal's zone, what happened with the kind of credential or document in words, why (the
+    purpose, or the law of a legal read, in words), the outcome and the reason in words."""
     sealing.open_due_in(pod)
     details = sealing.details_of(pod)
+    lines = []
     for event in _entries(pod):
-        when = f"{event.occurred_at.astimezone(UTC):%Y-%m-%d %H:%M:%S}"
+        head = f"#{event.seq} · {timezones.in_words(event.occurred_at)} · "
         if event.pruned_at:
-            lines.append(f"#{event.seq:<5} {when}  {event.get_action_display()} (detail removed)")
+            lines.append(head + _("%(what)s (detail removed)") % {"what": event.get_action_display()})
             continue
-        what = event.get_action_display() + (f": {event.credential_type}" if event.credential_type else "")
-        why = f", purpose {event.purpose}" if event.purpose else ""
+        what = str(event.get_action_display())
         legal, opened = event.legal or {}, sealing.opened_detail(event, details)
-        if sealing.is_sealed(event) and opened is None:
-            why += f", a legal read sealed until {legal['sealedUntil']}"
-        elif sealing.is_sealed(event) and opened is not None:
-            legal = opened["legal"]
-            what += f": {opened['credentialType']}" if opened.get("credentialType") else ""
-            why += f", a legal read sealed until {event.legal['sealedUntil']}, now open"
+        kind = event.credential_type or (opened or {}).get("credentialType") or ""
+        if kind:
+            what = labelled(what, type_name(kind))
+        why = []
+        if event.purpose:
+            why.append(labelled(str(_("Why")), purpose_in_words(event.purpose)))
+        sealed_until = sealing.sealed_until(event)
+        if sealed_until is not None:
+            until = date_format(timezones.local(sealed_until), "DATE_FORMAT")
+            if opened is None:
+                why.append(_("a legal read, sealed until %(day)s") % {"day": until})
+            else:
+                legal = opened["legal"]
+                why.append(_("a legal read, sealed until %(day)s, now open") % {"day": until})
         if legal.get("case") is not None or legal.get("reference"):
-            law = legal.get("title") or legal.get("reference") or "no mandate"
-            why += f", under {law}, case {legal.get('case') or '-'}"
-        lines.append(
-            f"#{event.seq:<5} {when}  {event.actor_label}: {what}{why} ({event.shown_outcome[1].lower()})"
-        )
-    lines += ["", "Signed checkpoint (keep it: it proves this log later, without us):", ""]
-    lines.append(head.checkpoint if head and head.checkpoint else "(none yet)")
+            law = legal.get("title") or legal.get("reference") or str(_("no mandate"))
+            why.append(_("under %(law)s, case %(case)s") % {"law": law, "case": legal.get("case") or "-"})
+        outcome = [event.shown_outcome[1]]
+        if event.reason:
+            outcome.append(reasons.in_words(event.reason))
+        # The parts are set apart by a middle dot, which no language spaces differently.
+        lines.append(" · ".join([head + labelled(_actor(event), what), *why, *outcome]))
+    return lines
+
+
+def summary(pod: Pod) -> str:
+    """The same log as plain text, for people, in the active language: one line per entry
+    (``entry_lines``), then the signed checkpoint."""
+    head = accesslog.head_of(pod)
+    lines = [
+        str(_("Access log of your Citizen Vault pod %(pod)s") % {"pod": pod.pk}),
+        str(_("Downloaded %(moment)s.") % {"moment": timezones.in_words(timezone.now())}),
+        str(
+            _("Entries older than %(days)d days keep only their time and kind.")
+            % {"days": settings.ACCESS_LOG_RETENTION_DAYS}
+        ),
+        "",
+        *entry_lines(pod),
+        "",
+        str(_("Signed checkpoint (keep it: it proves this log later, without us):")),
+        "",
+        head.checkpoint if head and head.checkpoint else str(_("(none yet)")),
+    ]
     return "\n".join(lines) + "\n"
 
 

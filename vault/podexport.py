@@ -4,8 +4,9 @@ The archive holds every credential as it was issued (its original proofs), every
 the holder key the credentials are bound to, the consent records (grants and requests, given by
 the consent app through ``register_section``), the signed access requests kept as evidence
 (vault.evidence: each as its download, which ``python -m consent.verify_request`` checks), the
-access log in the form ``python -m vault.verify_log`` checks, and a readable summary. The
-request is logged first (``pod.exported``), so the archive's log covers it.
+access log in the form ``python -m vault.verify_log`` checks, and a readable summary in the
+citizen's language (accounts.language: the one they are mailed in). The request is logged
+first (``pod.exported``), so the archive's log covers it.
 
 The archive is sealed in chunks under the pod's data key (vault.crypto.seal_chunk) as the task
 builds it; the owner downloads it (logged, ``export.downloaded``) until POD_EXPORT_HOURS have
@@ -20,13 +21,18 @@ import json
 import logging
 import zipfile
 from collections.abc import Callable
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from accounts import timezones
+from accounts.language import language_of
 from accounts.models import User
 from core.tasks import enqueue_on_commit
 
@@ -34,6 +40,7 @@ from . import accesslog, crypto, documents, evidence, logexport, selectors
 from .access import AccessContext
 from .errors import ExportExpired, ExportNotFound, ExportNotReady
 from .models import AccessEvent, ExportChunk, Pod, PodCredential, PodDocument, PodExport, RequestEvidence
+from .portal.presenting import type_name
 
 logger = logging.getLogger(__name__)
 
@@ -44,13 +51,26 @@ SUMMARY = "summary.md"
 HOLDER_KEY = "holder-key.json"
 SIGNED_REQUESTS = "signed-requests.json"  # the index of signed-requests/*.json
 
-# Other apps' records about the pod (consent: grants and requests): file name → builder.
+# Other apps' records about the pod (consent: grants and requests): file name → builder; and
+# the same records in words for the summary, each a builder of its lines (in the active language).
 SECTIONS: dict[str, Callable[[Pod], Any]] = {}
+DESCRIPTIONS: list[Callable[[Pod], list[str]]] = []
+
+# Who signed a kept request (vault.evidence), in words.
+SIGNERS = {
+    "organisation": gettext_lazy("with the organisation's own key"),
+    "custodial": gettext_lazy("with a key this Citizen Vault keeps for the organisation"),
+}
 
 
-def register_section(file_name: str, build: Callable[[Pod], Any]) -> None:
-    """Add ``file_name`` to every export, holding ``build(pod)`` as JSON (plain data, no secrets)."""
+def register_section(
+    file_name: str, build: Callable[[Pod], Any], describe: Callable[[Pod], list[str]] | None = None
+) -> None:
+    """Add ``file_name`` to every export, holding ``build(pod)`` as JSON (plain data, no secrets),
+    and ``describe(pod)``'s lines to its summary."""
     SECTIONS[file_name] = build
+    if describe is not None and describe not in DESCRIPTIONS:
+        DESCRIPTIONS.append(describe)
 
 
 def _json(value: Any) -> bytes:
@@ -153,7 +173,10 @@ def build_archive(pod: Pod, progress: Callable[[int], None] = lambda _: None) ->
     progress(75)
     log = logexport.build(pod)
     archive.add(LOG_FILE, _json(log))
-    archive.add(SUMMARY, summary(pod, credentials, held_documents, log, signed_requests).encode())
+    # The summary in the citizen's language (the one they are mailed in), the data files as they are.
+    with translation.override(language_of(pod.owner)):
+        readable = summary(pod, credentials, held_documents, log, signed_requests)
+    archive.add(SUMMARY, readable.encode())
     archive.add(
         MANIFEST,
         _json(
@@ -172,6 +195,10 @@ def build_archive(pod: Pod, progress: Callable[[int], None] = lambda _: None) ->
     return archive.close()
 
 
+def _code(text: str) -> str:
+    return f"`{text}`"
+
+
 def summary(
     pod: Pod,
     credentials: list[dict],
@@ -179,51 +206,97 @@ def summary(
     log: dict[str, Any],
     signed_requests: list[dict] | None = None,
 ) -> str:
-    """The archive for people: what is in it, and how to check it."""
+    """The archive for people, in the active language: what is in it, in words (kinds of
+    credential and document by their names, purposes, reasons and times in the portal's zone),
+    and how to check it. The files it names are the machine-readable ones, unchanged."""
+    signed_requests = signed_requests or []
     lines = [
-        "# Your Citizen Vault pod",
+        "# " + _("Your Citizen Vault pod"),
         "",
-        f"Pod `{pod.pk}`, exported {_stamp(timezone.now())} from {settings.SITE_URL}.",
-        f"Your holder identifier (the subject of your credentials): `{pod.holder_did}`.",
+        _("Pod %(pod)s, exported %(moment)s from %(site)s.")
+        % {
+            "pod": _code(str(pod.pk)),
+            "moment": timezones.in_words(timezone.now()),
+            "site": settings.SITE_URL,
+        },
+        _("Your holder identifier (the subject of your credentials): %(did)s.")
+        % {"did": _code(pod.holder_did)},
         "",
-        f"## Credentials ({len(credentials)})",
-        "",
-    ]
-    lines += [f"- {c['type']} from {c['issuer']}, stored {c['storedAt']}: `{c['file']}`" for c in credentials]
-    lines += ["", f"## Documents ({len(held_documents)})", ""]
-    lines += [f"- {d['type']} ({d['contentType']}, {d['size']} bytes): `{d['file']}`" for d in held_documents]
-    lines += [
-        "",
-        "## Who may read your pod",
-        "",
-        "Your grants and the requests you received are in "
-        + (", ".join(f"`{name}`" for name in sorted(SECTIONS)) or "(no consent records)")
-        + ".",
-        "",
-        f"## Signed requests ({len(signed_requests or [])})",
-        "",
-        "Each access request its requester signed, exactly as it was sent, with what this Citizen "
-        f"Vault checked when it came (listed in `{SIGNED_REQUESTS}`). Check one offline: "
-        "`python -m consent.verify_request <file>`.",
+        "## " + _("Credentials (%(count)d)") % {"count": len(credentials)},
         "",
     ]
     lines += [
-        f"- from {r['organisation']}, signed {r['signedAt']} ({r['signer']} key): `{r['file']}`"
-        for r in signed_requests or []
+        "- "
+        + _("%(kind)s from %(issuer)s, stored %(moment)s: %(file)s")
+        % {
+            "kind": type_name(c["type"]),
+            "issuer": c["issuer"],
+            "moment": timezones.in_words(datetime.fromisoformat(c["storedAt"])),
+            "file": _code(c["file"]),
+        }
+        for c in credentials
+    ]
+    lines += ["", "## " + _("Documents (%(count)d)") % {"count": len(held_documents)}, ""]
+    lines += [
+        "- "
+        + _("%(kind)s (%(format)s, %(size)s), stored %(moment)s: %(file)s")
+        % {
+            "kind": type_name(d["type"]),
+            "format": documents.EXTENSIONS.get(d["contentType"], d["contentType"]).upper(),
+            "size": filesizeformat(d["size"]),
+            "moment": timezones.in_words(datetime.fromisoformat(d["storedAt"])),
+            "file": _code(d["file"]),
+        }
+        for d in held_documents
+    ]
+    lines += ["", "## " + _("Who may read your pod"), ""]
+    for describe in DESCRIPTIONS:
+        lines += describe(pod)
+    lines += [
+        "",
+        _("The same records as data: %(files)s.")
+        % {"files": ", ".join(_code(name) for name in sorted(SECTIONS)) or _("none")},
+        "",
+        "## " + _("Signed requests (%(count)d)") % {"count": len(signed_requests)},
+        "",
+        _(
+            "Each access request its requester signed, exactly as it was sent, with what this Citizen "
+            "Vault checked when it came (listed in %(index)s). Check one offline: %(command)s."
+        )
+        % {"index": _code(SIGNED_REQUESTS), "command": _code("python -m consent.verify_request <file>")},
+        "",
+    ]
+    lines += [
+        "- "
+        + _("from %(organisation)s, signed %(moment)s (%(signer)s): %(file)s")
+        % {
+            "organisation": r["organisation"],
+            "moment": timezones.in_words(datetime.fromisoformat(r["signedAt"])),
+            "signer": SIGNERS[r["signer"]] if r["signer"] in SIGNERS else r["signer"],
+            "file": _code(r["file"]),
+        }
+        for r in signed_requests
     ]
     lines += [
         "",
-        f"## Access log ({log['treeSize']} entries)",
+        "## " + _("Access log (%(count)d entries)") % {"count": log["treeSize"]},
         "",
-        f"`{LOG_FILE}` holds every entry with its inclusion proof and the signed checkpoint.",
-        f"Check it offline: `python -m vault.verify_log {LOG_FILE}`.",
+        _("%(file)s holds every entry with its inclusion proof and the signed checkpoint.")
+        % {"file": _code(LOG_FILE)},
+        _("Check it offline: %(command)s.") % {"command": _code(f"python -m vault.verify_log {LOG_FILE}")},
         "",
-        "## Keep this archive safe",
-        "",
-        f"`{HOLDER_KEY}` is your holder key: whoever holds it can present your credentials as you.",
-        "Every file's SHA-256 is in `manifest.json`; another Citizen Vault can import the archive.",
     ]
-    return "\n".join(lines) + "\n"
+    lines += ["- " + line for line in logexport.entry_lines(pod)]
+    lines += [
+        "",
+        "## " + _("Keep this archive safe"),
+        "",
+        _("%(file)s is your holder key: whoever holds it can present your credentials as you.")
+        % {"file": _code(HOLDER_KEY)},
+        _("Every file's SHA-256 is in %(file)s; another Citizen Vault can import the archive.")
+        % {"file": _code(MANIFEST)},
+    ]
+    return "\n".join(str(line) for line in lines) + "\n"
 
 
 # --- the citizen's acts -----------------------------------------------------------------------
