@@ -1,9 +1,12 @@
 """The organisation console in a real browser: the employer asks for a diploma and a CV and, once
 the candidate approved, reads the diploma with its verification result and downloads the CV; the
-issuer hands in a class as a CSV and watches it finish; every console page in four languages,
-checked by axe-core, for console errors and at a phone's width."""
+issuer hands in a class as a CSV and watches it finish; the agency reads under a mandate, at a
+phone's width in French, a line refused as malformed, then a suspended diploma and a number
+without a pod, each in words; every console page in four languages, checked by axe-core, for
+console errors and at a phone's width."""
 
 import io
+import json
 import re
 from datetime import timedelta
 
@@ -17,6 +20,7 @@ from consent.models import AccessRequest
 from consent.services import approve_request, file_access_request
 from credentials.services import accredit_issuer
 from tests.conftest import diploma, make_citizen, make_organisation
+from tests.consent.legal import CASE, OTHER_NATIONAL_ID, mandate_for
 from tests.vault.documentfiles import pdf
 from vault.documents import store_document
 from vault.models import AccessEvent, Batch, PodCredential
@@ -25,6 +29,7 @@ from .conftest import NATIONAL_ID, PASSWORD, member_sign_in, screenshot
 
 HR = "hr@acme.example"
 REGISTRAR = "registrar@university.example"
+OFFICER = "officer@fps.example.gov"
 
 
 @pytest.fixture
@@ -40,12 +45,15 @@ def console_story(transactional_db):
     employer = make_organisation("Acme Recruiting", Organisation.Kind.EMPLOYER)
     add_member(organisation=employer.organisation, email=HR, password=PASSWORD)
     add_member(organisation=university.organisation, email=REGISTRAR, password=PASSWORD)
+    agency = make_organisation("Federal Pension Service", Organisation.Kind.AGENCY)
+    add_member(organisation=agency.organisation, email=OFFICER, password=PASSWORD)
+    mandate_for(agency.organisation)
     citizen = make_citizen("an@example.org", NATIONAL_ID)
     issued = university.post(
         "/api/v1/issuer/credentials", {"recipient": {"nationalId": NATIONAL_ID}, "credential": diploma()}
     )
     assert issued.status_code == 201, issued.content
-    return {"university": university, "employer": employer, "citizen": citizen}
+    return {"university": university, "employer": employer, "agency": agency, "citizen": citizen}
 
 
 def _store_cv(citizen) -> bytes:
@@ -133,6 +141,66 @@ def test_the_employer_asks_for_a_diploma_and_reads_it_verified_once_approved(
     assert watched.errors == []
 
 
+def test_the_agency_reads_under_a_mandate_in_french_at_a_phone_width(console_story, open_context, tmp_path):
+    """A malformed line is refused by its number before anything is read; then a diploma the
+    issuer suspended through its status list is read and marked so, and a number without a pod is
+    its own line's result; the presentation downloads as it was read."""
+    credential = PodCredential.objects.get(pod=console_story["citizen"].pod)
+    suspended = console_story["university"].post(
+        "/credentials/status",
+        {
+            "credentialId": credential.credential_id,
+            "credentialStatus": [{"type": "BitstringStatusListEntry", "statusPurpose": "suspension"}],
+            "status": True,
+        },
+    )
+    assert suspended.status_code == 200, suspended.content
+    slug = console_story["agency"].organisation.slug
+    watched = member_sign_in(
+        open_context(language="fr", width=375, height=800), OFFICER, f"/portal/console/{slug}/legal-reads"
+    )
+    page = watched.page
+    page.get_by_label("Référence du dossier").fill(CASE)
+    page.get_by_label("Citoyens").fill("85.07.30-033.28\nBE:12\n")
+    page.get_by_role("button", name="Consulter et journaliser").click()
+    expect(page.locator("ul.field-errors")).to_have_text(
+        "Ligne 2, «\u00a0BE:12\u00a0», est mal formée\u00a0: ce n'est pas un numéro de registre national. "
+        "Écrivez-le comme sur la carte d'identité, p. ex. 85.07.30-033.28."
+    )
+    attempts = (AccessEvent.Action.CREDENTIAL_READ, AccessEvent.Action.ACCESS_DENIED)
+    assert not AccessEvent.objects.filter(pod=console_story["citizen"].pod, action__in=attempts).exists()
+    assert watched.axe_violations() == [] and watched.horizontal_overflow() <= 0
+    watched.errors.clear()  # the refusal is a 400, as it should be
+
+    page.get_by_label("Citoyens").fill(f"85.07.30-033.28\n{OTHER_NATIONAL_ID}")
+    page.get_by_role("button", name="Consulter et journaliser").click()
+    first, second = page.locator("main section.card[aria-labelledby^=citizen-]").all()
+    expect(first.get_by_role("heading", level=3)).to_have_text("Ligne 1\u00a0: 85.07.30-033.28")
+    expect(first).to_contain_text("Diplôme\u00a0: Master of Science in Computer Science")
+    expect(first.locator(".read-credential .credential-head .badge")).to_have_text("suspendue")
+    expect(first).to_contain_text("Ghent Demo University")
+    expect(first).not_to_contain_text("MasterDegree")
+    expect(second.get_by_role("heading", level=3)).to_have_text("Ligne 2\u00a0: 90.02.01-999.13")
+    expect(second.locator(".badge")).to_have_text("Pas de pod ici")
+    expect(page.locator("main")).not_to_contain_text("BE:85")
+    assert watched.axe_violations() == []
+    assert watched.horizontal_overflow() <= 0
+    screenshot(page, "console-legal-reads", tmp_path)
+
+    with page.expect_download() as started:
+        first.get_by_role("button", name=re.compile("^Télécharger la présentation")).click()
+    download = started.value
+    assert download.suggested_filename == "legal-read-line-1.json"
+    presentation = json.loads(download.path().read_text())
+    assert presentation["verifiableCredential"][0]["id"] == credential.credential_id
+    assert "85073003328" not in page.url
+    reads = AccessEvent.objects.filter(
+        pod=console_story["citizen"].pod, action=AccessEvent.Action.CREDENTIAL_READ
+    )
+    assert reads.count() == 1  # the download is not another read
+    assert watched.errors == []
+
+
 CLASS_CSV = (
     "national_id,given_name,family_name,degree_type,degree_name,awarded_on\n"
     f"{NATIONAL_ID},An,Peeters,MasterDegree,Master of Laws,2025-06-30\n"
@@ -199,6 +267,7 @@ def _console_pages(console_story) -> dict[str, list[str]]:
     _store_cv(console_story["citizen"])
     credential = PodCredential.objects.get(pod=console_story["citizen"].pod)
     e, u = f"/portal/console/{employer.slug}", f"/portal/console/{university.slug}"
+    a = f"/portal/console/{console_story['agency'].organisation.slug}"
     return {
         HR: [
             f"{e}/requests",
@@ -218,6 +287,7 @@ def _console_pages(console_story) -> dict[str, list[str]]:
             f"{u}/batches",
             f"{u}/batches/{batch.pk}",
         ],
+        OFFICER: [f"{a}/legal-reads"],
     }
 
 
@@ -233,6 +303,7 @@ def test_every_console_page_loads_cleanly_in_every_language_at_a_phone_width(
     landings = {
         HR: f"/portal/console/{employer.slug}/requests",
         REGISTRAR: f"/portal/console/{university.slug}/credentials",
+        OFFICER: f"/portal/console/{console_story['agency'].organisation.slug}/legal-reads",
     }
     for email, paths in pages.items():
         watched = member_sign_in(

@@ -240,3 +240,4 @@ def test_a_sealed_read_says_until_when_in_the_members_language(officer, holding)
 def test_french_puts_a_space_before_the_colon_of_a_line(officer, holding):
     [card] = citizen_cards(read(officer, language=FRENCH))
     assert "Ligne 1\u00a0: 85.07.30-033.28" in card
+    assert f"Diplôme\u00a0: {DEGREE}" in card
