@@ -645,9 +645,9 @@ CELERY_BEAT_SCHEDULE["send-log-digests"] = {
 }
 # Signed access requests (consent.signing, docs/api.md "Signed access requests"): with
 # ACCESS_REQUESTS_REQUIRE_SIGNATURE (on unless DEBUG) an API request without a proof by a key the
-# organisation registered is refused, and a request filed from the web console is signed by the
-# organisation's custodial key; off (the quick start, the test suite), unsigned API requests are
-# filed without evidence. A proof's `created` may be at most ACCESS_REQUEST_SIGNATURE_WINDOW_SECONDS
+# organisation registered is refused; off (the quick start, the test suite), unsigned API requests
+# are filed without evidence. A request filed from the web console is signed by the organisation's
+# custodial key either way. A proof's `created` may be at most ACCESS_REQUEST_SIGNATURE_WINDOW_SECONDS
 # old; its nonce is accepted once per organisation, for ever.
 ACCESS_REQUESTS_REQUIRE_SIGNATURE = env_bool("ACCESS_REQUESTS_REQUIRE_SIGNATURE", not DEBUG)
 ACCESS_REQUEST_SIGNATURE_WINDOW_SECONDS = int(env("ACCESS_REQUEST_SIGNATURE_WINDOW_SECONDS", "300"))

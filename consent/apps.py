@@ -10,10 +10,12 @@ class ConsentConfig(AppConfig):
         from vault.logexport import register_purpose_words
         from vault.podexport import register_section
         from vault.podimport import register_evidence_check
+        from vault.services import register_pod_opened
 
         from . import receivers  # noqa: F401  (connects them)
         from .exports import consent_records, consent_summary
         from .requestformat import verify_evidence
+        from .services import attach_held_requests
         from .templatetags.purposes import purpose_label
 
         # A pod's export carries its grants and requests (the vault cannot read consent's tables).
@@ -22,6 +24,8 @@ class ConsentConfig(AppConfig):
         register_purpose_words(purpose_label)
         # An import checks the signed requests in the archive as consent.verify_request does.
         register_evidence_check(verify_evidence)
+        # A pod that opens takes the requests held for its owner's identifier, in its transaction.
+        register_pod_opened(attach_held_requests)
 
         from django.utils.translation import gettext_lazy as _
 

@@ -57,7 +57,16 @@ class AccessRequest(Scoped, models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     requester = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="access_requests")
-    pod = models.ForeignKey(Pod, on_delete=models.CASCADE, related_name="access_requests")
+    # None while the request is held: filed to a national identifier with no pod here (yet). It
+    # is then addressed by the identifier's keyed hash and its lookup-hash version (never the
+    # identifier), and attached to the citizen's pod in the transaction that opens it, if still
+    # pending and not past its answer-by date (consent.services.attach_held_requests); ended
+    # unattached (withdrawn, expired), the hash is erased. The requester sees no difference.
+    pod = models.ForeignKey(
+        Pod, null=True, blank=True, on_delete=models.CASCADE, related_name="access_requests"
+    )
+    national_id_digest = models.CharField(max_length=64, blank=True, default="", editable=False)
+    national_id_hash_version = models.CharField(max_length=16, blank=True, default="", editable=False)
     credential_types = models.JSONField()
     # Field scopes (consent.scopes): per credential type asked for by claim, the sorted JSON
     # pointers of those claims; a type not named here is asked for whole.
@@ -86,6 +95,12 @@ class AccessRequest(Scoped, models.Model):
             models.Index(
                 fields=["answer_by"], condition=Q(status="pending"), name="request_pending_answer_by"
             ),
+            # A pod opening: which requests are held for its owner's identifier?
+            models.Index(
+                fields=["national_id_digest"],
+                condition=~Q(national_id_digest=""),
+                name="request_held_digest",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -104,11 +119,28 @@ class AccessRequest(Scoped, models.Model):
             models.CheckConstraint(
                 condition=Q(max_reads__isnull=True) | Q(max_reads__gte=1), name="request_max_reads_positive"
             ),
+            # A pending request is addressed: to a pod, or (held) to an identifier's keyed hash;
+            # never both, and the hash goes when it ends unattached.
+            models.CheckConstraint(
+                condition=Q(pod__isnull=True) | Q(national_id_digest=""),
+                name="request_pod_or_digest",
+            ),
+            models.CheckConstraint(
+                condition=Q(pod__isnull=False)
+                | ~Q(status="pending")
+                | (~Q(national_id_digest="") & ~Q(national_id_hash_version="")),
+                name="request_pending_is_addressed",
+            ),
         ]
 
     def __str__(self) -> str:
         asked = ", ".join([*self.credential_types, *self.document_types])
         return f"{self.requester} asks for {asked} ({self.status})"
+
+    @property
+    def is_held(self) -> bool:
+        """Filed to an identifier with no pod (yet): nobody has seen it."""
+        return self.pod_id is None
 
     @property
     def is_expired(self) -> bool:

@@ -16,7 +16,7 @@ import re
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -24,10 +24,16 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from accounts.errors import NO_POD_FOR_CITIZEN, CitizenNotFound
+from accounts.identity import (
+    current_lookup_version,
+    lookup_versions,
+    national_id_digest,
+    normalise_national_id,
+)
 from accounts.models import Organisation, User
 from core import rows
 from core.text import check_plain_text
@@ -130,6 +136,7 @@ def file_access_request(
     max_reads: int | None = None,
     signed: SignedRequest | None = None,
     document_types: Sequence[str] = (),
+    submitted_in_console: bool = False,
 ) -> AccessRequest:
     """A requester asks a citizen for credentials of some types, for a purpose, until a date;
     with ``claims``, only those claims (JSON pointers, consent.scopes) of the types it names;
@@ -140,14 +147,22 @@ def file_access_request(
     ``signed`` is the request as the requester signed and sent it, whose fields are the
     arguments (the API parses them from it): its proof is checked (consent.signing) before
     anything is stored, and its bytes are kept, sealed in the pod, as the citizen's evidence.
-    Without ``signed``, when ACCESS_REQUESTS_REQUIRE_SIGNATURE is on (the API refuses unsigned
-    requests itself), the request as submitted (the web console's form) is signed by the
-    organisation's custodial key; when it is off, the request is filed without evidence.
+    Without ``signed``, a request ``submitted_in_console`` (the web console's form) is always
+    signed by the organisation's custodial key, as submitted; so is any other when
+    ACCESS_REQUESTS_REQUIRE_SIGNATURE is on (the API refuses unsigned requests itself); an
+    unsigned API request with the setting off is filed without evidence.
 
-    Raises CitizenNotFound, UnknownCredentialType, InvalidRequest (with ``errors`` naming each
-    refused claim), HiddenCharacters (the description), SignatureRefused (a proof we do not
-    accept: consent.signing) or SignedRequestReplayed (the organisation used the nonce before).
-    Logged in the citizen's pod; the citizen's inbox gets a notification in the same
+    A national identifier with no pod here is filed all the same, and answers the same (the
+    requester cannot tell whether a person uses the service): the request is held, addressed
+    to the identifier's keyed hash under the current lookup-hash version (never the
+    identifier), its signed request wrapped by the KEK ring (vault.evidence.hold); nothing is
+    logged, nobody is told. If the citizen's pod opens while it is pending and not past its
+    answer-by date, it is attached then (attach_held_requests), logged and put in their inbox.
+
+    Raises InvalidNationalId, UnknownCredentialType, InvalidRequest (with ``errors`` naming
+    each refused claim), HiddenCharacters (the description), SignatureRefused (a proof we do
+    not accept: consent.signing) or SignedRequestReplayed (the organisation used the nonce
+    before). Logged in the citizen's pod; the citizen's inbox gets a notification in the same
     transaction, and an e-mail after commit.
     """
     if not requester.is_requester:
@@ -173,8 +188,8 @@ def file_access_request(
         raise InvalidRequest("answerBy must be in the future and no later than validUntil.")
     if max_reads is not None and not 1 <= max_reads <= MAX_READS:
         raise InvalidRequest(f"maxReads must be from 1 to {MAX_READS}.")
-    pod = pod_for_national_id(national_id)
-    if signed is None and settings.ACCESS_REQUESTS_REQUIRE_SIGNATURE:
+    normalise_national_id(national_id)  # InvalidNationalId before anything else is done
+    if signed is None and (submitted_in_console or settings.ACCESS_REQUESTS_REQUIRE_SIGNATURE):
         signed = signing.sign_as_submitted(
             requester=requester,
             document=signing.unsigned_document(
@@ -191,6 +206,7 @@ def file_access_request(
         )
     checked = signing.check_signed_request(requester=requester, signed=signed) if signed else None
     with transaction.atomic():
+        pod, digest, version = _addressee(national_id)
         request_id = uuid.uuid4()
         if checked is not None:
             _keep_evidence(pod, request_id=request_id, requester=requester, checked=checked)
@@ -198,6 +214,8 @@ def file_access_request(
             id=request_id,
             requester=requester,
             pod=pod,
+            national_id_digest=digest,
+            national_id_hash_version=version,
             credential_types=list(scope.credential_types),
             claims=scope.claims_json(),
             document_types=list(scope.document_types),
@@ -207,31 +225,120 @@ def file_access_request(
             answer_by=answer_by,
             max_reads=max_reads,
         )
-        for name in [*request.credential_types, *request.document_types]:
-            vault.record(
-                pod,
-                context=AccessContext.for_organisation(requester, purpose=purpose, request_id=request.pk),
-                action=AccessEvent.Action.REQUEST_FILED,
-                credential_type=name,
-            )
-        inbox.notify(
-            recipient_id=pod.owner_id,
-            kind=Notification.Kind.REQUEST_NEW,
-            actor_label=requester.name,
-            request_id=request.pk,
-        )
+        if pod is not None:
+            _deliver(request, pod)
     return request
 
 
+def _deliver(request: AccessRequest, pod: Pod, *, filed_before: bool = False) -> None:
+    """The filing in the pod's log (one entry per type asked for; a request held before the pod
+    opened says when it was filed, ``filed <time>``) and in the citizen's inbox, in the caller's
+    transaction."""
+    for name in [*request.credential_types, *request.document_types]:
+        vault.record(
+            pod,
+            context=AccessContext.for_organisation(
+                request.requester, purpose=request.purpose, request_id=request.pk
+            ),
+            action=AccessEvent.Action.REQUEST_FILED,
+            credential_type=name,
+            reason=f"filed {_utc(request.created_at)}" if filed_before else "",
+        )
+    inbox.notify(
+        recipient_id=pod.owner_id,
+        kind=Notification.Kind.REQUEST_NEW,
+        actor_label=request.requester.name,
+        request_id=request.pk,
+    )
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _lock_identifier(digest: str) -> None:
+    """Until the transaction ends, hold a lock named by an identifier's keyed hash (PostgreSQL:
+    a transaction-level advisory lock). A filing to an identifier with no pod and the opening
+    of that identifier's pod both take it, so neither misses the other: a request held while
+    the pod opens is attached by it, and a pod that opened while the filing waited is found."""
+    if connection.vendor == "postgresql":
+        key = int.from_bytes(bytes.fromhex(digest[:16]), "big", signed=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def _addressee(national_id: str) -> tuple[Pod | None, str, str]:
+    """In the filing's transaction: the pod of the citizen with this identifier, or, when there
+    is none (no such citizen, or no pod yet), None with the identifier's keyed hash under the
+    current lookup-hash version and that version, to hold the request for."""
+    try:
+        return pod_for_national_id(national_id), "", ""
+    except CitizenNotFound:
+        pass
+    digest = national_id_digest(national_id)
+    _lock_identifier(digest)
+    try:  # a pod opened while we waited for the lock
+        return pod_for_national_id(national_id), "", ""
+    except CitizenNotFound:
+        return None, digest, current_lookup_version()
+
+
+def attach_held_requests(pod: Pod, national_id: str | None = None) -> list[AccessRequest]:
+    """Attach to a pod just opened the requests held for its owner's national identifier (under
+    any lookup-hash version), still pending and before their answer-by date: each moves into
+    the pod, its keyed hash erased, its signed request re-sealed under the pod's key, and is
+    logged (the filing, with the time it was filed) and put in the citizen's inbox, as a
+    filing to the pod would have been. In the transaction that opens the pod (vault.services
+    .register_pod_opened); ``national_id`` None: only the owner's own keyed hash is matched.
+    Nothing is written anywhere else."""
+    owner = pod.owner
+    if national_id is not None:
+        addresses = [(v, national_id_digest(national_id, version=v)) for v in lookup_versions()]
+    elif owner.national_id_digest:
+        addresses = [(owner.national_id_hash_version, owner.national_id_digest)]
+    else:
+        return []
+    current = dict(addresses).get(current_lookup_version())
+    if current:
+        _lock_identifier(current)
+    addressed = Q()
+    for version, digest in addresses:
+        addressed |= Q(national_id_hash_version=version, national_id_digest=digest)
+    held = list(
+        AccessRequest.objects.select_for_update(of=("self",))
+        .select_related("requester")
+        .filter(addressed, pod__isnull=True, status=AccessRequest.Status.PENDING)
+        .filter(answer_by__gt=timezone.now())
+        .order_by("created_at", "pk")
+    )
+    for request in held:
+        request.pod = pod
+        request.national_id_digest = request.national_id_hash_version = ""
+        request.save(update_fields=["pod", "national_id_digest", "national_id_hash_version"])
+    evidence.attach_held(pod, request_ids=[request.pk for request in held])
+    for request in held:
+        _deliver(request, pod, filed_before=True)
+    return held
+
+
+def _let_go(request: AccessRequest) -> None:
+    """A held request ended unattached (withdrawn, expired): its keyed hash and the bytes of its
+    signed request are erased; what the requester sees of it stays. In the caller's transaction."""
+    request.national_id_digest = request.national_id_hash_version = ""
+    request.save(update_fields=["national_id_digest", "national_id_hash_version"])
+    evidence.drop_held(request_ids=[request.pk])
+
+
 def _keep_evidence(
-    pod: Any, *, request_id: uuid.UUID, requester: Organisation, checked: signing.CheckedSignature
+    pod: Pod | None, *, request_id: uuid.UUID, requester: Organisation, checked: signing.CheckedSignature
 ) -> None:
-    """Keep the signed request in the pod; a nonce used before raises SignedRequestReplayed (a
-    concurrent copy waits on the unique index entry of the first, then fails here)."""
+    """Keep the signed request in the pod (or held, with no pod, vault.evidence.hold); a nonce
+    used before raises SignedRequestReplayed (a concurrent copy waits on the unique index entry
+    of the first, then fails here)."""
+    keep = functools.partial(evidence.hold) if pod is None else functools.partial(evidence.keep, pod)
     try:
         with transaction.atomic():
-            evidence.keep(
-                pod,
+            keep(
                 request_id=request_id,
                 organisation=requester,
                 raw=checked.raw,
@@ -254,7 +361,7 @@ def _pending_request_of(citizen: User, request_id: Any) -> AccessRequest:
         .filter(pk=request_id, pod__owner=citizen)
         .first()
     )
-    if request is None:
+    if request is None or request.pod is None:  # a held request is nobody's yet
         raise RequestNotFound("You have no access request with that id.")
     return request
 
@@ -318,6 +425,7 @@ def approve_request(
     _transition(request, AccessRequest.Status.APPROVED)
     request.decided_at = now
     request.save(update_fields=["status", "decided_at"])
+    assert request.pod is not None  # _pending_request_of: the citizen's pod
     grant = Grant.objects.create(
         request=request,
         pod=request.pod,
@@ -355,6 +463,7 @@ def deny_request(*, citizen: User, request_id: Any, reason: str = "") -> AccessR
     request.decided_at = timezone.now()
     request.denial_reason = reason
     request.save(update_fields=["status", "decided_at", "denial_reason"])
+    assert request.pod is not None  # _pending_request_of: the citizen's pod
     vault.record(
         request.pod,
         context=AccessContext.for_citizen(citizen, purpose=request.purpose, request_id=request.pk),
@@ -389,7 +498,8 @@ def revoke_grant(*, citizen: User, grant_id: Any) -> Grant:
 
 @transaction.atomic
 def withdraw_request(*, requester: Organisation, request_id: Any) -> AccessRequest:
-    """The requester takes back a request the citizen has not answered yet.
+    """The requester takes back a request the citizen has not answered yet (a held one is let
+    go: its identifier's keyed hash and its signed request's bytes are erased).
 
     Raises RequestNotFound (not the requester's) or InvalidTransition (not pending, or expired).
     """
@@ -404,6 +514,9 @@ def withdraw_request(*, requester: Organisation, request_id: Any) -> AccessReque
     _transition(request, AccessRequest.Status.WITHDRAWN)
     request.decided_at = timezone.now()
     request.save(update_fields=["status", "decided_at"])
+    if request.pod is None:  # held: no pod to log in; nothing is kept for one any more
+        _let_go(request)
+        return request
     vault.record(
         request.pod,
         context=AccessContext.for_organisation(requester, purpose=request.purpose, request_id=request.pk),
@@ -415,6 +528,8 @@ def withdraw_request(*, requester: Organisation, request_id: Any) -> AccessReque
 @transaction.atomic
 def expire_request(*, request_id: Any) -> AccessRequest:
     """Record that a request went unanswered past its answer-by date (the beat sweep calls it).
+    A held request (no pod came) is pruned instead of logged: its identifier's keyed hash and its
+    signed request's bytes are erased, and it shows expired to its requester as any other.
 
     Raises RequestNotFound, or InvalidTransition when it is not pending or not yet due.
     """
@@ -432,6 +547,9 @@ def expire_request(*, request_id: Any) -> AccessRequest:
     _transition(request, AccessRequest.Status.EXPIRED)
     request.decided_at = now
     request.save(update_fields=["status", "decided_at"])
+    if request.pod is None:  # held and never attached: pruned (its keyed hash and evidence erased)
+        _let_go(request)
+        return request
     vault.record(
         request.pod,
         context=AccessContext.system(purpose=request.purpose, request_id=request.pk),
@@ -962,7 +1080,8 @@ def _each(ids: Any, act: Any) -> int:
 
 def sweep_lifecycle() -> dict[str, int]:
     """Store and log what the clock already decided: pending requests past their answer-by date
-    expire, active grants past their end expire; and tell each citizen once (inbox and e-mail)
+    expire (held ones, to which no pod came, are pruned: expire_request), active grants past
+    their end expire; and tell each citizen once (inbox and e-mail)
     of a grant ending within GRANT_EXPIRY_NOTICE_DAYS.
 
     Each item is its own transaction (expire_request, expire_grant, one notice), so a crash

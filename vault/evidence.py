@@ -1,5 +1,11 @@
 """Signed access requests kept as evidence: sealed under the pod's data key, opened for its owner.
 
+A request filed to a national identifier with no pod yet is held (consent.services): its signed
+bytes are wrapped by the KEK ring (``hold``), bound to the evidence row and its request, until
+the citizen's pod opens and takes them (``attach_held``: re-sealed under the pod's data key in
+the transaction that opens it), or the request ends unattached (``drop_held``: the bytes are
+erased; what the requester sees of its own request, the digest, key and times, stays).
+
 consent.signing checks a request's proof; this module keeps the bytes as they arrived and gives
 them back. The download (``evidence_document``) carries the request verbatim, its SHA-256, and
 what the vault knew when it accepted it (the key, whether it was custodial); the request's proof
@@ -14,7 +20,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from accounts.models import Organisation, User
-from core.keyring import seal, unseal
+from core.keyring import SealedColumn, WrappedSecret, keyring, seal, unseal
 
 from . import crypto
 from .models import Pod, RequestEvidence
@@ -64,10 +70,93 @@ def _aad(pod_id: uuid.UUID, evidence_id: uuid.UUID) -> bytes:
     return crypto.resource_aad(pod_id, crypto.REQUEST_EVIDENCE_KIND, evidence_id, 1)
 
 
+def _held_aad(evidence: RequestEvidence) -> bytes:
+    held = f"evidence:{evidence.pk}|request:{evidence.request_id}"
+    return f"citizen-vault/held-request-evidence/v1|{held}".encode()
+
+
+# Held evidence joins KEK rotation (vault.keyrotation.kek_sealed_columns); rows in a pod or
+# dropped have no KEK and are not walked.
+HELD_EVIDENCE = SealedColumn(
+    label="signed requests held for no pod yet",
+    model=RequestEvidence,
+    kek_field="kek_id",
+    sealed_field="sealed",
+    aad=_held_aad,
+)
+
+
+def hold(
+    *,
+    request_id: uuid.UUID,
+    organisation: Organisation,
+    raw: bytes,
+    nonce: str,
+    verification_method: str,
+    custodial: bool,
+    signed_at: datetime,
+) -> RequestEvidence:
+    """Keep ``raw`` for a request held without a pod, wrapped by the KEK ring. Must run in the
+    transaction that files the request; a nonce the organisation used before raises the
+    database's IntegrityError, as ``keep`` does (the same unique constraint)."""
+    evidence = RequestEvidence(
+        id=uuid.uuid4(),
+        pod=None,
+        request_id=request_id,
+        organisation=organisation,
+        nonce=nonce,
+        digest=hashlib.sha256(raw).hexdigest(),
+        verification_method=verification_method,
+        custodial=custodial,
+        signed_at=signed_at,
+        key_version=0,
+    )
+    wrapped = keyring().wrap(raw, aad=_held_aad(evidence))
+    evidence.kek_id, evidence.sealed = wrapped.kek_id, wrapped.sealed
+    evidence.save(force_insert=True)
+    return evidence
+
+
+def attach_held(pod: Pod, *, request_ids: list[uuid.UUID]) -> int:
+    """Move the held evidence of these requests into ``pod``: each opened from the KEK ring and
+    sealed under the pod's current data key, in the caller's transaction (the one that attaches
+    the requests to the pod). Returns how many moved; evidence dropped already is not moved."""
+    held = list(
+        RequestEvidence.objects.select_for_update()
+        .filter(request_id__in=request_ids, pod__isnull=True)
+        .exclude(kek_id="")
+    )
+    if not held:
+        return 0
+    pod = Pod.objects.select_for_update().get(pk=pod.pk)  # as keep: no data-key rotation between
+    version, key = crypto.PodKeys(pod).current
+    for evidence in held:
+        wrapped = WrappedSecret(evidence.kek_id, bytes(evidence.sealed))
+        raw = keyring().unwrap(wrapped, aad=_held_aad(evidence))
+        evidence.pod = pod
+        evidence.sealed = seal(key, raw, aad=_aad(pod.pk, evidence.pk))
+        evidence.key_version = version
+        evidence.kek_id = ""
+    RequestEvidence.objects.bulk_update(held, ["pod", "sealed", "key_version", "kek_id"])
+    return len(held)
+
+
+def drop_held(*, request_ids: list[uuid.UUID]) -> int:
+    """Erase the held bytes of these requests (they ended unattached: withdrawn, expired); the
+    row stays, with no pod, no KEK and nothing sealed. Returns how many were dropped."""
+    return (
+        RequestEvidence.objects.filter(request_id__in=request_ids, pod__isnull=True)
+        .exclude(kek_id="")
+        .update(kek_id="", sealed=b"")
+    )
+
+
 def opened(evidence: RequestEvidence) -> bytes:
     """The bytes as received; raises DecryptionError (tampered) or PodErased."""
+    if evidence.pod is None:
+        raise ValueError("Held evidence is opened only to move it into a pod (attach_held).")
     key = crypto.PodKeys(evidence.pod)(evidence.key_version)
-    return unseal(key, bytes(evidence.sealed), aad=_aad(evidence.pod_id, evidence.pk))
+    return unseal(key, bytes(evidence.sealed), aad=_aad(evidence.pod.pk, evidence.pk))
 
 
 def evidence_of_citizen(owner: User) -> QuerySet[RequestEvidence]:

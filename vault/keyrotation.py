@@ -65,6 +65,7 @@ def kek_sealed_columns() -> list[SealedColumn]:
     beside the code that wraps the secret, with the same associated-data function.
     """
     from .batches import UPLOAD_KEYS  # vault.batches imports vault.services, which imports this module
+    from .evidence import HELD_EVIDENCE
 
     return [
         crypto.POD_DATA_KEYS,
@@ -74,6 +75,7 @@ def kek_sealed_columns() -> list[SealedColumn]:
         UPLOAD_KEYS,
         NATIONAL_IDS,
         REQUEST_SIGNING_KEYS,
+        HELD_EVIDENCE,
     ]
 
 

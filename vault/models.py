@@ -579,13 +579,21 @@ class RequestEvidence(models.Model):
 
     The bytes are sealed under the pod's data key (they name the citizen by national identifier,
     which this database otherwise holds only as a keyed hash): they join the pod's data-key
-    rotation and die with the pod's key on erasure. ``request_id`` is consent's AccessRequest (the
+    rotation and die with the pod's key on erasure. A request filed to a national identifier
+    with no pod yet is held (consent: AccessRequest without a pod): its evidence has no pod,
+    its bytes wrapped by the KEK ring instead (``kek_id``, vault.evidence.hold), until the
+    citizen's pod opens and takes them (re-sealed under the pod's key, ``kek_id`` emptied), or
+    the request ends unattached and they are dropped (``sealed`` emptied, the metadata kept
+    for the requester's view of its own request). ``request_id`` is consent's AccessRequest (the
     vault does not import consent). One nonce per organisation, for ever: a replayed signed
     request meets the unique constraint, concurrent replays included.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    pod = models.ForeignKey(Pod, on_delete=models.CASCADE, related_name="request_evidence")
+    # None while the request is held for a pod that does not exist yet (vault.evidence.hold).
+    pod = models.ForeignKey(
+        Pod, null=True, blank=True, on_delete=models.CASCADE, related_name="request_evidence"
+    )
     request_id = models.UUIDField(unique=True)
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     nonce = models.CharField(max_length=128)
@@ -597,6 +605,9 @@ class RequestEvidence(models.Model):
     custodial = models.BooleanField(default=False)
     signed_at = models.DateTimeField()  # the proof's `created`
     key_version = models.PositiveIntegerField(default=1, editable=False)  # Pod.data_key_version
+    # The KEK that wraps ``sealed`` while the evidence is held without a pod; "" once in a pod
+    # (sealed under its data key) or dropped (``sealed`` empty).
+    kek_id = models.CharField(max_length=64, blank=True, default="", editable=False, db_index=True)
     received_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

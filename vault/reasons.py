@@ -89,6 +89,18 @@ def _erasure_due(match: re.Match[str]) -> str:
     return str(_("To be erased on %(moment)s unless you cancel.")) % {"moment": timezones.in_words(due)}
 
 
+def _filed_before_pod(match: re.Match[str]) -> str:
+    try:
+        filed = datetime.fromisoformat(match["filed"])
+    except ValueError:
+        return match[0]
+    if filed.tzinfo is None:
+        return match[0]
+    return str(_("Asked on %(moment)s, before your pod was opened; it was waiting for you.")) % {
+        "moment": timezones.in_words(filed)
+    }
+
+
 def _imported_counts(match: re.Match[str]) -> str:
     credentials, documents = int(match["credentials"]), int(match["documents"])
     parts = [
@@ -105,7 +117,8 @@ def _imported_counts(match: re.Match[str]) -> str:
 
 
 # By the shape the code is written in (its f-string, each value as {}): consent.services
-# .lower_read_limit, vault.erasure.request_erasure, vault.podimport.import_archive.
+# .lower_read_limit and .attach_held_requests, vault.erasure.request_erasure,
+# vault.podimport.import_archive.
 _IMPORTED = Shaped(
     re.compile(
         r"(?P<credentials>\d+) credentials, (?P<documents>\d+) documents"
@@ -116,6 +129,7 @@ _IMPORTED = Shaped(
 SHAPED: Mapping[str, Shaped] = {
     "max-reads:{}": Shaped(re.compile(r"max-reads:(?P<count>\d+)"), _read_limit),
     "due {}": Shaped(re.compile(r"due (?P<due>\S+)"), _erasure_due),
+    "filed {}": Shaped(re.compile(r"filed (?P<filed>\S+)"), _filed_before_pod),
     "{} credentials, {} documents": _IMPORTED,
     "{} credentials, {} documents, {} signed requests checked": _IMPORTED,
 }

@@ -28,10 +28,24 @@ from .models import AccessEvent, Pod, PodCredential
 from .reading import decrypt, own_pod, read_and_log
 from .tasks import notify_new_credential
 
+# What other apps do in the transaction that opens a pod (register_pod_opened): consent attaches
+# the access requests held for the citizen's national identifier (the vault knows nothing of them).
+PodOpened = Callable[[Pod, str | None], object]
+_POD_OPENED: list[PodOpened] = []
+
+
+def register_pod_opened(hook: PodOpened) -> None:
+    """Run ``hook(pod, national_id)`` in the transaction of every pod opened from now on, after
+    its first log entry; ``national_id`` is the identifier the citizen was registered with, when
+    the caller knows it (None: the hook has the owner's keyed hash only). Idempotent."""
+    if hook not in _POD_OPENED:
+        _POD_OPENED.append(hook)
+
 
 @transaction.atomic
-def open_pod(*, owner: User) -> Pod:
-    """Open a citizen's pod: a fresh data key (sealed under the KEK) and a holder key pair."""
+def open_pod(*, owner: User, national_id: str | None = None) -> Pod:
+    """Open a citizen's pod: a fresh data key (sealed under the KEK) and a holder key pair; then,
+    in the same transaction, what other apps registered (register_pod_opened)."""
     pod_id = uuid.uuid4()
     data_key, wrapped = crypto.new_data_key(pod_id)
     holder_key = Ed25519PrivateKey.generate()
@@ -46,13 +60,19 @@ def open_pod(*, owner: User) -> Pod:
         ),
     )
     accesslog.append(pod, context=AccessContext.system(), action=AccessEvent.Action.POD_OPENED)
+    for hook in _POD_OPENED:
+        hook(pod, national_id)
     return pod
 
 
 @transaction.atomic
 def create_citizen(*, email: str, national_id: str, password: str | None = None) -> Pod:
-    """Register a citizen and open their pod, together or not at all."""
-    return open_pod(owner=create_citizen_user(email=email, national_id=national_id, password=password))
+    """Register a citizen and open their pod, together or not at all. Every way a citizen comes
+    to be here goes through it (the first OpenID Connect sign-in, citizen_signing_in; the
+    create_citizen command; the demo's seed), so the requests held for their identifier are
+    attached to the pod in this transaction (consent, through register_pod_opened)."""
+    owner = create_citizen_user(email=email, national_id=national_id, password=password)
+    return open_pod(owner=owner, national_id=national_id)
 
 
 PLACEHOLDER_EMAIL_DOMAIN = "citizens.invalid"  # RFC 2606: never delivered

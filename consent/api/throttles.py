@@ -2,8 +2,9 @@ from core.throttling import UserRateThrottle
 
 
 class FileAccessRequestThrottle(UserRateThrottle):
-    """Filing requests is rate-limited per organisation: each one e-mails a citizen, and each
-    answer says whether a national identifier has a pod here."""
+    """Filing requests is rate-limited per organisation: each one may e-mail a citizen. (No
+    answer says whether a national identifier has a pod here: a request to one without is held
+    for it and answered the same, so the limit is the same for both.)"""
 
     scope = "access-requests"
 

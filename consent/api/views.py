@@ -78,6 +78,13 @@ class OrganisationAccessRequestsView(generics.ListAPIView):
         parameters=[IDEMPOTENCY_KEY],
         responses={201: AccessRequestSerializer},
         tags=["access requests"],
+        description=(
+            "File an access request to the citizen with this national identifier. A number whose "
+            "holder has no pod here (yet) is filed the same way and answered the same (201, "
+            "pending): the request is held for the number's keyed hash and reaches the citizen if "
+            "their pod opens before answerBy (docs/api.md, 'A national number with no pod here'). "
+            "Changed on 2026-12-03: this used to be a 404 citizen-not-found."
+        ),
     )
     def post(self, request):
         data = validated_body(request, SignedFileAccessRequestSerializer)

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.console import member_required
-from accounts.errors import CitizenNotFound, InvalidNationalId
+from accounts.errors import InvalidNationalId
 from accounts.models import Organisation
 from accounts.principals import OrganisationPrincipal
 from consent import selectors, services
@@ -72,7 +72,8 @@ def _qr_svg(link: str) -> str:
 
 def _within_filing_rate(organisation: Organisation) -> bool:
     """The API's rate limit on filing requests (FileAccessRequestThrottle), on the same counter:
-    each request e-mails a citizen, and each answer says whether a number has a pod here."""
+    each request may e-mail a citizen. (Whether a number has a pod here, no answer says: a
+    request to a number without one is held for it, consent.services.file_access_request.)"""
     as_api = SimpleNamespace(method="POST", user=OrganisationPrincipal(organisation))
     return FileAccessRequestThrottle().allow_request(as_api, None)
 
@@ -90,8 +91,10 @@ def requests(request: HttpRequest, organisation: Organisation) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @member_required(*REQUESTERS)
 def new_request(request: HttpRequest, organisation: Organisation) -> HttpResponse:
-    """GET: the form; POST: file the request through consent.services (a refusal comes back on
-    the form with the service's reason, status 400)."""
+    """GET: the form; POST: file the request through consent.services, signed by the
+    organisation's custodial key as submitted (a refusal comes back on the form with the
+    service's reason, status 400). A number with no pod here is filed as any other: the request
+    is held for it, and the page that follows is the same."""
     form = RequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if not _within_filing_rate(organisation):
@@ -113,11 +116,12 @@ def new_request(request: HttpRequest, organisation: Organisation) -> HttpRespons
                 purpose_description=form.cleaned_data["purpose_description"],
                 valid_until=form.valid_until_datetime(),
                 max_reads=form.cleaned_data.get("max_reads"),
+                submitted_in_console=True,
             )
-        except (CitizenNotFound, InvalidNationalId):
+        except InvalidNationalId:
             form.add_error(
                 "national_id",
-                _("No citizen with this national register number has a pod here. Check the number."),
+                _("This is not a national register number (e.g. 85.07.30-033.28, or BE:85073003328)."),
             )
         except VcError as exc:
             form.add_error(None, in_words(exc, FILING_REFUSALS))

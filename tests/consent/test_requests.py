@@ -97,9 +97,18 @@ def test_an_unreadable_date_is_a_400(employer, citizen, valid_until):
     assert pointers(assert_problem(response, 400, "validation-error")) == ["/validUntil"]
 
 
-def test_an_unknown_citizen_is_a_404(employer, citizen):
+def test_a_number_with_no_pod_is_filed_as_any_other_not_a_404(employer, citizen):
+    """Since 2026-12-03: no answer says whether a person uses the service (test_held_requests)."""
     response = employer.post(REQUESTS, request_body(citizen={"nationalId": "BE:99999999999"}))
-    assert_problem(response, 404, "citizen-not-found")
+    assert response.status_code == 201, response.json()
+    assert response.json()["status"] == "pending"
+    assert AccessRequest.objects.get(pk=response.json()["id"]).pod is None
+
+
+def test_a_malformed_number_is_still_a_422(employer, citizen):
+    response = employer.post(REQUESTS, request_body(citizen={"nationalId": "BE:12"}))
+    assert_problem(response, 422, "invalid-national-id")
+    assert not AccessRequest.objects.exists()
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,7 @@ from accounts.requestkeys import unseal_custodial_key
 from consent import requestformat, services
 from consent.models import AccessRequest
 from consent.verify_request import main as verify_request_main
+from tests.portal.consoles import member_client, requests_url
 from vault import keyrotation
 from vault.models import AccessEvent, RequestEvidence
 from vault.services import rotate_pod_data_key
@@ -315,10 +316,13 @@ def test_issuers_and_citizens_register_no_request_keys(university, citizen):
 # --- the web console: the custodial key ---------------------------------------------------------
 
 
-def test_a_request_filed_without_a_signature_is_signed_by_the_custodial_key_where_required(
-    employer, citizen, settings, tmp_path
+@pytest.mark.parametrize("required", [True, False], ids=["signatures-required", "not-required"])
+def test_a_request_filed_from_the_web_console_is_always_signed_by_the_custodial_key(
+    employer, citizen, settings, required
 ):
-    settings.ACCESS_REQUESTS_REQUIRE_SIGNATURE = True
+    """ACCESS_REQUESTS_REQUIRE_SIGNATURE governs whether the API refuses unsigned requests, not
+    whether the console signs: the citizen sees a console request signed either way."""
+    settings.ACCESS_REQUESTS_REQUIRE_SIGNATURE = required
     request = services.file_access_request(
         requester=employer.organisation,
         national_id="BE:85073003328",
@@ -326,6 +330,7 @@ def test_a_request_filed_without_a_signature_is_signed_by_the_custodial_key_wher
         purpose=HR,
         purpose_description="Filed from the web console.",
         valid_until=timezone.now() + timedelta(days=30),
+        submitted_in_console=True,
     )
 
     key = RequestSigningKey.objects.get(organisation=employer.organisation, custodial=True)
@@ -338,6 +343,27 @@ def test_a_request_filed_without_a_signature_is_signed_by_the_custodial_key_wher
     assert json.loads(document["signedRequest"])["purposeDescription"] == "Filed from the web console."
     # The custodial key's private half opens only under the KEK ring.
     assert did_key_for(unseal_custodial_key(key).public_key()).verification_method == key.verification_method
+
+
+def test_the_consoles_form_files_a_signed_request_with_signatures_not_required(employer, citizen, settings):
+    settings.ACCESS_REQUESTS_REQUIRE_SIGNATURE = False
+    hr = member_client(employer.organisation, "hr@acme.example")
+    response = hr.post(
+        f"{requests_url(employer)}/new",
+        {
+            "national_id": "85.07.30-033.28",
+            "credential_types": ["DiplomaCredential"],
+            "purpose": HR,
+            "purpose_description": "Degree check for vacancy 21",
+            "valid_until": (timezone.now() + timedelta(days=30)).date().isoformat(),
+        },
+    )
+    assert response.status_code == 302
+    request = AccessRequest.objects.get()
+    assert citizen.get(f"/api/v1/pod/access-requests/{request.pk}/evidence").json()["signer"] == "custodial"
+    # The API, with the setting off, still files an unsigned request without evidence.
+    unsigned = employer.post("/api/v1/access-requests", request_body())
+    assert unsigned.status_code == 201 and unsigned.json()["evidence"] is None
 
 
 def test_a_pods_data_key_rotation_re_encrypts_its_evidence(employer, citizen):

@@ -242,10 +242,20 @@ def test_an_unknown_claim_is_refused_by_the_form(hr, employer, citizen):
     assert not AccessRequest.objects.exists()
 
 
-def test_an_unknown_citizen_is_an_error_on_the_number_not_a_500(hr, employer, db):
+def test_a_number_with_no_pod_is_filed_as_any_other(hr, employer, db):
+    """The page says nothing of whether the person uses the service (tests/consent/test_held_requests)."""
     response = hr.post(f"{requests_url(employer)}/new", form(national_id="BE:90020199913"))
+    assert response.status_code == 302
+    filed = AccessRequest.objects.get(requester=employer.organisation)
+    assert response["Location"] == f"{requests_url(employer)}/{filed.pk}"
+    assert filed.pod is None and filed.status == AccessRequest.Status.PENDING
+
+
+def test_a_malformed_number_is_an_error_on_the_number_not_a_500(hr, employer, db):
+    response = hr.post(f"{requests_url(employer)}/new", form(national_id="BE:12"))
     assert response.status_code == 400
-    assert "No citizen with this national register number" in response.content.decode()
+    assert "This is not a national register number (e.g." in response.content.decode()
+    assert not AccessRequest.objects.exists()
 
 
 def test_the_services_rules_come_back_on_the_form(hr, employer, citizen):

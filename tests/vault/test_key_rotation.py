@@ -8,31 +8,35 @@ import io
 import json
 import logging
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import CommandError, SystemCheckError
 from django.test import override_settings
+from django.utils import timezone
 
 from accounts.identity import unseal_national_id
 from accounts.models import RequestSigningKey, User
 from accounts.requestkeys import custodial_request_key, unseal_custodial_key
 from config.startup import refuse_to_start_without_keys_in_use
+from consent.services import file_access_request
 from core.keyring import DecryptionError, keyring
 from credentials.keys import unseal_private_key
 from credentials.models import IssuerKey
 from tests.conftest import diploma
-from vault import batches, crypto, keyrotation, logkeys
+from vault import batches, crypto, evidence, keyrotation, logkeys
 from vault.checks import every_kek_in_use_is_in_the_ring
 from vault.disclosure import holder_signing_key
-from vault.models import AccessEvent, BatchUpload, LogSigningKey, Pod, PodCredential
+from vault.models import AccessEvent, BatchUpload, LogSigningKey, Pod, PodCredential, RequestEvidence
 from vault.reading import read_and_log
-from vault.services import issue_into_pod, read_own_credentials, rotate_pod_data_key
+from vault.services import create_citizen, issue_into_pod, read_own_credentials, rotate_pod_data_key
 from vc.multikey import did_key_for
 
 NEW_KEK = "22" * 32
 NATIONAL_ID = "BE:85073003328"
+NO_POD_YET = "BE:71020300144"
 CSV = (
     "national_id,given_name,family_name,degree_type,degree_name,awarded_on,grade\n"
     "BE:85073003328,An,Peeters,MasterDegree,Master of Science,2024-06-28,cum laude\n"
@@ -51,9 +55,18 @@ def new_kek_active(settings):
 def everything_sealed(university, employer, citizen, issued):
     """One of each KEK-wrapped secret: a pod's data key and its previous one (a data-key rotation
     begun, its credential still under the previous key), an issuer key, the log key, a batch
-    upload's key (its task not yet run), a citizen's sealed national identifier and an
-    employer's custodial request-signing key."""
+    upload's key (its task not yet run), a citizen's sealed national identifier, an employer's
+    custodial request-signing key, and a signed request held for a number with no pod yet."""
     custodial_request_key(employer.organisation)
+    file_access_request(
+        requester=employer.organisation,
+        national_id=NO_POD_YET,
+        credential_types=["DiplomaCredential"],
+        purpose="dpv:HumanResourceManagement",
+        purpose_description="Held for a pod that does not exist yet.",
+        valid_until=timezone.now() + timedelta(days=30),
+        submitted_in_console=True,
+    )
     keyrotation.start_pod_rotation(citizen.pod.pk)
     assert PodCredential.objects.get(pk=issued["id"]).key_version == 1
     batches.submit_batch(issuer=university.organisation, data=CSV.encode())
@@ -97,6 +110,10 @@ def test_every_kek_wrapped_secret_moves_to_the_active_kek_and_still_opens(everyt
         for request_key in RequestSigningKey.objects.filter(custodial=True):
             public = unseal_custodial_key(request_key).public_key()
             assert did_key_for(public).verification_method == request_key.verification_method
+        # The held signed request still opens: the pod that opens for its number takes it.
+        newcomer = create_citizen(email="newcomer@example.org", national_id=NO_POD_YET)
+        held = RequestEvidence.objects.get(pod=newcomer)
+        assert NO_POD_YET.encode() in evidence.opened(held)
 
 
 def test_a_second_run_skips_what_is_done_and_wraps_nothing_twice(everything_sealed, new_kek_active):
@@ -221,8 +238,9 @@ def test_the_rotation_task_does_what_the_command_does(everything_sealed, new_kek
     from vault.tasks import rotate_kek
 
     moved = rotate_kek.delay(batch_size=3).get()
-    # the issuer's P-256 key beside its Ed25519 key, the custodial request key, the pod's previous data key
-    assert moved == 8
+    # the issuer's P-256 key beside its Ed25519 key, the custodial request key, the pod's previous
+    # data key, the signed request held for a number with no pod
+    assert moved == 9
     assert all(count == 0 for count in under("dev-insecure").values())
 
 

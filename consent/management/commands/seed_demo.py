@@ -7,7 +7,7 @@ written to demo.env for the README's walk-through.
 import os
 import shlex
 import sys
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -19,7 +19,6 @@ from django.utils import timezone
 from accounts.models import ApiToken, Organisation, User
 from accounts.requestkeys import register_request_key
 from accounts.services import add_member, create_organisation, issue_api_token, revoke_api_token
-from consent import signing
 from consent.models import AccessRequest, Mandate
 from consent.services import file_access_request, register_mandate
 from credentials.selectors import active_issuer_key
@@ -128,28 +127,14 @@ class Command(BaseCommand):
         if not AccessRequest.objects.filter(pod=pod, status=AccessRequest.Status.PENDING).exists():
             # As the web console files it: signed by the organisation's custodial key (the portal
             # says so), whatever ACCESS_REQUESTS_REQUIRE_SIGNATURE is in the demo.
-            screening = signing.sign_as_submitted(
-                requester=other_employer,
-                document=signing.unsigned_document(
-                    national_id=CITIZEN_NATIONAL_ID,
-                    credential_types=["DiplomaCredential"],
-                    claims=None,
-                    purpose="dpv:IdentityVerification",
-                    purpose_description="Pre-employment screening for the warehouse lead position.",
-                    valid_until=timezone.now() + timedelta(days=14),
-                    answer_by=None,
-                    max_reads=None,
-                ),
-            )
-            asked = screening.document
             file_access_request(
                 requester=other_employer,
                 national_id=CITIZEN_NATIONAL_ID,
-                credential_types=asked["credentialTypes"],
-                purpose=asked["purpose"],
-                purpose_description=asked["purposeDescription"],
-                valid_until=datetime.fromisoformat(asked["validUntil"]),
-                signed=screening,
+                credential_types=["DiplomaCredential"],
+                purpose="dpv:IdentityVerification",
+                purpose_description="Pre-employment screening for the warehouse lead position.",
+                valid_until=timezone.now() + timedelta(days=14),
+                submitted_in_console=True,
             )
         add_member(organisation=employer, email=EMPLOYER_MEMBER_EMAIL, password=EMPLOYER_MEMBER_PASSWORD)
         add_member(organisation=university, email=ISSUER_MEMBER_EMAIL, password=ISSUER_MEMBER_PASSWORD)
