@@ -13,6 +13,7 @@ shown still extends it.
 """
 
 import re
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -375,6 +376,43 @@ def append(
     return append_all(pod, context=context, entries=[entry])[0]
 
 
+class _Contention:
+    """The pods whose compare-and-set append this process lost lately (a bounded memo, per
+    process). Reads of one pod that come faster than a read takes (two workers on one grant, a
+    citizen's app polling) nearly always find the head moved by the time they append: the
+    compare-and-set then costs a statement, the entries and the checkpoint's signature for
+    nothing before the locked path does it all again. For ``window`` seconds after a loss, the
+    pod's appends lock the head first, as without ``seen``; then the compare-and-set is tried
+    again. Only which path is taken depends on it; either path appends the same entries on the
+    head as it is, so a forgotten or wrong memo costs a statement, never an entry."""
+
+    window = 1.0  # seconds
+    most = 1024  # pods remembered; when full, forgotten all at once
+
+    def __init__(self) -> None:
+        self._lost: dict[Any, float] = {}
+
+    def recently(self, pod_id: Any) -> bool:
+        at = self._lost.get(pod_id)
+        if at is None:
+            return False
+        if time.monotonic() - at < self.window:
+            return True
+        del self._lost[pod_id]
+        return False
+
+    def lost(self, pod_id: Any) -> None:
+        if len(self._lost) >= self.most:
+            self._lost.clear()
+        self._lost[pod_id] = time.monotonic()
+
+    def clear(self) -> None:
+        self._lost.clear()
+
+
+_contended = _Contention()
+
+
 def append_all(
     pod: Pod, *, context: AccessContext, entries: list[Entry], seen: Head | None = None
 ) -> list[AccessEvent]:
@@ -393,7 +431,9 @@ def append_all(
     one statement that takes the head only if it still holds ``seen.size`` entries (a compare-
     and-set: one round trip fewer than locking it first); if another append got in first,
     nothing is written and the append is made again on the head locked, as without ``seen``.
-    A sealed legal read always locks (its sealed detail is stored by seq before the append).
+    A sealed legal read always locks (its sealed detail is stored by seq before the append), and
+    so does a pod whose compare-and-set this process lost within the last second (``_Contention``:
+    reads of one pod faster than a read takes would lose it nearly every time).
     """
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
@@ -410,10 +450,16 @@ def append_all(
         and any(entry.outcome == AccessEvent.Outcome.ALLOWED for entry in entries)
         else None
     )
-    if seen is not None and seal_key is None and connection.vendor == "postgresql":
+    if (
+        seen is not None
+        and seal_key is None
+        and connection.vendor == "postgresql"
+        and not _contended.recently(pod.pk)
+    ):
         events, _, values = _made_on(seen, pod, context, entries)
         if _write(pod.pk, events, values, if_size=seen.size, if_key=seen.active_key):
             return events
+        _contended.lost(pod.pk)
     head = _locked_head(pod.pk)
     events, sealed, values = _made_on(head, pod, context, entries)
     if seal_key is not None:

@@ -82,8 +82,27 @@ def _writer(
         connection.close()
 
 
-@pytest.mark.parametrize("compare_and_set", [False, True], ids=["locked", "compare-and-set"])
-def test_concurrent_acts_on_one_pod_leave_one_whole_log(citizen, employer, compare_and_set):
+@pytest.fixture(autouse=True)
+def no_remembered_losses(monkeypatch):
+    """Each test starts with no pod remembered as contended, and by default remembers none
+    (window 0: every append with a head read beforehand tries the compare-and-set, as the tests
+    of the compare-and-set's own races need); a test that wants the memo sets the window."""
+    accesslog._contended.clear()
+    monkeypatch.setattr(accesslog._Contention, "window", 0.0)
+    yield
+    accesslog._contended.clear()
+
+
+@pytest.mark.parametrize(
+    "compare_and_set,remember",
+    [(False, False), (True, False), (True, True)],
+    ids=["locked", "compare-and-set", "compare-and-set-remembering-losses"],
+)
+def test_concurrent_acts_on_one_pod_leave_one_whole_log(
+    citizen, employer, compare_and_set, remember, monkeypatch
+):
+    if remember:  # after a loss, the pod's appends lock first for a while (accesslog._Contention)
+        monkeypatch.setattr(accesslog._Contention, "window", 0.05)
     pod = citizen.pod
     before = AccessEvent.objects.filter(pod=pod).count()
     barrier = threading.Barrier(WRITERS)
@@ -251,3 +270,82 @@ def test_a_log_key_rotated_after_the_head_was_read_sends_the_append_to_the_locke
     assert opened.signers == (logkeys.published(new_key.name, bytes(new_key.public_key)),)
     assert opened.checkpoint.size == head.size
     assert accesslog.verify_chain(pod).valid
+
+
+def _append_statements(sql: list[str]) -> list[str]:
+    """What each statement of a read's append is: conditional, lock, or plain append."""
+    kinds = []
+    for statement in sql:
+        if statement.startswith('WITH head AS (UPDATE "vault_podlog"'):
+            kinds.append("conditional")
+        elif "FOR UPDATE OF h" in statement:
+            kinds.append("lock")
+        elif statement.startswith('WITH inserted AS (INSERT INTO "vault_accessevent"'):
+            kinds.append("append")
+    return kinds
+
+
+def test_after_a_lost_compare_and_set_the_pod_s_next_reads_lock_first(
+    citizen, other_citizen, employer, issued, monkeypatch
+):
+    """Reads of one pod that come faster than a read takes nearly always lose the compare-and-
+    set. After a loss, the pod's next reads (for ``_Contention.window`` seconds) lock the head
+    first and append once, instead of making the entries and the checkpoint twice; a read of
+    another pod still takes the compare-and-set; after the window, the pod's reads try it again.
+    Every path leaves one whole log with one entry per credential read."""
+    monkeypatch.setattr(accesslog._Contention, "window", 60.0)
+    pod = citizen.pod
+    context = AccessContext.for_organisation(employer.organisation)
+    before = AccessEvent.objects.filter(pod=pod).count()
+    appended, release, errors = threading.Event(), threading.Event(), []
+    release.set()
+    other_act = threading.Thread(
+        target=_other_append, args=(pod, employer.organisation, "the-other-act", appended, release, errors)
+    )
+
+    def sign(documents):  # another act appends between the read of the head and the append
+        other_act.start()
+        other_act.join()
+        return len(documents)
+
+    with transaction.atomic(), CaptureQueriesContext(connection) as lost:
+        read_and_log(pod, context=context, credential_types=None, then=sign)
+    assert errors == []
+    assert _append_statements([q["sql"] for q in lost.captured_queries]) == ["conditional", "lock", "append"]
+
+    made = []
+    monkeypatch.setattr(accesslog, "_made_on", lambda *a, _m=accesslog._made_on: made.append(1) or _m(*a))
+    with transaction.atomic(), CaptureQueriesContext(connection) as next_read:
+        pairs, _ = read_and_log(pod, context=context, credential_types=None)
+    assert _append_statements([q["sql"] for q in next_read.captured_queries]) == ["lock", "append"]
+    assert len(made) == 1  # the entries and the checkpoint made once
+    assert len(pairs) == 1
+
+    other_pod, asked = other_citizen.pod, ["VerifiableCredential"]  # it holds none: one entry
+    with transaction.atomic():
+        read_and_log(other_pod, context=context, credential_types=asked)  # its log's head made
+    with transaction.atomic(), CaptureQueriesContext(connection) as elsewhere:
+        read_and_log(other_pod, context=context, credential_types=asked)
+    assert _append_statements([q["sql"] for q in elsewhere.captured_queries]) == ["conditional"]
+
+    monkeypatch.setattr(accesslog._Contention, "window", 0.0)  # the window has passed
+    with transaction.atomic(), CaptureQueriesContext(connection) as later:
+        read_and_log(pod, context=context, credential_types=None)
+    assert _append_statements([q["sql"] for q in later.captured_queries]) == ["conditional"]
+
+    events = list(AccessEvent.objects.filter(pod=pod).order_by("seq"))
+    assert len(events) == before + 4  # the other act's entry and three reads of one credential
+    assert [e.reason for e in events[before:]] == ["the-other-act", "", "", ""]
+    assert [e.action for e in events[before + 1 :]] == [AccessEvent.Action.CREDENTIAL_READ] * 3
+    assert accesslog.verify_chain(pod).valid
+
+
+def test_the_memo_of_contended_pods_is_bounded(monkeypatch):
+    monkeypatch.setattr(accesslog._Contention, "window", 60.0)
+    memo = accesslog._Contention()
+    for index in range(memo.most):
+        memo.lost(index)
+    assert memo.recently(0) and memo.recently(memo.most - 1)
+    memo.lost("one more")  # full: forgotten all at once, then this one remembered
+    assert not memo.recently(0)
+    assert memo.recently("one more")
