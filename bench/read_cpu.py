@@ -9,6 +9,13 @@ wall time on a machine others load) and, with --profile, where it went (cProfile
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/citizen_vault_bench .venv/bin/python bench/read_cpu.py
     … bench/read_cpu.py --target ten --reads 300 --profile 40
     … bench/read_cpu.py --cryptosuite eddsa-rdfc-2022   # the presentation signed with RDFC-1.0
+    … bench/read_cpu.py --target own --workers 2   # two processes reading the one pod at once
+
+With --workers N, N forked processes read at once after the warm-up, as gunicorn's workers do
+(own and ten: the same pod, so their appends meet on its log head; spread: the pods round-robin
+from each worker's own offset). Each prints its CPU per read, how many of its appends locked the
+head (``vault.accesslog._locked_head``), how often it made an act's entries and checkpoint
+(``_made_on``: twice for a lost compare-and-set) and its statements per read.
 
 Targets: spread (a round-robin over 20 pods with one diploma each, one grant each), ten (the
 pod holding 10 diplomas), own (the citizen's own read of their 3 credentials).
@@ -21,6 +28,9 @@ import pstats
 import sys
 import time
 from pathlib import Path
+
+from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -65,6 +75,57 @@ def reader(target: str, cryptosuite: str | None = None):
     return read
 
 
+def at_once(read, target: str, reads: int, workers: int) -> None:
+    """``workers`` forked processes reading ``reads`` times each, at once; each reports."""
+    connections.close_all()  # each process opens its own
+    readers, out = os.pipe()
+    children = []
+    for worker in range(workers):
+        child = os.fork()
+        if child:
+            children.append(child)
+            continue
+        try:
+            os.write(out, one_worker(read, target, reads, worker).encode())
+        finally:
+            connections.close_all()
+            os._exit(0)
+    for child in children:
+        os.waitpid(child, 0)
+    os.close(out)
+    with os.fdopen(readers) as lines:
+        print(lines.read().rstrip())
+    print(f"(load average {os.getloadavg()[0]:.1f})")
+
+
+def one_worker(read, target: str, reads: int, worker: int) -> str:
+    """One forked worker's reads, counted (see --workers); its line of the report."""
+    from vault import accesslog
+
+    counts = {"locked": 0, "made": 0}
+    locked_head, made_on = accesslog._locked_head, accesslog._made_on
+
+    def counted_lock(*args, **kwargs):
+        counts["locked"] += 1
+        return locked_head(*args, **kwargs)
+
+    def counted_made(*args, **kwargs):
+        counts["made"] += 1
+        return made_on(*args, **kwargs)
+
+    accesslog._locked_head, accesslog._made_on = counted_lock, counted_made
+    with CaptureQueriesContext(connection) as statements:
+        cpu = time.process_time()
+        for index in range(reads):
+            read(worker * 7 + index)
+        cpu = time.process_time() - cpu
+    return (
+        f"{target} worker {worker}: {1000 * cpu / reads:.2f} ms CPU per read, locked "
+        f"{counts['locked']}/{reads}, entries made {counts['made'] / reads:.2f} times a read, "
+        f"{len(statements.captured_queries) / reads:.2f} statements a read\n"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -74,12 +135,16 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=30)
     parser.add_argument("--cryptosuite", help="the presentation's suite (default: the read's own default)")
     parser.add_argument("--profile", type=int, default=0, help="print the N costliest functions (cumulative)")
+    parser.add_argument("--workers", type=int, default=1, help="forked processes reading at once")
     args = parser.parse_args()
     with throwaway_database():
         http_read.seed(PODS)
         read = reader(args.target, args.cryptosuite)
         for index in range(args.warmup):
             read(index)
+        if args.workers > 1:
+            at_once(read, args.target, args.reads, args.workers)
+            return
         cpu, wall = time.process_time(), time.perf_counter()
         for index in range(args.reads):
             read(index)
