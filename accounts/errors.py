@@ -11,6 +11,7 @@ class CitizenNotFound(NotFound):
 class InvalidNationalId(Invalid):
     code = "invalid-national-id"
     title = "The national identifier is not valid"
+    problem = ""  # what is wrong, a key of accounts.identity.NATIONAL_ID_PROBLEMS
 
 
 class SignInRefused(Forbidden):

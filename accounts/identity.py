@@ -21,24 +21,63 @@ from .errors import InvalidNationalId
 from .models import User
 
 _SEPARATORS = re.compile(r"[\s.\-/]")
-_VALID = re.compile(r"^[A-Z]{2}:[A-Z0-9]{4,32}$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+_NUMBER = re.compile(r"^[A-Z0-9]*$")
+MIN_NUMBER_CHARS, MAX_NUMBER_CHARS = 4, 32
+
+# What can be wrong with a national identifier, by a short key: the English of the API's problem
+# detail (and of a batch line's reason). The console says each in the member's language
+# (vault.portal.refusals.NATIONAL_ID_WORDS), found by the key InvalidNationalId carries.
+NATIONAL_ID_PROBLEMS = {
+    "not-text": "The national identifier must be a string like 'BE:85073003328'.",
+    "empty": "The national identifier is empty.",
+    "no-country": (
+        "The national identifier has no country: give it as COUNTRY:NUMBER, e.g. 'BE:85073003328'."
+    ),
+    "bad-country": "The country before ':' must be a two-letter code (ISO 3166), e.g. 'BE'.",
+    "bad-characters": (
+        "The number may hold only letters and digits, separated by spaces, dots, dashes or slashes."
+    ),
+    "bad-length": (
+        f"The number must have {MIN_NUMBER_CHARS} to {MAX_NUMBER_CHARS} letters or digits "
+        "(separators not counted)."
+    ),
+}
 
 
-def normalise_national_id(value: str) -> str:
-    """'BE:85.07.30-033.28' → 'BE:85073003328'. The country prefix (ISO 3166 alpha-2) is required.
+def _refused(problem: str) -> InvalidNationalId:
+    error = InvalidNationalId(NATIONAL_ID_PROBLEMS[problem])
+    error.problem = problem
+    return error
 
-    Raises InvalidNationalId when the shape is wrong.
+
+def normalise_national_id(value: str, *, default_country: str = "") -> str:
+    """'BE:85.07.30-033.28' → 'BE:85073003328': the one normaliser of national identifiers.
+
+    The country prefix (ISO 3166 alpha-2) is required, unless ``default_country`` is given: then
+    a number without one ('85.07.30-033.28', as on an identity card and as people type it in the
+    console) is that country's. Separators (spaces, dots, dashes, slashes) are dropped, letters
+    upper-cased. Raises InvalidNationalId saying what is wrong (its ``problem``, a key of
+    NATIONAL_ID_PROBLEMS).
     """
     if not isinstance(value, str):
-        raise InvalidNationalId("The national identifier must be a string like 'BE:85073003328'.")
-    country, sep, number = value.strip().upper().partition(":")
-    normalised = f"{country}:{_SEPARATORS.sub('', number)}"
-    if not sep or not _VALID.match(normalised):
-        raise InvalidNationalId(
-            "Give the national identifier as COUNTRY:NUMBER, e.g. 'BE:85073003328' "
-            "(two-letter country code, then 4 to 32 letters or digits)."
-        )
-    return normalised
+        raise _refused("not-text")
+    text = value.strip().upper()
+    if not text:
+        raise _refused("empty")
+    country, sep, number = text.partition(":")
+    if not sep:
+        if not default_country:
+            raise _refused("no-country")
+        country, number = default_country, text
+    if not _COUNTRY.match(country.strip()):
+        raise _refused("bad-country")
+    number = _SEPARATORS.sub("", number)
+    if not _NUMBER.match(number):
+        raise _refused("bad-characters")
+    if not MIN_NUMBER_CHARS <= len(number) <= MAX_NUMBER_CHARS:
+        raise _refused("bad-length")
+    return f"{country.strip()}:{number}"
 
 
 def with_default_country(value: str, country: str = "BE") -> str:

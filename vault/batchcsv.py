@@ -208,8 +208,14 @@ def read_csv(data: bytes, layout: Layout) -> tuple[list[str], list[Row]]:
     return header, rows
 
 
-def check_row(header: list[str], row: Row, layout: Layout) -> tuple[dict[str, str], list[RowError]]:
-    """The row's cells by column, and what is wrong with them (naming rules, never values)."""
+def check_row(
+    header: list[str], row: Row, layout: Layout, *, default_country: str = ""
+) -> tuple[dict[str, str], list[RowError]]:
+    """The row's cells by column, and what is wrong with them (naming rules, never values).
+
+    ``default_country``: the country of a national_id written without ``COUNTRY:`` (the console's
+    form and uploads: "BE"); without it (the API) the prefix is required.
+    """
     if len(row.cells) != len(header):
         reason = f"has {len(row.cells)} fields; the header names {len(header)} columns"
         return {}, [RowError(row.line, "", "wrong-field-count", reason)]
@@ -232,7 +238,7 @@ def check_row(header: list[str], row: Row, layout: Layout) -> tuple[dict[str, st
             refuse(column.name, "control-character", "contains a control character (a line break, NUL, …)")
     if cells.get(NATIONAL_ID) and NATIONAL_ID not in refused:
         try:
-            cells[NATIONAL_ID] = normalise_national_id(cells[NATIONAL_ID])
+            cells[NATIONAL_ID] = normalise_national_id(cells[NATIONAL_ID], default_country=default_country)
         except InvalidNationalId as exc:
             refuse(NATIONAL_ID, exc.code, exc.detail)
     for name, claim in layout.claims.items():

@@ -160,12 +160,15 @@ def submit_batch(
     data: bytes,
     credential_type: str = DEFAULT_BATCH_TYPE,
     idempotency_key: str | None = None,
+    default_country: str = "",
 ) -> Submission:
     """Accept an issuer's CSV of credentials of one registered type as a batch: check it, store it
     sealed, and send the task after commit. The CSV's columns are the type's (vault.batchcsv).
 
     The same file from the same issuer while an earlier batch of it is queued, running or done,
     or the same Idempotency-Key, returns that batch (``created`` False) and issues nothing.
+    ``default_country`` (the console's "BE") is the country of a national_id without ``COUNTRY:``;
+    without it (the API) every national_id must carry its country.
     Raises UnknownCredentialType, BatchTooLarge, BatchCsvInvalid, IdempotencyKeyInvalid,
     IdempotencyKeyReused, OrganisationSuspended, or NoSigningKey (refused once here rather than on
     every row). If the
@@ -190,6 +193,7 @@ def submit_batch(
                 total=len(rows),
                 upload_digest=digest,
                 idempotency_key=key,
+                default_country=default_country,
                 enqueued_at=timezone.now(),
             )
             data_key = os.urandom(KEY_BYTES)
@@ -455,7 +459,7 @@ def _run(batch: Batch) -> None:
         header, rows = read_csv(data, layout)
         for index, row in enumerate(rows):
             line = row.line
-            cells, errors = check_row(header, row, layout)
+            cells, errors = check_row(header, row, layout, default_country=batch.default_country)
             if not errors:
                 key = tuple(cells.get(column, "") for column in layout.names)
                 first = seen.setdefault(key, line)

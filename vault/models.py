@@ -352,6 +352,9 @@ class Batch(models.Model):
     upload_digest = models.CharField(max_length=64, editable=False)
     # The client's Idempotency-Key header, if any: unique per issuer.
     idempotency_key = models.CharField(max_length=255, blank=True, editable=False)
+    # The country of a national_id written without "COUNTRY:": "BE" for the console's uploads
+    # (as its form takes them), empty for the API's, which require the prefix.
+    default_country = models.CharField(max_length=2, blank=True, default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

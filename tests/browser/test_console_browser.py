@@ -14,6 +14,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from accounts.identity import NATIONAL_ID_PROBLEMS
 from accounts.models import Organisation
 from accounts.services import add_member
 from consent.models import AccessRequest
@@ -23,7 +24,7 @@ from tests.conftest import diploma, make_citizen, make_organisation
 from tests.consent.legal import CASE, OTHER_NATIONAL_ID, mandate_for
 from tests.vault.documentfiles import pdf
 from vault.documents import store_document
-from vault.models import AccessEvent, Batch, PodCredential
+from vault.models import AccessEvent, Batch, BatchRowError, PodCredential
 
 from .conftest import NATIONAL_ID, PASSWORD, member_sign_in, screenshot
 
@@ -203,7 +204,7 @@ def test_the_agency_reads_under_a_mandate_in_french_at_a_phone_width(console_sto
 
 CLASS_CSV = (
     "national_id,given_name,family_name,degree_type,degree_name,awarded_on\n"
-    f"{NATIONAL_ID},An,Peeters,MasterDegree,Master of Laws,2025-06-30\n"
+    "85.07.30-033.28,An,Peeters,MasterDegree,Master of Laws,2025-06-30\n"  # as on the identity card
     "BE:70010100999,Bart,Vermeulen,MasterDegree,Master of Laws,2025-06-30\n"
     f"{NATIONAL_ID},An,Peeters,MasterDegree,Master of Arts,2025-13-01\n"
 )
@@ -229,6 +230,9 @@ def test_the_issuer_hands_in_a_class_and_watches_it_finish(console_story, open_c
     expect(page.locator("main")).to_contain_text("3 of 3 lines handled: 1 issued, 2 refused.")
     report = page.locator("main table tbody tr")
     expect(report).to_have_count(2)
+    # Each refusal in words, in the page's language (no English detail marked lang="en").
+    expect(report.nth(1)).to_contain_text("This must be a calendar date written YYYY-MM-DD")
+    expect(page.locator("main table [lang=en]")).to_have_count(0)
     expect(page.locator("main")).not_to_contain_text("BE:70010100999")
     screenshot(page, "console-batch", tmp_path)
 
@@ -254,6 +258,13 @@ def _console_pages(console_story) -> dict[str, list[str]]:
     )
     # Done: a running class's page reloads itself, which would cut axe-core's run short.
     batch = Batch.objects.create(issuer=university, total=4, processed=4, issued=3, failed=1, status="done")
+    BatchRowError.objects.create(
+        batch=batch,
+        line=3,
+        column="national_id",
+        code="invalid-national-id",
+        reason=NATIONAL_ID_PROBLEMS["bad-length"],
+    )
     approved = file_access_request(
         requester=employer,
         national_id=NATIONAL_ID,

@@ -182,6 +182,37 @@ def test_a_class_is_issued_and_its_page_shows_progress_and_the_per_line_report(
     assert len(lines) == 3
 
 
+def test_a_class_takes_the_national_number_as_the_form_does_and_says_each_refusal_in_words(
+    registrar, university, citizen, django_capture_on_commit_callbacks
+):
+    text = (
+        HEADER
+        + "85.07.30-033.28,An,Peeters,MasterDegree,Master of Laws,2025-06-30\n"  # as on the card
+        + "85.07.30-033.2!,An,Peeters,MasterDegree,Master of Arts,2025-06-30\n"  # a typo
+        + "BE:850,An,Peeters,MasterDegree,Master of Arts,2025-06-30\n"  # too short
+        + f"{NATIONAL_ID},An,Peeters,MasterDegree,Master of Arts,2025-13-01\n"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(registrar, university, text)
+    batch = Batch.objects.get(issuer=university.organisation)
+    assert (batch.total, batch.issued, batch.failed) == (4, 1, 3)
+    assert PodCredential.objects.filter(pod=citizen.pod).count() == 1
+    page = registrar.get(response["Location"], HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    report = page[page.index('id="report-title"') :]
+    assert 'lang="en"' not in report
+    assert "Dit is geen rijksregisternummer: het mag alleen cijfers (en letters) bevatten" in report
+    assert "Dit is geen rijksregisternummer: het moet 4 tot 32 cijfers of letters hebben" in report
+    assert "Dit moet een kalenderdatum zijn in de vorm JJJJ-MM-DD" in report
+    # The report for programs keeps the codes and the English reasons, as the API does.
+    lines = registrar.get(f"{response['Location']}/report").content.decode().splitlines()
+    assert lines[1].startswith('3,national_id,invalid-national-id,"The number may hold only letters')
+
+
+def test_the_upload_form_says_how_a_national_number_may_be_written(registrar, university):
+    page = registrar.get(f"{base(university)}/batches", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "85.07.30-033.28" in page and "BE:85073003328" in page
+
+
 def test_a_running_class_reloads_itself(registrar, university, citizen):
     batch = Batch.objects.create(
         issuer=university.organisation, total=10, processed=4, issued=3, failed=1, status="running"
@@ -281,3 +312,11 @@ def test_the_issued_list_narrows_to_one_citizen_by_a_number_sent_in_the_body(
         assert issued_one.credential_id not in page
         assert "issued nothing here to this citizen" in page
     assert registrar.post(url, {"national_id": ""}).status_code == 400
+    # Well-formed (9 digits) without a pod: the same empty answer; malformed: what is wrong with it.
+    assert (
+        "issued nothing here to this citizen"
+        in registrar.post(url, {"national_id": "85.07.30-033"}).content.decode()
+    )
+    malformed = registrar.post(url, {"national_id": "85.07.30-033.2!"}, HTTP_ACCEPT_LANGUAGE="de")
+    assert malformed.status_code == 400
+    assert "Dies ist keine Nationalregisternummer: Sie darf nur Ziffern" in malformed.content.decode()

@@ -32,9 +32,9 @@ from vault.models import Batch
 from vc.errors import VcError
 from vc.types import CREDENTIAL_TYPES
 
-from .console_forms import BatchForm, FindCitizenForm, IssueForm, StatusForm, TypeForm
+from .console_forms import CONSOLE_COUNTRY, BatchForm, FindCitizenForm, IssueForm, StatusForm, TypeForm
 from .presenting import type_name
-from .refusals import BATCH_REFUSALS, ISSUE_REFUSALS, STATUS_REFUSALS
+from .refusals import BATCH_REFUSALS, ISSUE_REFUSALS, STATUS_REFUSALS, row_in_words
 
 ISSUERS = (Organisation.Kind.ISSUER,)
 ISSUED_PER_PAGE = 50
@@ -90,7 +90,10 @@ def batch_list(request: HttpRequest, organisation: Organisation) -> HttpResponse
         try:
             check_upload_size(upload.size)  # before reading it into memory
             submission = batches.submit_batch(
-                issuer=organisation, data=upload.read(), credential_type=form.cleaned_data["credential_type"]
+                issuer=organisation,
+                data=upload.read(),
+                credential_type=form.cleaned_data["credential_type"],
+                default_country=CONSOLE_COUNTRY,
             )
         except VcError as exc:
             form.add_error("file", in_words(exc, BATCH_REFUSALS))
@@ -126,7 +129,7 @@ def batch_detail(request: HttpRequest, organisation: Organisation, batch_id) -> 
         {
             "organisation": organisation,
             "batch": batch,
-            "errors": errors,
+            "errors": [(error, row_in_words(error.code, error.reason)) for error in errors],
             "more_errors": batch.failed > len(errors),
             "running": running,
             "refresh": REFRESH_SECONDS if running else None,

@@ -11,20 +11,16 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.identity import with_default_country
+from accounts.errors import InvalidNationalId
+from accounts.identity import normalise_national_id
 from vault.batchcsv import NATIONAL_ID, Layout, Row, check_row, credential_for, layout_of
 from vault.portal.presenting import type_name
+from vault.portal.refusals import NATIONAL_ID_WORDS, row_in_words
 from vc.types import CHOICE_LABELS, CREDENTIAL_TYPES, Claim
 
 LIST_SEPARATOR = ";"
-# The batch's refusals (vault.batchcsv.check_row, by code) in the member's language.
-ROW_ERRORS = {
-    "invalid-national-id": _(
-        "This is not a national register number (e.g. 85.07.30-033.28, or BE:85073003328)."
-    ),
-    "control-character": _("This contains a control character (a line break, …)."),
-    "too-long": _("This is too long."),
-}
+# The country of a national register number typed (or written in an uploaded CSV) without one.
+CONSOLE_COUNTRY = "BE"
 
 
 def type_choices() -> list[tuple[str, str]]:
@@ -101,7 +97,7 @@ class IssueForm(forms.Form):
         cleaned = super().clean() or {}
         if self.errors:
             return cleaned
-        cells = {NATIONAL_ID: with_default_country(cleaned.get("national_id", ""))}
+        cells = {NATIONAL_ID: cleaned.get("national_id", "")}
         for column, claim in self.layout.claims.items():
             value = cleaned.get(column)
             if claim.kind == "list":
@@ -111,10 +107,11 @@ class IssueForm(forms.Form):
             else:
                 cells[column] = value or ""
         header = list(self.layout.names)
-        checked, errors = check_row(header, Row(1, [cells.get(name, "") for name in header]), self.layout)
+        row = Row(1, [cells.get(name, "") for name in header])
+        checked, errors = check_row(header, row, self.layout, default_country=CONSOLE_COUNTRY)
         for error in errors:
             field = "national_id" if error.column == NATIONAL_ID else error.column
-            self.add_error(field if field in self.fields else None, ROW_ERRORS.get(error.code, error.reason))
+            self.add_error(field if field in self.fields else None, row_in_words(error.code, error.reason))
         self.cells = checked
         return cleaned
 
@@ -133,7 +130,11 @@ class BatchForm(forms.Form):
     credential_type = forms.ChoiceField(label=_("Kind of credential"), choices=type_choices)
     file = forms.FileField(
         label=_("The class, as a CSV file"),
-        help_text=_("One line per citizen; the first line names the columns listed below."),
+        help_text=_(
+            "One line per citizen; the first line names the columns listed below. Write the national "
+            "register number as on the identity card (85.07.30-033.28) or with its country "
+            "(BE:85073003328, FR:…)."
+        ),
     )
 
 
@@ -152,4 +153,7 @@ class FindCitizenForm(forms.Form):
     national_id = forms.CharField(label=_("The citizen's national register number"), max_length=40)
 
     def clean_national_id(self) -> str:
-        return with_default_country(self.cleaned_data["national_id"])
+        try:
+            return normalise_national_id(self.cleaned_data["national_id"], default_country=CONSOLE_COUNTRY)
+        except InvalidNationalId as exc:
+            raise forms.ValidationError(str(NATIONAL_ID_WORDS[exc.problem])) from exc

@@ -3,11 +3,15 @@
 credentials.services.update_status may still refuse after the console's forms checked what they
 can. A code not here keeps the service's English detail, marked as English."""
 
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from core.refusals import WithDetail, Words
+from accounts.identity import NATIONAL_ID_PROBLEMS
+from core.refusals import WithDetail, Words, code_in_words
 
 _SUSPENDED = _("Your organisation is suspended: it cannot issue credentials.")
 _NO_KEY = _("Your organisation has no active signing key: an operator must make one before it can issue.")
@@ -38,3 +42,90 @@ STATUS_REFUSALS: Mapping[str, Words] = {
         "Your organisation holds no status of this credential that it could change."
     ),
 }
+
+
+# --- a line of a class (or the one-credential form, checked by the same rules) ---------------------
+#
+# vault.batchcsv.check_row and vault.batches refuse a line with a stable ``code`` and an English
+# ``reason`` naming the rule (what the API and the report CSV give). The console says it in the
+# member's language: ROW_REFUSALS by code; a code whose reason carries a value (a count, a line,
+# the choices) has a ``pattern`` reading it from the reason. tests/vault/test_row_refusals.py reads
+# the codes from the code that writes them and fails on one without words here.
+
+
+@dataclass(frozen=True)
+class RowWords:
+    words: Promise  # may name %(value)s the pattern reads from the English reason
+    pattern: re.Pattern[str] | None = None
+
+
+ROW_REFUSALS: Mapping[str, RowWords] = {
+    "wrong-field-count": RowWords(
+        _("This line has %(found)s fields, but line 1 names %(expected)s columns."),
+        re.compile(r"has (?P<found>\d+) fields; the header names (?P<expected>\d+) columns"),
+    ),
+    "required": RowWords(_("This is required, and it is empty.")),
+    "too-long": RowWords(
+        _("This is longer than %(limit)s characters."),
+        re.compile(r"is longer than (?P<limit>\d+) characters"),
+    ),
+    "control-character": RowWords(_("This contains a control character (a line break, a NUL, …).")),
+    "invalid-national-id": RowWords(
+        _("This is not a national register number (e.g. 85.07.30-033.28, or BE:85073003328).")
+    ),
+    "invalid-choice": RowWords(
+        _("This must be one of these values: %(choices)s."),
+        re.compile(r"must be (?:one|some) of (?P<choices>.+?)(?:, separated by '.')?"),
+    ),
+    "invalid-date": RowWords(_("This must be a calendar date written YYYY-MM-DD, e.g. 2025-06-30.")),
+    "invalid-boolean": RowWords(_("This must be true or false.")),
+    "duplicate-row": RowWords(
+        _("This line repeats line %(line)s: the same citizen and the same values."),
+        re.compile(r"repeats line (?P<line>\d+)"),
+    ),
+    "citizen-not-found": RowWords(_("No citizen with this national register number has a pod here.")),
+    "integrity-failure": RowWords(
+        _("The citizen's pod failed its integrity check; the operator has been alerted.")
+    ),
+    "invalid-credential": RowWords(_("The credential this line makes would not be valid.")),
+    "unknown-credential-type": RowWords(_UNKNOWN_TYPE),
+    "no-signing-key": RowWords(_NO_KEY),
+    "organisation-suspended": RowWords(_SUSPENDED),
+}
+
+# What is wrong with a national register number (accounts.identity.NATIONAL_ID_PROBLEMS, by key).
+NATIONAL_ID_WORDS: Mapping[str, Promise] = {
+    "not-text": _("This is not a national register number."),
+    "empty": _("The national register number is empty."),
+    "no-country": _("This national register number has no country: write it as BE:85073003328."),
+    "bad-country": _(
+        "This is not a national register number: the country before the “:” must be a two-letter "
+        "code, such as BE."
+    ),
+    "bad-characters": _(
+        "This is not a national register number: it may hold only digits (and letters), with "
+        "spaces, dots, dashes or slashes between them, e.g. 85.07.30-033.28."
+    ),
+    "bad-length": _(
+        "This is not a national register number: it must have 4 to 32 digits or letters, "
+        "separators not counted (a Belgian one has 11, e.g. 85.07.30-033.28)."
+    ),
+}
+_PROBLEM_OF_DETAIL = {detail: problem for problem, detail in NATIONAL_ID_PROBLEMS.items()}
+_REFUSED_BY_ISSUANCE = WithDetail(_("The issuance service refused this line:"))
+
+
+def row_in_words(code: str, reason: str) -> str:
+    """A refused line's ``code`` and English ``reason`` in the active language; a code without
+    words (a refusal of the issuance service added later) keeps its English reason, marked."""
+    if code == "invalid-national-id" and reason in _PROBLEM_OF_DETAIL:
+        return str(NATIONAL_ID_WORDS[_PROBLEM_OF_DETAIL[reason]])
+    known = ROW_REFUSALS.get(code)
+    if known is None:
+        return code_in_words(code, reason, {code: _REFUSED_BY_ISSUANCE})
+    if known.pattern is None:
+        return str(known.words)
+    match = known.pattern.fullmatch(reason)
+    if match is None:  # written before the reason had this shape: the words without the value
+        return code_in_words(code, reason, {})
+    return str(known.words) % match.groupdict()
