@@ -161,7 +161,7 @@ def test_a_legal_read_of_a_citizen_without_a_pod_says_so_on_its_line_in_french(o
     response = legal_reads(officer, FRENCH, national_ids=OTHER_NATIONAL_ID)
     assert response.status_code == 200  # that line's result, not a refusal of the read
     page = unescape(response.content.decode())
-    assert "Aucun citoyen ayant ce numéro de registre national n'a de pod ici." in page
+    assert "Aucun citoyen ayant ce numéro de registre national n'a de coffre ici." in page
 
 
 def test_one_citizens_refusal_of_a_bulk_read_is_said_in_the_members_language():
