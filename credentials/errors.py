@@ -109,3 +109,10 @@ class UnknownIssuerDid(NotFound):
 class KeyCompromiseInvalid(Invalid):
     code = "invalid-key-compromise"
     title = "The key compromise cannot be recorded"
+
+
+class StatusReasonInvalid(Invalid):
+    """A status change's reason is not one of StatusReason, or its note is too long."""
+
+    code = "invalid-status-reason"
+    title = "The reason given for the status change is not acceptable"

@@ -80,6 +80,22 @@ class StatusPurpose(models.TextChoices):
     SUSPENSION = "suspension", "Suspension (can be lifted)"
 
 
+class StatusReason(models.TextChoices):
+    """Why an issuer changed a credential's status, as it may say (optional). The code is stored
+    with the status entry and logged as the reason of the change in each holder's pod, where the
+    citizen reads it in words (vault.reasons)."""
+
+    ISSUED_IN_ERROR = "issued-in-error", "Issued in error"
+    SUPERSEDED = "superseded", "Replaced by a new credential"
+    UNDER_REVIEW = "under-review", "Under review"
+    WITHDRAWN = "withdrawn", "Withdrawn by a decision of the issuer"
+    HOLDER_REQUEST = "holder-request", "At the holder's request"
+    REVIEW_COMPLETED = "review-completed", "Review completed"
+
+
+MAX_STATUS_NOTE_CHARS = 200
+
+
 class StatusList(models.Model):
     """One Bitstring Status List of an issuer, for one purpose, published at a stable URL.
 
@@ -149,6 +165,10 @@ class StatusEntry(models.Model):
     credential_id = models.CharField(max_length=255)
     created_at = models.DateTimeField(auto_now_add=True)
     changed_at = models.DateTimeField(null=True, blank=True)
+    # What the issuer said about its last change of this status (both optional): a reason code
+    # and a short plain-text note, shown to the issuer and to the citizen holding the credential.
+    change_reason = models.CharField(max_length=32, choices=StatusReason.choices, blank=True)
+    change_note = models.CharField(max_length=MAX_STATUS_NOTE_CHARS, blank=True)
 
     class Meta:
         verbose_name_plural = "status entries"

@@ -263,3 +263,20 @@ def status_bits_of(issuer: Organisation, credential_ids: Iterable[str]) -> dict[
         if bit_is_set(bytes(entry.status_list.bitstring), entry.index):
             purposes.add(entry.status_purpose)
     return statuses
+
+
+def status_reasons_of(
+    issuer: Organisation, credential_ids: Iterable[str]
+) -> dict[str, dict[str, tuple[str, str]]]:
+    """Per credential id that ``issuer`` issued, per purpose, what the issuer said about its last
+    change of that status: (StatusReason code, note), each possibly ""; purposes it said nothing
+    about are left out."""
+    rows = (
+        StatusEntry.objects.filter(organisation=issuer, credential_id__in=list(credential_ids))
+        .exclude(change_reason="", change_note="")
+        .values_list("credential_id", "status_purpose", "change_reason", "change_note")
+    )
+    said: dict[str, dict[str, tuple[str, str]]] = {}
+    for credential_id, purpose, reason, note in rows:
+        said.setdefault(credential_id, {})[purpose] = (reason, note)
+    return said

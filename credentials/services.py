@@ -18,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Organisation, User
+from core.text import check_plain_text
 from vc.dataintegrity import CRYPTOSUITE, add_proof, utc_now_xsd
 from vc.dataintegrity.sd import add_base_proof
 from vc.datamodel import parse_datetime_stamp, validate_credential
@@ -39,11 +40,20 @@ from .errors import (
     DidHostingRefused,
     IssuerRequired,
     KeyCompromiseInvalid,
+    StatusReasonInvalid,
     UnsupportedOption,
 )
 from .hosted import hosted_did_for, hosting_authority, is_on_our_host
 from .keys import SigningIdentity, seal_private_key, unseal_private_key
-from .models import Accreditation, ExternalIssuerDid, HostedIssuerDid, IssuerKey, StatusList
+from .models import (
+    MAX_STATUS_NOTE_CHARS,
+    Accreditation,
+    ExternalIssuerDid,
+    HostedIssuerDid,
+    IssuerKey,
+    StatusList,
+    StatusReason,
+)
 from .selectors import active_issuer_key, current_identity
 from .statuslist import allocate_status_entries, credential_status_of, set_status
 
@@ -531,15 +541,47 @@ def mark_key_compromised(*, key: IssuerKey, note: str, at: datetime | None = Non
 # Status changes.
 
 
-@transaction.atomic
-def update_status(*, issuer: Organisation, credential_id: str, purposes: list[str], value: bool) -> None:
-    """Set or clear each named status (revocation, suspension) of a credential ``issuer`` issued.
+def check_status_reason(*, reason: str = "", note: str = "") -> tuple[str, str]:
+    """The reason code and the note (stripped) a status change may carry, both optional.
 
-    All or nothing. Raises UnknownCredentialStatus (not issued by this issuer with a status),
-    UnsupportedStatusPurpose or RevocationIsFinal.
+    Raises StatusReasonInvalid for a code that is not a StatusReason or a note over
+    MAX_STATUS_NOTE_CHARS, HiddenCharacters for a note with control or invisible characters.
     """
+    if reason and reason not in StatusReason.values:
+        raise StatusReasonInvalid(
+            f"The reason must be one of {', '.join(StatusReason.values)}.", field="reason"
+        )
+    note = note.strip()
+    if len(note) > MAX_STATUS_NOTE_CHARS:
+        raise StatusReasonInvalid(
+            f"The note is longer than {MAX_STATUS_NOTE_CHARS} characters.", field="note"
+        )
+    check_plain_text(note, field="/note", label="The note")
+    return reason, note
+
+
+@transaction.atomic
+def update_status(
+    *,
+    issuer: Organisation,
+    credential_id: str,
+    purposes: list[str],
+    value: bool,
+    reason: str = "",
+    note: str = "",
+) -> None:
+    """Set or clear each named status (revocation, suspension) of a credential ``issuer`` issued,
+    optionally saying why: a StatusReason code and a short plain-text note (check_status_reason),
+    kept with each status entry changed and the code logged in each holder's pod.
+
+    All or nothing. Raises StatusReasonInvalid, HiddenCharacters, UnknownCredentialStatus (not
+    issued by this issuer with a status), UnsupportedStatusPurpose or RevocationIsFinal.
+    """
+    reason, note = check_status_reason(reason=reason, note=note)
     for purpose in purposes:
-        set_status(issuer=issuer, credential_id=credential_id, purpose=purpose, value=value)
+        set_status(
+            issuer=issuer, credential_id=credential_id, purpose=purpose, value=value, reason=reason, note=note
+        )
 
 
 # The trust registry.

@@ -181,8 +181,14 @@ def credential_status_of(entries: list[StatusEntry]) -> list[dict[str, str]]:
 
 
 @transaction.atomic
-def set_status(*, issuer: Organisation, credential_id: str, purpose: str, value: bool) -> StatusEntry:
+def set_status(
+    *, issuer: Organisation, credential_id: str, purpose: str, value: bool, reason: str = "", note: str = ""
+) -> StatusEntry:
     """Set (``value=True``) or clear a credential's revocation or suspension bit.
+
+    ``reason`` (a StatusReason code) and ``note`` (plain text), checked by the caller
+    (credentials.services.update_status), are kept with the entry and sent with the signal, so the
+    holders' logs record why.
 
     Only the issuing organisation can: for anyone else the credential is unknown. Setting a
     bit that is already so changes nothing. Raises UnsupportedStatusPurpose,
@@ -215,9 +221,15 @@ def set_status(*, issuer: Organisation, credential_id: str, purpose: str, value:
     status_list.version = F("version") + 1
     status_list.save(update_fields=["bitstring", "version", "updated_at"])
     entry.changed_at = timezone.now()
-    entry.save(update_fields=["changed_at"])
+    entry.change_reason, entry.change_note = reason, note
+    entry.save(update_fields=["changed_at", "change_reason", "change_note"])
     credential_status_changed.send(
-        sender=StatusEntry, issuer=issuer, credential_id=credential_id, purpose=purpose, value=bool(value)
+        sender=StatusEntry,
+        issuer=issuer,
+        credential_id=credential_id,
+        purpose=purpose,
+        value=bool(value),
+        reason=reason,
     )
     return entry
 

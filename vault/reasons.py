@@ -52,6 +52,14 @@ WORDS: Mapping[str, Promise] = {
     # A request's end (consent.services).
     "denied-by-citizen": _("You said no."),
     "unanswered": _("It was not answered in time."),
+    # Why an issuer revoked, suspended or reinstated a credential, when it said
+    # (credentials.models.StatusReason; logged by vault.receivers).
+    "issued-in-error": _("The issuer says it was issued in error."),
+    "superseded": _("The issuer replaced it with a new credential."),
+    "under-review": _("The issuer is reviewing it."),
+    "withdrawn": _("The issuer withdrew it by a decision of its own."),
+    "holder-request": _("You asked the issuer to."),
+    "review-completed": _("The issuer has finished reviewing it."),
     # The vault's own.
     "listed": _("your list of credentials"),
     "idempotent-replay": _(

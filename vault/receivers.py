@@ -14,10 +14,18 @@ from .models import AccessEvent, PodCredential
 
 @receiver(credential_status_changed, dispatch_uid="vault.record_credential_status_change")
 def record_credential_status_change(
-    sender: Any, *, issuer: Organisation, credential_id: str, purpose: str, value: bool, **kwargs: Any
+    sender: Any,
+    *,
+    issuer: Organisation,
+    credential_id: str,
+    purpose: str,
+    value: bool,
+    reason: str = "",
+    **kwargs: Any,
 ) -> None:
     """An issuer revoked, suspended or reinstated a credential: the pods holding it log it, in the
-    issuer's transaction, so the citizen sees who changed what about their credential, and when."""
+    issuer's transaction, so the citizen sees who changed what about their credential, and when,
+    and why when the issuer said (``reason``, a credentials.models.StatusReason code)."""
     if purpose == "revocation":
         action = AccessEvent.Action.CREDENTIAL_REVOKED
     elif value:
@@ -32,4 +40,5 @@ def record_credential_status_change(
             action=action,
             resource=resource,
             credential_type=resource.credential_type,
+            reason=reason,
         )

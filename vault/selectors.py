@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -8,6 +9,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from accounts.errors import NO_POD_FOR_CITIZEN, CitizenNotFound
 from accounts.models import Organisation, User
 from accounts.selectors import citizen_by_national_id
+from credentials.selectors import status_reasons_of
 
 from . import accesslog, sealing
 from .errors import BatchNotFound, PodNotFound
@@ -154,6 +156,43 @@ def issuer_status_changes(pod: Pod, resource_ids: list[Any]) -> dict[Any, str]:
         if changes.get(resource_id) != actions.CREDENTIAL_REVOKED:
             changes[resource_id] = action
     return changes
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """The issuer's last status change of a credential in a pod, as its log holds it, and the
+    note the issuer kept with it (credentials' status entry), if any."""
+
+    action: str  # credential.revoked, credential.suspended or credential.reinstated
+    occurred_at: datetime
+    issuer_name: str
+    reason: str  # a credentials.models.StatusReason code, or ""
+    note: str
+
+
+def last_status_change(pod: Pod, resource: PodCredential) -> StatusChange | None:
+    """The last revocation, suspension or reinstatement of ``resource`` (one of ``pod``'s) logged
+    in the pod; None if there was none (or its entry has been pruned)."""
+    actions = AccessEvent.Action
+    event = (
+        AccessEvent.objects.filter(
+            pod=pod,
+            resource_id=resource.pk,
+            action__in=[
+                actions.CREDENTIAL_REVOKED,
+                actions.CREDENTIAL_SUSPENDED,
+                actions.CREDENTIAL_REINSTATED,
+            ],
+        )
+        .order_by("-seq")
+        .first()
+    )
+    if event is None:
+        return None
+    purpose = "revocation" if event.action == actions.CREDENTIAL_REVOKED else "suspension"
+    said = status_reasons_of(resource.issuer, [resource.credential_id]).get(resource.credential_id, {})
+    _reason, note = said.get(purpose, ("", ""))
+    return StatusChange(event.action, event.occurred_at, event.actor_label, event.reason, note)
 
 
 def batches_of(issuer: Organisation) -> QuerySet[Batch]:

@@ -12,6 +12,7 @@ from core.serializers import StrictBooleanField, StrictSerializer
 from vc.dataintegrity import CRYPTOSUITE
 
 from ..errors import UnsupportedOption
+from ..models import MAX_STATUS_NOTE_CHARS, StatusReason
 from ..services import ISSUANCE_CRYPTOSUITES, MAX_MANDATORY_POINTERS, SD_CRYPTOSUITE
 
 
@@ -157,9 +158,28 @@ class UpdateStatusRequestSerializer(StrictSerializer):
     )
     credentialStatus = _OneOrMany(child=StatusEntrySerializer(), min_length=1, max_length=2)
     status = StrictBooleanField(help_text="true sets the status (revoked / suspended), false clears it.")
+    reason = serializers.ChoiceField(
+        choices=StatusReason.choices,
+        required=False,
+        help_text=(
+            "Optional: why, as a code. Kept with the status and logged in the holder's pod, where the "
+            "citizen reads it in words."
+        ),
+    )
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=MAX_STATUS_NOTE_CHARS,
+        help_text=(
+            f"Optional: a few words for the holder, plain text (no control or invisible characters), "
+            f"at most {MAX_STATUS_NOTE_CHARS} characters; shown to the citizen with their credential."
+        ),
+    )
 
 
 class UpdateStatusResponseSerializer(serializers.Serializer):
     credentialId = serializers.CharField()
     credentialStatus = StatusEntrySerializer(many=True)
     status = serializers.BooleanField()
+    reason = serializers.ChoiceField(choices=StatusReason.choices, required=False)
+    note = serializers.CharField(required=False)

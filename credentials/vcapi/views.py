@@ -133,11 +133,14 @@ class UpdateStatusView(APIView):
             credential_id=data["credentialId"],
             purposes=[entry["statusPurpose"] for entry in data["credentialStatus"]],
             value=data["status"],
+            reason=data.get("reason", ""),
+            note=data.get("note", ""),
         )
         return Response(
             {
                 "credentialId": data["credentialId"],
                 "credentialStatus": data["credentialStatus"],
                 "status": data["status"],
+                **{name: data[name] for name in ("reason", "note") if data.get(name)},
             }
         )

@@ -320,3 +320,42 @@ def test_the_issued_list_narrows_to_one_citizen_by_a_number_sent_in_the_body(
     malformed = registrar.post(url, {"national_id": "85.07.30-033.2!"}, HTTP_ACCEPT_LANGUAGE="de")
     assert malformed.status_code == 400
     assert "Dies ist keine Nationalregisternummer: Sie darf nur Ziffern" in malformed.content.decode()
+
+
+def test_a_suspension_with_a_reason_and_a_note_is_shown_to_the_issuer_and_the_citizen(
+    registrar, university, issued_one, citizen
+):
+    url = f"{base(university)}/credentials/{issued_one.pk}/status"
+    confirm = registrar.get(f"{url}?action=suspend", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert 'name="reason"' in confirm and 'name="note"' in confirm
+    assert "En cours de réexamen" in confirm
+    response = registrar.post(
+        url, {"action": "suspend", "reason": "under-review", "note": "Le jury réexamine la note."}
+    )
+    assert response.status_code == 302
+    listed = registrar.get(f"{base(university)}/credentials", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "In herziening" in listed and "Le jury réexamine la note." in listed
+
+    citizen_client = Client()
+    citizen_client.force_login(citizen.user)
+    page = citizen_client.get(f"/portal/credentials/{issued_one.pk}", HTTP_ACCEPT_LANGUAGE="de")
+    shown = page.content.decode()
+    assert "Vom Aussteller ausgesetzt" in shown
+    assert "Der Aussteller prüft ihn." in shown
+    assert "Le jury réexamine la note." in shown
+    log = citizen_client.get("/portal/log", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "De uitreiker onderzoekt het." in log
+
+
+def test_a_note_with_hidden_characters_or_too_long_comes_back_and_changes_nothing(
+    registrar, university, issued_one
+):
+    url = f"{base(university)}/credentials/{issued_one.pk}/status"
+    for note in ("fine\u202eenif", "x" * 201):
+        response = registrar.post(url, {"action": "revoke", "note": note})
+        assert response.status_code == 400
+        assert 'name="note"' in response.content.decode()
+    assert registrar.post(url, {"action": "revoke", "reason": "because"}).status_code == 400
+    assert (
+        status_bits_of(university.organisation, [issued_one.credential_id])[issued_one.credential_id] == set()
+    )

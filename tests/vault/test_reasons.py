@@ -15,6 +15,7 @@ import pytest
 from django.utils import translation
 
 from consent.errors import UnknownPurpose
+from credentials.models import StatusReason
 from vault import reasons
 from vc.errors import UnknownCredentialType
 
@@ -23,8 +24,9 @@ APPS = ("accounts", "consent", "core", "credentials", "inbox", "vault")
 LOGGING_CALLS = {"record", "append", "Entry"}
 LANGUAGES = ("nl", "fr", "de")
 
-# Logged as ``exc.code`` of the error a read's arguments raise (consent.services._check_read_arguments).
-CODES_OF_ERRORS = {UnknownCredentialType.code, UnknownPurpose.code}
+# Logged as ``exc.code`` of the error a read's arguments raise (consent.services._check_read_arguments),
+# and as the reason an issuer gave a status change (vault.receivers, a StatusReason code).
+CODES_OF_ERRORS = {UnknownCredentialType.code, UnknownPurpose.code, *StatusReason.values}
 
 
 def _name(call: ast.Call) -> str:

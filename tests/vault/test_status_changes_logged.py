@@ -7,7 +7,7 @@ from django.db import transaction
 from credentials.models import StatusEntry
 from credentials.signals import credential_status_changed
 from credentials.statuslist import set_status
-from tests.support import checked_log
+from tests.support import assert_problem, checked_log
 from vault.models import AccessEvent
 from vc.statuslist import bit_is_set
 
@@ -77,6 +77,66 @@ def test_the_change_and_its_record_commit_together(university, citizen, issued):
             )
     finally:
         credential_status_changed.disconnect(dispatch_uid="test-failing")
+    entry = StatusEntry.objects.select_related("status_list").get(
+        credential_id=issued["credentialId"], status_purpose="revocation"
+    )
+    assert not bit_is_set(bytes(entry.status_list.bitstring), entry.index)
+    assert not AccessEvent.objects.filter(pod=citizen.pod, action="credential.revoked").exists()
+
+
+# Why: the issuer may say, with a reason from a short list and a note.
+
+
+def test_the_reason_an_issuer_gives_is_kept_and_logged_in_the_holders_log(university, citizen, issued):
+    response = university.post(
+        "/credentials/status",
+        {
+            "credentialId": issued["credentialId"],
+            "credentialStatus": [{"type": "BitstringStatusListEntry", "statusPurpose": "suspension"}],
+            "status": True,
+            "reason": "under-review",
+            "note": "  The exam board is looking at the grade.  ",
+        },
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["reason"] == "under-review"
+    entry = StatusEntry.objects.get(credential_id=issued["credentialId"], status_purpose="suspension")
+    assert (entry.change_reason, entry.change_note) == (
+        "under-review",
+        "The exam board is looking at the grade.",
+    )
+    (logged,) = last_entries(citizen, 1)
+    assert (logged.action, logged.reason) == ("credential.suspended", "under-review")
+    assert checked_log(citizen)["valid"] is True
+    # Reinstated without a word: the entry keeps nothing of the earlier reason.
+    assert status(university, issued["credentialId"], "suspension", False).status_code == 200
+    entry.refresh_from_db()
+    assert (entry.change_reason, entry.change_note) == ("", "")
+    assert last_entries(citizen, 1)[0].reason == ""
+
+
+@pytest.mark.parametrize(
+    ("extra", "http_status", "code", "named"),
+    [
+        ({"reason": "because"}, 400, "validation-error", "reason"),
+        ({"note": "x" * 201}, 400, "validation-error", "note"),
+        ({"why": "a typo"}, 400, "validation-error", "why"),
+        ({"note": "hidden\u202etext"}, 422, "hidden-characters", None),
+    ],
+)
+def test_a_reason_that_is_not_acceptable_changes_nothing(
+    university, citizen, issued, extra, http_status, code, named
+):
+    body = {
+        "credentialId": issued["credentialId"],
+        "credentialStatus": [{"type": "BitstringStatusListEntry", "statusPurpose": "revocation"}],
+        "status": True,
+        **extra,
+    }
+    problem = assert_problem(university.post("/credentials/status", body, format="json"), http_status, code)
+    if named:
+        assert named in problem["detail"] or named in str(problem.get("errors"))
     entry = StatusEntry.objects.select_related("status_list").get(
         credential_id=issued["credentialId"], status_purpose="revocation"
     )

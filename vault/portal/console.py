@@ -23,7 +23,7 @@ from accounts.console import member_required
 from accounts.errors import CitizenNotFound, InvalidNationalId
 from accounts.models import Organisation
 from core.refusals import in_words
-from credentials.selectors import status_bits_of
+from credentials.selectors import status_bits_of, status_reasons_of
 from credentials.services import update_status
 from vault import batches, selectors, services
 from vault.batchcsv import check_upload_size, layout_of
@@ -32,7 +32,15 @@ from vault.models import Batch
 from vc.errors import VcError
 from vc.types import CREDENTIAL_TYPES
 
-from .console_forms import CONSOLE_COUNTRY, BatchForm, FindCitizenForm, IssueForm, StatusForm, TypeForm
+from .console_forms import (
+    CONSOLE_COUNTRY,
+    STATUS_REASON_LABELS,
+    BatchForm,
+    FindCitizenForm,
+    IssueForm,
+    StatusForm,
+    TypeForm,
+)
 from .presenting import type_name
 from .refusals import BATCH_REFUSALS, ISSUE_REFUSALS, STATUS_REFUSALS, row_in_words
 
@@ -156,6 +164,9 @@ def batch_report(request: HttpRequest, organisation: Organisation, batch_id) -> 
     return response
 
 
+_PURPOSE_OF_STATE = {"revoked": "revocation", "suspended": "suspension"}
+
+
 def _state(purposes: set[str] | None) -> str:
     if not purposes:
         return "active"
@@ -180,8 +191,13 @@ def issued(request: HttpRequest, organisation: Organisation) -> HttpResponse:
             issued_credentials = issued_credentials.filter(pod=pod)
         found_for = True
     page = Paginator(issued_credentials, ISSUED_PER_PAGE).get_page(request.GET.get("page"))
-    bits = status_bits_of(organisation, [resource.credential_id for resource in page])
-    rows = [(resource, _state(bits.get(resource.credential_id))) for resource in page]
+    ids = [resource.credential_id for resource in page]
+    bits, said = status_bits_of(organisation, ids), status_reasons_of(organisation, ids)
+    rows = []
+    for resource in page:
+        state = _state(bits.get(resource.credential_id))
+        reason, note = said.get(resource.credential_id, {}).get(_PURPOSE_OF_STATE.get(state, ""), ("", ""))
+        rows.append((resource, state, STATUS_REASON_LABELS.get(reason, ""), note))
     return render(
         request,
         "vault/console/issued.html",
@@ -193,26 +209,41 @@ def issued(request: HttpRequest, organisation: Organisation) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @member_required(*ISSUERS)
 def change_status(request: HttpRequest, organisation: Organisation, resource_id) -> HttpResponse:
-    """GET ?action=revoke|suspend|reinstate: what it does, to confirm; POST: do it (the status
-    lists change, and each pod holding the credential logs it)."""
+    """GET ?action=revoke|suspend|reinstate: what it does, to confirm, with an optional reason and
+    note; POST: do it (the status lists change, each pod holding the credential logs it, the
+    reason with it)."""
     resource = selectors.issued_credential_of(organisation, resource_id)
     if resource is None:
         raise Http404("Your organisation issued no credential with that id.")
-    form = StatusForm(request.POST if request.method == "POST" else request.GET)
-    if not form.is_valid():
+    form = StatusForm(request.POST if request.method == "POST" else {"action": request.GET.get("action")})
+    if not form.is_valid() and "action" in form.errors:
         raise Http404("No such change.")
-    action = form.cleaned_data["action"]
-    if request.method == "GET":
+    if request.method == "GET" or not form.is_valid():
         state = _state(status_bits_of(organisation, [resource.credential_id]).get(resource.credential_id))
         return render(
             request,
             "vault/console/status.html",
-            {"organisation": organisation, "resource": resource, "action": action, "state": state},
+            {
+                "organisation": organisation,
+                "resource": resource,
+                "action": form.cleaned_data["action"],
+                "state": state,
+                "form": form
+                if request.method == "POST"
+                else StatusForm(initial={"action": request.GET["action"]}),
+            },
+            status=400 if request.method == "POST" else 200,
         )
+    action = form.cleaned_data["action"]
     purpose, value = StatusForm.ACTIONS[action]
     try:
         update_status(
-            issuer=organisation, credential_id=resource.credential_id, purposes=[purpose], value=value
+            issuer=organisation,
+            credential_id=resource.credential_id,
+            purposes=[purpose],
+            value=value,
+            reason=form.cleaned_data["reason"],
+            note=form.cleaned_data["note"],
         )
     except VcError as exc:
         messages.error(request, in_words(exc, STATUS_REFUSALS))

@@ -8,11 +8,14 @@ unsigned credential (credential_for), so one credential and a class follow one s
 import uuid
 
 from django import forms
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import InvalidNationalId
 from accounts.identity import normalise_national_id
+from core.text import validate_plain_text
+from credentials.models import MAX_STATUS_NOTE_CHARS, StatusReason
 from vault.batchcsv import NATIONAL_ID, Layout, Row, check_row, credential_for, layout_of
 from vault.portal.presenting import type_name
 from vault.portal.refusals import NATIONAL_ID_WORDS, row_in_words
@@ -138,13 +141,39 @@ class BatchForm(forms.Form):
     )
 
 
+# Why an issuer changes a status (credentials.models.StatusReason), in the member's language.
+STATUS_REASON_LABELS: dict[str, Promise] = {
+    StatusReason.ISSUED_IN_ERROR: _("Issued in error"),
+    StatusReason.SUPERSEDED: _("Replaced by a new credential"),
+    StatusReason.UNDER_REVIEW: _("Under review"),
+    StatusReason.WITHDRAWN: _("Withdrawn by a decision of your organisation"),
+    StatusReason.HOLDER_REQUEST: _("At the holder's request"),
+    StatusReason.REVIEW_COMPLETED: _("Review completed"),
+}
+
+
 class StatusForm(forms.Form):
+    """A status change and, optionally, why: a reason from the list and a short note, both shown
+    to the citizen holding the credential (the reason in their language, the note as written)."""
+
     ACTIONS = {
         "revoke": ("revocation", True),
         "suspend": ("suspension", True),
         "reinstate": ("suspension", False),
     }
     action = forms.ChoiceField(choices=[(name, name) for name in ACTIONS])
+    reason = forms.ChoiceField(
+        label=_("Why (optional)"),
+        required=False,
+        choices=[("", "—"), *STATUS_REASON_LABELS.items()],
+    )
+    note = forms.CharField(
+        label=_("A note for the citizen (optional)"),
+        required=False,
+        max_length=MAX_STATUS_NOTE_CHARS,
+        validators=[validate_plain_text],
+        help_text=_("Plain text, at most 200 characters. The citizen reads it with their credential."),
+    )
 
 
 class FindCitizenForm(forms.Form):

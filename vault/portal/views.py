@@ -124,6 +124,7 @@ def credential(request: HttpRequest, resource_id) -> HttpResponse:
             "result": result,
             "checks": result.checks.items(),
             "state": presenting.verified_state(result),
+            "status_change": selectors.last_status_change(resource.pod, resource),
             "document": json.dumps(document, indent=2, ensure_ascii=False),
         },
     )
