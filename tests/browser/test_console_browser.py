@@ -182,7 +182,7 @@ def test_the_agency_reads_under_a_mandate_in_french_at_a_phone_width(console_sto
     expect(first).to_contain_text("Ghent Demo University")
     expect(first).not_to_contain_text("MasterDegree")
     expect(second.get_by_role("heading", level=3)).to_have_text("Ligne 2\u00a0: 90.02.01-999.13")
-    expect(second.locator(".badge")).to_have_text("Pas de pod ici")
+    expect(second.locator(".badge")).to_have_text("Pas de coffre ici")
     expect(page.locator("main")).not_to_contain_text("BE:85")
     assert watched.axe_violations() == []
     assert watched.horizontal_overflow() <= 0
