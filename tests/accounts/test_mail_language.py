@@ -76,7 +76,7 @@ def test_a_language_we_do_not_speak_is_not_kept(citizen):
     ("lang", "subject", "body"),
     [
         ("nl", "Citizen Vault: Nieuwe toegangsaanvraag", "Een organisatie vraagt om"),
-        ("fr", "Citizen Vault : Nouvelle demande d'accès", "Une organisation demande"),
+        ("fr", "Citizen Vault\u00a0: Nouvelle demande d'accès", "Une organisation demande"),
         ("de", "Citizen Vault: Neue Zugriffsanfrage", "Eine Organisation"),
         ("", "Citizen Vault: New access request", "An organisation asks to read some of your data."),
     ],
@@ -110,7 +110,7 @@ def test_a_french_citizen_gets_the_log_digest_in_french(citizen, issued):
     assert tasks.send_log_digest.delay(str(citizen.pod.pk)).get() is True
     [message] = mail.outbox
     size = PodLog.objects.get(pk=citizen.pod.pk).size
-    assert message.subject == f"Votre journal d'accès Citizen Vault : {size} nouvelles entrées"
+    assert message.subject == f"Votre journal d'accès Citizen Vault\u00a0: {size} nouvelles entrées"
     assert "Voici le point de contrôle signé du journal." in message.body
     assert PodLog.objects.get(pk=citizen.pod.pk).checkpoint in message.body
 

@@ -81,7 +81,7 @@ def test_the_mail_says_when_something_happened_and_where_to_look_and_nothing_els
     ("language", "moment", "words"),
     [  # the portal's zone, summer and winter, named in the citizen's language
         ("nl", datetime(2027, 1, 15, 23, 30, tzinfo=UTC), "16 januari 2027 00:30 Brusselse tijd: "),
-        ("fr", datetime(2027, 7, 15, 22, 30, tzinfo=UTC), "16 juillet 2027 00:30 heure de Bruxelles : "),
+        ("fr", datetime(2027, 7, 15, 22, 30, tzinfo=UTC), "16 juillet 2027 00:30 heure de Bruxelles\u00a0: "),
         ("de", datetime(2027, 7, 15, 22, 30, tzinfo=UTC), "16. Juli 2027 00:30 Brüsseler Zeit: "),
     ],
 )

@@ -25,8 +25,8 @@ NO_SUCH_DOCUMENT = {
     "have deleted it, or it is of a kind they did not share.",
     "nl": "De documenten konden niet worden geopend: deze toegang omvat zo'n document niet: de kandidaat "
     "heeft het misschien verwijderd, of het is van een soort die hij niet heeft gedeeld.",
-    "fr": "Les documents n'ont pas pu être ouverts : cet accès ne couvre pas ce document : le candidat l'a "
-    "peut-être supprimé, ou il est d'un type qu'il n'a pas partagé.",
+    "fr": "Les documents n'ont pas pu être ouverts\u00a0: cet accès ne couvre pas ce document\u00a0: "
+    "le candidat l'a peut-être supprimé, ou il est d'un type qu'il n'a pas partagé.",
     "de": "Die Dokumente konnten nicht geöffnet werden: Dieser Zugang umfasst kein solches Dokument: "
     "Die Kandidatin oder der Kandidat hat es vielleicht gelöscht, oder es ist von einer Art, die nicht "
     "geteilt wurde.",

@@ -32,7 +32,7 @@ def messages_of(response) -> str:
     ("language", "words"),
     [
         (DUTCH, "De inzage werd geweigerd: de kandidaat heeft deze toegang ingetrokken."),
-        (FRENCH, "La lecture a été refusée : le candidat a révoqué cet accès."),
+        (FRENCH, "La lecture a été refusée\u00a0: le candidat a révoqué cet accès."),
     ],
 )
 def test_a_read_refused_under_a_revoked_grant_says_why_in_the_members_language(
@@ -54,7 +54,7 @@ def test_a_read_refused_under_a_revoked_grant_says_why_in_the_members_language(
     ("language", "words"),
     [
         (DUTCH, "Dit verzoek werd beantwoord of is afgelopen: het kan niet meer worden ingetrokken."),
-        (FRENCH, "Cette demande a reçu une réponse ou a pris fin : elle ne peut plus être retirée."),
+        (FRENCH, "Cette demande a reçu une réponse ou a pris fin\u00a0: elle ne peut plus être retirée."),
     ],
 )
 def test_withdrawing_an_answered_request_is_refused_in_the_members_language(
@@ -73,7 +73,7 @@ def test_withdrawing_an_answered_request_is_refused_in_the_members_language(
     ("language", "words"),
     [
         (DUTCH, "Deze toegang is al afgelopen: er valt niets op te geven."),
-        (FRENCH, "Cet accès a déjà pris fin : il n'y a rien à abandonner."),
+        (FRENCH, "Cet accès a déjà pris fin\u00a0: il n'y a rien à abandonner."),
     ],
 )
 def test_giving_up_an_ended_access_is_refused_in_the_members_language(

@@ -164,7 +164,7 @@ def test_a_withdrawn_grant_has_its_word(browser, employer, citizen, pending):
     ("language", "words"),
     [
         ("nl", ["Altijd gedeeld met deze velden:", "alle leesbeurten gebruikt"]),
-        ("fr", ["Toujours partagé avec ces champs :", "toutes les lectures utilisées"]),
+        ("fr", ["Toujours partagé avec ces champs\u00a0:", "toutes les lectures utilisées"]),
         ("de", ["Immer mit diesen Feldern geteilt:", "alle Lesezugriffe verbraucht"]),
     ],
 )

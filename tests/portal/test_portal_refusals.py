@@ -47,7 +47,7 @@ def test_denying_a_withdrawn_request_is_refused_in_french(citizen, withdrawn):
         f"/portal/requests/{withdrawn.pk}/deny", {"reason": "Pas maintenant"}, follow=True
     )
     shown = messages_of(response)
-    assert "Cette demande a reçu une réponse ou a pris fin : elle ne peut plus être refusée." in shown
+    assert "Cette demande a reçu une réponse ou a pris fin\u00a0: elle ne peut plus être refusée." in shown
     assert "cannot become" not in shown
 
 
@@ -75,7 +75,7 @@ def test_lowering_the_limit_of_a_revoked_access_is_refused_in_french(citizen, pe
     response = portal(citizen, "fr").post(
         f"/portal/grants/{grant.pk}/read-limit", {"max_reads": 1}, follow=True
     )
-    assert "Cet accès a pris fin : sa limite de lectures ne peut plus changer." in messages_of(response)
+    assert "Cet accès a pris fin\u00a0: sa limite de lectures ne peut plus changer." in messages_of(response)
 
 
 class Unforeseen(DomainError):

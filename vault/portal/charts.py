@@ -17,6 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from accounts import timezones
+from core.words import labelled
 from vault.models import AccessEvent
 
 # Accesses: reads and refused attempts by organisations (not issuances, nor the citizen's own acts).
@@ -134,7 +135,7 @@ def _svg(labels: list[str], series: list[tuple[str, str, list[int]]], total: int
                 y -= h
                 parts.append(
                     f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" fill="{colour}">'
-                    f"<title>{escape(name)}, {escape(label)}: {values[i]}</title></rect>"
+                    f"<title>{escape(labelled(f'{name}, {label}', str(values[i])))}</title></rect>"
                 )
         if i % every == 0:
             parts.append(
