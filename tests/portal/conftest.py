@@ -1,10 +1,12 @@
 """The employer console's set-up, shared by its tests: a member of the employer signed in
 (``hr``), the employer's request to the citizen for two fields of their diploma (``filed``), and
-the access the citizen gave by approving it (``grant``)."""
+the access the citizen gave by approving it (``grant``); and the citizen signed in to the portal
+(``browser``)."""
 
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from consent.services import approve_request, file_access_request
@@ -33,3 +35,16 @@ def filed(employer, citizen, issued):
 @pytest.fixture
 def grant(filed, citizen):
     return approve_request(citizen=citizen.user, request_id=filed.pk)
+
+
+CITIZEN_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def browser(citizen):
+    """The citizen signed in to the portal with a password."""
+    citizen.user.set_password(CITIZEN_PASSWORD)
+    citizen.user.save()
+    client = Client()
+    assert client.login(username=citizen.user.username, password=CITIZEN_PASSWORD)
+    return client

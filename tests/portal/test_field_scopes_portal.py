@@ -3,21 +3,9 @@
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from consent.services import approve_request, file_access_request
-
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def browser(citizen):
-    citizen.user.set_password(PASSWORD)
-    citizen.user.save()
-    client = Client()
-    assert client.login(username=citizen.user.username, password=PASSWORD)
-    return client
 
 
 @pytest.fixture

@@ -1,20 +1,10 @@
 """The portal's side of the lifecycle: a read limit on approval, lowering it, the inbox link."""
 
-import pytest
 from django.test import Client
 
 from consent.models import Grant
 
 PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def browser(citizen):
-    citizen.user.set_password(PASSWORD)
-    citizen.user.save()
-    client = Client()
-    assert client.login(username=citizen.user.username, password=PASSWORD)
-    return client
 
 
 def test_the_citizen_approves_with_a_read_limit(browser, pending):

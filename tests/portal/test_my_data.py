@@ -2,23 +2,10 @@
 
 import io
 
-import pytest
 from django.core import mail
-from django.test import Client
 
 from tests.vault.documentfiles import pdf
 from vault.models import PodDocument, PodErasure, PodExport
-
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def browser(citizen):
-    citizen.user.set_password(PASSWORD)
-    citizen.user.save()
-    client = Client()
-    assert client.login(username=citizen.user.username, password=PASSWORD)
-    return client
 
 
 def test_the_page_explains_export_and_the_grace_period(browser, settings):

@@ -12,7 +12,6 @@ from datetime import timedelta
 from html import unescape
 
 import pytest
-from django.test import Client
 from django.utils import timezone, translation
 
 from core.errors import DomainError
@@ -21,8 +20,6 @@ from vault import documents, erasure, podexport
 from vault.errors import ExportNotFound
 from vault.models import PodExport
 from vault.portal import my_data_refusals
-
-PASSWORD = "correct horse battery staple"
 
 # Each service the page calls, the table its refusals are said with, and the codes the view
 # answers otherwise (another's export is a 404).
@@ -85,15 +82,6 @@ def test_every_refusal_is_translated(language):
                 english = str(words)
             with translation.override(language):
                 assert str(words) != english, (language, code)
-
-
-@pytest.fixture
-def browser(citizen):
-    citizen.user.set_password(PASSWORD)
-    citizen.user.save()
-    client = Client()
-    assert client.login(username=citizen.user.username, password=PASSWORD)
-    return client
 
 
 def messages_of(response) -> str:
