@@ -355,8 +355,12 @@ def _keep_evidence(
 
 
 def _pending_request_of(citizen: User, request_id: Any) -> AccessRequest:
+    # The request's row alone is locked (OF self): FOR UPDATE on its pod's and its requester's
+    # rows too, as a bare select_for_update() with joins takes, blocked every log entry of that
+    # pod and of that organisation (their foreign keys take FOR KEY SHARE), and deadlocked with a
+    # sweep or a read that held the log's head while it appended (Pod.objects.locked).
     request = (
-        AccessRequest.objects.select_for_update()
+        AccessRequest.objects.select_for_update(of=("self",))
         .select_related("requester", "pod")
         .filter(pk=request_id, pod__owner=citizen)
         .first()
@@ -479,7 +483,12 @@ def revoke_grant(*, citizen: User, grant_id: Any) -> Grant:
 
     Raises GrantNotFound or InvalidTransition (already revoked).
     """
-    grant = Grant.objects.select_for_update().filter(pk=grant_id, pod__owner=citizen).first()
+    grant = (  # the grant's row alone, as _pending_request_of: not its pod's
+        Grant.objects.select_for_update(of=("self",))
+        .select_related("pod")
+        .filter(pk=grant_id, pod__owner=citizen)
+        .first()
+    )
     if grant is None:
         raise GrantNotFound("You have no grant with that id.")
     _transition(grant, Grant.Status.REVOKED)

@@ -258,7 +258,11 @@ def _claim(batch_id: Any) -> Batch | None:
     Raises BatchHeld while another run's lease is live.
     """
     with transaction.atomic():
-        batch = Batch.objects.select_for_update().select_related("issuer").filter(pk=batch_id).first()
+        # The batch's row alone: FOR UPDATE on its issuer's too would hold every log entry that
+        # issuer appends anywhere (Pod.objects.locked says why).
+        batch = (
+            Batch.objects.select_for_update(of=("self",)).select_related("issuer").filter(pk=batch_id).first()
+        )
         if batch is None or batch.status in (Batch.Status.DONE, Batch.Status.FAILED):
             return None
         now = timezone.now()

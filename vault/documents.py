@@ -263,7 +263,7 @@ def _save(
     sealed, it is sealed again under the current key before anything is written: nothing is ever
     stored under a key a rotation has left behind.
     """
-    locked = Pod.objects.select_for_update().only(*crypto.KEY_FIELDS).get(pk=pod.pk)
+    locked = Pod.objects.locked().only(*crypto.KEY_FIELDS).get(pk=pod.pk)
     if locked.data_key_version != content.key_version:
         name_sealed, content = _reseal(
             locked, key=key, document_id=document_id, name_sealed=name_sealed, content=content

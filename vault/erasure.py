@@ -64,7 +64,7 @@ def request_erasure(*, owner: User) -> PodErasure:
     from .tasks import notify_erasure
 
     pod = selectors.pod_of(owner)
-    Pod.objects.select_for_update().filter(pk=pod.pk).values_list("pk", flat=True).get()
+    Pod.objects.locked().filter(pk=pod.pk).values_list("pk", flat=True).get()
     if PodErasure.objects.filter(pod=pod).exists():
         raise ErasurePending("Your pod's erasure is already pending; cancel it or wait.")
     now = timezone.now()
@@ -92,7 +92,7 @@ def cancel_erasure(*, owner: User) -> None:
     from .tasks import notify_erasure
 
     pod = selectors.pod_of(owner)
-    Pod.objects.select_for_update().filter(pk=pod.pk).values_list("pk", flat=True).get()
+    Pod.objects.locked().filter(pk=pod.pk).values_list("pk", flat=True).get()
     erasure = PodErasure.objects.filter(pod=pod).first()
     if erasure is None or PodTombstone.objects.filter(pod_id=pod.pk).exists():
         raise ErasureNotPending("No erasure of your pod is pending (or it has begun).")
@@ -122,7 +122,7 @@ def destroy_key(pod_id: Any, *, now=None) -> PodTombstone | None:
     done = PodTombstone.objects.filter(pod_id=pod_id).first()
     if done is not None:
         return done
-    pod = Pod.objects.select_for_update().filter(pk=pod_id).first()
+    pod = Pod.objects.locked().filter(pk=pod_id).first()
     erasure = PodErasure.objects.filter(pod_id=pod_id).first()
     if pod is None or erasure is None or erasure.due_at > now:
         return None

@@ -46,7 +46,7 @@ def keep(
     evidence_id = uuid.uuid4()
     # The pod's row lock first, as issuance takes it: a data-key rotation committing meanwhile
     # would leave these bytes sealed under a key the pod no longer has.
-    pod = Pod.objects.select_for_update().get(pk=pod.pk)
+    pod = Pod.objects.locked().get(pk=pod.pk)
     version, key = crypto.PodKeys(pod).current
     sealed = seal(key, raw, aad=_aad(pod.pk, evidence_id))
     return RequestEvidence.objects.create(
@@ -128,7 +128,7 @@ def attach_held(pod: Pod, *, request_ids: list[uuid.UUID]) -> int:
     )
     if not held:
         return 0
-    pod = Pod.objects.select_for_update().get(pk=pod.pk)  # as keep: no data-key rotation between
+    pod = Pod.objects.locked().get(pk=pod.pk)  # as keep: no data-key rotation between
     version, key = crypto.PodKeys(pod).current
     for evidence in held:
         wrapped = WrappedSecret(evidence.kek_id, bytes(evidence.sealed))

@@ -348,7 +348,7 @@ def start_pod_rotation(pod_id: uuid.UUID) -> tuple[Pod, bool]:
     with transaction.atomic():
         # FOR NO KEY UPDATE: it conflicts with the writers' locks of the pod (FOR UPDATE, FOR NO
         # KEY UPDATE) but not with the key-share lock an append to the pod's log takes.
-        pod = Pod.objects.select_for_update(no_key=True).get(pk=pod_id)
+        pod = Pod.objects.locked().get(pk=pod_id)
         if pod.previous_kek_id:
             return pod, False
         old_key = crypto.data_key(pod)
@@ -487,7 +487,7 @@ def finish_pod_rotation(pod_id: uuid.UUID) -> Pod | None:
         raise RuntimeError("A pod's old data key is dropped inside the transaction that logs it.")
     # FOR NO KEY UPDATE, as start_pod_rotation: a read appending to the log (holding the log's
     # head, waiting for a key-share lock of the pod) must not deadlock with this.
-    pod = Pod.objects.select_for_update(no_key=True).filter(pk=pod_id).first()
+    pod = Pod.objects.locked().filter(pk=pod_id).first()
     if pod is None or not pod.previous_kek_id or left_under_old_key(pod):
         return None
     pod.previous_kek_id, pod.previous_data_key_sealed = "", b""

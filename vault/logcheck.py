@@ -99,7 +99,7 @@ def request_check(pod: Pod) -> LogCheck:
     returned instead of starting another."""
     from .tasks import check_access_log
 
-    Pod.objects.select_for_update().filter(pk=pod.pk).values_list("pk", flat=True).get()
+    Pod.objects.locked().filter(pk=pod.pk).values_list("pk", flat=True).get()
     size, head_hash, _checkpoint = _head(pod)
     pending = (
         LogCheck.objects.filter(

@@ -8,6 +8,18 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organisation, User
 
 
+class PodQuerySet(models.QuerySet["Pod"]):
+    def locked(self) -> "PodQuerySet":
+        """The pods, locked until the transaction ends, FOR NO KEY UPDATE on PostgreSQL: the lock
+        that orders the writers of one pod (issuance, a filing's evidence, uploads, imports,
+        exports, erasure, data-key rotation) among themselves. Not FOR UPDATE: that one also
+        blocks every insert that refers to the pod (its foreign key takes FOR KEY SHARE), a log
+        entry's among them, and a transaction holding the log's head while it appends would wait
+        for ours while we wait for its head: a deadlock (found between the lifecycle sweep and an
+        approval). Only a delete or a change of the pod's id would need FOR UPDATE; nothing does."""
+        return self.select_for_update(no_key=True)
+
+
 class Pod(models.Model):
     """A citizen's pod. Its data key exists here only sealed under the KEK ring."""
 
@@ -32,6 +44,8 @@ class Pod(models.Model):
     # When the data key was made: by the pod's opening, or by the start of its last data-key
     # rotation (vault.keyrotation); `manage.py rotate_data_keys --before` resumes by it.
     data_key_created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = PodQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"pod {self.id}"

@@ -311,7 +311,7 @@ def request_export(*, owner: User) -> PodExport:
     from .tasks import build_pod_export
 
     pod = selectors.pod_of(owner)
-    Pod.objects.select_for_update().filter(pk=pod.pk).values_list("pk", flat=True).get()
+    Pod.objects.locked().filter(pk=pod.pk).values_list("pk", flat=True).get()
     pending = PodExport.objects.filter(
         pod=pod, status__in=[PodExport.Status.QUEUED, PodExport.Status.RUNNING]
     ).first()
@@ -406,7 +406,7 @@ def run_export(export_id: Any) -> str:
         # erasure takes it before the export's row): a data-key rotation takes the same lock to
         # start and to finish, so the key cannot change before this commits, and the chunks
         # record the version they are sealed under.
-        locked = Pod.objects.select_for_update(no_key=True).only(*crypto.KEY_FIELDS).filter(pk=pod.pk).first()
+        locked = Pod.objects.locked().only(*crypto.KEY_FIELDS).filter(pk=pod.pk).first()
         if (
             locked is None
             or not PodExport.objects.select_for_update()

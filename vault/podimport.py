@@ -276,7 +276,7 @@ def import_archive(*, owner: User, data: bytes) -> tuple[Pod, Checked]:
     checked = check_archive(data)
     # The pod is reloaded under its lock, so the data key sealed with below is its current one (a
     # data-key rotation takes the same lock to start and to finish).
-    pod = Pod.objects.select_for_update().get(pk=pod.pk)
+    pod = Pod.objects.locked().get(pk=pod.pk)
     if PodCredential.objects.filter(pod=pod).exists() or PodDocument.objects.filter(pod=pod).exists():
         raise PodNotEmpty("Import only into a pod that holds no credential or document yet.")
     if Pod.objects.filter(holder_did=checked.holder_did).exclude(pk=pod.pk).exists():

@@ -88,7 +88,7 @@ def locked_keys(pod: Pod) -> crypto.PodKeys:
     UPDATE: a data-key rotation's start and finish take the same lock, so they wait), so a
     detail sealed now is sealed under the key the pod keeps, and a detail sealed before opens
     with the key of the version it records (a rotation in progress holds two)."""
-    fresh = Pod.objects.select_for_update(no_key=True).get(pk=pod.pk)
+    fresh = Pod.objects.locked().get(pk=pod.pk)
     return crypto.PodKeys(fresh)
 
 

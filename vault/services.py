@@ -153,7 +153,7 @@ def issue_into_pod(
     # The pod's row lock orders concurrent issuances into one pod, so the check below holds, and
     # the data key is read under it: a data-key rotation of the pod (which takes the same lock)
     # cannot slip between reading the key and storing what it sealed.
-    pod = Pod.objects.select_for_update().get(pk=pod.pk)
+    pod = Pod.objects.locked().get(pk=pod.pk)
     resource_id = uuid.uuid4()
     ciphertext = crypto.seal_for_pod(
         crypto.data_key(pod), pod.id, crypto.CREDENTIAL_KIND, resource_id, 1, _encode(signed)

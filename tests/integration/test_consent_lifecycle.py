@@ -6,13 +6,9 @@ REQUIRE_SERVICES=1 (as in CI).
 """
 
 import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -25,22 +21,12 @@ from consent import services
 from consent.errors import AccessDenied
 from consent.models import AccessRequest, Grant
 from inbox.models import Notification
+from tests.celeryworkers import celery_worker, process_env, wait_for
 from tests.consent.conftest import CHALLENGE, DOMAIN, HR, approve, file_request, request_body
 from vault.models import AccessEvent
 from vault.selectors import verify_access_log
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def wait_for(condition, *, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while not (result := condition()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.2)
-    return result
 
 
 def concurrent_reads(organisation, grant_id: str, readers: int) -> list[object]:
@@ -118,49 +104,11 @@ def test_the_new_requests_mail_goes_through_a_real_worker(employer, citizen):
 def beat_worker(tmp_path):
     """`celery worker -B` in its own process, on the test database and this test run's Redis,
     with the consent sweep every second."""
-    db = connection.settings_dict
-    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
-    env = {
-        **os.environ,
-        "DEBUG": "1",
-        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{host}:{port}/{db['NAME']}",
-        "CONSENT_SWEEP_SECONDS": "1",
-        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-    }
-    log = tmp_path / "worker.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(  # noqa: S603 - our own worker, arguments from the test
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "-B",
-                "--schedule",
-                str(tmp_path / "beat-schedule"),
-                "--concurrency",
-                "1",
-                "--loglevel",
-                "INFO",
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    process.log = log  # type: ignore[attr-defined]
-    try:
+    env = process_env(os.environ["REDIS_URL"], CONSENT_SWEEP_SECONDS="1")
+    schedule = str(tmp_path / "beat-schedule")
+    arguments = ("-B", "--schedule", schedule, "--concurrency", "1")
+    with celery_worker(env, tmp_path / "worker.log", *arguments) as process:
         yield process
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
 
 
 def test_beat_expires_what_is_due_and_announces_what_ends_soon(employer, citizen, issued, beat_worker):

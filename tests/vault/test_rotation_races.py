@@ -10,14 +10,13 @@ just dropped: unreadable for good. PostgreSQL only (two connections, real row lo
 
 import io
 import threading
-from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from django.db import connection
 from django.utils import timezone
 
+from tests.paused import WAIT, Paused
 from vault import crypto, documents, keyrotation, podexport
 from vault.models import AccessEvent, DocumentChunk, ExportChunk, Pod, PodDocument, PodExport
 from vault.services import rotate_pod_data_key
@@ -27,38 +26,6 @@ from .documentfiles import pdf
 pytestmark = pytest.mark.django_db(transaction=True)
 
 MARKER = "CANARY-race-cv-5d1e"
-WAIT = 60  # seconds: only a bound on a hung test, never a synchronisation
-
-
-class Paused(threading.Thread):
-    """Runs ``work`` in its own thread and connection; ``pause()`` called from inside it signals
-    ``reached`` and blocks until ``go`` is set."""
-
-    def __init__(self, work: Callable[[], Any]) -> None:
-        super().__init__(daemon=True)
-        self.work, self.result, self.error = work, None, None
-        self.reached, self.go = threading.Event(), threading.Event()
-
-    def pause(self) -> None:
-        if threading.current_thread() is self:
-            self.reached.set()
-            assert self.go.wait(WAIT)
-
-    def run(self) -> None:
-        try:
-            self.result = self.work()
-        except BaseException as exc:  # handed to the test thread
-            self.error = exc
-        finally:
-            connection.close()
-
-    def finish(self) -> Any:
-        self.go.set()
-        self.join(WAIT)
-        assert not self.is_alive()
-        if self.error is not None:
-            raise self.error
-        return self.result
 
 
 @pytest.fixture(autouse=True)
