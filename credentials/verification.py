@@ -89,21 +89,53 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True)
 class Check:
+    """One check's outcome; ``detail`` says it in English for API users and logs, ``code`` names
+    it for a page that says it in the reader's language (vault.templatetags.credential_types
+    .check_sentence): a failure's error code, or one of CHECK_CODES."""
+
     outcome: Outcome
     detail: str
     error: VcError | None = None
+    code: str = ""
 
     @property
     def passed(self) -> bool:
         return self.outcome == Outcome.PASSED
 
     @classmethod
-    def ok(cls, detail: str) -> "Check":
-        return cls(Outcome.PASSED, detail)
+    def ok(cls, detail: str, code: str) -> "Check":
+        return cls(Outcome.PASSED, detail, code=code)
 
     @classmethod
     def failed(cls, error: VcError) -> "Check":
-        return cls(Outcome.FAILED, error.detail, error)
+        return cls(Outcome.FAILED, error.detail, error, code=error.code)
+
+    @classmethod
+    def skipped(cls, detail: str, code: str) -> "Check":
+        return cls(Outcome.NOT_CHECKED, detail, code=code)
+
+
+# The codes of the checks that did not fail (a failed one has its error's code).
+SIGNED = "signed"  # proof: the issuer's proof verifies
+PRESENTED = "presented"  # a presentation's proof: the holder's, over the challenge and domain
+ACCREDITED = "accredited"  # issuer_trusted: accredited for the types, its key usable
+VALID_OPEN_ENDED = "valid-open-ended"  # validity: started, no end date
+VALID_UNTIL = "valid-until"  # validity: started, not ended
+NO_STATUS = "no-status"  # status: no status entries (it cannot be revoked)
+NOT_REVOKED = "not-revoked"  # status: neither revoked nor suspended
+AFTER_FAILED_PROOF = "after-failed-proof"  # not checked: the proof failed first
+ISSUER_NOT_TRUSTED = "issuer-not-trusted"  # status not checked: an untrusted issuer's lists are not fetched
+CHECK_CODES = (
+    SIGNED,
+    PRESENTED,
+    ACCREDITED,
+    VALID_OPEN_ENDED,
+    VALID_UNTIL,
+    NO_STATUS,
+    NOT_REVOKED,
+    AFTER_FAILED_PROOF,
+    ISSUER_NOT_TRUSTED,
+)
 
 
 @dataclass(frozen=True)
@@ -175,9 +207,9 @@ def verify_credential(document: dict[str, Any], *, now: datetime | None = None) 
     try:
         verified = verify_issuer_proof(document, now=now)
     except VcError as exc:
-        skipped = Check(Outcome.NOT_CHECKED, "Not checked: the proof did not verify.")
+        skipped = Check.skipped("Not checked: the proof did not verify.", AFTER_FAILED_PROOF)
         return VerificationResult(Check.failed(exc), skipped, skipped, skipped)
-    proof = Check.ok(f"Signed by {verified.issuer} with {verified.verification_method}.")
+    proof = Check.ok(f"Signed by {verified.issuer} with {verified.verification_method}.", SIGNED)
     types = types_of(document)
     registry = is_accredited(verified.issuer, types, now)  # the registry alone: no network
     unusable = _unusable_status_entries(document)
@@ -187,7 +219,7 @@ def verify_credential(document: dict[str, Any], *, now: datetime | None = None) 
     elif registry.trusted or _only_our_status_lists(document):
         status, statuses = _status_check(document, now)
     else:
-        status, statuses = Check(Outcome.NOT_CHECKED, UNTRUSTED_STATUS_DETAIL), []
+        status, statuses = Check.skipped(UNTRUSTED_STATUS_DETAIL, ISSUER_NOT_TRUSTED), []
     if registry.trusted:
         issuer_trusted = _trust_check(verified, types, now, statuses, registry)
     else:
@@ -228,7 +260,9 @@ def _trust_check(
         statuses=statuses,
         registry=registry,
     )
-    return Check.ok(trust.reason) if trust.trusted else Check.failed(IssuerNotTrusted(trust.reason))
+    if not trust.trusted:
+        return Check.failed(IssuerNotTrusted(trust.reason))
+    return Check.ok(trust.reason, ACCREDITED)
 
 
 def _validity_check(document: dict[str, Any], now: datetime) -> Check:
@@ -244,8 +278,8 @@ def _validity_check(document: dict[str, Any], now: datetime) -> Check:
     if end is not None and now > end:
         return Check.failed(CredentialNotValidNow(f"The credential expired at {document[end_key]}."))
     if end is None:
-        return Check.ok("Within its validity period (no end date).")
-    return Check.ok(f"Within its validity period (until {document[end_key]}).")
+        return Check.ok("Within its validity period (no end date).", VALID_OPEN_ENDED)
+    return Check.ok(f"Within its validity period (until {document[end_key]}).", VALID_UNTIL)
 
 
 def _unusable_status_entries(document: dict[str, Any]) -> Check | None:
@@ -297,8 +331,8 @@ def _status_check(document: dict[str, Any], now: datetime) -> tuple[Check, list[
                 )
             ), statuses
     if not statuses:
-        return Check.ok("The credential has no status entries: it cannot be revoked."), statuses
-    return Check.ok("Neither revoked nor suspended."), statuses
+        return Check.ok("The credential has no status entries: it cannot be revoked.", NO_STATUS), statuses
+    return Check.ok("Neither revoked nor suspended.", NOT_REVOKED), statuses
 
 
 @dataclass(frozen=True)
@@ -334,4 +368,6 @@ def verify_presented(presentation: dict[str, Any], *, challenge: str, domain: st
         )
     except VcError as exc:
         return PresentationCheck(Check.failed(exc), tuple(results))
-    return PresentationCheck(Check.ok("Signed by the holder for this challenge and domain."), tuple(results))
+    return PresentationCheck(
+        Check.ok("Signed by the holder for this challenge and domain.", PRESENTED), tuple(results)
+    )

@@ -113,13 +113,30 @@ def test_a_diploma_the_issuer_suspended_or_revoked_says_so(officer, university, 
     assert f"Diploma: {DEGREE} {badge} " in card
     assert " verified " not in card
     assert "failed Not revoked or suspended" in card  # the check that says why
+    assert f"{badge.capitalize()} by its issuer." in card  # and says it in a sentence
+
+
+def test_a_diploma_read_lays_out_its_checks_in_sentences(officer, holding):
+    [card] = citizen_cards(read(officer))
+    assert "passed Signature Signed by its issuer: the signature covers every claim" in card
+    assert "passed Issuer recognised Its issuer is accredited in the trust registry" in card
+    assert "passed Validity period Valid, with no end date." in card
+    assert "passed Not revoked or suspended Neither revoked nor suspended by its issuer." in card
+    assert "Technical detail" in card  # the English detail, folded away, for whoever needs it
 
 
 def test_a_suspended_diploma_is_marked_in_each_language(officer, university, holding):
     change_status(university, holding, "suspension")
-    for language, words in ((DUTCH, "geschorst"), (FRENCH, "suspendue"), (GERMAN, "ausgesetzt")):
+    sentences = (
+        (DUTCH, "geschorst", "Geschorst door de uitreiker.", "Ondertekend door de uitreiker"),
+        (FRENCH, "suspendue", "Suspendue par son émetteur.", "Signée par son émetteur"),
+        (GERMAN, "ausgesetzt", "Vom Aussteller ausgesetzt.", "Vom Aussteller signiert"),
+    )
+    for language, words, why, signed in sentences:
         [card] = citizen_cards(read(officer, language=language))
         assert f" {words} " in card, (language, card)
+        assert why in card and signed in card, (language, card)  # the checks in its words too
+        assert "Neither revoked" not in card and "by its issuer" not in card, (language, card)
 
 
 def test_a_diploma_of_an_issuer_not_accredited_says_so(officer, university, citizen):

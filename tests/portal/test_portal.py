@@ -382,9 +382,22 @@ def test_a_revoked_diploma_is_marked_revoked_in_the_list_and_on_its_page(
         value=True,
     )
     assert 'class="badge revoked">revoked' in _badge(browser.get("/portal/").content)
-    assert 'class="badge revoked">revoked' in _badge(
-        browser.get(f"/portal/credentials/{issued['id']}").content
-    )
+    page = browser.get(f"/portal/credentials/{issued['id']}")
+    assert 'class="badge revoked">revoked' in _badge(page.content)
+    assert "Revoked by its issuer." in page.content.decode()  # the status check, in a sentence
+
+
+def test_the_credential_pages_checks_read_in_the_citizens_language(browser, issued, accredited):
+    page = browser.get(f"/portal/credentials/{issued['id']}", HTTP_ACCEPT_LANGUAGE="nl-BE").content.decode()
+    for sentence in (
+        "Ondertekend door de uitreiker: de handtekening dekt elk gegeven",
+        "De uitreiker is in het vertrouwensregister erkend voor dit soort attest.",
+        "Geldig, zonder einddatum.",
+        "Niet ingetrokken of geschorst door de uitreiker.",
+    ):
+        assert sentence in page
+    # The English detail stays, folded under its own summary and marked as English.
+    assert '<summary>Technische details</summary><span lang="en">Signed by did:' in page
 
 
 def test_the_credential_page_lays_out_claims_verifies_and_offers_qr_and_download(
