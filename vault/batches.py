@@ -291,13 +291,16 @@ def _open_upload(batch: Batch) -> bytes | None:
     return unseal(data_key, bytes(upload.sealed), aad=_upload_aad(batch.pk))
 
 
-def _end(batch: Batch, status: str, failure_reason: str = "") -> None:
-    """Close the batch (done or failed) and delete its upload, together; raises _LeaseLost if
-    another run holds it now."""
+def _end(batch: Batch, status: str, failure: str = "", reason: str = "", line: int | None = None) -> None:
+    """Close the batch (done, or failed with a Batch.Failure code, its English reason and the
+    line it stopped at) and delete its upload, together; raises _LeaseLost if another run holds
+    it now."""
     with transaction.atomic():
         ended = _mine(batch).update(
             status=status,
-            failure_reason=failure_reason[:200],
+            failure_code=failure,
+            failure_reason=reason[:200],
+            failure_line=line,
             finished_at=timezone.now(),
             lease_expires_at=None,
         )
@@ -444,7 +447,7 @@ def run_batch(batch_id: Any) -> Batch | None:
 
 def _run(batch: Batch) -> None:
     if not batch.issuer.is_active:
-        _end(batch, Batch.Status.FAILED, SUSPENDED_REASON)
+        _end(batch, Batch.Status.FAILED, Batch.Failure.SUSPENDED, SUSPENDED_REASON)
         return
     try:
         data = _open_upload(batch)
@@ -452,7 +455,12 @@ def _run(batch: Batch) -> None:
         logger.error("Batch %s: the sealed upload failed its integrity check.", batch.pk)
         data = None
     if data is None:
-        _end(batch, Batch.Status.FAILED, "The upload could not be opened; the operator has been alerted.")
+        _end(
+            batch,
+            Batch.Status.FAILED,
+            Batch.Failure.UNREADABLE,
+            "The upload could not be opened; the operator has been alerted.",
+        )
         return
 
     progress = _Progress(batch)
@@ -484,7 +492,7 @@ def _run(batch: Batch) -> None:
         raise
     except OrganisationSuspended:
         progress.checkpoint_if_possible()
-        _end(batch, Batch.Status.FAILED, SUSPENDED_REASON)
+        _end(batch, Batch.Status.FAILED, Batch.Failure.SUSPENDED, SUSPENDED_REASON)
         return
     except TRANSIENT_ERRORS as exc:
         logger.warning(
@@ -506,7 +514,9 @@ def _run(batch: Batch) -> None:
         _end(
             batch,
             Batch.Status.FAILED,
+            Batch.Failure.INTERNAL,
             f"Stopped by an internal error at line {line}; the operator has been alerted.",
+            line,
         )
         return
     _end(batch, Batch.Status.DONE)
@@ -529,7 +539,9 @@ def give_up(batch_id: Any, *, attempts: int, interruption: BatchInterrupted) -> 
             .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=now))
             .update(
                 status=Batch.Status.FAILED,
+                failure_code=Batch.Failure.UNAVAILABLE,
                 failure_reason=reason[:200],
+                failure_line=interruption.line,
                 finished_at=now,
                 lease_expires_at=None,
             )

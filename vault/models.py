@@ -343,6 +343,15 @@ class Batch(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
+    class Failure(models.TextChoices):
+        """Why a batch failed as a whole (its lines' refusals are BatchRowError); the console
+        says each in a sentence (vault.portal.refusals.BATCH_FAILURES)."""
+
+        SUSPENDED = "organisation-suspended", _("Organisation suspended")
+        UNREADABLE = "upload-unreadable", _("Upload unreadable")
+        UNAVAILABLE = "service-unavailable", _("Service unavailable")
+        INTERNAL = "internal-error", _("Internal error")
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     issuer = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="batches")
     # The registered type every row becomes (vc.types); it decides the CSV's columns.
@@ -353,7 +362,11 @@ class Batch(models.Model):
     processed = models.PositiveIntegerField(default=0)
     issued = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
-    failure_reason = models.CharField(max_length=200, blank=True)
+    failure_reason = models.CharField(max_length=200, blank=True)  # in English, for the API and logs
+    # The same as a code (Failure), and the line it stopped at, for the console to say it in the
+    # member's language; empty for a batch that did not fail, or failed before they were kept.
+    failure_code = models.CharField(max_length=32, choices=Failure.choices, blank=True, default="")
+    failure_line = models.PositiveIntegerField(null=True, blank=True)
     # A running task holds the batch until then; past it, a redelivered task may take over.
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     # Drawn anew by each run that claims the batch: a run writes progress only while the token

@@ -222,6 +222,49 @@ def test_a_running_class_reloads_itself(registrar, university, citizen):
     assert 'value="4"' in page
 
 
+@pytest.mark.parametrize(
+    ("failure", "line", "reason", "words"),
+    [
+        (
+            "service-unavailable",
+            7,
+            "Stopped at line 7: the database or message broker stayed unavailable through 5 attempts; …",
+            "Gestopt bij regel 7: de dienst bleef onbereikbaar",
+        ),
+        (
+            "internal-error",
+            3,
+            "Stopped by an internal error at line 3; the operator has been alerted.",
+            "Gestopt door een interne fout bij regel 3",
+        ),
+        ("organisation-suspended", None, "organisation suspended: …", "Uw organisatie is geschorst"),
+        ("upload-unreadable", None, "The upload could not be opened; …", "Het opgeladen bestand kon niet"),
+    ],
+)
+def test_a_failed_class_says_why_in_the_members_language(registrar, university, failure, line, reason, words):
+    batch = Batch.objects.create(
+        issuer=university.organisation,
+        total=10,
+        processed=2,
+        issued=2,
+        status="failed",
+        failure_code=failure,
+        failure_line=line,
+        failure_reason=reason,
+    )
+    page = registrar.get(f"{base(university)}/batches/{batch.pk}", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert f'<p class="error-text">{words}' in page
+    assert reason not in page  # the English reason is the API's
+
+
+def test_a_class_that_failed_before_codes_were_kept_says_its_english_reason(registrar, university):
+    batch = Batch.objects.create(
+        issuer=university.organisation, total=1, status="failed", failure_reason="Stopped at line 1: …"
+    )
+    page = registrar.get(f"{base(university)}/batches/{batch.pk}", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert '<p class="error-text" lang="en">Stopped at line 1: …</p>' in page
+
+
 def test_a_csv_that_cannot_be_read_comes_back_on_the_form(registrar, university, citizen):
     response = upload(registrar, university, "who,what\nx,y\n")
     assert response.status_code == 400

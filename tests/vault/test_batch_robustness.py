@@ -214,6 +214,7 @@ def test_a_database_that_stays_down_fails_the_batch_after_the_last_attempt(
     assert batch.status == Batch.Status.FAILED
     assert "Stopped at line 2" in batch.failure_reason
     assert "unavailable through 3 attempts" in batch.failure_reason
+    assert (batch.failure_code, batch.failure_line) == ("service-unavailable", 2)
     assert (batch.processed, batch.issued, batch.failed) == (0, 0, 0)  # no row was failed for it
     assert not BatchRowError.objects.filter(batch=batch).exists()
     assert not BatchUpload.objects.filter(batch=batch).exists()
@@ -363,6 +364,7 @@ def test_a_queued_batch_of_an_issuer_suspended_since_fails(university, citizen):
     batch.refresh_from_db()
     assert batch.status == Batch.Status.FAILED
     assert batch.failure_reason.startswith("organisation suspended")
+    assert batch.failure_code == "organisation-suspended"
     assert not PodCredential.objects.exists()
     assert not BatchUpload.objects.filter(batch=batch).exists()
 
@@ -384,6 +386,7 @@ def test_an_issuer_suspended_during_a_batch_stops_it(university, citizen, other_
     batch.refresh_from_db()
     assert (batch.status, batch.processed, batch.issued) == (Batch.Status.FAILED, 1, 1)
     assert batch.failure_reason.startswith("organisation suspended")
+    assert batch.failure_code == "organisation-suspended"
     assert not PodCredential.objects.filter(pod=other_citizen.pod).exists()
 
 
@@ -521,6 +524,7 @@ def test_an_unexpected_error_is_logged_without_the_claim_values(
     batch = Batch.objects.get(pk=response.json()["id"])
     assert batch.status == Batch.Status.FAILED
     assert batch.failure_reason == "Stopped by an internal error at line 2; the operator has been alerted."
+    assert (batch.failure_code, batch.failure_line) == ("internal-error", 2)
     assert (
         f"Batch {batch.pk} stopped at line 2 by RuntimeError raised at tests.vault.test_batch_robustness:"
         in caplog.text

@@ -333,6 +333,7 @@ def test_a_batch_whose_upload_is_gone_fails_with_a_reason(university, citizen):
     batch.refresh_from_db()
     assert batch.status == Batch.Status.FAILED
     assert "could not be opened" in batch.failure_reason
+    assert (batch.failure_code, batch.failure_line) == ("upload-unreadable", None)
     assert batch.finished_at is not None
     assert not PodCredential.objects.exists()
 

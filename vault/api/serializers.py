@@ -317,6 +317,11 @@ class BatchSerializer(serializers.ModelSerializer):
     """A batch's progress: counts and timestamps (no row contents, ever)."""
 
     failureReason = serializers.CharField(source="failure_reason")
+    failureCode = serializers.CharField(
+        source="failure_code",
+        help_text="Why the batch failed as a whole, as a stable code (organisation-suspended, "
+        "upload-unreadable, service-unavailable, internal-error); empty unless status is failed.",
+    )
     createdAt = serializers.DateTimeField(source="created_at")
     startedAt = serializers.DateTimeField(source="started_at", allow_null=True)
     finishedAt = serializers.DateTimeField(source="finished_at", allow_null=True)
@@ -331,6 +336,7 @@ class BatchSerializer(serializers.ModelSerializer):
             "issued",
             "failed",
             "failureReason",
+            "failureCode",
             "createdAt",
             "startedAt",
             "finishedAt",

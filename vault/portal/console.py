@@ -42,7 +42,7 @@ from .console_forms import (
     TypeForm,
 )
 from .presenting import type_name
-from .refusals import BATCH_REFUSALS, ISSUE_REFUSALS, STATUS_REFUSALS, row_in_words
+from .refusals import BATCH_REFUSALS, ISSUE_REFUSALS, STATUS_REFUSALS, batch_failure_in_words, row_in_words
 
 ISSUERS = (Organisation.Kind.ISSUER,)
 ISSUED_PER_PAGE = 50
@@ -139,6 +139,7 @@ def batch_detail(request: HttpRequest, organisation: Organisation, batch_id) -> 
             "batch": batch,
             "errors": [(error, row_in_words(error.code, error.reason)) for error in errors],
             "more_errors": batch.failed > len(errors),
+            "failure": batch_failure_in_words(batch) if batch.status == Batch.Status.FAILED else "",
             "running": running,
             "refresh": REFRESH_SECONDS if running else None,
             "percent": int(100 * batch.processed / batch.total) if batch.total else 100,

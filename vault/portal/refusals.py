@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.identity import NATIONAL_ID_PROBLEMS
 from core.refusals import WithDetail, Words, code_in_words
+from vault.models import Batch
 
 _SUSPENDED = _("Your organisation is suspended: it cannot issue credentials.")
 _NO_KEY = _("Your organisation has no active signing key: an operator must make one before it can issue.")
@@ -113,6 +114,30 @@ NATIONAL_ID_WORDS: Mapping[str, Promise] = {
 }
 _PROBLEM_OF_DETAIL = {detail: problem for problem, detail in NATIONAL_ID_PROBLEMS.items()}
 _REFUSED_BY_ISSUANCE = WithDetail(_("The issuance service refused this line:"))
+
+
+# Why a class failed as a whole (Batch.Failure), as the console says it.
+BATCH_FAILURES: Mapping[str, Promise] = {
+    Batch.Failure.SUSPENDED: _SUSPENDED,
+    Batch.Failure.UNREADABLE: _("The uploaded file could not be opened; the operator has been alerted."),
+    Batch.Failure.UNAVAILABLE: _(
+        "Stopped at line %(line)s: the service stayed unavailable through every retry. Hand in the "
+        "same file again to finish it; nothing is issued twice."
+    ),
+    Batch.Failure.INTERNAL: _(
+        "Stopped by an internal error at line %(line)s; the operator has been alerted."
+    ),
+}
+
+
+def batch_failure_in_words(batch: Batch) -> str:
+    """Why a class failed as a whole, in the active language, with the line it stopped at; a
+    batch that failed before its code was kept (or with a code without words) says its English
+    reason."""
+    words = BATCH_FAILURES.get(batch.failure_code)
+    if words is None:
+        return batch.failure_reason
+    return str(words) % {"line": batch.failure_line or 0}
 
 
 def row_in_words(code: str, reason: str) -> str:
