@@ -1,6 +1,9 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from .errors import InvalidRequestKey
 from .models import ApiToken, Membership, OAuthClient, Organisation, RequestSigningKey, User
@@ -25,7 +28,7 @@ class UserAdmin(DjangoUserAdmin):
             return False
         return super().has_change_permission(request, obj)
 
-    @admin.display(boolean=True, description="citizen")
+    @admin.display(boolean=True, description=gettext_lazy("citizen"))
     def is_citizen(self, obj: User) -> bool:
         return obj.is_citizen
 
@@ -87,22 +90,30 @@ class ApiTokenAdmin(admin.ModelAdmin):
         row, token = issue_api_token(organisation=obj.organisation, name=obj.name, expires_at=obj.expires_at)
         obj.pk, obj.prefix = row.pk, row.prefix
         obj._state.adding = False
-        messages.warning(request, f"New API token (copy it now, it is never shown again): {token}")
+        messages.warning(
+            request, _("New API token (copy it now, it is never shown again): %(token)s") % {"token": token}
+        )
 
-    @admin.action(description="Revoke the selected tokens")
+    @admin.action(description=gettext_lazy("Revoke the selected tokens"))
     def revoke(self, request, queryset):
         for token in queryset:
             revoke_api_token(token=token)
-        messages.success(request, f"Revoked {queryset.count()} token(s).")
+        count = queryset.count()
+        messages.success(
+            request,
+            ngettext("Revoked %(count)d token.", "Revoked %(count)d tokens.", count) % {"count": count},
+        )
 
 
 class OAuthClientForm(forms.ModelForm):
     """Registration: a name, the organisation and its scopes; the id and secret are generated."""
 
     scopes = forms.MultipleChoiceField(
-        choices=[(name, f"{name}: {scope.description}") for name, scope in SCOPES.items()],
+        choices=[(name, format_lazy("{}: {}", name, scope.label)) for name, scope in SCOPES.items()],
         widget=forms.CheckboxSelectMultiple,
-        help_text="What tokens of this client may do. Issuers: issue and status; requesters: grants.",
+        help_text=gettext_lazy(
+            "What tokens of this client may do. Issuers: issue and status; requesters: grants."
+        ),
     )
 
     class Meta:
@@ -161,14 +172,21 @@ class OAuthClientAdmin(admin.ModelAdmin):
         obj._state.adding = False
         messages.warning(
             request,
-            f"New OAuth client {client.client_id}. Copy its secret now, it is never shown again: {secret}",
+            _("New OAuth client %(client)s. Copy its secret now, it is never shown again: %(secret)s")
+            % {"client": client.client_id, "secret": secret},
         )
 
-    @admin.action(description="Revoke the selected clients (their access tokens stop working at once)")
+    @admin.action(
+        description=gettext_lazy("Revoke the selected clients (their access tokens stop working at once)")
+    )
     def revoke(self, request, queryset):
         for client in queryset:
             revoke_oauth_client(client=client)
-        messages.success(request, f"Revoked {queryset.count()} client(s).")
+        count = queryset.count()
+        messages.success(
+            request,
+            ngettext("Revoked %(count)d client.", "Revoked %(count)d clients.", count) % {"count": count},
+        )
 
 
 class RequestSigningKeyForm(forms.ModelForm):

@@ -8,6 +8,9 @@ organisation's kind (``clean_client_scopes``).
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 from core.errors import Invalid
 
 from .models import Organisation
@@ -23,20 +26,32 @@ _REQUESTER = (Organisation.Kind.EMPLOYER, Organisation.Kind.AGENCY)
 @dataclass(frozen=True)
 class Scope:
     name: str
-    description: str
+    description: str  # in English, for the API's documents (the OpenAPI schema, the OAuth server)
+    label: Promise  # in the operator's language, for the admin
     kinds: tuple[str, ...]  # the kinds of organisation a client with this scope may belong to
 
 
 SCOPES: dict[str, Scope] = {
     scope.name: scope
     for scope in (
-        Scope(ISSUE_CREDENTIALS, "Sign credentials: POST /credentials/issue", _ISSUER),
+        Scope(
+            ISSUE_CREDENTIALS,
+            "Sign credentials: POST /credentials/issue",
+            _("Sign credentials: POST /credentials/issue"),
+            _ISSUER,
+        ),
         Scope(
             UPDATE_CREDENTIAL_STATUS,
             "Revoke, suspend or reinstate issued credentials: POST /credentials/status",
+            _("Revoke, suspend or reinstate issued credentials: POST /credentials/status"),
             _ISSUER,
         ),
-        Scope(READ_GRANTS, "Read credentials under a citizen's grant", _REQUESTER),
+        Scope(
+            READ_GRANTS,
+            "Read credentials under a citizen's grant",
+            _("Read credentials under a citizen's grant"),
+            _REQUESTER,
+        ),
     )
 }
 

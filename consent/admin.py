@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy, ngettext
 
 from core.admin import ReadOnlyAdmin
 
@@ -67,10 +68,14 @@ class MandateAdmin(ReadOnlyAdmin):
     inlines = [MandateEventInline]
     actions = ["end_mandates"]
 
-    @admin.action(description="End the selected mandates now (reads under them are refused)")
+    @admin.action(description=gettext_lazy("End the selected mandates now (reads under them are refused)"))
     def end_mandates(self, request, queryset):
         ended = 0
         for mandate in queryset.filter(ended_at__isnull=True):
             end_mandate(mandate_id=mandate.pk, operator=request.user, reason="Ended in the admin.")
             ended += 1
-        self.message_user(request, f"{ended} mandate(s) ended.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%(count)d mandate ended.", "%(count)d mandates ended.", ended) % {"count": ended},
+            messages.SUCCESS,
+        )

@@ -33,9 +33,13 @@ from .statuslist import status_list_url
 def compromise_state(obj: IssuerKey) -> str:
     """Whether the key is reported compromised (when, and the note), else a link to report it."""
     if obj.compromised_at is not None:
-        return format_html("reported {}: {}", obj.compromised_at.isoformat(), obj.compromise_note)
+        return format_html(
+            "{} {}",
+            _("reported %(moment)s:") % {"moment": obj.compromised_at.isoformat()},
+            obj.compromise_note,
+        )
     url = reverse("admin:credentials_issuerkey_compromised", args=[obj.pk])
-    return format_html('no (<a href="{}">mark as compromised…</a>)', url)
+    return format_html('{} (<a href="{}">{}</a>)', _("no"), url, _("mark as compromised…"))
 
 
 class CompromiseForm(forms.Form):
@@ -66,7 +70,7 @@ class IssuerKeyAdmin(admin.ModelAdmin):
     readonly_fields = fields
     actions = ["rotate", "mark_compromised"]
 
-    @admin.display(description="compromised")
+    @admin.display(description=gettext_lazy("compromised"))
     def compromise(self, obj: IssuerKey) -> str:
         return compromise_state(obj)
 
@@ -81,12 +85,17 @@ class IssuerKeyAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # a deleted key would make every credential it signed unverifiable
 
-    @admin.action(description="Generate new signing keys for these organisations (retires the old ones)")
+    @admin.action(
+        description=gettext_lazy("Generate new signing keys for these organisations (retires the old ones)")
+    )
     def rotate(self, request, queryset):
         organisations = Organisation.objects.filter(signing_keys__in=queryset).distinct()
         for organisation in organisations:
             key = create_issuer_key(organisation=organisation)
-            messages.success(request, f"{organisation}: new key {key.did}")
+            messages.success(
+                request,
+                _("%(organisation)s: new key %(did)s") % {"organisation": organisation, "did": key.did},
+            )
 
     @admin.action(
         description=gettext_lazy("Mark as compromised (rotates an active key; nothing it signed is trusted)")
@@ -155,7 +164,7 @@ class IssuerKeyInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="compromised")
+    @admin.display(description=gettext_lazy("compromised"))
     def compromise(self, obj: IssuerKey) -> str:
         return compromise_state(obj)
 
@@ -186,7 +195,7 @@ class HostedIssuerDidInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="DID document")
+    @admin.display(description=gettext_lazy("DID document"))
     def document_url(self, obj: HostedIssuerDid) -> str:
         return did_web_to_url(obj.did)
 
@@ -200,7 +209,7 @@ class HostedIssuerDidAdmin(ReadOnlyAdmin):
     fields = ("organisation", "did", "document_url", "created_at")
     readonly_fields = fields
 
-    @admin.display(description="DID document")
+    @admin.display(description=gettext_lazy("DID document"))
     def document_url(self, obj: HostedIssuerDid) -> str:
         return did_web_to_url(obj.did)
 
@@ -230,18 +239,28 @@ class IssuingOrganisationAdmin(OrganisationAdmin):
             and not obj.signing_keys.filter(retired_at__isnull=True).exists()
         ):
             key = create_issuer_key(organisation=obj)
-            messages.success(request, f"{obj}: signing key {key.did}")
+            messages.success(
+                request, _("%(organisation)s: signing key %(did)s") % {"organisation": obj, "did": key.did}
+            )
 
-    @admin.action(description="Generate new signing keys (issuers; retires the current ones)")
+    @admin.action(description=gettext_lazy("Generate new signing keys (issuers; retires the current ones)"))
     def generate_signing_key(self, request, queryset):
         for organisation in queryset:
             if organisation.kind != Organisation.Kind.ISSUER:
-                messages.warning(request, f"{organisation} is not an issuer; it holds no signing key.")
+                messages.warning(
+                    request,
+                    _("%(organisation)s is not an issuer; it holds no signing key.")
+                    % {"organisation": organisation},
+                )
                 continue
             key = create_issuer_key(organisation=organisation)
-            messages.success(request, f"{organisation}: new signing key {key.did}")
+            messages.success(
+                request,
+                _("%(organisation)s: new signing key %(did)s")
+                % {"organisation": organisation, "did": key.did},
+            )
 
-    @admin.action(description="Host a did:web DID (issuers; they then sign as it)")
+    @admin.action(description=gettext_lazy("Host a did:web DID (issuers; they then sign as it)"))
     def host_did_web(self, request, queryset):
         for organisation in queryset:
             try:
@@ -249,7 +268,10 @@ class IssuingOrganisationAdmin(OrganisationAdmin):
             except VcError as exc:
                 messages.warning(request, f"{organisation}: {exc.detail}")
                 continue
-            messages.success(request, f"{organisation} signs as {hosted.did}")
+            messages.success(
+                request,
+                _("%(organisation)s signs as %(did)s") % {"organisation": organisation, "did": hosted.did},
+            )
 
 
 @admin.register(StatusList)
@@ -283,7 +305,7 @@ class StatusListAdmin(ReadOnlyAdmin):
     )
     readonly_fields = fields
 
-    @admin.display(description="published at")
+    @admin.display(description=gettext_lazy("published at"))
     def public_url(self, obj: StatusList) -> str:
         return status_list_url(obj.id)
 
@@ -390,7 +412,7 @@ class AccreditationAdmin(admin.ModelAdmin):
             ).pk
         obj.refresh_from_db()  # what the service recorded is what the admin logs and shows
 
-    @admin.display(description="DIDs covered")
+    @admin.display(description=gettext_lazy("DIDs covered"))
     def dids(self, obj: Accreditation) -> str:
         if obj.organisation_id is None:
             return "-"

@@ -82,3 +82,26 @@ def test_the_message_after_marking_is_in_the_operators_language(operator, accred
     )
     shown = [str(message) for message in done.context["messages"]]
     assert any("is als gecompromitteerd gemarkeerd" in message for message in shown), shown
+
+
+def test_the_key_page_says_whether_it_is_compromised_in_the_operators_language(operator, accredited):
+    key = active_issuer_key(accredited)
+    url = f"/admin/credentials/issuerkey/{key.pk}/change/"
+    page = operator.get(url, HTTP_ACCEPT_LANGUAGE="fr-BE").content.decode()
+    assert "non (<a href=" in page and ">marquer comme compromise…</a>)" in page
+    assert "mark as compromised…" not in page
+    operator.post(f"/admin/credentials/issuerkey/{key.pk}/compromised/", {"confirm": "yes", "note": NOTE})
+    page = operator.get(url, HTTP_ACCEPT_LANGUAGE="de-BE").content.decode()
+    assert "gemeldet am " in page and NOTE in page
+
+
+def test_the_oauth_clients_scopes_read_in_the_operators_language(operator):
+    page = operator.get("/admin/accounts/oauthclient/add/", HTTP_ACCEPT_LANGUAGE="nl-BE").content.decode()
+    assert "issue:credentials: Attesten ondertekenen: POST /credentials/issue" in page
+    assert "read:grants: Attesten inzien onder de toestemming van een burger" in page
+    assert "Sign credentials" not in page
+
+
+def test_the_openapi_schema_keeps_the_scopes_english_whatever_the_language(client):
+    schema = client.get("/api/schema/?format=json", HTTP_ACCEPT_LANGUAGE="nl-BE").content.decode()
+    assert "Sign credentials: POST /credentials/issue" in schema
