@@ -12,7 +12,10 @@ class ConsentConfig(AppConfig):
         from vault.podimport import register_evidence_check
         from vault.services import register_pod_opened
 
-        from . import receivers  # noqa: F401  (connects them)
+        from . import (
+            checks,  # noqa: F401  (registers the held requests' lookup-hash check)
+            receivers,  # noqa: F401  (connects them)
+        )
         from .exports import consent_records, consent_summary
         from .requestformat import verify_evidence
         from .services import attach_held_requests

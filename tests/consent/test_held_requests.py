@@ -246,6 +246,23 @@ def test_a_request_held_under_an_older_lookup_hash_version_is_attached(employer,
     assert held(request_id).pod == newcomer.pod
 
 
+def test_dropping_the_lookup_hash_version_of_held_requests_is_warned_of_at_start_up(employer, settings):
+    from consent.checks import every_lookup_hash_version_of_a_held_request_is_in_the_ring as check
+
+    filed_to(employer, UNKNOWN)
+    filed_to(employer, STRANGER)
+    assert check() == []  # version 1 is still in the ring
+    settings.LOOKUP_HASH_KEY_RING = {"2": "second lookup key, at least thirty-two characters long"}
+    settings.LOOKUP_HASH_KEY_VERSION = "2"
+    [warning] = check()
+    assert warning.id == "consent.W001" and not warning.is_serious()  # start-up goes on
+    assert "Lookup-hash version '1' is not in LOOKUP_HASH_KEYS but 2 pending access requests" in warning.msg
+    last = max(r.answer_by for r in AccessRequest.objects.filter(pod__isnull=True))
+    assert f"({last:%Y-%m-%d %H:%M} UTC)" in warning.hint
+    AccessRequest.objects.update(status=AccessRequest.Status.WITHDRAWN, decided_at=timezone.now())
+    assert check() == []  # only pending ones can still reach a citizen
+
+
 def test_an_expired_held_request_is_pruned_and_never_attached(employer, citizen, settings):
     settings.ACCESS_REQUESTS_REQUIRE_SIGNATURE = True
     key = register_key(employer)
