@@ -650,6 +650,15 @@ CELERY_BEAT_SCHEDULE["send-log-digests"] = {
 # custodial key either way. A proof's `created` may be at most ACCESS_REQUEST_SIGNATURE_WINDOW_SECONDS
 # old; its nonce is accepted once per organisation, for ever.
 ACCESS_REQUESTS_REQUIRE_SIGNATURE = env_bool("ACCESS_REQUESTS_REQUIRE_SIGNATURE", not DEBUG)
+# A filing is answered no sooner than this many seconds after it arrived (consent.timing), so that
+# how long the answer takes does not tell whether the number has a pod here: a held request (no
+# pod) does less work than one delivered into a pod (no log entry, no inbox). Above the slowest
+# delivered filing you see; 0 (the default with DEBUG) answers at once.
+ACCESS_REQUEST_ANSWER_FLOOR_SECONDS = float(
+    env("ACCESS_REQUEST_ANSWER_FLOOR_SECONDS", "0" if DEBUG else "0.25")
+)
+if not 0 <= ACCESS_REQUEST_ANSWER_FLOOR_SECONDS <= 5:
+    raise ImproperlyConfigured("ACCESS_REQUEST_ANSWER_FLOOR_SECONDS must be from 0 to 5.")
 ACCESS_REQUEST_SIGNATURE_WINDOW_SECONDS = int(env("ACCESS_REQUEST_SIGNATURE_WINDOW_SECONDS", "300"))
 if ACCESS_REQUEST_SIGNATURE_WINDOW_SECONDS <= 0:
     raise ImproperlyConfigured("ACCESS_REQUEST_SIGNATURE_WINDOW_SECONDS must be positive.")

@@ -21,6 +21,7 @@ from vault.evidence import evidence_document
 from .. import receipts, selectors, services
 from ..errors import SignatureRefused, SignatureRequired
 from ..signing import SIGNATURE_MEMBERS, SignedRequest
+from ..timing import answered_no_sooner_than_the_floor
 from .serializers import (
     AccessRequestSerializer,
     ApproveSerializer,
@@ -119,14 +120,15 @@ class OrganisationAccessRequestsView(generics.ListAPIView):
             )
             return access_request, access_request.pk
 
-        access_request, replayed = run_once(
-            organisation=requester,
-            scope="access-requests",
-            key=request.headers.get("Idempotency-Key"),
-            body=request.data,
-            act=file,
-            replay=lambda request_id: selectors.request_of_organisation(requester, request_id),
-        )
+        with answered_no_sooner_than_the_floor():
+            access_request, replayed = run_once(
+                organisation=requester,
+                scope="access-requests",
+                key=request.headers.get("Idempotency-Key"),
+                body=request.data,
+                act=file,
+                replay=lambda request_id: selectors.request_of_organisation(requester, request_id),
+            )
         return Response(
             AccessRequestSerializer(access_request).data,
             status=status.HTTP_201_CREATED,

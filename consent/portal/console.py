@@ -36,6 +36,7 @@ from vault.downloads import download_response
 from vault.portal import presenting
 from vc.errors import VcError
 
+from ..timing import answered_no_sooner_than_the_floor
 from .forms import RequestForm
 from .refusals import (
     DOCUMENT_REFUSALS,
@@ -105,29 +106,30 @@ def new_request(request: HttpRequest, organisation: Organisation) -> HttpRespons
                 {"organisation": organisation, "form": form},
                 status=429,
             )
-        try:
-            access_request = services.file_access_request(
-                requester=organisation,
-                national_id=form.cleaned_data["national_id"],
-                credential_types=form.cleaned_data["credential_types"],
-                document_types=form.cleaned_data["document_types"],
-                claims=form.claims() or None,
-                purpose=form.cleaned_data["purpose"],
-                purpose_description=form.cleaned_data["purpose_description"],
-                valid_until=form.valid_until_datetime(),
-                max_reads=form.cleaned_data.get("max_reads"),
-                submitted_in_console=True,
-            )
-        except InvalidNationalId:
-            form.add_error(
-                "national_id",
-                _("This is not a national register number (e.g. 85.07.30-033.28, or BE:85073003328)."),
-            )
-        except VcError as exc:
-            form.add_error(None, in_words(exc, FILING_REFUSALS))
-        else:
-            messages.success(request, _("Request filed. Hand the link or the QR code to the candidate."))
-            return redirect("portal:console-request", org=organisation.slug, request_id=access_request.pk)
+        with answered_no_sooner_than_the_floor():
+            try:
+                access_request = services.file_access_request(
+                    requester=organisation,
+                    national_id=form.cleaned_data["national_id"],
+                    credential_types=form.cleaned_data["credential_types"],
+                    document_types=form.cleaned_data["document_types"],
+                    claims=form.claims() or None,
+                    purpose=form.cleaned_data["purpose"],
+                    purpose_description=form.cleaned_data["purpose_description"],
+                    valid_until=form.valid_until_datetime(),
+                    max_reads=form.cleaned_data.get("max_reads"),
+                    submitted_in_console=True,
+                )
+            except InvalidNationalId:
+                form.add_error(
+                    "national_id",
+                    _("This is not a national register number (e.g. 85.07.30-033.28, or BE:85073003328)."),
+                )
+            except VcError as exc:
+                form.add_error(None, in_words(exc, FILING_REFUSALS))
+            else:
+                messages.success(request, _("Request filed. Hand the link or the QR code to the candidate."))
+                return redirect("portal:console-request", org=organisation.slug, request_id=access_request.pk)
     status = 400 if request.method == "POST" else 200
     return render(
         request,

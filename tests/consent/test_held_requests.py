@@ -119,6 +119,58 @@ def test_timings_are_of_the_same_order(employer, citizen):
     assert unknown > known / 10 and known > unknown / 10, (known, unknown)
 
 
+@pytest.fixture
+def floor_waits(settings, monkeypatch) -> list[float]:
+    """The answer floor at its largest, and the waits it asks for (not slept: recorded)."""
+    from consent import timing
+
+    settings.ACCESS_REQUEST_ANSWER_FLOOR_SECONDS = 5.0
+    waits: list[float] = []
+    monkeypatch.setattr(timing.time, "sleep", waits.append)
+    return waits
+
+
+def test_every_filing_is_answered_at_the_floor_whether_the_number_has_a_pod_or_not(
+    employer, citizen, floor_waits
+):
+    """Delivered into a pod or held, each filing waits out the rest of the floor: both answer at
+    the same moment after they arrived, not by how much work they did."""
+    assert filed_to(employer, KNOWN).status_code == 201
+    assert filed_to(employer, UNKNOWN).status_code == 201
+    assert len(floor_waits) == 2 and all(0 < wait < 5.0 for wait in floor_waits), floor_waits
+    # A body refused before the filing (its shape, its values) answers at once: it says nothing of
+    # the number.
+    assert filed_to(employer, KNOWN, purpose="dpv:NoSuchPurpose").status_code == 400
+    assert len(floor_waits) == 2
+
+
+def test_the_console_files_at_the_floor_too(employer, citizen, floor_waits):
+    hr = member_client(employer.organisation, "hr@acme.example")
+    for national_id in ("85.07.30-033.28", "71.02.03-001.44"):
+        response = hr.post(
+            f"{requests_url(employer)}/new",
+            {
+                "national_id": national_id,
+                "credential_types": [DIPLOMA],
+                "purpose": HR,
+                "purpose_description": "Degree check for vacancy 21",
+                "valid_until": (timezone.now() + timedelta(days=30)).date().isoformat(),
+            },
+        )
+        assert response.status_code == 302
+    assert len(floor_waits) == 2 and all(0 < wait < 5.0 for wait in floor_waits), floor_waits
+
+
+def test_no_floor_answers_at_once(employer, citizen, settings, monkeypatch):
+    from consent import timing
+
+    settings.ACCESS_REQUEST_ANSWER_FLOOR_SECONDS = 0
+    waits: list[float] = []
+    monkeypatch.setattr(timing.time, "sleep", waits.append)
+    assert filed_to(employer, UNKNOWN).status_code == 201
+    assert waits == []
+
+
 def test_nothing_is_written_in_any_pod_and_nobody_is_mailed(
     employer, citizen, django_capture_on_commit_callbacks
 ):
