@@ -27,7 +27,10 @@ def mail_notification(self: Task, notification_id: str) -> bool:
 
     with transaction.atomic():
         notification = (
-            Notification.objects.select_for_update(skip_locked=True)
+            # The notification's row alone (OF self): a bare select_for_update() with the join
+            # also locked the citizen's row, so a second mail to them meanwhile skipped its own
+            # notification for good, and a new notification of theirs waited for this mail.
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("recipient")
             .filter(pk=notification_id, mailed_at__isnull=True)
             .first()

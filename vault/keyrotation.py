@@ -11,7 +11,7 @@ stays in the ring until ``kek_usage`` shows it wraps nothing.
 Per-pod data-key rotation re-encrypts every ciphertext sealed under one pod's data key
 (``pod_sealed_tables``) in batches, resumable after a crash:
 
-1. ``start_pod_rotation`` (one transaction, the pod row locked FOR UPDATE): a new data key becomes
+1. ``start_pod_rotation`` (one transaction, the pod row ``Pod.objects.locked``): a new data key becomes
    the pod's current one (``data_key_version`` + 1), the old one is kept, wrapped as before, in
    ``previous_*``; the holder key (on the pod row) is re-sealed under the new key. From its
    commit on, every write seals under the new key (writers read the key under the same lock).
@@ -19,7 +19,7 @@ Per-pod data-key rotation re-encrypts every ciphertext sealed under one pod's da
    under the previous version are opened with the old key and sealed under the new one, their
    ``key_version`` moved with them. Reads open each row with the key of the version it records
    (vault.crypto.PodKeys), so they work throughout.
-3. ``finish_pod_rotation`` (the pod row locked FOR UPDATE): once no row is left under the old
+3. ``finish_pod_rotation`` (the pod row locked, as in 1): once no row is left under the old
    version, the old key is dropped; the caller logs ``pod.rekeyed`` in the same transaction.
 
 A run killed anywhere is resumed by running it again: step 1 finds the rotation in progress and

@@ -16,7 +16,9 @@ class PodQuerySet(models.QuerySet["Pod"]):
         blocks every insert that refers to the pod (its foreign key takes FOR KEY SHARE), a log
         entry's among them, and a transaction holding the log's head while it appends would wait
         for ours while we wait for its head: a deadlock (found between the lifecycle sweep and an
-        approval). Only a delete or a change of the pod's id would need FOR UPDATE; nothing does."""
+        approval). Only a delete, or an update of a column under a full unique index, takes FOR
+        UPDATE: the pod's writers change neither its id nor its owner, and Pod.holder_did, which an
+        import changes, is unique through a partial index for this reason."""
         return self.select_for_update(no_key=True)
 
 
@@ -38,7 +40,11 @@ class Pod(models.Model):
     previous_data_key_sealed = models.BinaryField(default=b"", editable=False)
     # The holder's did:key: the subject id of every credential issued into this pod. Its
     # private key is sealed under the pod's own data key.
-    holder_did = models.CharField(max_length=255, unique=True)
+    # Unique through a partial constraint (Meta), not unique=True: PostgreSQL takes FOR UPDATE, not
+    # FOR NO KEY UPDATE, on a row whose update changes a column of a full unique index (one a
+    # foreign key could use), and an import changes this column (PodQuerySet.locked says why
+    # that lock must not be taken). A partial index is never such a key; it is as unique.
+    holder_did = models.CharField(max_length=255)
     holder_key_sealed = models.BinaryField(editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     # When the data key was made: by the pod's opening, or by the start of its last data-key
@@ -46,6 +52,13 @@ class Pod(models.Model):
     data_key_created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = PodQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["holder_did"], condition=~Q(holder_did=""), name="pod_holder_did_unique"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"pod {self.id}"

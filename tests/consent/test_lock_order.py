@@ -151,3 +151,28 @@ def test_a_pods_writer_lets_the_sweep_append_but_still_excludes_the_next_writer(
     assert AccessRequest.objects.get(pk=due).status == AccessRequest.Status.EXPIRED
     assert AccessEvent.objects.filter(pod=citizen.pod, action="credential.issued").count() == 2
     _assert_log_whole(citizen.pod)
+
+
+def test_an_import_changing_the_holder_did_lets_the_sweep_append(employer, citizen, issued, bounded_waits):
+    """An import writes the pod's holder DID under the pod's lock. Were that column under a full
+    unique index, PostgreSQL would take FOR UPDATE for the update and block the append, as the
+    joined lock did (hence the partial unique constraint, vault.0022)."""
+    due = _due_request(employer)
+
+    def import_like() -> None:
+        with transaction.atomic():
+            Pod.objects.locked().get(pk=citizen.pod.pk)
+            Pod.objects.filter(pk=citizen.pod.pk).update(
+                holder_did="did:key:z6MkImportedHolderForTheLockTest"
+            )
+            importing.pause()
+
+    importing = Paused(import_like)
+    importing.start()
+    assert importing.reached.wait(WAIT)
+
+    services.expire_request(request_id=due)  # the append goes through
+
+    importing.finish()
+    assert AccessRequest.objects.get(pk=due).status == AccessRequest.Status.EXPIRED
+    assert Pod.objects.get(pk=citizen.pod.pk).holder_did.endswith("ForTheLockTest")
