@@ -1,8 +1,8 @@
 """How long a filing takes to answer must not say whether its national number has a pod here."""
 
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from time import monotonic, sleep
 
 from django.conf import settings
 
@@ -14,10 +14,10 @@ def answered_no_sooner_than_the_floor() -> Iterator[None]:
     it began, wait out the rest, whatever its outcome. A request held for a number with no pod
     does less than one delivered into a pod; answered at the same floor, the two take the same
     time unless the delivery itself takes longer than the floor."""
-    started = time.monotonic()
+    started = monotonic()
     try:
         yield
     finally:
-        left = started + settings.ACCESS_REQUEST_ANSWER_FLOOR_SECONDS - time.monotonic()
+        left = started + settings.ACCESS_REQUEST_ANSWER_FLOOR_SECONDS - monotonic()
         if left > 0:
-            time.sleep(left)
+            sleep(left)

@@ -291,7 +291,7 @@ def _open_upload(batch: Batch) -> bytes | None:
     return unseal(data_key, bytes(upload.sealed), aad=_upload_aad(batch.pk))
 
 
-def _end(batch: Batch, status: str, failure: str = "", reason: str = "", line: int | None = None) -> None:
+def _end(batch: Batch, status: str, *, failure: str = "", reason: str = "", line: int | None = None) -> None:
     """Close the batch (done, or failed with a Batch.Failure code, its English reason and the
     line it stopped at) and delete its upload, together; raises _LeaseLost if another run holds
     it now."""
@@ -447,7 +447,7 @@ def run_batch(batch_id: Any) -> Batch | None:
 
 def _run(batch: Batch) -> None:
     if not batch.issuer.is_active:
-        _end(batch, Batch.Status.FAILED, Batch.Failure.SUSPENDED, SUSPENDED_REASON)
+        _end(batch, Batch.Status.FAILED, failure=Batch.Failure.SUSPENDED, reason=SUSPENDED_REASON)
         return
     try:
         data = _open_upload(batch)
@@ -458,8 +458,8 @@ def _run(batch: Batch) -> None:
         _end(
             batch,
             Batch.Status.FAILED,
-            Batch.Failure.UNREADABLE,
-            "The upload could not be opened; the operator has been alerted.",
+            failure=Batch.Failure.UNREADABLE,
+            reason="The upload could not be opened; the operator has been alerted.",
         )
         return
 
@@ -492,7 +492,7 @@ def _run(batch: Batch) -> None:
         raise
     except OrganisationSuspended:
         progress.checkpoint_if_possible()
-        _end(batch, Batch.Status.FAILED, Batch.Failure.SUSPENDED, SUSPENDED_REASON)
+        _end(batch, Batch.Status.FAILED, failure=Batch.Failure.SUSPENDED, reason=SUSPENDED_REASON)
         return
     except TRANSIENT_ERRORS as exc:
         logger.warning(
@@ -514,9 +514,9 @@ def _run(batch: Batch) -> None:
         _end(
             batch,
             Batch.Status.FAILED,
-            Batch.Failure.INTERNAL,
-            f"Stopped by an internal error at line {line}; the operator has been alerted.",
-            line,
+            failure=Batch.Failure.INTERNAL,
+            reason=f"Stopped by an internal error at line {line}; the operator has been alerted.",
+            line=line,
         )
         return
     _end(batch, Batch.Status.DONE)

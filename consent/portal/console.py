@@ -172,14 +172,15 @@ def withdraw(request: HttpRequest, organisation: Organisation, request_id) -> Ht
         return render(
             request, "consent/console/withdraw.html", {"organisation": organisation, "item": access_request}
         )
-    try:
-        services.withdraw_request(requester=organisation, request_id=access_request.pk)
-    except RequestNotFound as exc:
-        raise Http404(exc.detail) from exc
-    except DomainError as exc:
-        messages.error(request, in_words(exc, WITHDRAW_REFUSALS))
-    else:
-        messages.success(request, _("Withdrawn: the candidate can no longer answer it."))
+    with answered_no_sooner_than_the_floor():  # a held request's withdrawal logs nothing
+        try:
+            services.withdraw_request(requester=organisation, request_id=access_request.pk)
+        except RequestNotFound as exc:
+            raise Http404(exc.detail) from exc
+        except DomainError as exc:
+            messages.error(request, in_words(exc, WITHDRAW_REFUSALS))
+        else:
+            messages.success(request, _("Withdrawn: the candidate can no longer answer it."))
     return redirect("portal:console-request", org=organisation.slug, request_id=access_request.pk)
 
 

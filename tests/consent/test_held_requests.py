@@ -126,7 +126,7 @@ def floor_waits(settings, monkeypatch) -> list[float]:
 
     settings.ACCESS_REQUEST_ANSWER_FLOOR_SECONDS = 5.0
     waits: list[float] = []
-    monkeypatch.setattr(timing.time, "sleep", waits.append)
+    monkeypatch.setattr(timing, "sleep", waits.append)
     return waits
 
 
@@ -161,12 +161,31 @@ def test_the_console_files_at_the_floor_too(employer, citizen, floor_waits):
     assert len(floor_waits) == 2 and all(0 < wait < 5.0 for wait in floor_waits), floor_waits
 
 
+def test_withdrawing_is_answered_at_the_floor_too(employer, citizen, floor_waits):
+    """Withdrawing a held request logs nothing; withdrawing a delivered one logs in the pod."""
+    known, unknown = filed_to(employer, KNOWN).json()["id"], filed_to(employer, UNKNOWN).json()["id"]
+    floor_waits.clear()
+    for request_id in (known, unknown):
+        assert employer.post(f"{REQUESTS}/{request_id}/withdraw").status_code == 200
+    assert len(floor_waits) == 2 and all(0 < wait < 5.0 for wait in floor_waits), floor_waits
+
+
+def test_start_up_logs_the_warning_of_stranded_held_requests(employer, settings, caplog):
+    from config.startup import refuse_to_start_without_keys_in_use
+
+    filed_to(employer, UNKNOWN)
+    settings.LOOKUP_HASH_KEY_RING = {"2": "second lookup key, at least thirty-two characters long"}
+    settings.LOOKUP_HASH_KEY_VERSION = "2"
+    refuse_to_start_without_keys_in_use()  # a warning does not stop the process
+    assert "consent.W001: Lookup-hash version '1' is not in LOOKUP_HASH_KEYS" in caplog.text
+
+
 def test_no_floor_answers_at_once(employer, citizen, settings, monkeypatch):
     from consent import timing
 
     settings.ACCESS_REQUEST_ANSWER_FLOOR_SECONDS = 0
     waits: list[float] = []
-    monkeypatch.setattr(timing.time, "sleep", waits.append)
+    monkeypatch.setattr(timing, "sleep", waits.append)
     assert filed_to(employer, UNKNOWN).status_code == 201
     assert waits == []
 

@@ -257,6 +257,20 @@ def test_a_failed_class_says_why_in_the_members_language(registrar, university, 
     assert reason not in page  # the English reason is the API's
 
 
+def test_a_class_stopped_before_its_first_line_names_no_line(registrar, university):
+    batch = Batch.objects.create(
+        issuer=university.organisation,
+        total=3,
+        status="failed",
+        failure_code="service-unavailable",
+        failure_line=0,
+        failure_reason="Stopped at line 0: …",
+    )
+    page = registrar.get(f"{base(university)}/batches/{batch.pk}", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert '<p class="error-text">Vor der ersten Zeile angehalten' in page
+    assert "Zeile 0" not in page
+
+
 def test_a_class_that_failed_before_codes_were_kept_says_its_english_reason(registrar, university):
     batch = Batch.objects.create(
         issuer=university.organisation, total=1, status="failed", failure_reason="Stopped at line 1: …"

@@ -317,8 +317,9 @@ class BatchSerializer(serializers.ModelSerializer):
     """A batch's progress: counts and timestamps (no row contents, ever)."""
 
     failureReason = serializers.CharField(source="failure_reason")
-    failureCode = serializers.CharField(
+    failureCode = serializers.ChoiceField(
         source="failure_code",
+        choices=["", *Batch.Failure.values],
         help_text="Why the batch failed as a whole, as a stable code (organisation-suspended, "
         "upload-unreadable, service-unavailable, internal-error); empty unless status is failed.",
     )

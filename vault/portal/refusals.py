@@ -130,14 +130,28 @@ BATCH_FAILURES: Mapping[str, Promise] = {
 }
 
 
+# The same, for a class stopped before it reached a line (no line to name).
+BATCH_FAILURES_BEFORE_ANY_LINE: Mapping[str, Promise] = {
+    Batch.Failure.UNAVAILABLE: _(
+        "Stopped before its first line: the service stayed unavailable through every retry. Hand in "
+        "the same file again to finish it; nothing is issued twice."
+    ),
+    Batch.Failure.INTERNAL: _(
+        "Stopped by an internal error before its first line; the operator has been alerted."
+    ),
+}
+
+
 def batch_failure_in_words(batch: Batch) -> str:
     """Why a class failed as a whole, in the active language, with the line it stopped at; a
     batch that failed before its code was kept (or with a code without words) says its English
     reason."""
+    if not batch.failure_line and batch.failure_code in BATCH_FAILURES_BEFORE_ANY_LINE:
+        return str(BATCH_FAILURES_BEFORE_ANY_LINE[batch.failure_code])
     words = BATCH_FAILURES.get(batch.failure_code)
     if words is None:
         return batch.failure_reason
-    return str(words) % {"line": batch.failure_line or 0}
+    return str(words) % {"line": batch.failure_line}
 
 
 def row_in_words(code: str, reason: str) -> str:
