@@ -42,6 +42,14 @@ NATIONAL_ID_PROBLEMS = {
         f"The number must have {MIN_NUMBER_CHARS} to {MAX_NUMBER_CHARS} letters or digits "
         "(separators not counted)."
     ),
+    "not-belgian-shape": (
+        "A Belgian national register number has 11 digits (separators not counted), e.g. "
+        "'BE:85073003328' or '85.07.30-033.28'."
+    ),
+    "bad-check-digits": (
+        "This Belgian national register number's last two digits do not match the first nine: "
+        "a digit is wrong or two are swapped."
+    ),
 }
 
 
@@ -77,7 +85,27 @@ def normalise_national_id(value: str, *, default_country: str = "") -> str:
         raise _refused("bad-characters")
     if not MIN_NUMBER_CHARS <= len(number) <= MAX_NUMBER_CHARS:
         raise _refused("bad-length")
+    if country.strip() == "BE":
+        _check_belgian(number)
     return f"{country.strip()}:{number}"
+
+
+def _check_belgian(number: str) -> None:
+    """A Belgian national register (or BIS) number: eleven digits, the last two 97 minus the
+    first nine modulo 97 (for people born from 2000 on, of those nine with a 2 before them)."""
+    if len(number) != 11 or not number.isdigit():
+        raise _refused("not-belgian-shape")
+    if int(number[9:]) not in (97 - int(number[:9]) % 97, 97 - int("2" + number[:9]) % 97):
+        raise _refused("bad-check-digits")
+
+
+def belgian_number(first_nine: str) -> str:
+    """The Belgian national register number of these first nine digits (birth date and serial),
+    with its check digits, for someone born before 2000: 'BE:' and eleven digits. For seeding
+    demonstrations and tests."""
+    if len(first_nine) != 9 or not first_nine.isdigit():
+        raise ValueError("Give the first nine digits of the number.")
+    return f"BE:{first_nine}{97 - int(first_nine) % 97:02d}"
 
 
 def with_default_country(value: str, country: str = "BE") -> str:
@@ -85,15 +113,6 @@ def with_default_country(value: str, country: str = "BE") -> str:
     requires when it has none: the console's forms are for Belgian register numbers first."""
     value = value.strip()
     return value if ":" in value else f"{country}:{value}"
-
-
-def has_national_shape(normalised: str) -> bool:
-    """Whether a normalised identifier has its country's shape where we know it: a Belgian
-    national register number has eleven digits ("BE:85073003328"); another country's is taken as
-    normalise_national_id took it. The check digits are not checked: the service looks numbers
-    up as they are written."""
-    country, _, number = normalised.partition(":")
-    return country != "BE" or (len(number) == 11 and number.isdigit())
 
 
 def shown_national_id(value: str) -> str:

@@ -47,7 +47,9 @@ WARMUP = 10
 
 
 def national_id(index: int) -> str:
-    return f"BE:{90000000000 + index:011d}"
+    """A Belgian national register number, its check digits right (accounts.identity)."""
+    first_nine = 900000000 + index
+    return f"BE:{first_nine:09d}{97 - first_nine % 97:02d}"
 
 
 def seed(citizens: int) -> str:

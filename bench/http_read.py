@@ -136,7 +136,9 @@ if not WRK:
 
 
 def national_id(index: int) -> str:
-    return f"BE:{80000000000 + index:011d}"
+    """A Belgian national register number, its check digits right (accounts.identity)."""
+    first_nine = 800000000 + index
+    return f"BE:{first_nine:09d}{97 - first_nine % 97:02d}"
 
 
 @dataclass

@@ -146,7 +146,7 @@ def citizen(db):
 
 @pytest.fixture
 def other_citizen(db):
-    return make_citizen("bart@example.org", "BE:90020199913")
+    return make_citizen("bart@example.org", "BE:90020199902")
 
 
 @pytest.fixture

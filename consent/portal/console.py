@@ -34,6 +34,7 @@ from credentials.verification import verify_presented
 from vault.documents import DOCUMENT_TYPES
 from vault.downloads import download_response
 from vault.portal import presenting
+from vault.portal.refusals import NATIONAL_ID_WORDS
 from vc.errors import VcError
 
 from ..timing import answered_no_sooner_than_the_floor
@@ -120,10 +121,15 @@ def new_request(request: HttpRequest, organisation: Organisation) -> HttpRespons
                     max_reads=form.cleaned_data.get("max_reads"),
                     submitted_in_console=True,
                 )
-            except InvalidNationalId:
+            except InvalidNationalId as exc:
+                words = NATIONAL_ID_WORDS.get(getattr(exc, "problem", ""))
                 form.add_error(
                     "national_id",
-                    _("This is not a national register number (e.g. 85.07.30-033.28, or BE:85073003328)."),
+                    str(words)
+                    if words is not None
+                    else _(
+                        "This is not a national register number (e.g. 85.07.30-033.28, or BE:85073003328)."
+                    ),
                 )
             except VcError as exc:
                 form.add_error(None, in_words(exc, FILING_REFUSALS))

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import timezones
 from accounts.errors import InvalidNationalId
-from accounts.identity import has_national_shape, normalise_national_id, with_default_country
+from accounts.identity import normalise_national_id, with_default_country
 from consent.models import AccessRequest, Purpose
 from consent.scopes import claims_of
 from consent.services import MAX_GRANT_PERIOD, MAX_LEGAL_READ_CITIZENS, MAX_READS
@@ -361,11 +361,24 @@ class LegalReadForm(forms.Form):
         errors: list[forms.ValidationError] = []
         first_line: dict[str, int] = {}
         for number, line in typed:
+            problem = ""
             try:
                 normalised = normalise_national_id(with_default_country(line))
-            except InvalidNationalId:
-                normalised = ""
-            if not normalised or not has_national_shape(normalised):
+            except InvalidNationalId as exc:
+                normalised, problem = "", getattr(exc, "problem", "")
+            if problem == "bad-check-digits":
+                errors.append(
+                    forms.ValidationError(
+                        _(
+                            "Line %(line)d, “%(typed)s”: its last two digits do not match the first "
+                            "nine, so a digit is wrong or two are swapped. Check it against the "
+                            "identity card."
+                        ),
+                        code="check-digits",
+                        params={"line": number, "typed": line[:40]},
+                    )
+                )
+            elif not normalised:
                 errors.append(
                     forms.ValidationError(
                         _(

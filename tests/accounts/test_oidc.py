@@ -29,7 +29,7 @@ from vault.models import Pod
 CALLBACK = "http://testserver/portal/oidc/callback/"
 AFTER_LOGOUT = "http://testserver/portal/login/"
 NRN = "85073003328"
-VICTIM_NRN = "90010112345"
+VICTIM_NRN = "90010112395"
 EID = "urn:be:fedict:iam:fas:Level500"
 ITSME = "urn:be:fedict:iam:fas:Level450"
 PASSWORD_ONLY = "urn:be:fedict:iam:fas:Level200"
@@ -41,9 +41,9 @@ def provider():
         "an": citizen(NRN, "an@example.org"),
         "no-number": citizen(None, "nobody@example.org"),
         "bad-number": citizen("not-a-number!", "bad@example.org"),
-        "taken-address": citizen("77020200123", "someone@example.org"),
-        "mallory": citizen("66060600123", "mallory@example.org", misbehave="tamper", tampered_nrn=VICTIM_NRN),
-        "eve": citizen("55050500123", "eve@example.org", misbehave="audience"),
+        "taken-address": citizen("77020200118", "someone@example.org"),
+        "mallory": citizen("66060600183", "mallory@example.org", misbehave="tamper", tampered_nrn=VICTIM_NRN),
+        "eve": citizen("55050500169", "eve@example.org", misbehave="audience"),
         "an-with-eid": citizen(NRN, "an@example.org", acr=EID),
         "an-with-a-password": citizen(NRN, "an@example.org", acr=PASSWORD_ONLY),
     }
@@ -163,7 +163,7 @@ def test_a_second_sign_in_finds_the_citizen_the_first_registered(db, oidc_on):
 
 
 def test_an_address_another_account_uses_is_not_given_to_the_new_citizen(db, oidc_on):
-    someone = make_citizen("someone@example.org", "BE:12121200123")
+    someone = make_citizen("someone@example.org", "BE:12121200104")
     client = Client()
     sign_in(client, "taken-address")
     user = signed_in_user(client)

@@ -296,7 +296,7 @@ def test_an_invalid_national_id_is_a_422_on_an_access_request(employer, citizen)
 
 def test_a_well_formed_but_unknown_national_id_is_a_404(university, citizen):
     response = university.post(
-        "/api/v1/issuer/credentials", {"recipient": {"nationalId": "BE:99999999999"}, "credential": diploma()}
+        "/api/v1/issuer/credentials", {"recipient": {"nationalId": "BE:99999999964"}, "credential": diploma()}
     )
     assert_problem(response, 404, "citizen-not-found")
 

@@ -38,7 +38,7 @@ def test_a_validation_error_names_the_fields_in_the_language_asked_for(universit
 def test_our_own_refusals_are_english_and_say_so(university):
     answer = university.post(
         "/api/v1/issuer/credentials",
-        {"recipient": {"nationalId": "BE:00000000000"}, "credential": diploma()},
+        {"recipient": {"nationalId": "BE:00000000097"}, "credential": diploma()},
         HTTP_ACCEPT_LANGUAGE="de-BE",
     )
     assert answer.status_code == 404, answer.content

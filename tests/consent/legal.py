@@ -18,7 +18,7 @@ LAW_URL = "https://www.ejustice.just.fgov.be/eli/wet/2017/09/18/2017013211/juste
 LAW_TITLE = "Anti-Money Laundering Act of 18 September 2017, art. 79"
 CASE = "AML/2026/0042"
 LEGAL = "dpv:LegalCompliance"
-OTHER_NATIONAL_ID = "BE:90020199913"
+OTHER_NATIONAL_ID = "BE:90020199902"
 
 
 def issue_diploma(university, national_id: str) -> None:

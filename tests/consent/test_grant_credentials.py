@@ -133,7 +133,7 @@ def test_the_credential_names_the_citizen_by_a_pseudonym_of_this_grantee_alone(
     other = granted(other_employer, citizen)["accessGrantCredential"]
     other_person = approve(
         other_citizen,
-        file_request(employer, citizen={"nationalId": "BE:90020199913"})["id"],
+        file_request(employer, citizen={"nationalId": "BE:90020199902"})["id"],
     )["accessGrantCredential"]
 
     pseudonym = first["credentialSubject"]["dataSubject"]

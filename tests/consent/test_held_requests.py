@@ -35,9 +35,9 @@ from .test_signed_requests import postgresql, register_key, send
 
 REQUESTS = "/api/v1/access-requests"
 KNOWN = "BE:85073003328"  # the conftest's citizen
-UNKNOWN = "BE:71020300144"  # nobody here, yet
-STRANGER = "BE:66060600123"
-NEWCOMER_NRN = "71020300144"
+UNKNOWN = "BE:71020300156"  # nobody here, yet
+STRANGER = "BE:66060600183"
+NEWCOMER_NRN = "71020300156"
 
 # What differs between any two filings, whoever they are to: the id and the clock.
 PER_FILING = {"id", "createdAt", "answerBy", "validUntil", "decidedAt"}
@@ -146,7 +146,7 @@ def test_every_filing_is_answered_at_the_floor_whether_the_number_has_a_pod_or_n
 
 def test_the_console_files_at_the_floor_too(employer, citizen, floor_waits):
     hr = member_client(employer.organisation, "hr@acme.example")
-    for national_id in ("85.07.30-033.28", "71.02.03-001.44"):
+    for national_id in ("85.07.30-033.28", "71.02.03-001.56"):
         response = hr.post(
             f"{requests_url(employer)}/new",
             {
@@ -204,13 +204,13 @@ def test_nothing_is_written_in_any_pod_and_nobody_is_mailed(
     assert request.national_id_hash_version == "1"
     # The number in clear is nowhere in the row.
     row = AccessRequest.objects.filter(pk=request_id).values().get()
-    assert not any("71020300144" in str(value) for value in row.values())
+    assert not any("71020300156" in str(value) for value in row.values())
 
 
 def test_the_console_files_to_an_unknown_number_as_to_a_known_one(employer, citizen):
     hr = member_client(employer.organisation, "hr@acme.example")
     pages = []
-    for national_id in ("85.07.30-033.28", "71.02.03-001.44"):
+    for national_id in ("85.07.30-033.28", "71.02.03-001.56"):
         response = hr.post(
             f"{requests_url(employer)}/new",
             {

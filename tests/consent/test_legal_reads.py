@@ -157,7 +157,7 @@ def test_attack_an_agency_without_a_mandate(agency, holding):
 def test_an_employer_cannot_read_under_law_nor_learn_who_has_a_pod(employer, holding, mandate):
     response = legal_read(employer, mandate.pk)
     assert_problem(response, 403)
-    unknown = legal_read(employer, mandate.pk, citizens=["BE:00000000000"])
+    unknown = legal_read(employer, mandate.pk, citizens=["BE:00000000097"])
     assert unknown.status_code == 403  # the same answer for a citizen who has no pod here
     assert not _entries(holding, outcome=AccessEvent.Outcome.DENIED)
 
@@ -275,7 +275,7 @@ def test_a_bulk_read_logs_one_entry_per_person_in_each_persons_pod(agency, unive
 
 
 def test_a_bulk_read_naming_an_unknown_citizen_reads_and_logs_nothing(agency, holding, mandate):
-    response = legal_read(agency, mandate.pk, citizens=["BE:85073003328", "BE:90020199913"])
+    response = legal_read(agency, mandate.pk, citizens=["BE:85073003328", "BE:90020199902"])
     assert_problem(response, 404)
     assert not _entries(holding, action=AccessEvent.Action.CREDENTIAL_READ)
     assert not _entries(holding, outcome=AccessEvent.Outcome.DENIED)

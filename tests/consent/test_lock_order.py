@@ -113,7 +113,7 @@ def test_an_organisation_files_elsewhere_while_a_citizen_approves_its_request(
         monkeypatch, lambda: services.approve_request(citizen=citizen.user, request_id=pending)
     )
 
-    elsewhere = file_request(employer, citizen={"nationalId": "BE:90020199913"})
+    elsewhere = file_request(employer, citizen={"nationalId": "BE:90020199902"})
 
     answering.finish()
     assert AccessEvent.objects.filter(pod=other_citizen.pod, request_id=elsewhere["id"]).exists()

@@ -99,7 +99,7 @@ def test_an_unreadable_date_is_a_400(employer, citizen, valid_until):
 
 def test_a_number_with_no_pod_is_filed_as_any_other_not_a_404(employer, citizen):
     """Since 2026-12-03: no answer says whether a person uses the service (test_held_requests)."""
-    response = employer.post(REQUESTS, request_body(citizen={"nationalId": "BE:99999999999"}))
+    response = employer.post(REQUESTS, request_body(citizen={"nationalId": "BE:99999999964"}))
     assert response.status_code == 201, response.json()
     assert response.json()["status"] == "pending"
     assert AccessRequest.objects.get(pk=response.json()["id"]).pod is None

@@ -193,7 +193,7 @@ def test_a_proof_naming_a_registered_key_but_made_by_another_is_refused(employer
     [
         {"purposeDescription": "Something else entirely."},
         {"credentialTypes": ["DiplomaCredential", "IdentityCardCredential"]},
-        {"citizen": {"nationalId": "BE:90020199913"}},
+        {"citizen": {"nationalId": "BE:90020199902"}},
         {"maxReads": 1},
     ],
 )

@@ -34,9 +34,9 @@ def test_filing_requests_is_rate_limited_per_organisation(employer, other_employ
 def test_numbers_with_and_without_a_pod_share_the_limit_and_the_same_429(employer, citizen, monkeypatch):
     """No limit of its own for numbers with no pod: the 429 cannot tell them apart either."""
     monkeypatch.setitem(api_settings.DEFAULT_THROTTLE_RATES, "access-requests", "2/hour")
-    assert _file(employer, "BE:71020300144").status_code == 201
+    assert _file(employer, "BE:71020300156").status_code == 201
     assert _file(employer).status_code == 201
-    refused = [_file(employer, number) for number in ("BE:85073003328", "BE:71020300144")]
+    refused = [_file(employer, number) for number in ("BE:85073003328", "BE:71020300156")]
     assert [r.status_code for r in refused] == [429, 429]
     problems = [r.json() for r in refused]
     assert list(problems[0]) == list(problems[1])

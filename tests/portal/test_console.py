@@ -244,7 +244,7 @@ def test_an_unknown_claim_is_refused_by_the_form(hr, employer, citizen):
 
 def test_a_number_with_no_pod_is_filed_as_any_other(hr, employer, db):
     """The page says nothing of whether the person uses the service (tests/consent/test_held_requests)."""
-    response = hr.post(f"{requests_url(employer)}/new", form(national_id="BE:90020199913"))
+    response = hr.post(f"{requests_url(employer)}/new", form(national_id="BE:90020199902"))
     assert response.status_code == 302
     filed = AccessRequest.objects.get(requester=employer.organisation)
     assert response["Location"] == f"{requests_url(employer)}/{filed.pk}"
@@ -254,7 +254,17 @@ def test_a_number_with_no_pod_is_filed_as_any_other(hr, employer, db):
 def test_a_malformed_number_is_an_error_on_the_number_not_a_500(hr, employer, db):
     response = hr.post(f"{requests_url(employer)}/new", form(national_id="BE:12"))
     assert response.status_code == 400
-    assert "This is not a national register number (e.g." in response.content.decode()
+    assert "This is not a national register number: it must have 4 to 32 digits" in response.content.decode()
+    assert not AccessRequest.objects.exists()
+
+
+def test_a_mistyped_number_is_refused_by_its_check_digits_not_held(hr, employer, citizen):
+    """A digit wrong: refused with what is wrong, instead of a request held for nobody."""
+    response = hr.post(
+        f"{requests_url(employer)}/new", form(national_id="85.07.30-034.28"), HTTP_ACCEPT_LANGUAGE="nl"
+    )
+    assert response.status_code == 400
+    assert "passen niet bij de eerste negen" in response.content.decode()
     assert not AccessRequest.objects.exists()
 
 

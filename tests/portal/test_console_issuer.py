@@ -123,7 +123,7 @@ def test_a_malformed_or_unknown_national_number_is_a_form_error(registrar, unive
     response = registrar.post(f"{base(university)}/issue", diploma_form(national_id="BE:!!"))
     assert response.status_code == 400
     assert "not a national register number" in response.content.decode()
-    response = registrar.post(f"{base(university)}/issue", diploma_form(national_id="BE:90020199913"))
+    response = registrar.post(f"{base(university)}/issue", diploma_form(national_id="BE:90020199902"))
     assert response.status_code == 400
     assert "No citizen with this national register number" in response.content.decode()
 
@@ -161,7 +161,7 @@ def test_a_class_is_issued_and_its_page_shows_progress_and_the_per_line_report(
     text = (
         HEADER
         + f"{NATIONAL_ID},An,Peeters,MasterDegree,Master of Laws,2025-06-30\n"
-        + "BE:70010100999,Bart,Vermeulen,MasterDegree,Master of Laws,2025-06-30\n"
+        + "BE:70010100980,Bart,Vermeulen,MasterDegree,Master of Laws,2025-06-30\n"
         + f"{NATIONAL_ID},An,Peeters,MasterDegree,Master of Arts,2025-13-01\n"
     )
     with django_capture_on_commit_callbacks(execute=True):
@@ -174,7 +174,7 @@ def test_a_class_is_issued_and_its_page_shows_progress_and_the_per_line_report(
     page = registrar.get(response["Location"]).content.decode()
     assert '<progress id="batch-progress" max="3" value="3"' in page
     assert 'http-equiv="refresh"' not in page  # done: no more reloading
-    assert "awarded_on" in page and "BE:70010100999" not in page
+    assert "awarded_on" in page and "BE:70010100980" not in page
     report = registrar.get(f"{response['Location']}/report")
     assert report["Content-Type"].startswith("text/csv")
     lines = report.content.decode().splitlines()
@@ -362,18 +362,19 @@ def test_the_issued_list_narrows_to_one_citizen_by_a_number_sent_in_the_body(
     mine = registrar.post(url, {"national_id": "85.07.30-033.28"})
     assert mine.status_code == 200
     assert issued_one.credential_id in mine.content.decode()
-    other = registrar.post(url, {"national_id": "BE:90020199913"}).content.decode()
-    unknown = registrar.post(url, {"national_id": "BE:11111111111"}).content.decode()
+    other = registrar.post(url, {"national_id": "BE:90020199902"}).content.decode()
+    unknown = registrar.post(url, {"national_id": "BE:11111111161"}).content.decode()
     # The same answer for a citizen without this issuer's credentials and for a number with no pod.
     for page in (other, unknown):
         assert issued_one.credential_id not in page
         assert "issued nothing here to this citizen" in page
     assert registrar.post(url, {"national_id": ""}).status_code == 400
-    # Well-formed (9 digits) without a pod: the same empty answer; malformed: what is wrong with it.
-    assert (
-        "issued nothing here to this citizen"
-        in registrar.post(url, {"national_id": "85.07.30-033"}).content.decode()
-    )
+    # Malformed (9 digits, or a digit wrong): what is wrong with it, not an empty answer.
+    short = registrar.post(url, {"national_id": "85.07.30-033"})
+    assert short.status_code == 400
+    assert "This is not a Belgian national register number: it has 11 digits" in short.content.decode()
+    mistyped = registrar.post(url, {"national_id": "85.07.30-033.29"})
+    assert mistyped.status_code == 400 and "do not match the first nine" in mistyped.content.decode()
     malformed = registrar.post(url, {"national_id": "85.07.30-033.2!"}, HTTP_ACCEPT_LANGUAGE="de")
     assert malformed.status_code == 400
     assert "Dies ist keine Nationalregisternummer: Sie darf nur Ziffern" in malformed.content.decode()

@@ -85,7 +85,7 @@ def test_another_citizens_credential_is_not_found(browser, university, other_cit
     from tests.conftest import diploma
 
     other = university.post(
-        "/api/v1/issuer/credentials", {"recipient": {"nationalId": "BE:90020199913"}, "credential": diploma()}
+        "/api/v1/issuer/credentials", {"recipient": {"nationalId": "BE:90020199902"}, "credential": diploma()}
     ).json()
     assert browser.get(f"/portal/credentials/{other['id']}").status_code == 404
 

@@ -17,7 +17,7 @@ from vc.jsonld import CREDENTIALS_V2, EDUCATION_V1, GOOD_CONDUCT_V1, LANGUAGE_V1
 from vc.types import CREDENTIAL_TYPES
 
 NATIONAL_ID = "BE:85073003328"
-OTHER_NATIONAL_ID = "BE:90020199913"
+OTHER_NATIONAL_ID = "BE:90020199902"
 CHALLENGE = "types-story-nonce-0001"
 DOMAIN = "https://hr.acme.example"
 PASSWORD = "correct horse battery staple"

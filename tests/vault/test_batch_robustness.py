@@ -33,8 +33,8 @@ DIPLOMAS = layout_of("DiplomaCredential")
 MAX_LINE_CHARS = DIPLOMAS.max_line_chars
 HEADER = "national_id,given_name,family_name,degree_type,degree_name,awarded_on,grade\n"
 AN = "BE:85073003328"
-BART = "BE:90020199913"
-NOBODY = "BE:70010100999"
+BART = "BE:90020199902"
+NOBODY = "BE:70010100980"
 INSERT_CREDENTIAL = 'INSERT INTO "vault_podcredential"'
 
 
@@ -529,7 +529,7 @@ def test_an_unexpected_error_is_logged_without_the_claim_values(
         f"Batch {batch.pk} stopped at line 2 by RuntimeError raised at tests.vault.test_batch_robustness:"
         in caplog.text
     )
-    for value in ("Vermeulen", "90020199913", "summa cum laude"):
+    for value in ("Vermeulen", "90020199902", "summa cum laude"):
         assert value not in caplog.text
     assert all(record.exc_info is None for record in caplog.records)
 

@@ -132,7 +132,7 @@ def test_a_ciphertext_copied_onto_another_credential_row_fails_to_decrypt(univer
 
 def test_a_ciphertext_copied_into_another_pod_fails_to_decrypt(university, citizen, other_citizen):
     mine = issue(university, "BE:85073003328")
-    theirs = issue(university, "BE:90020199913", givenName="Bart")
+    theirs = issue(university, "BE:90020199902", givenName="Bart")
     ciphertext = PodCredential.objects.get(pk=mine["id"]).ciphertext
     PodCredential.objects.filter(pk=theirs["id"]).update(ciphertext=ciphertext)
     with pytest.raises(DecryptionError):

@@ -41,7 +41,7 @@ def test_refused_credentials_store_and_log_nothing(university, citizen, mutate, 
 def test_no_citizen_and_no_pod_get_the_same_answer(university, django_user_model, db):
     from accounts.services import create_citizen_user
 
-    create_citizen_user(email="nopod@example.org", national_id="BE:70010100155")  # a citizen, no pod
-    no_pod = assert_problem(_issue(university, diploma(), "BE:70010100155"), 404, "citizen-not-found")
-    nobody = assert_problem(_issue(university, diploma(), "BE:70010100999"), 404, "citizen-not-found")
+    create_citizen_user(email="nopod@example.org", national_id="BE:70010100188")  # a citizen, no pod
+    no_pod = assert_problem(_issue(university, diploma(), "BE:70010100188"), 404, "citizen-not-found")
+    nobody = assert_problem(_issue(university, diploma(), "BE:70010100980"), 404, "citizen-not-found")
     assert no_pod["detail"] == nobody["detail"]

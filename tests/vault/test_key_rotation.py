@@ -36,7 +36,7 @@ from vc.multikey import did_key_for
 
 NEW_KEK = "22" * 32
 NATIONAL_ID = "BE:85073003328"
-NO_POD_YET = "BE:71020300144"
+NO_POD_YET = "BE:71020300156"
 CSV = (
     "national_id,given_name,family_name,degree_type,degree_name,awarded_on,grade\n"
     "BE:85073003328,An,Peeters,MasterDegree,Master of Science,2024-06-28,cum laude\n"

@@ -19,6 +19,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from accounts.identity import belgian_number
 from tests.conftest import make_citizen
 from vault import documents, podexport
 from vault.models import AccessEvent, DocumentChunk, Pod, PodErasure, PodExport, PodTombstone
@@ -115,7 +116,7 @@ def test_erasures_killed_half_way_are_finished_by_the_next_worker(settings, work
     settings.DOCUMENT_CHUNK_BYTES = CHUNK
     pods = []
     for number in range(24):
-        citizen = make_citizen(f"erase{number}@example.org", f"BE:9001010{number:04d}")
+        citizen = make_citizen(f"erase{number}@example.org", belgian_number(f"9001010{number:02d}"))
         fill(citizen.user, 1, 30_000)
         pods.append(citizen.pod.pk)
     PodErasure.objects.bulk_create(

@@ -39,7 +39,7 @@ def test_a_missing_or_unusable_address_gets_an_undeliverable_one(db, email):
 
 
 def test_an_address_in_use_is_never_joined_to_the_new_citizen(db):
-    someone = make_citizen("an@example.org", "BE:90010112345")
+    someone = make_citizen("an@example.org", "BE:90010112395")
     user, created = citizen_signing_in(national_id=NATIONAL_ID, email="AN@example.org")
     assert created and user != someone.user and user.email.endswith("@citizens.invalid")
 

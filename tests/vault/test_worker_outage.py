@@ -32,7 +32,7 @@ pytestmark = [
 ]
 
 ROWS = 400
-CITIZENS = ["BE:85073003328", "BE:90020199913"]
+CITIZENS = ["BE:85073003328", "BE:90020199902"]
 
 
 def free_port() -> int:

@@ -111,6 +111,13 @@ NATIONAL_ID_WORDS: Mapping[str, Promise] = {
         "This is not a national register number: it must have 4 to 32 digits or letters, "
         "separators not counted (a Belgian one has 11, e.g. 85.07.30-033.28)."
     ),
+    "not-belgian-shape": _(
+        "This is not a Belgian national register number: it has 11 digits, e.g. 85.07.30-033.28."
+    ),
+    "bad-check-digits": _(
+        "This national register number's last two digits do not match the first nine: a digit is "
+        "wrong or two are swapped. Check it against the identity card."
+    ),
 }
 _PROBLEM_OF_DETAIL = {detail: problem for problem, detail in NATIONAL_ID_PROBLEMS.items()}
 _REFUSED_BY_ISSUANCE = WithDetail(_("The issuance service refused this line:"))
