@@ -124,7 +124,7 @@ def shown_national_id(value: str) -> str:
     except InvalidNationalId:
         return value.strip() if isinstance(value, str) else ""
     country, _, number = normalised.partition(":")
-    if country == "BE" and len(number) == 11 and number.isdigit():
+    if country == "BE":  # eleven digits: normalise_national_id checked them
         return f"{number[0:2]}.{number[2:4]}.{number[4:6]}-{number[6:9]}.{number[9:11]}"
     return normalised
 

@@ -122,15 +122,7 @@ def new_request(request: HttpRequest, organisation: Organisation) -> HttpRespons
                     submitted_in_console=True,
                 )
             except InvalidNationalId as exc:
-                words = NATIONAL_ID_WORDS.get(getattr(exc, "problem", ""))
-                form.add_error(
-                    "national_id",
-                    str(words)
-                    if words is not None
-                    else _(
-                        "This is not a national register number (e.g. 85.07.30-033.28, or BE:85073003328)."
-                    ),
-                )
+                form.add_error("national_id", str(NATIONAL_ID_WORDS[exc.problem]))
             except VcError as exc:
                 form.add_error(None, in_words(exc, FILING_REFUSALS))
             else:

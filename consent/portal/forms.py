@@ -365,7 +365,7 @@ class LegalReadForm(forms.Form):
             try:
                 normalised = normalise_national_id(with_default_country(line))
             except InvalidNationalId as exc:
-                normalised, problem = "", getattr(exc, "problem", "")
+                normalised, problem = "", exc.problem
             if problem == "bad-check-digits":
                 errors.append(
                     forms.ValidationError(

@@ -144,19 +144,24 @@ def test_every_filing_is_answered_at_the_floor_whether_the_number_has_a_pod_or_n
     assert len(floor_waits) == 2
 
 
+def filed_in_console(hr, employer, national_id: str):
+    """The employer's member files a request for a diploma through the console's form."""
+    return hr.post(
+        f"{requests_url(employer)}/new",
+        {
+            "national_id": national_id,
+            "credential_types": [DIPLOMA],
+            "purpose": HR,
+            "purpose_description": "Degree check for vacancy 21",
+            "valid_until": (timezone.now() + timedelta(days=30)).date().isoformat(),
+        },
+    )
+
+
 def test_the_console_files_at_the_floor_too(employer, citizen, floor_waits):
     hr = member_client(employer.organisation, "hr@acme.example")
     for national_id in ("85.07.30-033.28", "71.02.03-001.56"):
-        response = hr.post(
-            f"{requests_url(employer)}/new",
-            {
-                "national_id": national_id,
-                "credential_types": [DIPLOMA],
-                "purpose": HR,
-                "purpose_description": "Degree check for vacancy 21",
-                "valid_until": (timezone.now() + timedelta(days=30)).date().isoformat(),
-            },
-        )
+        response = filed_in_console(hr, employer, national_id)
         assert response.status_code == 302
     assert len(floor_waits) == 2 and all(0 < wait < 5.0 for wait in floor_waits), floor_waits
 
@@ -211,16 +216,7 @@ def test_the_console_files_to_an_unknown_number_as_to_a_known_one(employer, citi
     hr = member_client(employer.organisation, "hr@acme.example")
     pages = []
     for national_id in ("85.07.30-033.28", "71.02.03-001.56"):
-        response = hr.post(
-            f"{requests_url(employer)}/new",
-            {
-                "national_id": national_id,
-                "credential_types": [DIPLOMA],
-                "purpose": HR,
-                "purpose_description": "Degree check for vacancy 21",
-                "valid_until": (timezone.now() + timedelta(days=30)).date().isoformat(),
-            },
-        )
+        response = filed_in_console(hr, employer, national_id)
         assert response.status_code == 302
         request_id = response["Location"].rsplit("/", 1)[1]
         page = hr.get(response["Location"])
