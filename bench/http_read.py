@@ -11,6 +11,9 @@ wrk (Debian's package: scripts/setup-bench.sh) then runs at --connections connec
 over many URLs, --runs x --duration seconds per target, the targets interleaved in each run:
 
     bare        GET /documents/<id> on the bare endpoint, over --pods rows
+    floor       GET /documents/<id>/logged on the bare endpoint: the same read in one transaction,
+                the row under a share lock and one row inserted to record it (the least a read
+                that must log itself in its own transaction costs; no ratio is asked of it)
     spread      GET /api/v1/grants/<id>/credentials, over --pods pods with one grant each
     one-grant   the same read, all connections on one grant
     own         GET /api/v1/pod/credentials, the citizen's own read of their 3 credentials
@@ -89,6 +92,7 @@ HR = "dpv:HumanResourceManagement"
 DOMAIN = "https://hr.bench.example"
 TARGETS = {  # name: (what the table calls it, credentials per read)
     "bare": ("bare DRF one-row read", 0),
+    "floor": ("bare read that logs itself: share lock, one row inserted, one transaction", 0),
     "spread": ("consented read, {pods} pods, one grant each, round-robin", 1),
     "one-grant": ("consented read, one grant, all connections on it", 1),
     "own": ("the citizen's own read of their 3 credentials", 3),
@@ -478,6 +482,7 @@ def main() -> None:
             timeout=120,
         ).stdout.strip()
         paths["bare"] = [f"/documents/{index}" for index in range(1, args.pods + 1)]
+        paths["floor"] = [f"/documents/{index}/logged" for index in range(1, args.pods + 1)]
 
         project_env = {"DATABASE_URL": project_url, "REDIS_URL": f"{redis_url}/{args.redis_db}"}
         project = stack.enter_context(
@@ -486,7 +491,8 @@ def main() -> None:
         bare = stack.enter_context(
             server("bare", "bench.bareapp.wsgi:application", bare_env, args.workers, workdir)
         )
-        servers = {name: (bare if name == "bare" else project) for name in wanted}
+        on_bare = ("bare", "floor")
+        servers = {name: (bare if name in on_bare else project) for name in wanted}
         meters = {
             "project": CpuMeter(project[2], project_db["NAME"]),
             "bare": CpuMeter(bare[2], bare_url.rsplit("/", 1)[1]),
@@ -496,12 +502,12 @@ def main() -> None:
             base_url, _, _ = servers[name]
             authorization = (
                 f"Token {bare_token}"
-                if name == "bare"
+                if name in on_bare
                 else f"Bearer {tokens['citizen' if name == 'own' else 'employer']}"
             )
             (workdir / f"{name}.paths").write_text("\n".join(paths[name]) + "\n")
             check_answer(base_url, paths[name][0], authorization)
-            meter = meters["bare" if name == "bare" else "project"]
+            meter = meters["bare" if name in on_bare else "project"]
             targets.append(Target(name, base_url, paths[name], authorization, TARGETS[name][1], meter))
         print(f"project pid {project[2]} at {project[0]}, bare pid {bare[2]} at {bare[0]}", flush=True)
         if args.hold:

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 
@@ -11,3 +12,17 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return f"document {self.pk}"
+
+
+class Read(models.Model):
+    """One row per logged read (the floor endpoint): who read which document, and when."""
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT)
+    reader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        app_label = "bareapp"
+
+    def __str__(self) -> str:
+        return f"read of document {self.document_id}"

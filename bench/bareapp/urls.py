@@ -1,5 +1,8 @@
 from django.urls import path
 
-from .views import DocumentView
+from .views import DocumentView, LoggedDocumentView
 
-urlpatterns = [path("documents/<int:document_id>", DocumentView.as_view())]
+urlpatterns = [
+    path("documents/<int:document_id>", DocumentView.as_view()),
+    path("documents/<int:document_id>/logged", LoggedDocumentView.as_view()),
+]

@@ -1,8 +1,10 @@
+from django.db import transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .models import Document
+from .models import Document, Read
 
 
 class DocumentView(APIView):
@@ -10,3 +12,29 @@ class DocumentView(APIView):
 
     def get(self, request, document_id: int):
         return Response(get_object_or_404(Document, pk=document_id).body)
+
+
+class LoggedDocumentView(APIView):
+    """GET /documents/<id>/logged: the floor of a read that logs itself, none of the vault's work.
+
+    The same read in the shape the consented read's guarantees give its statements, and nothing
+    else: in one transaction, the row read under a share lock (as a read holds its grant, so a
+    revocation waits for the reads in flight) and one row inserted that records the read,
+    committed before the answer. No rate limit, no decision, no decryption, no signature, no
+    hash chain, no middleware beyond the bare endpoint's.
+    """
+
+    def get(self, request, document_id: int):
+        with transaction.atomic():
+            found = next(
+                iter(
+                    Document.objects.raw(
+                        "SELECT id, body FROM bareapp_document WHERE id = %s FOR SHARE", [document_id]
+                    )
+                ),
+                None,
+            )
+            if found is None:
+                raise Http404
+            Read.objects.create(document_id=found.pk, reader=request.user)
+        return Response(found.body)
