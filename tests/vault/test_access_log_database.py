@@ -108,6 +108,25 @@ def test_the_log_is_partitioned_by_a_hash_of_the_pod(citizen, other_citizen):
         ]
 
 
+def test_an_append_writes_no_index_the_pod_alone_leads(citizen):
+    """Each entry is written into every index of the log: the pod's own index went (vault/0023),
+    since the primary key and the unique (pod_id, seq) both lead with the pod already. Pinned,
+    with what the others are for, so a new index is a decision, not a default."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_get_indexdef(indexrelid) FROM pg_index "
+            "WHERE indrelid = 'vault_accessevent'::regclass ORDER BY 1"
+        )
+        shapes = sorted(re.sub(r"^.* USING btree ", "", row[0]) for row in cursor.fetchall())
+    assert shapes == [
+        "(actor_organisation_id)",  # an organisation's deletion (PROTECT) finds its entries
+        "(id)",  # an entry by its id alone (the admin)
+        "(occurred_at) WHERE (pruned_at IS NULL)",  # the retention sweep
+        "(pod_id, id)",  # the primary key
+        "(pod_id, seq)",  # one entry per place in a pod's chain; a pod's log in order
+    ]
+
+
 def test_a_page_of_one_citizens_log_reads_one_partition(citizen):
     from vault import selectors
 
