@@ -21,8 +21,8 @@ from consent import services
 from consent.models import AccessRequest, Grant
 from tests.conftest import diploma
 from tests.paused import WAIT, Paused
-from vault import crypto
-from vault.models import AccessEvent, Pod
+from vault import crypto, erasure
+from vault.models import AccessEvent, Pod, PodErasure
 from vault.selectors import verify_access_log
 from vault.services import issue_into_pod
 
@@ -176,3 +176,40 @@ def test_an_import_changing_the_holder_did_lets_the_sweep_append(employer, citiz
     importing.finish()
     assert AccessRequest.objects.get(pk=due).status == AccessRequest.Status.EXPIRED
     assert Pod.objects.get(pk=citizen.pod.pk).holder_did.endswith("ForTheLockTest")
+
+
+@pytest.mark.parametrize("phase", ["request", "destroy-key"])
+def test_an_erasure_lets_the_sweep_append_to_the_pods_log(
+    employer, citizen, issued, bounded_waits, monkeypatch, phase
+):
+    """Asking for erasure, and its first phase (the last entry, the tombstone, the keys
+    overwritten), lock the pod (Pod.objects.locked) before they look for the erasure: paused
+    there, the sweep's entry in the same pod's log still goes in, and theirs follows it."""
+    due = _due_request(employer)
+    if phase == "destroy-key":
+        erasure.request_erasure(owner=citizen.user)
+        PodErasure.objects.filter(pod=citizen.pod).update(due_at=timezone.now() - timedelta(seconds=1))
+        work = lambda: erasure.destroy_key(citizen.pod.pk)  # noqa: E731
+    else:
+        work = lambda: erasure.request_erasure(owner=citizen.user)  # noqa: E731
+    erasing = Paused(work)
+    look_up = PodErasure.objects.filter
+
+    def paused(*args, **kwargs):
+        erasing.pause()  # only in the erasure's own thread: the test's connection runs on
+        return look_up(*args, **kwargs)
+
+    monkeypatch.setattr(PodErasure.objects, "filter", paused)
+    erasing.start()
+    assert erasing.reached.wait(WAIT)
+
+    services.expire_request(request_id=due)  # the append goes through
+
+    erasing.finish()
+    monkeypatch.undo()
+    actions = list(
+        AccessEvent.objects.filter(pod=citizen.pod).order_by("seq").values_list("action", flat=True)
+    )
+    erased = "pod.erased" if phase == "destroy-key" else "erasure.requested"
+    assert actions[-2:] == ["request.expired", erased]
+    _assert_log_whole(citizen.pod)
