@@ -12,12 +12,13 @@ wall time on a machine others load) and, with --profile, where it went (cProfile
     … bench/read_cpu.py --target own --workers 2   # two processes reading the one pod at once
 
 With --workers N, N forked processes read at once after the warm-up, as gunicorn's workers do
-(own and ten: the same pod, so their appends meet on its log head; spread: the pods round-robin
+(own, one-grant and ten: the same pod, so their appends meet on its log head; spread: the pods round-robin
 from each worker's own offset). Each prints its CPU per read, how many of its appends locked the
 head (``vault.accesslog._locked_head``), how often it made an act's entries and checkpoint
 (``_made_on``: twice for a lost compare-and-set) and its statements per read.
 
-Targets: spread (a round-robin over 20 pods with one diploma each, one grant each), ten (the
+Targets: spread (a round-robin over 20 pods with one diploma each, one grant each), one-grant
+(every read on the first of those grants), ten (the
 pod holding 10 diplomas), own (the citizen's own read of their 3 credentials).
 """
 
@@ -61,6 +62,8 @@ def reader(target: str, cryptosuite: str | None = None):
         for grant in Grant.objects.select_related("pod")
         if grant.pod.credentials.count() == (10 if target == "ten" else 1)
     ]
+    if target == "one-grant":  # every read on the one grant, as http_read.py's one-grant target
+        grants = grants[:1]
 
     def read(index: int) -> None:
         services.read_under_grant(
@@ -130,7 +133,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--target", choices=["spread", "ten", "own"], default="spread")
+    parser.add_argument("--target", choices=["spread", "one-grant", "ten", "own"], default="spread")
     parser.add_argument("--reads", type=int, default=300)
     parser.add_argument("--warmup", type=int, default=30)
     parser.add_argument("--cryptosuite", help="the presentation's suite (default: the read's own default)")
