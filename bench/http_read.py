@@ -14,6 +14,9 @@ over many URLs, --runs x --duration seconds per target, the targets interleaved 
     floor       GET /documents/<id>/logged on the bare endpoint: the same read in one transaction,
                 the row under a share lock and one row inserted to record it (the least a read
                 that must log itself in its own transaction costs; no ratio is asked of it)
+    floor-one   GET /documents/<id>/logged-in-one: the floor's read and record in one statement
+                (its own transaction, in autocommit), which the vault's read cannot be: its
+                entry links to the log's head and its checkpoint signs the new tree
     spread      GET /api/v1/grants/<id>/credentials, over --pods pods with one grant each
     one-grant   the same read, all connections on one grant
     own         GET /api/v1/pod/credentials, the citizen's own read of their 3 credentials
@@ -96,6 +99,7 @@ DOMAIN = "https://hr.bench.example"
 TARGETS = {  # name: (what the table calls it, credentials per read)
     "bare": ("bare DRF one-row read", 0),
     "floor": ("bare read that logs itself: share lock, one row inserted, one transaction", 0),
+    "floor-one": ("the same in one statement (autocommit)", 0),
     "spread": ("consented read, {pods} pods, one grant each, round-robin", 1),
     "one-grant": ("consented read, one grant, all connections on it", 1),
     "own": ("the citizen's own read of their 3 credentials", 3),
@@ -486,6 +490,7 @@ def main() -> None:
         ).stdout.strip()
         paths["bare"] = [f"/documents/{index}" for index in range(1, args.pods + 1)]
         paths["floor"] = [f"/documents/{index}/logged" for index in range(1, args.pods + 1)]
+        paths["floor-one"] = [f"/documents/{index}/logged-in-one" for index in range(1, args.pods + 1)]
 
         project_env = {"DATABASE_URL": project_url, "REDIS_URL": f"{redis_url}/{args.redis_db}"}
         project = stack.enter_context(
@@ -494,7 +499,7 @@ def main() -> None:
         bare = stack.enter_context(
             server("bare", "bench.bareapp.wsgi:application", bare_env, args.workers, workdir)
         )
-        on_bare = ("bare", "floor")
+        on_bare = ("bare", "floor", "floor-one")
         servers = {name: (bare if name in on_bare else project) for name in wanted}
         meters = {
             "project": CpuMeter(project[2], project_db["NAME"]),
