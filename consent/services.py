@@ -155,7 +155,7 @@ def file_access_request(
     A national identifier with no pod here is filed all the same, and answers the same (the
     requester cannot tell whether a person uses the service): the request is held, addressed
     to the identifier's keyed hash under the current lookup-hash version (never the
-    identifier), its signed request wrapped by the KEK ring (vault.evidence.hold); nothing is
+    identifier), its signed request wrapped by the KEK ring (vault.evidence.store); nothing is
     logged, nobody is told. If the citizen's pod opens while it is pending and not past its
     answer-by date, it is attached then (attach_held_requests), logged and put in their inbox.
 
@@ -332,21 +332,21 @@ def _let_go(request: AccessRequest) -> None:
 def _keep_evidence(
     pod: Pod | None, *, request_id: uuid.UUID, requester: Organisation, checked: signing.CheckedSignature
 ) -> None:
-    """Keep the signed request in the pod (or held, with no pod, vault.evidence.hold); a nonce
+    """Keep the signed request in the pod (or held, with no pod: vault.evidence.store); a nonce
     used before raises SignedRequestReplayed (a concurrent copy waits on the unique index entry
     of the first, then fails here)."""
-    keep = functools.partial(evidence.hold) if pod is None else functools.partial(evidence.keep, pod)
+    signed = evidence.SignedRequest(
+        request_id=request_id,
+        organisation=requester,
+        raw=checked.raw,
+        nonce=checked.nonce,
+        verification_method=checked.key.verification_method,
+        custodial=checked.key.custodial,
+        signed_at=checked.signed_at,
+    )
     try:
         with transaction.atomic():
-            keep(
-                request_id=request_id,
-                organisation=requester,
-                raw=checked.raw,
-                nonce=checked.nonce,
-                verification_method=checked.key.verification_method,
-                custodial=checked.key.custodial,
-                signed_at=checked.signed_at,
-            )
+            evidence.store(pod, signed)
     except IntegrityError:
         raise SignedRequestReplayed(
             "Your organisation sent a request with this nonce before; nothing was stored. Sign each "

@@ -1,7 +1,7 @@
 """Signed access requests kept as evidence: sealed under the pod's data key, opened for its owner.
 
 A request filed to a national identifier with no pod yet is held (consent.services): its signed
-bytes are wrapped by the KEK ring (``hold``), bound to the evidence row and its request, until
+bytes are wrapped by the KEK ring (``store`` with no pod), bound to the evidence row and its request, until
 the citizen's pod opens and takes them (``attach_held``: re-sealed under the pod's data key in
 the transaction that opens it), or the request ends unattached (``drop_held``: the bytes are
 erased; what the requester sees of its own request, the digest, key and times, stays).
@@ -14,6 +14,7 @@ names a did:key, so anyone verifies it offline (python -m consent.verify_request
 
 import hashlib
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,40 +29,53 @@ from .models import Pod, RequestEvidence
 FORMAT = "citizen-vault/signed-access-request/v1"
 
 
-def keep(
-    pod: Pod,
-    *,
-    request_id: uuid.UUID,
-    organisation: Organisation,
-    raw: bytes,
-    nonce: str,
-    verification_method: str,
-    custodial: bool,
-    signed_at: datetime,
-) -> RequestEvidence:
-    """Store ``raw`` (the signed request as received) sealed under ``pod``'s data key. Must run in
-    the transaction that files the request (it locks the pod row, as issuance does); a nonce the
-    organisation used before raises the database's IntegrityError (the caller turns it into a
-    refusal)."""
+@dataclass(frozen=True)
+class SignedRequest:
+    """A signed access request as the vault keeps it: its bytes as received and what the
+    filing checked of them (consent.signing)."""
+
+    request_id: uuid.UUID
+    organisation: Organisation
+    raw: bytes
+    nonce: str
+    verification_method: str
+    custodial: bool
+    signed_at: datetime
+
+    def evidence(self, **stored: Any) -> RequestEvidence:
+        """The evidence row of this request, with how its bytes are stored (``stored``)."""
+        return RequestEvidence(
+            request_id=self.request_id,
+            organisation=self.organisation,
+            nonce=self.nonce,
+            digest=hashlib.sha256(self.raw).hexdigest(),
+            verification_method=self.verification_method,
+            custodial=self.custodial,
+            signed_at=self.signed_at,
+            **stored,
+        )
+
+
+def store(pod: Pod | None, signed: SignedRequest) -> RequestEvidence:
+    """Keep ``signed`` as evidence: sealed under ``pod``'s data key, or, for a request held with
+    no pod (``pod`` None), wrapped by the KEK ring until a pod takes it (``attach_held``). Must
+    run in the transaction that files the request (with a pod, it locks the pod row, as issuance
+    does); a nonce the organisation used before raises the database's IntegrityError (the caller
+    turns it into a refusal)."""
     evidence_id = uuid.uuid4()
-    # The pod's row lock first, as issuance takes it: a data-key rotation committing meanwhile
-    # would leave these bytes sealed under a key the pod no longer has.
-    pod = Pod.objects.locked().get(pk=pod.pk)
-    version, key = crypto.PodKeys(pod).current
-    sealed = seal(key, raw, aad=_aad(pod.pk, evidence_id))
-    return RequestEvidence.objects.create(
-        id=evidence_id,
-        pod=pod,
-        request_id=request_id,
-        organisation=organisation,
-        nonce=nonce,
-        digest=hashlib.sha256(raw).hexdigest(),
-        sealed=sealed,
-        verification_method=verification_method,
-        custodial=custodial,
-        signed_at=signed_at,
-        key_version=version,
-    )
+    if pod is None:
+        evidence = signed.evidence(id=evidence_id, pod=None, key_version=0)
+        wrapped = keyring().wrap(signed.raw, aad=_held_aad(evidence))
+        evidence.kek_id, evidence.sealed = wrapped.kek_id, wrapped.sealed
+    else:
+        # The pod's row lock first, as issuance takes it: a data-key rotation committing
+        # meanwhile would leave these bytes sealed under a key the pod no longer has.
+        pod = Pod.objects.locked().get(pk=pod.pk)
+        version, key = crypto.PodKeys(pod).current
+        sealed = seal(key, signed.raw, aad=_aad(pod.pk, evidence_id))
+        evidence = signed.evidence(id=evidence_id, pod=pod, sealed=sealed, key_version=version)
+    evidence.save(force_insert=True)
+    return evidence
 
 
 def _aad(pod_id: uuid.UUID, evidence_id: uuid.UUID) -> bytes:
@@ -84,37 +98,6 @@ HELD_EVIDENCE = SealedColumn(
     sealed_field="sealed",
     aad=_held_aad,
 )
-
-
-def hold(
-    *,
-    request_id: uuid.UUID,
-    organisation: Organisation,
-    raw: bytes,
-    nonce: str,
-    verification_method: str,
-    custodial: bool,
-    signed_at: datetime,
-) -> RequestEvidence:
-    """Keep ``raw`` for a request held without a pod, wrapped by the KEK ring. Must run in the
-    transaction that files the request; a nonce the organisation used before raises the
-    database's IntegrityError, as ``keep`` does (the same unique constraint)."""
-    evidence = RequestEvidence(
-        id=uuid.uuid4(),
-        pod=None,
-        request_id=request_id,
-        organisation=organisation,
-        nonce=nonce,
-        digest=hashlib.sha256(raw).hexdigest(),
-        verification_method=verification_method,
-        custodial=custodial,
-        signed_at=signed_at,
-        key_version=0,
-    )
-    wrapped = keyring().wrap(raw, aad=_held_aad(evidence))
-    evidence.kek_id, evidence.sealed = wrapped.kek_id, wrapped.sealed
-    evidence.save(force_insert=True)
-    return evidence
 
 
 def attach_held(pod: Pod, *, request_ids: list[uuid.UUID]) -> int:

@@ -626,7 +626,7 @@ class RequestEvidence(models.Model):
     which this database otherwise holds only as a keyed hash): they join the pod's data-key
     rotation and die with the pod's key on erasure. A request filed to a national identifier
     with no pod yet is held (consent: AccessRequest without a pod): its evidence has no pod,
-    its bytes wrapped by the KEK ring instead (``kek_id``, vault.evidence.hold), until the
+    its bytes wrapped by the KEK ring instead (``kek_id``, vault.evidence.store), until the
     citizen's pod opens and takes them (re-sealed under the pod's key, ``kek_id`` emptied), or
     the request ends unattached and they are dropped (``sealed`` emptied, the metadata kept
     for the requester's view of its own request). ``request_id`` is consent's AccessRequest (the
@@ -635,7 +635,7 @@ class RequestEvidence(models.Model):
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    # None while the request is held for a pod that does not exist yet (vault.evidence.hold).
+    # None while the request is held for a pod that does not exist yet (vault.evidence.store).
     pod = models.ForeignKey(
         Pod, null=True, blank=True, on_delete=models.CASCADE, related_name="request_evidence"
     )
