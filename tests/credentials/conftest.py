@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Organisation
@@ -12,6 +13,21 @@ from tests.conftest import diploma, make_organisation
 from vc.dataintegrity.sd import split_base_proofs
 
 HOLDER = "did:example:an-peeters"
+OPERATOR_PASSWORD = "operator password 123"
+
+
+@pytest.fixture
+def operator_user(db, django_user_model):
+    """The operator: a superuser of the admin."""
+    return django_user_model.objects.create_superuser("operator", "operator@example.org", OPERATOR_PASSWORD)
+
+
+@pytest.fixture
+def operator(operator_user) -> Client:
+    """A client signed in to the admin as the operator."""
+    client = Client()
+    assert client.login(username="operator", password=OPERATOR_PASSWORD)
+    return client
 
 
 @pytest.fixture

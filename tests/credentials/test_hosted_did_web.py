@@ -475,16 +475,6 @@ def test_existing_status_lists_get_their_keys_did_key_as_issuer_did():
 # The admin.
 
 
-@pytest.fixture
-def operator(db, django_user_model):
-    from django.test import Client
-
-    django_user_model.objects.create_superuser("operator", "operator@example.org", "operator password 123")
-    client = Client()
-    assert client.login(username="operator", password="operator password 123")
-    return client
-
-
 def test_the_admin_action_hosts_issuers_and_skips_the_others(operator, university, employer, hosting):
     response = operator.post(
         "/admin/accounts/organisation/",

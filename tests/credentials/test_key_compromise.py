@@ -315,17 +315,9 @@ def test_an_external_issuers_key_is_judged_by_the_registry_alone(accredited):
     assert verify_credential(signed).verified
 
 
-# The operator's tools: the admin and the command.
+# The operator's tools: the admin and the command (the operator: tests/credentials/conftest.py).
 
-PASSWORD = "operator password 123"
-
-
-@pytest.fixture
-def operator(db, django_user_model) -> Client:
-    django_user_model.objects.create_superuser("operator", "operator@example.org", PASSWORD)
-    client = Client()
-    assert client.login(username="operator", password=PASSWORD)
-    return client
+CLERK_PASSWORD = "clerk password 123"
 
 
 def test_the_admin_action_asks_for_confirmation_then_marks_and_rotates(operator, accredited):
@@ -385,9 +377,9 @@ def test_only_operators_reach_the_confirmation(accredited, django_user_model):
     key = active_issuer_key(accredited)
     link = f"/admin/credentials/issuerkey/{key.pk}/compromised/"
     assert Client().post(link, {"confirm": "yes", "note": NOTE}).status_code == 302  # to the login
-    django_user_model.objects.create_user("clerk", password=PASSWORD, is_staff=True)
+    django_user_model.objects.create_user("clerk", password=CLERK_PASSWORD, is_staff=True)
     clerk = Client()
-    assert clerk.login(username="clerk", password=PASSWORD)
+    assert clerk.login(username="clerk", password=CLERK_PASSWORD)
     assert clerk.post(link, {"confirm": "yes", "note": NOTE}).status_code == 403
     key.refresh_from_db()
     assert key.compromised_at is None

@@ -3,20 +3,10 @@
 marking a key compromised does before they confirm, and the message after."""
 
 import pytest
-from django.test import Client
 
 from credentials.selectors import active_issuer_key
 
-PASSWORD = "operator password 123"
 NOTE = "private key found in a public repository"
-
-
-@pytest.fixture
-def operator(db, django_user_model) -> Client:
-    django_user_model.objects.create_superuser("operator", "operator@example.org", PASSWORD)
-    client = Client()
-    assert client.login(username="operator", password=PASSWORD)
-    return client
 
 
 @pytest.mark.parametrize(

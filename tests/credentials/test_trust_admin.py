@@ -5,28 +5,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.core.management import CommandError, call_command
-from django.test import Client
 
 from credentials.errors import AccreditationInvalid
 from credentials.models import Accreditation
 from credentials.services import accredit_issuer, amend_accreditation
 from tests.conftest import make_organisation
 
-PASSWORD = "operator password 123"
 ADD = "/admin/credentials/accreditation/add/"
 START = datetime(2024, 9, 1, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def operator_user(db, django_user_model):
-    return django_user_model.objects.create_superuser("operator", "operator@example.org", PASSWORD)
-
-
-@pytest.fixture
-def operator(operator_user):
-    client = Client()
-    assert client.login(username="operator", password=PASSWORD)
-    return client
 
 
 def _moment(name: str, value: datetime | None) -> dict[str, str]:
