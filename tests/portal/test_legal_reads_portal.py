@@ -3,14 +3,15 @@ the case) and sealed entries ("sealed until", the agency, nothing else until the
 agency's member reads under a mandate from the agency console, the case reference required."""
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
-from accounts.models import Membership, Organisation
+from accounts.models import Organisation
 from tests.conftest import make_organisation
 from tests.consent.legal import CASE, LAW_TITLE, LAW_URL, issue_diploma, legal_read, mandate_for
 from vault.models import AccessEvent
+
+from .consoles import member_client
 
 PASSWORD = "correct horse battery staple"
 
@@ -46,9 +47,7 @@ def browser(holding):
 
 @pytest.fixture
 def officer(agency):
-    user = get_user_model().objects.create_user("officer", "officer@fps.example.gov", PASSWORD)
-    Membership.objects.create(user=user, organisation=agency.organisation)
-    return _login(user)
+    return member_client(agency.organisation, "officer@fps.example.gov")
 
 
 def test_the_log_marks_a_legal_read_with_its_law_and_case(browser, agency, holding, mandate):
@@ -111,8 +110,7 @@ def test_the_console_is_for_agency_members_only(browser, agency, employer):
     url = f"/portal/console/{agency.organisation.slug}/legal-reads"
     assert browser.get(url).status_code == 403  # a citizen: a member of no organisation
     assert Client().get(url).status_code == 302  # to the login
-    hr = get_user_model().objects.create_user("hr", "hr@acme.example", PASSWORD)
-    Membership.objects.create(user=hr, organisation=employer.organisation)
-    assert _login(hr).get(url).status_code == 404  # another organisation's console
+    hr = member_client(employer.organisation, "hr@acme.example")
+    assert hr.get(url).status_code == 404  # another organisation's console
     own = f"/portal/console/{employer.organisation.slug}/legal-reads"
-    assert _login(hr).get(own).status_code == 404  # an employer's console has no such page
+    assert hr.get(own).status_code == 404  # an employer's console has no such page
