@@ -1,10 +1,10 @@
 """Signed access requests kept as evidence: sealed under the pod's data key, opened for its owner.
 
 A request filed to a national identifier with no pod yet is held (consent.services): its signed
-bytes are wrapped by the KEK ring (``store`` with no pod), bound to the evidence row and its request, until
-the citizen's pod opens and takes them (``attach_held``: re-sealed under the pod's data key in
-the transaction that opens it), or the request ends unattached (``drop_held``: the bytes are
-erased; what the requester sees of its own request, the digest, key and times, stays).
+bytes are wrapped by the KEK ring (``store`` with no pod), bound to the evidence row and its
+request, until the citizen's pod opens and takes them (``attach_held``: re-sealed under the pod's
+data key in the transaction that opens it), or the request ends unattached (``drop_held``: the
+bytes are erased; what the requester sees of its own request, the digest, key and times, stays).
 
 consent.signing checks a request's proof; this module keeps the bytes as they arrived and gives
 them back. The download (``evidence_document``) carries the request verbatim, its SHA-256, and
