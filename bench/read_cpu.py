@@ -12,14 +12,14 @@ wall time on a machine others load) and, with --profile, where it went (cProfile
     … bench/read_cpu.py --target own --workers 2   # two processes reading the one pod at once
 
 With --workers N, N forked processes read at once after the warm-up, as gunicorn's workers do
-(own, one-grant and ten: the same pod, so their appends meet on its log head; spread: the pods round-robin
-from each worker's own offset). Each prints its CPU per read, how many of its appends locked the
-head (``vault.accesslog._locked_head``), how often it made an act's entries and checkpoint
-(``_made_on``: twice for a lost compare-and-set) and its statements per read.
+(own, one-grant and ten: the same pod, so their appends meet on its log head; spread: the pods
+round-robin from each worker's own offset). Each prints its CPU per read, how many of its appends
+locked the head (``vault.accesslog._locked_head``), how often it made an act's entries and
+checkpoint (``_made_on``: twice for a lost compare-and-set) and its statements per read.
 
 Targets: spread (a round-robin over 20 pods with one diploma each, one grant each), one-grant
-(every read on the first of those grants), ten (the
-pod holding 10 diplomas), own (the citizen's own read of their 3 credentials).
+(every read on the first of those grants), ten (the pod holding 10 diplomas), own (the
+citizen's own read of their 3 credentials).
 """
 
 import argparse

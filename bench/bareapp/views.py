@@ -66,4 +66,4 @@ class LoggedInOneDocumentView(APIView):
         body, recorded = row
         if recorded != 1:
             raise RuntimeError("The read was not recorded.")
-        return Response(json.loads(body) if isinstance(body, str) else body)
+        return Response(json.loads(body))  # Django's connection loads jsonb as its text
